@@ -1,0 +1,916 @@
+//! Criteria sets (bộ chỉ số): the tree, the rules, and reading them from YAML.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use crate::code::Code;
+use crate::points::{Decimal, DecimalError, Points};
+use crate::problem::{Problem, Problems};
+use crate::text::fold;
+use crate::yaml::{self, Pos, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    So,
+    Huyen,
+    Xa,
+    Central,
+    Custom,
+}
+
+impl Level {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "so" => Level::So,
+            "huyen" => Level::Huyen,
+            "xa" => Level::Xa,
+            "central" => Level::Central,
+            "custom" => Level::Custom,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::So => "so",
+            Level::Huyen => "huyen",
+            Level::Xa => "xa",
+            Level::Central => "central",
+            Level::Custom => "custom",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Band {
+    pub label: String,
+    /// Lowest index % (inclusive) of this band.
+    pub min: Points,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionPoints {
+    pub label: String,
+    pub points: Points,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThresholdBand {
+    pub min: Points,
+    pub points: Points,
+}
+
+/// How a leaf's points are awarded (`rule.kind`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    Manual { step: Points },
+    Binary,
+    Options(Vec<OptionPoints>),
+    Thresholds(Vec<ThresholdBand>),
+    Proportional { of: Points },
+    Deduction { per: Points, floor: Points },
+    Survey,
+}
+
+impl Rule {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Rule::Manual { .. } => "manual",
+            Rule::Binary => "binary",
+            Rule::Options(_) => "options",
+            Rule::Thresholds(_) => "thresholds",
+            Rule::Proportional { .. } => "proportional",
+            Rule::Deduction { .. } => "deduction",
+            Rule::Survey => "survey",
+        }
+    }
+
+    /// Vietnamese description for the criteria browser.
+    pub fn describe_vi(&self) -> String {
+        match self {
+            Rule::Manual { step } => format!("Chấm tay (bước {})", step.to_vi(3)),
+            Rule::Binary => "Đạt / không đạt".into(),
+            Rule::Options(o) => o
+                .iter()
+                .map(|o| format!("{}: {}", o.label, o.points))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Rule::Thresholds(b) => b
+                .iter()
+                .map(|b| format!("≥ {} → {}", b.min, b.points))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Rule::Proportional { of } => format!("Tỷ lệ (trên {of})"),
+            Rule::Deduction { per, floor } => {
+                format!("Trừ {per} mỗi lần (tối thiểu {floor})")
+            }
+            Rule::Survey => "Điều tra xã hội học".into(),
+        }
+    }
+
+    /// Points from the rule's input (an option label, a rate, a count…).
+    pub fn points_from_input(&self, max: Points, input: &str) -> Result<Points, String> {
+        let input = input.trim();
+        let number = || Decimal::parse(input).map_err(|e| format!("giá trị `{input}` {e}"));
+        match self {
+            Rule::Manual { .. } | Rule::Survey => {
+                let p = Points::parse(input).map_err(|e| format!("giá trị `{input}` {e}"))?;
+                self.check_points(max, p)?;
+                Ok(p)
+            }
+            Rule::Binary => match fold(input).as_str() {
+                "yes" | "1" | "dat" | "co" | "true" => Ok(max),
+                "no" | "0" | "khong dat" | "khong" | "false" => Ok(Points::ZERO),
+                _ => Err(format!(
+                    "`{input}` không phải giá trị đạt/không đạt (yes/no, 1/0, đạt/không đạt)"
+                )),
+            },
+            Rule::Options(options) => options
+                .iter()
+                .find(|o| o.label == input)
+                .or_else(|| {
+                    let f = fold(input);
+                    options.iter().find(|o| fold(&o.label) == f)
+                })
+                .map(|o| o.points)
+                .ok_or_else(|| {
+                    let labels: Vec<&str> = options.iter().map(|o| o.label.as_str()).collect();
+                    format!(
+                        "lựa chọn `{input}` không có trong danh sách: {}",
+                        labels.join(", ")
+                    )
+                }),
+            Rule::Thresholds(bands) => {
+                let x = number()?;
+                Ok(bands
+                    .iter()
+                    .find(|b| x.cmp_points(b.min).is_ge())
+                    .map_or(Points::ZERO, |b| b.points))
+            }
+            Rule::Proportional { of } => Ok(number()?.proportion_of(*of, max)),
+            Rule::Deduction { per, floor } => {
+                let x = number()?;
+                let n = x
+                    .as_count()
+                    .filter(|n| *n >= 0)
+                    .ok_or_else(|| format!("số lần `{input}` phải là số nguyên không âm"))?;
+                let deducted = per.checked_mul(n).map_or(max, |d| max - d);
+                Ok(if deducted < *floor { *floor } else { deducted })
+            }
+        }
+    }
+
+    /// Whether `p` is a value this rule can award.
+    pub fn check_points(&self, max: Points, p: Points) -> Result<(), String> {
+        if p.is_negative() || p > max {
+            return Err(format!(
+                "điểm {} nằm ngoài khoảng [0, {}]",
+                p.to_plain(),
+                max.to_plain()
+            ));
+        }
+        let allowed: Vec<Points> = match self {
+            Rule::Manual { step } => {
+                if step.thousandths() > 0 && p.thousandths() % step.thousandths() != 0 {
+                    return Err(format!(
+                        "điểm {} không phải bội số của bước {}",
+                        p.to_plain(),
+                        step.to_plain()
+                    ));
+                }
+                return Ok(());
+            }
+            Rule::Survey | Rule::Proportional { .. } | Rule::Deduction { .. } => return Ok(()),
+            Rule::Binary => vec![Points::ZERO, max],
+            Rule::Options(o) => o.iter().map(|o| o.points).collect(),
+            Rule::Thresholds(b) => b.iter().map(|b| b.points).collect(),
+        };
+        if p == Points::ZERO || allowed.contains(&p) {
+            Ok(())
+        } else {
+            let list: Vec<String> = allowed.iter().map(|a| a.to_plain()).collect();
+            Err(format!(
+                "điểm {} không thuộc các mức của tiêu chí ({})",
+                p.to_plain(),
+                list.join(", ")
+            ))
+        }
+    }
+}
+
+/// One node of the tree (lĩnh vực, tiêu chí or tiêu chí thành phần).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Criterion {
+    pub code: Code,
+    pub name: String,
+    pub max: Points,
+    /// `Some` exactly for leaves.
+    pub rule: Option<Rule>,
+    pub evidence: Option<String>,
+    pub owner: Option<String>,
+    pub parent: Option<usize>,
+    pub children: Vec<usize>,
+    pub depth: usize,
+    /// Line in the source file, for messages.
+    pub line: usize,
+}
+
+impl Criterion {
+    pub fn is_leaf(&self) -> bool {
+        self.children.is_empty()
+    }
+}
+
+/// A whole criteria set; nodes are kept in file (pre-)order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CriteriaSet {
+    pub id: String,
+    pub name: String,
+    pub year: i32,
+    pub level: Level,
+    pub legal_basis: Option<String>,
+    pub precision: u8,
+    pub bands: Vec<Band>,
+    pub nodes: Vec<Criterion>,
+    index: HashMap<String, usize>,
+}
+
+impl CriteriaSet {
+    pub fn node(&self, code: &str) -> Option<&Criterion> {
+        self.index.get(code).map(|&i| &self.nodes[i])
+    }
+
+    pub fn position(&self, code: &str) -> Option<usize> {
+        self.index.get(code).copied()
+    }
+
+    pub fn roots(&self) -> impl Iterator<Item = (usize, &Criterion)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.parent.is_none())
+    }
+
+    pub fn leaves(&self) -> impl Iterator<Item = (usize, &Criterion)> {
+        self.nodes.iter().enumerate().filter(|(_, n)| n.is_leaf())
+    }
+
+    pub fn total_max(&self) -> Points {
+        self.roots().map(|(_, n)| n.max).sum()
+    }
+
+    pub fn leaf_count(&self) -> usize {
+        self.leaves().count()
+    }
+
+    /// The band of an index %, if the set has bands.
+    pub fn band_for(&self, index: Points) -> Option<&str> {
+        self.bands
+            .iter()
+            .find(|b| b.min <= index)
+            .map(|b| b.label.as_str())
+    }
+
+    /// Canonical YAML of this set: what is stored, and what an XLSX import becomes.
+    pub fn to_yaml(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "id: {}", q(&self.id));
+        let _ = writeln!(out, "name: {}", q(&self.name));
+        let _ = writeln!(out, "year: {}", self.year);
+        let _ = writeln!(out, "level: {}", self.level.as_str());
+        if let Some(l) = &self.legal_basis {
+            let _ = writeln!(out, "legal_basis: {}", q(l));
+        }
+        let _ = writeln!(out, "precision: {}", self.precision);
+        if !self.bands.is_empty() {
+            out.push_str("bands:\n");
+            for b in &self.bands {
+                let _ = writeln!(out, "  - {{ label: {}, min: {} }}", q(&b.label), b.min);
+            }
+        }
+        out.push_str("nodes:\n");
+        for (i, _) in self.roots() {
+            self.node_yaml(i, 1, &mut out);
+        }
+        out
+    }
+
+    fn node_yaml(&self, i: usize, indent: usize, out: &mut String) {
+        let n = &self.nodes[i];
+        let pad = "  ".repeat(indent);
+        let _ = writeln!(out, "{pad}- code: {}", q(n.code.as_str()));
+        let _ = writeln!(out, "{pad}  name: {}", q(&n.name));
+        let _ = writeln!(out, "{pad}  max: {}", n.max);
+        if let Some(e) = &n.evidence {
+            let _ = writeln!(out, "{pad}  evidence: {}", q(e));
+        }
+        if let Some(o) = &n.owner {
+            let _ = writeln!(out, "{pad}  owner: {}", q(o));
+        }
+        if let Some(rule) = &n.rule {
+            let body = match rule {
+                Rule::Manual { step } => format!("kind: manual, step: {step}"),
+                Rule::Binary => "kind: binary".into(),
+                Rule::Survey => "kind: survey".into(),
+                Rule::Proportional { of } => format!("kind: proportional, of: {of}"),
+                Rule::Deduction { per, floor } => {
+                    format!("kind: deduction, per: {per}, floor: {floor}")
+                }
+                Rule::Options(o) => format!(
+                    "kind: options, options: [{}]",
+                    o.iter()
+                        .map(|o| format!("{{ label: {}, points: {} }}", q(&o.label), o.points))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                Rule::Thresholds(b) => format!(
+                    "kind: thresholds, bands: [{}]",
+                    b.iter()
+                        .map(|b| format!("{{ min: {}, points: {} }}", b.min, b.points))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            let _ = writeln!(out, "{pad}  rule: {{ {body} }}");
+        }
+        if !n.children.is_empty() {
+            let _ = writeln!(out, "{pad}  children:");
+            for &c in &n.children {
+                self.node_yaml(c, indent + 2, out);
+            }
+        }
+    }
+}
+
+fn q(s: &str) -> String {
+    let mut out = String::from("\"");
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Collects problems while reading one file.
+struct Reader<'a> {
+    file: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl Reader<'_> {
+    fn err(&mut self, pos: Pos, msg: impl Into<String>) {
+        self.problems
+            .push(Problem::new(self.file, pos.line, Some(pos.col), msg));
+    }
+
+    fn string(&mut self, node: &yaml::Node, what: &str) -> Option<String> {
+        match &node.value {
+            Value::Scalar(s, _) if !s.trim().is_empty() => Some(crate::text::nfc(s.trim())),
+            _ => {
+                self.err(node.pos, format!("`{what}` phải là một chuỗi không rỗng"));
+                None
+            }
+        }
+    }
+
+    /// A non-negative exact value with at most 3 decimals.
+    fn points(&mut self, node: &yaml::Node, what: &str) -> Option<Points> {
+        let Some(s) = node.as_scalar() else {
+            self.err(node.pos, format!("`{what}` phải là một số"));
+            return None;
+        };
+        match Points::parse(s) {
+            Ok(p) if p.is_negative() => {
+                self.err(node.pos, format!("`{what}` không được âm ({s})"));
+                None
+            }
+            Ok(p) => Some(p),
+            Err(DecimalError::TooManyDecimals(_)) => {
+                self.err(
+                    node.pos,
+                    format!("`{what}` = {s} có quá 3 chữ số thập phân"),
+                );
+                None
+            }
+            Err(e) => {
+                self.err(node.pos, format!("`{what}` = `{s}` {e}"));
+                None
+            }
+        }
+    }
+
+    fn unknown_keys(&mut self, node: &yaml::Node, known: &[&str], what: &str) {
+        if let Value::Map(entries) = &node.value {
+            for (k, p, _) in entries {
+                if !known.contains(&k.as_str()) {
+                    self.err(
+                        *p,
+                        format!(
+                            "khoá `{k}` không được biết trong {what} (các khoá hợp lệ: {})",
+                            known.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn seq<'n>(&mut self, node: &'n yaml::Node, what: &str) -> &'n [yaml::Node] {
+        match &node.value {
+            Value::Seq(items) => items,
+            _ => {
+                self.err(node.pos, format!("`{what}` phải là một danh sách"));
+                &[]
+            }
+        }
+    }
+}
+
+const TOP_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "year",
+    "level",
+    "legal_basis",
+    "precision",
+    "bands",
+    "nodes",
+];
+const NODE_KEYS: &[&str] = &[
+    "code", "name", "max", "rule", "children", "evidence", "owner",
+];
+
+/// Reads and validates a criteria-set YAML file. `file` names it in messages.
+pub fn parse_criteria_yaml(file: &str, text: &str) -> Result<CriteriaSet, Problems> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let root = yaml::parse(text).map_err(|e| {
+        Problems(vec![Problem::new(
+            file,
+            e.pos.line,
+            Some(e.pos.col),
+            e.message,
+        )])
+    })?;
+    let mut r = Reader {
+        file,
+        problems: Vec::new(),
+    };
+    if !matches!(root.value, Value::Map(_)) {
+        r.err(
+            root.pos,
+            "tệp bộ chỉ số phải là một bảng khoá: giá trị (id, name, year, …)",
+        );
+        return Err(Problems(r.problems));
+    }
+    r.unknown_keys(&root, TOP_KEYS, "bộ chỉ số");
+    let top = |k: &str| root.get(k).map(|(_, n)| n);
+    let required = |r: &mut Reader<'_>, k: &str| {
+        let n = top(k);
+        if n.is_none() {
+            r.err(root.pos, format!("thiếu khoá bắt buộc `{k}`"));
+        }
+        n
+    };
+
+    let id = required(&mut r, "id").and_then(|n| r.string(n, "id"));
+    if let Some((p, n)) = root.get("id")
+        && let Some(s) = n.as_scalar()
+        && !s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        r.err(
+            *p,
+            format!("`id` = `{s}` chỉ được gồm chữ thường a-z, số và dấu -"),
+        );
+    }
+    let name = required(&mut r, "name").and_then(|n| r.string(n, "name"));
+    let year = required(&mut r, "year").and_then(|n| {
+        let y = n.as_scalar().and_then(|s| s.parse::<i32>().ok());
+        if y.is_none_or(|y| !(1990..=2100).contains(&y)) {
+            r.err(n.pos, "`year` phải là một năm (ví dụ 2020)");
+            return None;
+        }
+        y
+    });
+    let level = required(&mut r, "level").and_then(|n| {
+        let l = n.as_scalar().and_then(Level::parse);
+        if l.is_none() {
+            r.err(
+                n.pos,
+                "`level` phải là một trong: so, huyen, xa, central, custom",
+            );
+        }
+        l
+    });
+    let legal_basis = top("legal_basis").and_then(|n| r.string(n, "legal_basis"));
+    let precision = match top("precision") {
+        None => Some(3),
+        Some(n) => {
+            let p = n
+                .as_scalar()
+                .and_then(|s| s.parse::<u8>().ok())
+                .filter(|p| *p <= 3);
+            if p.is_none() {
+                r.err(n.pos, "`precision` phải là số nguyên từ 0 đến 3");
+            }
+            p
+        }
+    };
+    let mut bands = Vec::new();
+    if let Some(bn) = top("bands") {
+        for b in r.seq(bn, "bands") {
+            r.unknown_keys(b, &["label", "min"], "một mức xếp loại");
+            let label = b.get("label").and_then(|(_, n)| r.string(n, "label"));
+            let min = b.get("min").and_then(|(_, n)| r.points(n, "min"));
+            if label.is_none() && b.get("label").is_none() {
+                r.err(b.pos, "mức xếp loại thiếu `label`");
+            }
+            if min.is_none() && b.get("min").is_none() {
+                r.err(b.pos, "mức xếp loại thiếu `min`");
+            }
+            if let (Some(label), Some(min)) = (label, min) {
+                if let Some(prev) = bands.last().map(|x: &Band| x.min)
+                    && min >= prev
+                {
+                    r.err(b.pos, "các mức xếp loại phải theo thứ tự `min` giảm dần");
+                }
+                bands.push(Band { label, min });
+            }
+        }
+    }
+
+    let mut nodes: Vec<Criterion> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    if let Some(n) = required(&mut r, "nodes") {
+        let items = r.seq(n, "nodes");
+        if items.is_empty() && matches!(n.value, Value::Seq(_)) {
+            r.err(n.pos, "bộ chỉ số không có tiêu chí nào");
+        }
+        for item in items {
+            read_node(&mut r, item, None, 1, &mut nodes, &mut seen);
+        }
+    }
+
+    if !r.problems.is_empty() {
+        r.problems.sort_by_key(|p| (p.line, p.column));
+        return Err(Problems(r.problems));
+    }
+    let (Some(id), Some(name), Some(year), Some(level), Some(precision)) =
+        (id, name, year, level, precision)
+    else {
+        return Err(Problems(r.problems));
+    };
+    let index = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.code.as_str().to_string(), i))
+        .collect();
+    Ok(CriteriaSet {
+        id,
+        name,
+        year,
+        level,
+        legal_basis,
+        precision,
+        bands,
+        nodes,
+        index,
+    })
+}
+
+fn read_node(
+    r: &mut Reader<'_>,
+    item: &yaml::Node,
+    parent: Option<usize>,
+    depth: usize,
+    nodes: &mut Vec<Criterion>,
+    seen: &mut HashMap<String, usize>,
+) -> Option<Points> {
+    if !matches!(item.value, Value::Map(_)) {
+        r.err(
+            item.pos,
+            "mỗi tiêu chí phải là một bảng khoá (code, name, max, …)",
+        );
+        return None;
+    }
+    r.unknown_keys(item, NODE_KEYS, "tiêu chí");
+    let code = match item.get("code") {
+        None => {
+            r.err(item.pos, "tiêu chí thiếu `code`");
+            None
+        }
+        Some((p, n)) => {
+            let raw = n.as_scalar().unwrap_or_default();
+            match Code::parse(raw) {
+                None => {
+                    r.err(
+                        *p,
+                        format!("mã `{raw}` không hợp lệ (dạng I.8.4: các đoạn cách nhau bởi dấu chấm, đoạn đầu là số La Mã hoặc số)"),
+                    );
+                    None
+                }
+                Some(c) => {
+                    if let Some(line) = seen.get(c.as_str()) {
+                        r.err(*p, format!("mã `{c}` bị trùng (đã có ở dòng {line})"));
+                        None
+                    } else {
+                        seen.insert(c.as_str().to_string(), p.line);
+                        Some(c)
+                    }
+                }
+            }
+        }
+    };
+    let label = code
+        .as_ref()
+        .map_or_else(|| "?".to_string(), ToString::to_string);
+    let name = match item.get("name") {
+        None => {
+            r.err(item.pos, format!("tiêu chí {label} thiếu `name`"));
+            None
+        }
+        Some((_, n)) => r.string(n, "name"),
+    };
+    let max = item.get("max").and_then(|(_, n)| r.points(n, "max"));
+    let evidence = item
+        .get("evidence")
+        .and_then(|(_, n)| r.string(n, "evidence"));
+    let owner = item.get("owner").and_then(|(_, n)| r.string(n, "owner"));
+    let children_node = item.get("children").map(|(_, n)| n);
+    let child_items: &[yaml::Node] = match children_node {
+        Some(n) if n.is_null() => &[],
+        Some(n) => r.seq(n, "children"),
+        None => &[],
+    };
+    let is_leaf = child_items.is_empty();
+
+    let me = nodes.len();
+    nodes.push(Criterion {
+        code: code.unwrap_or_else(Code::invalid),
+        name: name.unwrap_or_default(),
+        max: max.unwrap_or_default(),
+        rule: None,
+        evidence,
+        owner,
+        parent,
+        children: Vec::new(),
+        depth,
+        line: item.pos.line,
+    });
+
+    if is_leaf {
+        if item.get("max").is_none() {
+            r.err(
+                item.pos,
+                format!("tiêu chí {label} là tiêu chí lá nên phải có `max`"),
+            );
+        }
+        match item.get("rule") {
+            None => r.err(item.pos, format!("tiêu chí lá {label} thiếu `rule`")),
+            Some((_, rn)) => {
+                if let Some(max) = max {
+                    nodes[me].rule = read_rule(r, rn, max, &label);
+                }
+            }
+        }
+        max
+    } else {
+        if let Some((p, _)) = item.get("rule") {
+            r.err(
+                *p,
+                format!("tiêu chí {label} có tiêu chí con nên không được có `rule`"),
+            );
+        }
+        let mut sum = Points::ZERO;
+        let mut complete = true;
+        for c in child_items {
+            let idx = nodes.len();
+            match read_node(r, c, Some(me), depth + 1, nodes, seen) {
+                Some(p) => sum = sum + p,
+                None => complete = false,
+            }
+            nodes[me].children.push(idx);
+        }
+        if let Some((p, _)) = item.get("max")
+            && let Some(m) = max
+            && complete
+            && m != sum
+        {
+            r.err(
+                *p,
+                format!(
+                    "điểm tối đa của {label} là {} nhưng tổng điểm các tiêu chí con là {}",
+                    m.to_plain(),
+                    sum.to_plain()
+                ),
+            );
+        }
+        nodes[me].max = sum;
+        complete.then_some(sum)
+    }
+}
+
+fn read_rule(r: &mut Reader<'_>, rn: &yaml::Node, max: Points, label: &str) -> Option<Rule> {
+    if !matches!(rn.value, Value::Map(_)) {
+        r.err(rn.pos, "`rule` phải là một bảng khoá có `kind`");
+        return None;
+    }
+    let Some((kp, kn)) = rn.get("kind") else {
+        r.err(rn.pos, format!("`rule` của {label} thiếu `kind`"));
+        return None;
+    };
+    let kind = kn.as_scalar().unwrap_or_default();
+    let known: &[&str] = match kind {
+        "manual" => &["kind", "step"],
+        "binary" | "survey" => &["kind"],
+        "options" => &["kind", "options"],
+        "thresholds" => &["kind", "bands"],
+        "proportional" => &["kind", "of"],
+        "deduction" => &["kind", "per", "floor"],
+        _ => {
+            r.err(
+                *kp,
+                format!("loại quy tắc `{kind}` không được biết (manual, binary, options, thresholds, proportional, deduction, survey)"),
+            );
+            return None;
+        }
+    };
+    r.unknown_keys(rn, known, &format!("quy tắc {kind}"));
+    let not_above_max = |r: &mut Reader<'_>, pos: Pos, p: Points, what: &str| {
+        if p > max {
+            r.err(
+                pos,
+                format!(
+                    "{what} {} vượt điểm tối đa {} của {label}",
+                    p.to_plain(),
+                    max.to_plain()
+                ),
+            );
+        }
+    };
+    let rule = match kind {
+        "manual" => {
+            let step = match rn.get("step") {
+                Some((_, n)) => r.points(n, "step")?,
+                None => Points::from_thousandths(1),
+            };
+            if step == Points::ZERO {
+                r.err(rn.pos, "`step` phải lớn hơn 0");
+            }
+            Rule::Manual { step }
+        }
+        "binary" => Rule::Binary,
+        "survey" => Rule::Survey,
+        "options" => {
+            let Some((_, on)) = rn.get("options") else {
+                r.err(
+                    rn.pos,
+                    format!("quy tắc options của {label} thiếu `options`"),
+                );
+                return None;
+            };
+            let mut out: Vec<OptionPoints> = Vec::new();
+            for o in r.seq(on, "options") {
+                r.unknown_keys(o, &["label", "points"], "một lựa chọn");
+                let l = o.get("label").and_then(|(_, n)| r.string(n, "label"));
+                let p = o.get("points").and_then(|(_, n)| r.points(n, "points"));
+                if o.get("label").is_none() || o.get("points").is_none() {
+                    r.err(o.pos, "mỗi lựa chọn cần `label` và `points`");
+                }
+                if let (Some(l), Some(p)) = (l, p) {
+                    not_above_max(r, o.pos, p, "điểm của lựa chọn");
+                    if out.iter().any(|x| fold(&x.label) == fold(&l)) {
+                        r.err(o.pos, format!("lựa chọn `{l}` bị trùng"));
+                    }
+                    out.push(OptionPoints {
+                        label: l,
+                        points: p,
+                    });
+                }
+            }
+            if out.is_empty() {
+                r.err(on.pos, "cần ít nhất một lựa chọn");
+            }
+            Rule::Options(out)
+        }
+        "thresholds" => {
+            let Some((_, bn)) = rn.get("bands") else {
+                r.err(
+                    rn.pos,
+                    format!("quy tắc thresholds của {label} thiếu `bands`"),
+                );
+                return None;
+            };
+            let mut out: Vec<ThresholdBand> = Vec::new();
+            for b in r.seq(bn, "bands") {
+                r.unknown_keys(b, &["min", "points"], "một ngưỡng");
+                let m = b.get("min").and_then(|(_, n)| r.points(n, "min"));
+                let p = b.get("points").and_then(|(_, n)| r.points(n, "points"));
+                if b.get("min").is_none() || b.get("points").is_none() {
+                    r.err(b.pos, "mỗi ngưỡng cần `min` và `points`");
+                }
+                if let (Some(m), Some(p)) = (m, p) {
+                    not_above_max(r, b.pos, p, "điểm của ngưỡng");
+                    if out.last().is_some_and(|x| x.min <= m) {
+                        r.err(b.pos, "các ngưỡng phải theo thứ tự `min` giảm dần");
+                    }
+                    out.push(ThresholdBand { min: m, points: p });
+                }
+            }
+            if out.is_empty() {
+                r.err(bn.pos, "cần ít nhất một ngưỡng");
+            }
+            Rule::Thresholds(out)
+        }
+        "proportional" => {
+            let of = match rn.get("of") {
+                Some((_, n)) => r.points(n, "of")?,
+                None => Points::from_whole(100),
+            };
+            if of == Points::ZERO {
+                r.err(rn.pos, "`of` phải lớn hơn 0");
+            }
+            Rule::Proportional { of }
+        }
+        "deduction" => {
+            let Some((_, pn)) = rn.get("per") else {
+                r.err(rn.pos, format!("quy tắc deduction của {label} thiếu `per`"));
+                return None;
+            };
+            let per = r.points(pn, "per")?;
+            let floor = match rn.get("floor") {
+                Some((_, n)) => r.points(n, "floor")?,
+                None => Points::ZERO,
+            };
+            not_above_max(r, rn.pos, floor, "`floor`");
+            Rule::Deduction { per, floor }
+        }
+        _ => return None,
+    };
+    Some(rule)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const EXAMPLE: &str = include_str!("../tests/data/example-so-2020.yaml");
+
+    #[test]
+    fn reads_the_spec_example() {
+        let set = parse_criteria_yaml("example.yaml", EXAMPLE);
+        let set = match set {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(set.id, "example-so-2020");
+        assert_eq!(set.total_max().to_fixed(3), "15.500");
+        assert_eq!(set.leaf_count(), 5);
+        assert_eq!(set.node("I").map(|n| n.max.to_plain()), Some("5.5".into()));
+        assert_eq!(set.band_for(Points::from_whole(80)), Some("Khá"));
+        // The canonical YAML reads back to the same set.
+        let again = parse_criteria_yaml("again.yaml", &set.to_yaml());
+        assert_eq!(again.ok().map(|a| a.to_yaml()), Some(set.to_yaml()));
+    }
+
+    fn problems(text: &str) -> Vec<String> {
+        match parse_criteria_yaml("bad.yaml", text) {
+            Ok(_) => vec![],
+            Err(p) => p.0.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn rejects_max_mismatch_with_line() {
+        let text = EXAMPLE.replace("max: 3.5", "max: 4");
+        let p = problems(&text);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("bad.yaml:18:9:"), "{p:?}");
+        assert!(p[0].contains("tổng điểm các tiêu chí con là 3.5"), "{p:?}");
+    }
+
+    #[test]
+    fn rejects_duplicates_decimals_unknown_rules() {
+        let text = EXAMPLE
+            .replace("code: \"I.1.3\"", "code: \"I.1.2\"")
+            .replace("max: 0.5", "max: 0.5001")
+            .replace("kind: survey", "kind: magic");
+        let p = problems(&text);
+        assert!(p.iter().any(|m| m.contains("mã `I.1.2` bị trùng")), "{p:?}");
+        assert!(
+            p.iter().any(|m| m.contains("quá 3 chữ số thập phân")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter().any(|m| m.contains("`magic` không được biết")),
+            "{p:?}"
+        );
+        assert!(p.iter().all(|m| m.starts_with("bad.yaml:")), "{p:?}");
+    }
+}

@@ -1,0 +1,19 @@
+//! parindex-domain: the pure core — points, criteria sets, rules, scoring and ranking,
+//! Vietnamese text. No IO, no clock, no async.
+
+pub mod code;
+pub mod criteria;
+pub mod points;
+pub mod problem;
+pub mod scores;
+pub mod scoring;
+pub mod text;
+pub mod units;
+pub mod yaml;
+
+pub use code::{Code, compare_codes};
+pub use criteria::{CriteriaSet, Criterion, Level, Rule, parse_criteria_yaml};
+pub use points::Points;
+pub use problem::{Problem, Problems};
+pub use scores::{LeafScore, UnitScores, parse_scores_csv};
+pub use scoring::{RankingReport, UnitResult, rank_units};

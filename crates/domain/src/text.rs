@@ -1,0 +1,113 @@
+//! Vietnamese text: normalisation, diacritic folding, dates.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// NFC form: what we store and compare.
+pub fn nfc(s: &str) -> String {
+    s.nfc().collect()
+}
+
+/// Lower-case, diacritics removed, `đ` → `d`, spaces collapsed: for search and
+/// for lenient matching (`Dang ky kinh doanh` finds `Đăng ký kinh doanh`).
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut last_space = true;
+    for ch in s.nfd() {
+        if unicode_normalization::char::is_combining_mark(ch) {
+            continue;
+        }
+        let ch = match ch {
+            'đ' | 'Đ' => 'd',
+            c => c,
+        };
+        if ch.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+                last_space = true;
+            }
+            continue;
+        }
+        last_space = false;
+        out.extend(ch.to_lowercase());
+    }
+    while out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// A calendar date without time zone, as used in documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    pub fn new(year: i32, month: u8, day: u8) -> Option<Self> {
+        let dim = days_in_month(year, month)?;
+        (day >= 1 && day <= dim).then_some(Date { year, month, day })
+    }
+
+    /// `2021-03-26` (ISO) or `26/03/2021` (Vietnamese).
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        if let Some((y, rest)) = s.split_once('-') {
+            let (m, d) = rest.split_once('-')?;
+            return Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+        }
+        let mut it = s.split('/');
+        let d = it.next()?.parse().ok()?;
+        let m = it.next()?.parse().ok()?;
+        let y = it.next()?.parse().ok()?;
+        if it.next().is_some() {
+            return None;
+        }
+        Date::new(y, m, d)
+    }
+
+    /// `26/03/2021`.
+    pub fn to_vi(self) -> String {
+        format!("{:02}/{:02}/{:04}", self.day, self.month, self.year)
+    }
+
+    /// `2021-03-26`.
+    pub fn to_iso(self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+fn days_in_month(year: i32, month: u8) -> Option<u8> {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    Some(match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_vietnamese() {
+        assert_eq!(fold("Đăng ký  kinh doanh"), "dang ky kinh doanh");
+        assert_eq!(fold("KHÔNG ĐẠT"), "khong dat");
+        // NFD input folds the same as NFC input.
+        let nfd: String = "Chậm".nfd().collect();
+        assert_eq!(fold(&nfd), fold("Chậm"));
+    }
+
+    #[test]
+    fn dates() {
+        let d = Date::parse("26/03/2021");
+        assert_eq!(d.map(Date::to_vi).as_deref(), Some("26/03/2021"));
+        assert_eq!(Date::parse("2021-03-26"), d);
+        assert!(Date::parse("30/02/2021").is_none());
+        assert!(Date::parse("29/02/2020").is_some());
+    }
+}

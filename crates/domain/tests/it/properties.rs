@@ -1,0 +1,68 @@
+//! Properties: ranks are a competition ranking, totals add up, rules stay in [0, max].
+
+use std::collections::HashMap;
+
+use parindex_domain::criteria::{OptionPoints, ThresholdBand};
+use parindex_domain::scoring::{competition_ranks, node_totals};
+use parindex_domain::{LeafScore, Points, Rule, UnitScores, parse_criteria_yaml, rank_units};
+use proptest::prelude::*;
+
+const SET: &str = include_str!("../data/example-so-2020.yaml");
+
+fn pts() -> impl Strategy<Value = Points> {
+    (0i64..20_000).prop_map(Points::from_thousandths)
+}
+
+proptest! {
+    #[test]
+    fn ranks_are_competition_ranks(mut scores in prop::collection::vec(0i64..50, 1..60)) {
+        scores.sort_unstable_by(|a, b| b.cmp(a));
+        let pts: Vec<Points> = scores.iter().map(|s| Points::from_thousandths(*s)).collect();
+        let ranks = competition_ranks(&pts);
+        for i in 0..pts.len() {
+            let better = pts.iter().filter(|p| **p > pts[i]).count();
+            prop_assert_eq!(ranks[i] as usize, better + 1);
+        }
+    }
+
+    #[test]
+    fn rules_stay_within_bounds(max in pts(), x in -1_000_000i64..1_000_000, n in 0i64..100, per in pts(), floor_frac in 0i64..=100) {
+        let floor = Points::from_thousandths(max.thousandths() * floor_frac / 100);
+        let input = Points::from_thousandths(x).to_plain();
+        let rules = [
+            Rule::Proportional { of: Points::from_whole(100) },
+            Rule::Deduction { per, floor },
+            Rule::Thresholds(vec![ThresholdBand { min: Points::from_whole(90), points: max }, ThresholdBand { min: Points::ZERO, points: Points::ZERO }]),
+            Rule::Options(vec![OptionPoints { label: "a".into(), points: max }]),
+        ];
+        for rule in &rules {
+            let arg = if matches!(rule, Rule::Deduction { .. }) { n.to_string() } else if matches!(rule, Rule::Options(_)) { "A".into() } else { input.clone() };
+            if let Ok(p) = rule.points_from_input(max, &arg) {
+                prop_assert!(p >= Points::ZERO && p <= max, "{:?} {} -> {}", rule, arg, p);
+            }
+        }
+    }
+
+    #[test]
+    fn totals_equal_sum_of_leaves(values in prop::collection::vec(0i64..=1000, 5)) {
+        let set = parse_criteria_yaml("s.yaml", SET).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let mut leaves = HashMap::new();
+        for ((i, leaf), v) in set.leaves().zip(&values) {
+            let p = Points::from_thousandths(leaf.max.thousandths() * v / 1000);
+            let p = if matches!(leaf.rule, Some(Rule::Survey | Rule::Proportional { .. })) { p } else { Points::ZERO };
+            let s = LeafScore::new(&set, i, [Some(p), None, None], None).map_err(TestCaseError::fail)?;
+            leaves.insert(i, s);
+        }
+        let unit = UnitScores { unit_code: "A".into(), unit_name: "A".into(), group: "so".into(), leaves };
+        let totals = node_totals(&set, &unit);
+        let leaf_sum: Points = set.leaves().map(|(i, _)| totals[i]).sum();
+        let root_sum: Points = set.roots().map(|(i, _)| totals[i]).sum();
+        prop_assert_eq!(leaf_sum, root_sum);
+        let r = rank_units(&set, &[unit]);
+        prop_assert_eq!(r[0].score, root_sum);
+        prop_assert_eq!(r[0].score + r[0].lost, set.total_max());
+        for (i, n) in set.nodes.iter().enumerate() {
+            prop_assert!(totals[i] <= n.max);
+        }
+    }
+}
