@@ -63,6 +63,8 @@ pub struct UnitScores {
     pub unit_name: String,
     pub group: String,
     pub leaves: HashMap<usize, LeafScore>,
+    /// First line of this unit in its file (0 when not read from a file).
+    pub line: usize,
 }
 
 const HEADER: [&str; 8] = [
@@ -214,6 +216,7 @@ pub fn parse_scores_csv(
                 unit_name: nfc(get("unit_name")),
                 group: get("group").to_string(),
                 leaves: HashMap::new(),
+                line,
             });
             units.len() - 1
         });

@@ -53,7 +53,7 @@ proptest! {
             let s = LeafScore::new(&set, i, [Some(p), None, None], None).map_err(TestCaseError::fail)?;
             leaves.insert(i, s);
         }
-        let unit = UnitScores { unit_code: "A".into(), unit_name: "A".into(), group: "so".into(), leaves };
+        let unit = UnitScores { unit_code: "A".into(), unit_name: "A".into(), group: "so".into(), leaves, line: 0 };
         let totals = node_totals(&set, &unit);
         let leaf_sum: Points = set.leaves().map(|(i, _)| totals[i]).sum();
         let root_sum: Points = set.roots().map(|(i, _)| totals[i]).sum();

@@ -1,0 +1,448 @@
+//! Repository functions. Every function runs on both databases and is exercised by the
+//! conformance suite (`tests/it`).
+
+use std::collections::HashMap;
+
+use parindex_domain::scores::LeafScore;
+use parindex_domain::text::fold;
+use parindex_domain::units::UnitRow;
+use parindex_domain::{CriteriaSet, Points, UnitScores, parse_criteria_yaml};
+
+use crate::{Db, DbError, Result, on_db};
+
+/// A criteria set as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetSummary {
+    pub id: String,
+    pub name: String,
+    pub year: i64,
+    pub level: String,
+    pub total_max: Points,
+    pub leaves: i64,
+    pub units_scored: i64,
+    pub revision: i64,
+}
+
+/// A unit as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    pub code: String,
+    pub name: String,
+    pub parent_code: Option<String>,
+    pub kind: Option<String>,
+    pub group: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_to: Option<String>,
+    pub merged_into: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreOutcome {
+    Created,
+    Replaced,
+    Unchanged,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UnitImport {
+    pub created: usize,
+    pub updated: usize,
+    pub renamed: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ScoresImport {
+    pub units: usize,
+    pub leaves: usize,
+}
+
+type UnitTuple = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn unit_from(t: UnitTuple) -> Unit {
+    Unit {
+        code: t.0,
+        name: t.1,
+        parent_code: t.2,
+        kind: t.3,
+        group: t.4,
+        valid_from: t.5,
+        valid_to: t.6,
+        merged_into: t.7,
+    }
+}
+
+macro_rules! unit_select {
+    ($rest:literal) => {
+        concat!(
+            "SELECT code, name, parent_code, kind, grp, valid_from, valid_to, merged_into FROM units ",
+            $rest
+        )
+    };
+}
+
+fn opt_points(v: Option<i64>) -> Option<Points> {
+    v.map(Points::from_thousandths)
+}
+
+impl Db {
+    /// Stores a validated set. The same text again changes nothing; a changed set
+    /// replaces the stored one only while no unit has scores against it.
+    pub async fn store_criteria_set(
+        &self,
+        set: &CriteriaSet,
+        source_yaml: &str,
+        now: &str,
+    ) -> Result<StoreOutcome> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let existing: Option<(String, i64)> =
+                sqlx::query_as("SELECT source_yaml, revision FROM criteria_sets WHERE id = $1")
+                    .bind(&set.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let mut revision = 1;
+            if let Some((source, rev)) = &existing {
+                if source == source_yaml {
+                    return Ok(StoreOutcome::Unchanged);
+                }
+                let (scored,): (i64,) =
+                    sqlx::query_as("SELECT COUNT(*) FROM assessments WHERE set_id = $1")
+                        .bind(&set.id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                if scored > 0 {
+                    return Err(DbError::SetInUse(set.id.clone()));
+                }
+                revision = rev + 1;
+                sqlx::query("DELETE FROM criteria_nodes WHERE set_id = $1")
+                    .bind(&set.id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM criteria_sets WHERE id = $1")
+                    .bind(&set.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query(
+                "INSERT INTO criteria_sets (id, name, year, level, legal_basis, decimals, total_max, source_yaml, revision, imported_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(&set.id)
+            .bind(&set.name)
+            .bind(i64::from(set.year))
+            .bind(set.level.as_str())
+            .bind(set.legal_basis.as_deref())
+            .bind(i64::from(set.precision))
+            .bind(set.total_max().thousandths())
+            .bind(source_yaml)
+            .bind(revision)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            for (i, n) in set.nodes.iter().enumerate() {
+                let parent = n.parent.map(|p| set.nodes[p].code.to_string());
+                sqlx::query(
+                    "INSERT INTO criteria_nodes (set_id, code, ord, parent_code, name, max_points, rule_kind, owner, search_text) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&set.id)
+                .bind(n.code.as_str())
+                .bind(i64::try_from(i).unwrap_or(i64::MAX))
+                .bind(parent)
+                .bind(&n.name)
+                .bind(n.max.thousandths())
+                .bind(n.rule.as_ref().map(parindex_domain::Rule::kind))
+                .bind(n.owner.as_deref())
+                .bind(fold(&format!("{} {}", n.code, n.name)))
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(if existing.is_some() { StoreOutcome::Replaced } else { StoreOutcome::Created })
+        })
+    }
+
+    /// Every stored set, newest year first.
+    pub async fn list_sets(&self) -> Result<Vec<SetSummary>> {
+        let sql = "SELECT s.id, s.name, s.year, s.level, s.total_max, s.revision, \
+                   (SELECT COUNT(*) FROM criteria_nodes n WHERE n.set_id = s.id AND n.rule_kind IS NOT NULL), \
+                   (SELECT COUNT(*) FROM assessments a WHERE a.set_id = s.id) \
+                   FROM criteria_sets s ORDER BY s.year DESC, s.id";
+        let rows: Vec<(String, String, i64, String, i64, i64, i64, i64)> =
+            on_db!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| SetSummary {
+                id: r.0,
+                name: r.1,
+                year: r.2,
+                level: r.3,
+                total_max: Points::from_thousandths(r.4),
+                revision: r.5,
+                leaves: r.6,
+                units_scored: r.7,
+            })
+            .collect())
+    }
+
+    /// The id of the newest set (by year), if any.
+    pub async fn newest_set_id(&self) -> Result<Option<String>> {
+        let sql = "SELECT id FROM criteria_sets ORDER BY year DESC, imported_at DESC, id LIMIT 1";
+        let row: Option<(String,)> =
+            on_db!(self, pool => sqlx::query_as(sql).fetch_optional(pool).await?);
+        Ok(row.map(|r| r.0))
+    }
+
+    /// The revision of a set: changes whenever its tree or its scores change.
+    pub async fn set_version(&self, set_id: &str) -> Result<Option<(i64, String)>> {
+        let sql = "SELECT s.revision, COALESCE((SELECT MAX(a.updated_at) FROM assessments a WHERE a.set_id = s.id), '') \
+                   FROM criteria_sets s WHERE s.id = $1";
+        Ok(on_db!(self, pool => sqlx::query_as(sql).bind(set_id).fetch_optional(pool).await?))
+    }
+
+    /// Loads a stored set by re-reading its canonical YAML.
+    pub async fn load_set(&self, set_id: &str) -> Result<Option<CriteriaSet>> {
+        let row: Option<(String,)> = on_db!(self, pool =>
+            sqlx::query_as("SELECT source_yaml FROM criteria_sets WHERE id = $1")
+                .bind(set_id)
+                .fetch_optional(pool)
+                .await?);
+        match row {
+            None => Ok(None),
+            Some((yaml,)) => parse_criteria_yaml(set_id, &yaml)
+                .map(Some)
+                .map_err(|e| DbError::Corrupt(e.to_string())),
+        }
+    }
+
+    /// Inserts or updates units by code; a changed name keeps the former one in history.
+    pub async fn upsert_units(&self, rows: &[UnitRow], now: &str) -> Result<UnitImport> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut out = UnitImport::default();
+            for u in rows {
+                let old: Option<(String,)> =
+                    sqlx::query_as("SELECT name FROM units WHERE code = $1")
+                        .bind(&u.code)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let from = u.valid_from.map(parindex_domain::text::Date::to_iso);
+                let to = u.valid_to.map(parindex_domain::text::Date::to_iso);
+                let search = fold(&format!("{} {}", u.code, u.name));
+                match old {
+                    None => {
+                        sqlx::query(
+                            "INSERT INTO units (code, name, parent_code, kind, grp, valid_from, valid_to, merged_into, search_text, updated_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                        )
+                        .bind(&u.code).bind(&u.name).bind(&u.parent_code).bind(&u.kind).bind(&u.group)
+                        .bind(&from).bind(&to).bind(&u.merged_into).bind(&search).bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                        out.created += 1;
+                    }
+                    Some((old_name,)) => {
+                        if old_name != u.name {
+                            sqlx::query(
+                                "INSERT INTO unit_names (unit_code, name, valid_until) VALUES ($1, $2, $3) \
+                                 ON CONFLICT (unit_code, valid_until) DO UPDATE SET name = excluded.name",
+                            )
+                            .bind(&u.code).bind(&old_name).bind(now)
+                            .execute(&mut *tx)
+                            .await?;
+                            out.renamed += 1;
+                        }
+                        sqlx::query(
+                            "UPDATE units SET name = $2, parent_code = $3, kind = $4, grp = $5, valid_from = $6, valid_to = $7, \
+                             merged_into = $8, search_text = $9, updated_at = $10 WHERE code = $1",
+                        )
+                        .bind(&u.code).bind(&u.name).bind(&u.parent_code).bind(&u.kind).bind(&u.group)
+                        .bind(&from).bind(&to).bind(&u.merged_into).bind(&search).bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                        out.updated += 1;
+                    }
+                }
+            }
+            tx.commit().await?;
+            Ok(out)
+        })
+    }
+
+    pub async fn list_units(&self) -> Result<Vec<Unit>> {
+        let sql = unit_select!("ORDER BY code");
+        let rows: Vec<UnitTuple> = on_db!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(unit_from).collect())
+    }
+
+    pub async fn unit(&self, code: &str) -> Result<Option<Unit>> {
+        let sql = unit_select!("WHERE code = $1");
+        let row: Option<UnitTuple> =
+            on_db!(self, pool => sqlx::query_as(sql).bind(code).fetch_optional(pool).await?);
+        Ok(row.map(unit_from))
+    }
+
+    /// Former names of a unit with the instant each stopped being used, oldest first.
+    pub async fn unit_former_names(&self, code: &str) -> Result<Vec<(String, String)>> {
+        let sql =
+            "SELECT name, valid_until FROM unit_names WHERE unit_code = $1 ORDER BY valid_until";
+        Ok(on_db!(self, pool => sqlx::query_as(sql).bind(code).fetch_all(pool).await?))
+    }
+
+    /// Stores scores for a set, all or nothing; every unit must exist.
+    pub async fn import_scores(
+        &self,
+        set: &CriteriaSet,
+        units: &[UnitScores],
+        now: &str,
+    ) -> Result<ScoresImport> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut missing = Vec::new();
+            let mut known: Vec<(String, String, Option<String>)> = Vec::with_capacity(units.len());
+            for u in units {
+                let row: Option<(String, Option<String>)> =
+                    sqlx::query_as("SELECT name, grp FROM units WHERE code = $1")
+                        .bind(&u.unit_code)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                match row {
+                    None => missing.push((u.unit_code.clone(), u.line)),
+                    Some((name, grp)) => known.push((u.unit_code.clone(), name, grp)),
+                }
+            }
+            if !missing.is_empty() {
+                return Err(DbError::UnknownUnits(missing));
+            }
+            let set_exists: Option<(String,)> =
+                sqlx::query_as("SELECT id FROM criteria_sets WHERE id = $1")
+                    .bind(&set.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if set_exists.is_none() {
+                return Err(DbError::UnknownSet(set.id.clone()));
+            }
+            let mut out = ScoresImport::default();
+            for (u, (_, stored_name, stored_grp)) in units.iter().zip(known) {
+                let name = if u.unit_name.is_empty() { stored_name } else { u.unit_name.clone() };
+                let grp = if u.group.is_empty() { stored_grp.unwrap_or_default() } else { u.group.clone() };
+                let (aid,): (i64,) = sqlx::query_as(
+                    "INSERT INTO assessments (set_id, unit_code, unit_name, grp, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (set_id, unit_code) DO UPDATE SET unit_name = excluded.unit_name, grp = excluded.grp, updated_at = excluded.updated_at \
+                     RETURNING id",
+                )
+                .bind(&set.id).bind(&u.unit_code).bind(&name).bind(&grp).bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                let mut leaves: Vec<(&usize, &LeafScore)> = u.leaves.iter().collect();
+                leaves.sort_by_key(|(i, _)| **i);
+                for (&i, l) in leaves {
+                    sqlx::query(
+                        "INSERT INTO leaf_scores (assessment_id, criterion_code, self_points, appraised, final_points, input, effective, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                         ON CONFLICT (assessment_id, criterion_code) DO UPDATE SET self_points = excluded.self_points, \
+                         appraised = excluded.appraised, final_points = excluded.final_points, input = excluded.input, \
+                         effective = excluded.effective, updated_at = excluded.updated_at",
+                    )
+                    .bind(aid)
+                    .bind(set.nodes[i].code.as_str())
+                    .bind(l.self_points.map(Points::thousandths))
+                    .bind(l.appraised.map(Points::thousandths))
+                    .bind(l.final_points.map(Points::thousandths))
+                    .bind(l.input.as_deref())
+                    .bind(l.effective.thousandths())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    out.leaves += 1;
+                }
+                out.units += 1;
+            }
+            tx.commit().await?;
+            Ok(out)
+        })
+    }
+
+    /// Every unit's layers for a set, in unit-code order.
+    pub async fn load_scores(&self, set: &CriteriaSet) -> Result<Vec<UnitScores>> {
+        self.load_scores_where(set, None).await
+    }
+
+    /// One unit's layers for a set (`None` when the unit has no assessment).
+    pub async fn load_unit_scores(
+        &self,
+        set: &CriteriaSet,
+        unit: &str,
+    ) -> Result<Option<UnitScores>> {
+        Ok(self.load_scores_where(set, Some(unit)).await?.pop())
+    }
+
+    async fn load_scores_where(
+        &self,
+        set: &CriteriaSet,
+        unit: Option<&str>,
+    ) -> Result<Vec<UnitScores>> {
+        let sql = "SELECT a.unit_code, a.unit_name, a.grp, l.criterion_code, l.self_points, l.appraised, l.final_points, l.input, l.effective \
+                   FROM assessments a LEFT JOIN leaf_scores l ON l.assessment_id = a.id \
+                   WHERE a.set_id = $1 AND ($2 IS NULL OR a.unit_code = $2) ORDER BY a.unit_code";
+        type Row = (
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = on_db!(self, pool =>
+            sqlx::query_as(sql).bind(&set.id).bind(unit).fetch_all(pool).await?);
+        let mut out: Vec<UnitScores> = Vec::new();
+        let mut pos: HashMap<String, usize> = HashMap::new();
+        for r in rows {
+            let idx = *pos.entry(r.0.clone()).or_insert_with(|| {
+                out.push(UnitScores {
+                    unit_code: r.0.clone(),
+                    unit_name: r.1.clone(),
+                    group: r.2.clone(),
+                    leaves: HashMap::new(),
+                    line: 0,
+                });
+                out.len() - 1
+            });
+            let Some(code) = r.3 else { continue };
+            // A leaf no longer in the set (cannot happen while sets in use are frozen).
+            let Some(leaf) = set.position(&code) else {
+                continue;
+            };
+            out[idx].leaves.insert(
+                leaf,
+                LeafScore {
+                    self_points: opt_points(r.4),
+                    appraised: opt_points(r.5),
+                    final_points: opt_points(r.6),
+                    input: r.7,
+                    effective: opt_points(r.8).unwrap_or_default(),
+                },
+            );
+        }
+        Ok(out)
+    }
+
+    /// Number of criteria sets (used to decide whether the demo must be loaded).
+    pub async fn count_sets(&self) -> Result<i64> {
+        let (n,): (i64,) = on_db!(self, pool =>
+            sqlx::query_as("SELECT COUNT(*) FROM criteria_sets").fetch_one(pool).await?);
+        Ok(n)
+    }
+}
