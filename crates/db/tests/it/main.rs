@@ -83,7 +83,7 @@ async fn scores_round_trip_and_rank_as_offline() {
         assert_eq!(
             one.leaves[&i11]
                 .self_points
-                .map(|p| p.to_plain())
+                .map(parindex_domain::Points::to_plain)
                 .as_deref(),
             Some("1")
         );
