@@ -456,6 +456,12 @@ pub fn parse_criteria_yaml(file: &str, text: &str) -> Result<CriteriaSet, Proble
             e.message,
         )])
     })?;
+    criteria_from_tree(file, &root)
+}
+
+/// Reads a set from a positioned tree (from YAML, or built from a spreadsheet whose
+/// positions are its rows and columns).
+pub fn criteria_from_tree(file: &str, root: &yaml::Node) -> Result<CriteriaSet, Problems> {
     let mut r = Reader {
         file,
         problems: Vec::new(),
@@ -467,7 +473,7 @@ pub fn parse_criteria_yaml(file: &str, text: &str) -> Result<CriteriaSet, Proble
         );
         return Err(Problems(r.problems));
     }
-    r.unknown_keys(&root, TOP_KEYS, "bộ chỉ số");
+    r.unknown_keys(root, TOP_KEYS, "bộ chỉ số");
     let top = |k: &str| root.get(k).map(|(_, n)| n);
     let required = |r: &mut Reader<'_>, k: &str| {
         let n = top(k);

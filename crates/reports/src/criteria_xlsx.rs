@@ -1,0 +1,377 @@
+//! Criteria sets as spreadsheets: sheet `Thông tin` (key | value: id, name, year, level,
+//! legal_basis, precision, bands as `Tốt=90; Khá=80`) and sheet `Tiêu chí` with the
+//! columns `code | name | max | rule | params | evidence | owner`. A row's parent is the
+//! nearest row above whose code is a prefix of its own (`I.8` is the parent of `I.8.4`).
+//! `params` by rule: options `Kịp thời=1; Chậm=0.5`, thresholds `100=2; 80=1` (min=points),
+//! deduction `per=0.25; floor=0`, proportional `of=100`, manual `step=0.25`.
+//!
+//! The sheet becomes the same positioned tree as a YAML file (rows as lines, columns as
+//! columns), so every check and message is shared with the YAML reader.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use parindex_domain::criteria::Rule;
+use parindex_domain::text::fold;
+use parindex_domain::yaml::{Node, Pos, Value};
+use parindex_domain::{CriteriaSet, Problem, Problems, criteria_from_tree};
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+const COLUMNS: [&str; 7] = ["code", "name", "max", "rule", "params", "evidence", "owner"];
+
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::String(s) => s.trim().to_string(),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    reason = "checked to be a whole number in range"
+                )]
+                let i = *f as i64;
+                i.to_string()
+            } else {
+                // Shortest text that reads back as the same float: `0.5`, not `0.500000001`.
+                format!("{f}")
+            }
+        }
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn scalar(text: &str, pos: Pos) -> Node {
+    Node {
+        pos,
+        value: Value::Scalar(text.to_string(), true),
+    }
+}
+
+fn map(pos: Pos, entries: Vec<(String, Node)>) -> Node {
+    Node {
+        pos,
+        value: Value::Map(entries.into_iter().map(|(k, n)| (k, n.pos, n)).collect()),
+    }
+}
+
+fn pairs(text: &str) -> Vec<(String, String)> {
+    text.split(';')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| match p.rsplit_once('=') {
+            Some((k, v)) => (k.trim().to_string(), v.trim().to_string()),
+            None => (p.trim().to_string(), String::new()),
+        })
+        .collect()
+}
+
+struct Row {
+    pos: Pos,
+    code: String,
+    cells: Vec<(String, Pos)>,
+    children: Vec<usize>,
+}
+
+fn rule_node(kind: &str, kpos: Pos, params: &str, ppos: Pos) -> Node {
+    let mut entries = vec![("kind".to_string(), scalar(kind, kpos))];
+    let list = |key_a: &str, key_b: &str| {
+        let items = pairs(params)
+            .into_iter()
+            .map(|(a, b)| {
+                map(
+                    ppos,
+                    vec![
+                        (key_a.to_string(), scalar(&a, ppos)),
+                        (key_b.to_string(), scalar(&b, ppos)),
+                    ],
+                )
+            })
+            .collect();
+        Node {
+            pos: ppos,
+            value: Value::Seq(items),
+        }
+    };
+    match kind {
+        "options" => entries.push(("options".into(), list("label", "points"))),
+        "thresholds" => entries.push(("bands".into(), list("min", "points"))),
+        _ => {
+            for (k, v) in pairs(params) {
+                entries.push((k, scalar(&v, ppos)));
+            }
+        }
+    }
+    map(kpos, entries)
+}
+
+fn build(rows: &[Row], i: usize) -> Node {
+    let r = &rows[i];
+    let mut entries = Vec::new();
+    let get = |name: &str| {
+        let k = COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
+        r.cells.get(k).filter(|(t, _)| !t.is_empty())
+    };
+    for name in ["code", "name", "max", "evidence", "owner"] {
+        if let Some((t, p)) = get(name) {
+            entries.push((name.to_string(), scalar(t, *p)));
+        }
+    }
+    if let Some((kind, kpos)) = get("rule") {
+        let (params, ppos) = get("params").cloned().unwrap_or((String::new(), *kpos));
+        entries.push(("rule".into(), rule_node(kind, *kpos, &params, ppos)));
+    }
+    if !r.children.is_empty() {
+        let kids = r.children.iter().map(|&c| build(rows, c)).collect();
+        entries.push((
+            "children".into(),
+            Node {
+                pos: r.pos,
+                value: Value::Seq(kids),
+            },
+        ));
+    }
+    map(r.pos, entries)
+}
+
+fn is_prefix(parent: &str, child: &str) -> bool {
+    child.len() > parent.len()
+        && child.starts_with(parent)
+        && child.as_bytes()[parent.len()] == b'.'
+}
+
+/// Reads a criteria set from XLSX (or XLS/ODS) bytes.
+pub fn read_criteria_xlsx(file: &str, bytes: &[u8]) -> Result<CriteriaSet, Problems> {
+    let fail = |line: usize, m: String| Problems(vec![Problem::new(file, line, None, m)]);
+    let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
+        .map_err(|e| fail(1, format!("không mở được bảng tính: {e}")))?;
+    let names = wb.sheet_names();
+    let find = |keys: &[&str]| {
+        names
+            .iter()
+            .find(|n| keys.contains(&fold(n).as_str()))
+            .cloned()
+    };
+    let info_name = find(&["thong tin", "info"]);
+    let crit_name = find(&["tieu chi", "criteria"])
+        .or_else(|| {
+            names
+                .iter()
+                .find(|n| Some(*n) != info_name.as_ref())
+                .cloned()
+        })
+        .ok_or_else(|| fail(1, "bảng tính không có trang `Tiêu chí`".into()))?;
+
+    let mut top: Vec<(String, Node)> = Vec::new();
+    if let Some(info) = &info_name {
+        let range = wb
+            .worksheet_range(info)
+            .map_err(|e| fail(1, format!("không đọc được trang {info}: {e}")))?;
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        for (i, row) in range.rows().enumerate() {
+            let line = r0 as usize + i + 1;
+            let key = row.first().map(cell_text).unwrap_or_default();
+            let val = row.get(1).map(cell_text).unwrap_or_default();
+            let pos = Pos {
+                line,
+                col: c0 as usize + 2,
+            };
+            if key.is_empty() || fold(&key) == "key" || fold(&key) == "khoa" {
+                continue;
+            }
+            if key == "bands" {
+                let items = pairs(&val)
+                    .into_iter()
+                    .map(|(l, m)| {
+                        map(
+                            pos,
+                            vec![
+                                ("label".into(), scalar(&l, pos)),
+                                ("min".into(), scalar(&m, pos)),
+                            ],
+                        )
+                    })
+                    .collect();
+                top.push((
+                    key,
+                    Node {
+                        pos,
+                        value: Value::Seq(items),
+                    },
+                ));
+            } else {
+                top.push((key, scalar(&val, pos)));
+            }
+        }
+    }
+
+    let range = wb
+        .worksheet_range(&crit_name)
+        .map_err(|e| fail(1, format!("không đọc được trang {crit_name}: {e}")))?;
+    let (r0, c0) = range.start().unwrap_or((0, 0));
+    let mut rows: Vec<Row> = Vec::new();
+    let mut roots = Vec::new();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut cols: Vec<usize> = (0..COLUMNS.len()).collect();
+    for (i, row) in range.rows().enumerate() {
+        let line = r0 as usize + i + 1;
+        let texts: Vec<String> = row.iter().map(cell_text).collect();
+        if texts.iter().all(String::is_empty) {
+            continue;
+        }
+        if texts
+            .first()
+            .is_some_and(|t| fold(t) == "code" || fold(t) == "ma")
+        {
+            let heads: Vec<String> = texts.iter().map(|t| fold(t)).collect();
+            for (k, c) in COLUMNS.iter().enumerate() {
+                cols[k] = heads.iter().position(|h| h == c).unwrap_or(usize::MAX);
+            }
+            continue;
+        }
+        let cells: Vec<(String, Pos)> = cols
+            .iter()
+            .map(|&c| {
+                let t = texts.get(c).cloned().unwrap_or_default();
+                (
+                    t,
+                    Pos {
+                        line,
+                        col: c0 as usize + c.min(1000) + 1,
+                    },
+                )
+            })
+            .collect();
+        let code = cells[0].0.clone();
+        let idx = rows.len();
+        while let Some(&top_i) = stack.last() {
+            if is_prefix(&rows[top_i].code, &code) {
+                break;
+            }
+            stack.pop();
+        }
+        match stack.last() {
+            Some(&p) => rows[p].children.push(idx),
+            None => roots.push(idx),
+        }
+        rows.push(Row {
+            pos: Pos { line, col: 1 },
+            code,
+            cells,
+            children: Vec::new(),
+        });
+        stack.push(idx);
+    }
+    let nodes = Node {
+        pos: Pos { line: 1, col: 1 },
+        value: Value::Seq(roots.iter().map(|&r| build(&rows, r)).collect()),
+    };
+    top.push(("nodes".into(), nodes));
+    criteria_from_tree(file, &map(Pos { line: 1, col: 1 }, top))
+}
+
+/// Writes a set in the spreadsheet layout above (what `read_criteria_xlsx` reads back).
+pub fn write_criteria_xlsx(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let info = wb.add_worksheet();
+    info.set_name("Thông tin")?;
+    info.write_string_with_format(0, 0, "key", &bold)?;
+    info.write_string_with_format(0, 1, "value", &bold)?;
+    let bands = set
+        .bands
+        .iter()
+        .map(|b| format!("{}={}", b.label, b.min))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let meta = [
+        ("id", set.id.clone()),
+        ("name", set.name.clone()),
+        ("year", set.year.to_string()),
+        ("level", set.level.as_str().to_string()),
+        ("legal_basis", set.legal_basis.clone().unwrap_or_default()),
+        ("precision", set.precision.to_string()),
+        ("bands", bands),
+    ];
+    for (i, (k, v)) in meta.iter().enumerate() {
+        let r = u32::try_from(i + 1).unwrap_or(0);
+        info.write_string(r, 0, *k)?;
+        if !v.is_empty() {
+            info.write_string(r, 1, v)?;
+        }
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name("Tiêu chí")?;
+    for (c, h) in COLUMNS.iter().enumerate() {
+        ws.write_string_with_format(0, u16::try_from(c).unwrap_or(0), *h, &bold)?;
+    }
+    for (i, n) in set.nodes.iter().enumerate() {
+        let r = u32::try_from(i + 1).unwrap_or(0);
+        ws.write_string(r, 0, n.code.as_str())?;
+        ws.write_string(r, 1, &n.name)?;
+        ws.write_string(r, 2, n.max.to_plain())?;
+        if let Some(rule) = &n.rule {
+            ws.write_string(r, 3, rule.kind())?;
+            let params = match rule {
+                Rule::Manual { step } => format!("step={step}"),
+                Rule::Options(o) => o
+                    .iter()
+                    .map(|o| format!("{}={}", o.label, o.points))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                Rule::Thresholds(b) => b
+                    .iter()
+                    .map(|b| format!("{}={}", b.min, b.points))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                Rule::Proportional { of } => format!("of={of}"),
+                Rule::Deduction { per, floor } => format!("per={per}; floor={floor}"),
+                Rule::Binary | Rule::Survey => String::new(),
+            };
+            if !params.is_empty() {
+                ws.write_string(r, 4, params)?;
+            }
+        }
+        if let Some(e) = &n.evidence {
+            ws.write_string(r, 5, e)?;
+        }
+        if let Some(o) = &n.owner {
+            ws.write_string(r, 6, o)?;
+        }
+    }
+    ws.autofit();
+    wb.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parindex_domain::parse_criteria_yaml;
+
+    const EXAMPLE: &str = include_str!("../../domain/tests/data/example-so-2020.yaml");
+
+    #[test]
+    fn round_trips_through_xlsx() {
+        let set = parse_criteria_yaml("e.yaml", EXAMPLE).unwrap();
+        let bytes = write_criteria_xlsx(&set).unwrap();
+        let back = read_criteria_xlsx("e.xlsx", &bytes)
+            .map_err(|e| e.to_string())
+            .unwrap();
+        assert_eq!(back.to_yaml(), set.to_yaml());
+    }
+
+    #[test]
+    fn errors_name_the_row() {
+        let mut set = parse_criteria_yaml("e.yaml", EXAMPLE).unwrap();
+        // Break the third row's code into a duplicate of the second.
+        set.nodes[2].code = set.nodes[1].code.clone();
+        let bytes = write_criteria_xlsx(&set).unwrap();
+        let err = read_criteria_xlsx("e.xlsx", &bytes)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("e.xlsx:4:1: mã `I.1` bị trùng (đã có ở dòng 3)"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! parindex-reports: every table as CSV (UTF-8 with BOM) and XLSX, charts as SVG, and
+//! criteria sets read from XLSX.
+
+pub mod chart;
+pub mod criteria_xlsx;
+pub mod table;
+
+pub use table::{Cell, Table};
