@@ -230,6 +230,8 @@ pub struct CriteriaSet {
     pub level: Level,
     pub legal_basis: Option<String>,
     pub precision: u8,
+    /// Made-up data for demonstration: every page shows a banner.
+    pub sample: bool,
     pub bands: Vec<Band>,
     pub nodes: Vec<Criterion>,
     index: HashMap<String, usize>,
@@ -282,6 +284,9 @@ impl CriteriaSet {
             let _ = writeln!(out, "legal_basis: {}", q(l));
         }
         let _ = writeln!(out, "precision: {}", self.precision);
+        if self.sample {
+            out.push_str("sample: true\n");
+        }
         if !self.bands.is_empty() {
             out.push_str("bands:\n");
             for b in &self.bands {
@@ -438,6 +443,7 @@ const TOP_KEYS: &[&str] = &[
     "level",
     "legal_basis",
     "precision",
+    "sample",
     "bands",
     "nodes",
 ];
@@ -528,6 +534,16 @@ pub fn criteria_from_tree(file: &str, root: &yaml::Node) -> Result<CriteriaSet, 
             p
         }
     };
+    let sample = match top("sample").map(|n| n.as_scalar().map(str::trim)) {
+        None | Some(Some("false" | "no")) => false,
+        Some(Some("true" | "yes")) => true,
+        Some(_) => {
+            if let Some((p, _)) = root.get("sample") {
+                r.err(*p, "`sample` phải là true hoặc false");
+            }
+            false
+        }
+    };
     let mut bands = Vec::new();
     if let Some(bn) = top("bands") {
         for b in r.seq(bn, "bands") {
@@ -584,6 +600,7 @@ pub fn criteria_from_tree(file: &str, root: &yaml::Node) -> Result<CriteriaSet, 
         level,
         legal_basis,
         precision,
+        sample,
         bands,
         nodes,
         index,

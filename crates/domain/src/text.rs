@@ -78,6 +78,28 @@ impl Date {
     }
 }
 
+/// `2026-11-27T10:00:00Z` for a Unix time in seconds (UTC), for stored timestamps.
+pub fn rfc3339_utc(unix_secs: i64) -> String {
+    let days = unix_secs.div_euclid(86_400);
+    let secs = unix_secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
 fn days_in_month(year: i32, month: u8) -> Option<u8> {
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     Some(match month {
@@ -100,6 +122,13 @@ mod tests {
         // NFD input folds the same as NFC input.
         let nfd: String = "Chậm".nfd().collect();
         assert_eq!(fold(&nfd), fold("Chậm"));
+    }
+
+    #[test]
+    fn formats_instants() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_616_716_800), "2021-03-26T00:00:00Z");
+        assert_eq!(rfc3339_utc(951_782_400 + 86_399), "2000-02-29T23:59:59Z");
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub fn bar_chart(title: &str, bars: &[Bar], max: Points, precision: u8) -> Strin
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{t}" viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px" font-family="sans-serif" font-size="12">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{t}" viewBox="0 0 {width} {height}" class="chart" font-family="sans-serif" font-size="12">"#,
         t = xml_escape(title)
     );
     let _ = write!(s, "<title>{}</title>", xml_escape(title));

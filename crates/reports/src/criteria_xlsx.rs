@@ -291,6 +291,14 @@ pub fn write_criteria_xlsx(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
         ("level", set.level.as_str().to_string()),
         ("legal_basis", set.legal_basis.clone().unwrap_or_default()),
         ("precision", set.precision.to_string()),
+        (
+            "sample",
+            if set.sample {
+                "true".into()
+            } else {
+                String::new()
+            },
+        ),
         ("bands", bands),
     ];
     for (i, (k, v)) in meta.iter().enumerate() {

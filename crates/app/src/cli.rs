@@ -1,0 +1,569 @@
+//! Command line (`shared/spec/cli.md`): exit 0 on success, 1 on a user error (message on
+//! stderr naming file, line and problem), 2 on bad usage.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use parindex_db::{Db, DbError};
+use parindex_domain::text::rfc3339_utc;
+use parindex_domain::units::parse_units_csv;
+use parindex_domain::{
+    CriteriaSet, Problems, RankingReport, UnitResult, parse_criteria_yaml, parse_scores_csv,
+    rank_units,
+};
+use parindex_reports::{Cell, Table};
+
+use crate::demo;
+
+#[derive(Parser)]
+#[command(
+    name = "parindex",
+    version,
+    about = "Chỉ số cải cách hành chính (PAR INDEX) — chấm điểm, xếp hạng, khắc phục"
+)]
+struct Cli {
+    /// Cơ sở dữ liệu: sqlite://tệp.db (mặc định) hoặc postgres://…
+    #[arg(
+        long,
+        env = "PARINDEX_DB",
+        default_value = "sqlite://parindex.db",
+        global = true
+    )]
+    db: String,
+    /// Định dạng nhật ký trên stderr.
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Chạy ứng dụng web và API JSON.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Nạp dữ liệu mẫu trước nếu cơ sở dữ liệu chưa có gì.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Nạp dữ liệu mẫu (chạy lại nhiều lần không sao).
+    Demo,
+    /// Bộ chỉ số: kiểm tra hoặc nạp tệp YAML/XLSX.
+    Criteria {
+        #[command(subcommand)]
+        action: CriteriaAction,
+    },
+    /// Đơn vị: nạp tệp CSV code,name,parent_code[,kind][,group].
+    Units {
+        #[command(subcommand)]
+        action: UnitsAction,
+    },
+    /// Điểm: nạp tệp CSV điểm vào một bộ chỉ số.
+    Scores {
+        #[command(subcommand)]
+        action: ScoresAction,
+    },
+    /// Máy tính ngoại tuyến: tổng điểm, chỉ số, xếp loại, hạng, điểm bị mất (không dùng CSDL).
+    Score {
+        #[arg(long)]
+        criteria: String,
+        #[arg(long)]
+        scores: String,
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+    },
+    /// Bảng xếp hạng từ cơ sở dữ liệu.
+    Ranking {
+        #[arg(long)]
+        set: Option<String>,
+        #[arg(long)]
+        group: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: RankingFormat,
+        #[arg(long)]
+        output: Option<String>,
+    },
+    /// Sao lưu nhất quán cơ sở dữ liệu (SQLite).
+    Backup { file: String },
+}
+
+#[derive(Subcommand)]
+enum CriteriaAction {
+    Check { file: String },
+    Import { file: String },
+}
+
+#[derive(Subcommand)]
+enum UnitsAction {
+    Import { file: String },
+}
+
+#[derive(Subcommand)]
+enum ScoresAction {
+    Import {
+        #[arg(long)]
+        set: String,
+        file: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum TextFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum RankingFormat {
+    Table,
+    Json,
+    Csv,
+    Xlsx,
+}
+
+/// A failure with its exit code: 1 for the user's input, 2 for usage.
+struct Fail(u8, String);
+
+impl From<DbError> for Fail {
+    fn from(e: DbError) -> Self {
+        Fail(1, e.to_string())
+    }
+}
+
+impl From<Problems> for Fail {
+    fn from(p: Problems) -> Self {
+        Fail(1, p.to_string())
+    }
+}
+
+type Res = Result<(), Fail>;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("không khởi động được: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Fail(code, msg)) => {
+            eprintln!("{msg}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PARINDEX_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn now() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    rfc3339_utc(secs)
+}
+
+async fn open_db(url: &str) -> Result<Db, Fail> {
+    let db = Db::connect(url).await.map_err(|e| {
+        Fail(
+            1,
+            format!("không mở được cơ sở dữ liệu {}: {e}", redact(url)),
+        )
+    })?;
+    tracing::info!(db = %redact(url), "cơ sở dữ liệu sẵn sàng");
+    Ok(db)
+}
+
+/// Hides a password in a database URL before it is logged.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn read_text(path: &str) -> Result<String, Fail> {
+    let bytes =
+        std::fs::read(path).map_err(|e| Fail(1, format!("{path}: không đọc được tệp: {e}")))?;
+    String::from_utf8(bytes).map_err(|_| Fail(1, format!("{path}: tệp không phải văn bản UTF-8")))
+}
+
+fn read_criteria(path: &str) -> Result<CriteriaSet, Fail> {
+    let lower = path.to_ascii_lowercase();
+    if Path::new(&lower)
+        .extension()
+        .is_some_and(|e| e == "xlsx" || e == "xls" || e == "ods")
+    {
+        let bytes =
+            std::fs::read(path).map_err(|e| Fail(1, format!("{path}: không đọc được tệp: {e}")))?;
+        Ok(parindex_reports::criteria_xlsx::read_criteria_xlsx(
+            path, &bytes,
+        )?)
+    } else {
+        Ok(parse_criteria_yaml(path, &read_text(path)?)?)
+    }
+}
+
+fn print_out(s: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(s.as_bytes());
+    let _ = out.flush();
+}
+
+async fn run(cli: Cli) -> Res {
+    match cli.command {
+        Command::Serve { addr, demo } => serve(&cli.db, addr, demo).await,
+        Command::Demo => {
+            let db = open_db(&cli.db).await?;
+            let msg = demo::load(&db, &now()).await.map_err(|e| Fail(1, e))?;
+            println!("{msg}");
+            Ok(())
+        }
+        Command::Criteria {
+            action: CriteriaAction::Check { file },
+        } => {
+            let set = read_criteria(&file)?;
+            println!("{}", summary(&set));
+            Ok(())
+        }
+        Command::Criteria {
+            action: CriteriaAction::Import { file },
+        } => {
+            let set = read_criteria(&file)?;
+            let db = open_db(&cli.db).await?;
+            let outcome = db.store_criteria_set(&set, &set.to_yaml(), &now()).await?;
+            let what = match outcome {
+                parindex_db::StoreOutcome::Created => "Đã nạp",
+                parindex_db::StoreOutcome::Replaced => "Đã thay thế",
+                parindex_db::StoreOutcome::Unchanged => "Không thay đổi",
+            };
+            println!("{what}: {}", summary(&set));
+            Ok(())
+        }
+        Command::Units {
+            action: UnitsAction::Import { file },
+        } => {
+            let rows = parse_units_csv(&file, &read_text(&file)?)?;
+            let db = open_db(&cli.db).await?;
+            let r = db.upsert_units(&rows, &now()).await?;
+            println!(
+                "Đã nạp {} đơn vị: {} mới, {} cập nhật, {} đổi tên (tên cũ được lưu lại).",
+                rows.len(),
+                r.created,
+                r.updated,
+                r.renamed
+            );
+            Ok(())
+        }
+        Command::Scores {
+            action: ScoresAction::Import { set, file },
+        } => {
+            let db = open_db(&cli.db).await?;
+            let stored = db
+                .load_set(&set)
+                .await?
+                .ok_or_else(|| Fail(1, format!("không tìm thấy bộ chỉ số `{set}` (xem: parindex ranking, hoặc nạp bằng parindex criteria import)")))?;
+            let units = parse_scores_csv(&file, &read_text(&file)?, &stored)?;
+            match db.import_scores(&stored, &units, &now()).await {
+                Ok(s) => {
+                    println!("Đã nạp {} điểm tiêu chí của {} đơn vị vào {set}.", s.leaves, s.units);
+                    Ok(())
+                }
+                Err(DbError::UnknownUnits(missing)) => Err(Fail(
+                    1,
+                    missing
+                        .iter()
+                        .map(|(code, line)| format!("{file}:{line}: đơn vị `{code}` chưa có trong danh sách đơn vị (nạp bằng parindex units import)"))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                )),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Score {
+            criteria,
+            scores,
+            unit,
+            format,
+        } => {
+            let set = read_criteria(&criteria)?;
+            let units = parse_scores_csv(&scores, &read_text(&scores)?, &set)?;
+            let results = rank_units(&set, &units);
+            let mut report = RankingReport::new(&set, &results);
+            if let Some(code) = &unit {
+                let u = units.iter().find(|u| &u.unit_code == code).ok_or_else(|| {
+                    Fail(1, format!("{scores}: không có điểm của đơn vị `{code}`"))
+                })?;
+                report = report.with_leaves(&set, u);
+            }
+            emit(&set, &results, &report, format)
+        }
+        Command::Ranking {
+            set,
+            group,
+            format,
+            output,
+        } => {
+            let db = open_db(&cli.db).await?;
+            let set_id = match set {
+                Some(s) => s,
+                None => db
+                    .newest_set_id()
+                    .await?
+                    .ok_or_else(|| Fail(1, "chưa có bộ chỉ số nào trong cơ sở dữ liệu".into()))?,
+            };
+            let stored = db
+                .load_set(&set_id)
+                .await?
+                .ok_or_else(|| Fail(1, format!("không tìm thấy bộ chỉ số `{set_id}`")))?;
+            let scores = db.load_scores(&stored).await?;
+            let mut results = rank_units(&stored, &scores);
+            if let Some(g) = &group {
+                results.retain(|r| &r.group == g);
+                if results.is_empty() {
+                    return Err(Fail(
+                        1,
+                        format!("bộ chỉ số `{set_id}` không có đơn vị nào trong nhóm `{g}`"),
+                    ));
+                }
+            }
+            let report = RankingReport::new(&stored, &results);
+            let table = ranking_table(&stored, &results);
+            let bytes = match format {
+                RankingFormat::Xlsx => {
+                    if output.is_none() {
+                        return Err(Fail(2, "--format xlsx cần --output TỆP.xlsx".into()));
+                    }
+                    table
+                        .to_xlsx()
+                        .map_err(|e| Fail(1, format!("không tạo được XLSX: {e}")))?
+                }
+                RankingFormat::Json => json(&report)?.into_bytes(),
+                RankingFormat::Csv => table.to_csv().into_bytes(),
+                RankingFormat::Table => text_table(&table, RANKING_HEADS).into_bytes(),
+            };
+            match output {
+                Some(path) => std::fs::write(&path, bytes)
+                    .map_err(|e| Fail(1, format!("{path}: không ghi được tệp: {e}"))),
+                None => {
+                    print_out(&String::from_utf8_lossy(&bytes));
+                    Ok(())
+                }
+            }
+        }
+        Command::Backup { file } => {
+            let db = open_db(&cli.db).await?;
+            if Path::new(&file).exists() {
+                return Err(Fail(
+                    1,
+                    format!("{file}: tệp đã tồn tại, hãy chọn tên khác"),
+                ));
+            }
+            db.backup(&file).await?;
+            println!("Đã sao lưu vào {file}.");
+            Ok(())
+        }
+    }
+}
+
+fn summary(set: &CriteriaSet) -> String {
+    format!(
+        "{} — {} ({}): {} tiêu chí, {} tiêu chí thành phần (lá), tổng điểm tối đa {}",
+        set.id,
+        set.name,
+        set.year,
+        set.nodes.len(),
+        set.leaf_count(),
+        set.total_max().to_vi(set.precision)
+    )
+}
+
+fn json(report: &RankingReport) -> Result<String, Fail> {
+    serde_json::to_string_pretty(report)
+        .map(|s| s + "\n")
+        .map_err(|e| Fail(1, format!("không tạo được JSON: {e}")))
+}
+
+fn ranking_table(set: &CriteriaSet, results: &[UnitResult]) -> Table {
+    let p = set.precision;
+    let mut t = Table::new(
+        format!("Xếp hạng {}", set.id),
+        &[
+            "unit_code",
+            "unit_name",
+            "group",
+            "score",
+            "index",
+            "band",
+            "rank",
+            "of",
+            "lost",
+        ],
+    );
+    for r in results {
+        t.rows.push(vec![
+            r.unit_code.clone().into(),
+            r.unit_name.clone().into(),
+            r.group.clone().into(),
+            Cell::Points(r.score, p),
+            Cell::Points(r.index, p),
+            r.band.clone().unwrap_or_default().into(),
+            Cell::Int(i64::from(r.rank)),
+            Cell::Int(i64::from(r.of)),
+            Cell::Points(r.lost, p),
+        ]);
+    }
+    t
+}
+
+const RANKING_HEADS: &[&str] = &[
+    "Mã",
+    "Đơn vị",
+    "Nhóm",
+    "Điểm",
+    "Chỉ số %",
+    "Xếp loại",
+    "Hạng",
+    "Trên",
+    "Điểm mất",
+];
+
+/// A plain-text table with Vietnamese numbers, columns aligned by characters.
+fn text_table(t: &Table, heads: &[&str]) -> String {
+    let cells: Vec<Vec<(String, bool)>> = t
+        .rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Cell::Text(s) => (s.clone(), false),
+                    Cell::Int(n) => (n.to_string(), true),
+                    Cell::Points(p, prec) => (p.to_vi(*prec), true),
+                    Cell::Empty => (String::new(), false),
+                })
+                .collect()
+        })
+        .collect();
+    let mut widths: Vec<usize> = heads.iter().map(|h| h.chars().count()).collect();
+    for r in &cells {
+        for (i, (s, _)) in r.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(s.chars().count());
+            }
+        }
+    }
+    let pad = |s: &str, w: usize, right: bool| {
+        let n = w.saturating_sub(s.chars().count());
+        if right {
+            format!("{}{s}", " ".repeat(n))
+        } else {
+            format!("{s}{}", " ".repeat(n))
+        }
+    };
+    let mut out = String::new();
+    let head: Vec<String> = heads
+        .iter()
+        .enumerate()
+        .map(|(i, h)| pad(h, widths[i], false))
+        .collect();
+    out.push_str(head.join("  ").trim_end());
+    out.push('\n');
+    for r in &cells {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, (s, right))| pad(s, widths[i], *right))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn emit(
+    set: &CriteriaSet,
+    results: &[UnitResult],
+    report: &RankingReport,
+    format: TextFormat,
+) -> Res {
+    match format {
+        TextFormat::Json => print_out(&json(report)?),
+        TextFormat::Csv => print_out(&ranking_table(set, results).to_csv()),
+        TextFormat::Table => {
+            print_out(&text_table(&ranking_table(set, results), RANKING_HEADS));
+            if let Some(leaves) = report.units.iter().find_map(|u| u.leaves.as_ref()) {
+                let p = set.precision;
+                let mut t = Table::new("", &[]);
+                for (l, (_, n)) in leaves.iter().zip(set.leaves()) {
+                    let eff = parindex_domain::Points::parse(&l.effective).unwrap_or_default();
+                    t.rows.push(vec![
+                        l.code.clone().into(),
+                        Cell::Points(n.max, p),
+                        Cell::Points(eff, p),
+                        Cell::Points(n.max - eff, p),
+                    ]);
+                }
+                print_out("\n");
+                print_out(&text_table(&t, &["Tiêu chí", "Tối đa", "Đạt", "Mất"]));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn serve(url: &str, addr: SocketAddr, with_demo: bool) -> Res {
+    let db = open_db(url).await?;
+    if with_demo && db.count_sets().await? == 0 {
+        let msg = demo::load(&db, &now()).await.map_err(|e| Fail(1, e))?;
+        tracing::info!("{msg}");
+    }
+    let app = parindex_web::router(parindex_web::AppState::new(db));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Fail(1, format!("không mở được cổng {addr}: {e}")))?;
+    let local = listener.local_addr().map_err(|e| Fail(1, e.to_string()))?;
+    println!("parindex đang chạy: mở http://{local}/ trong trình duyệt (Ctrl+C để dừng).");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| Fail(1, format!("máy chủ dừng do lỗi: {e}")))
+}

@@ -1,0 +1,10 @@
+//! `parindex`: the web application and every administrative task, in one binary.
+
+mod cli;
+mod demo;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cli::main()
+}

@@ -1,0 +1,72 @@
+//! One error type at the web edge: a page or JSON, never an internal detail.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::i18n::Lang;
+
+#[derive(Debug)]
+pub enum AppError {
+    NotFound,
+    BadRequest(String),
+    Internal(String),
+}
+
+impl From<parindex_db::DbError> for AppError {
+    fn from(e: parindex_db::DbError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl AppError {
+    fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn public_message(&self, lang: Lang) -> String {
+        match self {
+            AppError::NotFound => lang.tr().not_found.to_string(),
+            AppError::BadRequest(m) => m.clone(),
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                lang.tr().server_error.to_string()
+            }
+        }
+    }
+
+    /// As an HTML page in the user's language.
+    pub fn page(self, lang: Lang) -> Response {
+        let status = self.status();
+        let msg = self.public_message(lang);
+        let t = lang.tr();
+        let body = format!(
+            "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title>\
+             <link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><main>\
+             <h1>{}</h1><p>{}</p><p><a href=\"/\">{}</a></p></main></body></html>",
+            lang.code(),
+            t.app,
+            status.as_u16(),
+            parindex_reports::chart::xml_escape(&msg),
+            t.sets
+        );
+        (status, Html(body)).into_response()
+    }
+
+    /// As JSON `{ "error": "…" }`.
+    pub fn json(self) -> Response {
+        let status = self.status();
+        let msg = self.public_message(Lang::Vi);
+        (status, Json(serde_json::json!({ "error": msg }))).into_response()
+    }
+}

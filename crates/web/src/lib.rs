@@ -1,0 +1,121 @@
+//! parindex-web: the axum application — server-rendered pages (no JavaScript needed),
+//! the JSON API under `/api/v1`, downloads, and the security middleware.
+
+mod api;
+mod error;
+pub mod i18n;
+mod pages;
+mod state;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use state::AppState;
+
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                   object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+pub const STYLE_CSS: &str = include_str!("../static/style.css");
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/sets", get(pages::list_sets))
+        .route("/sets/{set_id}", get(pages::show_criteria))
+        .route("/sets/{set_id}/ranking", get(pages::show_ranking))
+        .route(
+            "/sets/{set_id}/units/{unit_code}",
+            get(pages::show_score_card),
+        )
+        .route("/static/style.css", get(style_css))
+        .route("/health", get(|| async { "ok" }))
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/sets", get(api::list_sets))
+        .route("/api/v1/sets/{set_id}", get(api::show_set))
+        .route("/api/v1/sets/{set_id}/ranking", get(api::show_ranking))
+        .route(
+            "/api/v1/sets/{set_id}/units/{unit_code}",
+            get(api::show_unit),
+        )
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn(remember_lang))
+        .layer(middleware::from_fn(refuse_cross_site_writes))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .with_state(state)
+}
+
+async fn style_css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLE_CSS,
+    )
+}
+
+/// A write whose `Origin` (or `Sec-Fetch-Site`) says it comes from another site is refused.
+async fn refuse_cross_site_writes(req: Request, next: Next) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        let headers = req.headers();
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let origin_host = headers
+            .get(header::ORIGIN)
+            .and_then(|o| o.to_str().ok())
+            .map(|o| o.split_once("://").map_or(o, |(_, rest)| rest));
+        let cross_origin = match (origin_host, host) {
+            (Some(o), Some(h)) if o != "null" => o != h,
+            (Some(_), _) => true,
+            (None, _) => false,
+        };
+        let cross_fetch = headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == "cross-site");
+        if cross_origin || cross_fetch {
+            return (StatusCode::FORBIDDEN, "Yêu cầu từ trang khác bị từ chối.").into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// `?lang=en` switches the interface language and remembers it in a cookie.
+async fn remember_lang(req: Request<Body>, next: Next) -> Response {
+    let chosen = req
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")))
+        .filter(|l| *l == "vi" || *l == "en")
+        .map(str::to_string);
+    let mut res = next.run(req).await;
+    if let Some(l) = chosen
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "lang={l}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly"
+        ))
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}

@@ -1,0 +1,668 @@
+//! HTML pages: sets, ranking with chart, score card, criteria browser; each table also
+//! downloads as CSV or XLSX (`?format=csv|xlsx`).
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use parindex_domain::text::fold;
+use parindex_domain::{CriteriaSet, Points, UnitScores};
+use parindex_reports::chart::{Bar, bar_chart};
+use parindex_reports::{Cell, Table};
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::i18n::{Lang, Tr};
+use crate::state::{AppState, Computed};
+
+/// The interface language: `?lang=`, else the `lang` cookie, else Vietnamese.
+pub struct LangPref(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for LangPref {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let from_query = parts
+            .uri
+            .query()
+            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")));
+        let from_cookie = || {
+            parts
+                .headers
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .find_map(|c| c.trim().strip_prefix("lang="))
+        };
+        let lang = match from_query.or_else(from_cookie) {
+            Some("en") => Lang::En,
+            _ => Lang::Vi,
+        };
+        Ok(LangPref(lang))
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ViewQuery {
+    pub group: Option<String>,
+    pub format: Option<String>,
+    pub q: Option<String>,
+}
+
+fn download(table: &Table, format: &str, name: &str) -> Result<Response, AppError> {
+    let (ctype, ext, body) = match format {
+        "csv" => ("text/csv; charset=utf-8", "csv", table.to_csv_download()),
+        "xlsx" => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+            table
+                .to_xlsx()
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        ),
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "Định dạng `{other}` không được hỗ trợ (csv, xlsx)."
+            )));
+        }
+    };
+    let disposition = format!("attachment; filename=\"{name}.{ext}\"");
+    let mut res = body.into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
+fn safe_name(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+pub async fn not_found(LangPref(lang): LangPref) -> Response {
+    AppError::NotFound.page(lang)
+}
+
+pub async fn home(State(st): State<AppState>, LangPref(lang): LangPref) -> Response {
+    match st.db.newest_set_id().await {
+        Ok(Some(id)) => Redirect::to(&format!("/sets/{id}/ranking")).into_response(),
+        Ok(None) => list_sets(State(st), LangPref(lang), Query(ViewQuery::default())).await,
+        Err(e) => AppError::from(e).page(lang),
+    }
+}
+
+// ---------- sets ----------
+
+pub struct SetLine {
+    pub id: String,
+    pub name: String,
+    pub year: i64,
+    pub leaves: i64,
+    pub units_scored: i64,
+    pub total_max: String,
+}
+
+#[derive(Template)]
+#[template(path = "sets.html")]
+pub struct SetsPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub sets: Vec<SetLine>,
+}
+
+pub async fn list_sets(
+    State(st): State<AppState>,
+    LangPref(lang): LangPref,
+    Query(q): Query<ViewQuery>,
+) -> Response {
+    let t = lang.tr();
+    let r: Result<Out, AppError> = async {
+        let sets = st.db.list_sets().await?;
+        if let Some(f) = q.format.as_deref() {
+            let mut table = Table::new(
+                t.sets,
+                &["id", t.name, t.year, t.leaves, t.units_scored, t.total_max],
+            );
+            for s in &sets {
+                table.rows.push(vec![
+                    s.id.clone().into(),
+                    s.name.clone().into(),
+                    Cell::Int(s.year),
+                    Cell::Int(s.leaves),
+                    Cell::Int(s.units_scored),
+                    Cell::Points(s.total_max, 3),
+                ]);
+            }
+            return Ok(Out::File(download(&table, f, "bo-chi-so")?));
+        }
+        let page = SetsPage {
+            t,
+            lang: lang.code(),
+            title: t.sets.to_string(),
+            sample: false,
+            sets: sets
+                .into_iter()
+                .map(|s| SetLine {
+                    total_max: s.total_max.to_vi(3),
+                    id: s.id,
+                    name: s.name,
+                    year: s.year,
+                    leaves: s.leaves,
+                    units_scored: s.units_scored,
+                })
+                .collect(),
+        };
+        Ok(Out::Page(page.render()?))
+    }
+    .await;
+    finish(r, lang)
+}
+
+/// What a page handler produces: a page body, or a download.
+enum Out {
+    Page(String),
+    File(Response),
+}
+
+fn finish(r: Result<Out, AppError>, lang: Lang) -> Response {
+    match r {
+        Ok(Out::Page(body)) => Html(body).into_response(),
+        Ok(Out::File(res)) => res,
+        Err(e) => e.page(lang),
+    }
+}
+
+// ---------- ranking ----------
+
+pub struct RankLine {
+    pub rank: u32,
+    pub of: u32,
+    pub code: String,
+    pub name: String,
+    pub score: String,
+    pub index: String,
+    pub band: String,
+    pub lost: String,
+}
+
+#[derive(Template)]
+#[template(path = "ranking.html")]
+pub struct RankingPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub set_id: String,
+    pub set_name: String,
+    pub group: String,
+    pub groups: Vec<String>,
+    pub rows: Vec<RankLine>,
+    pub chart: String,
+}
+
+fn ranking_table(c: &Computed, group: &str, t: &Tr) -> Table {
+    let p = c.set.precision;
+    let mut table = Table::new(
+        format!("{} {}", t.ranking, c.set.id),
+        &[
+            t.rank, t.code, t.unit, t.group, t.score, t.index, t.band, t.lost,
+        ],
+    );
+    for r in c.results.iter().filter(|r| r.group == group) {
+        table.rows.push(vec![
+            Cell::Int(i64::from(r.rank)),
+            r.unit_code.clone().into(),
+            r.unit_name.clone().into(),
+            r.group.clone().into(),
+            Cell::Points(r.score, p),
+            Cell::Points(r.index, p),
+            r.band.clone().unwrap_or_default().into(),
+            Cell::Points(r.lost, p),
+        ]);
+    }
+    table
+}
+
+fn pick_group(c: &Computed, asked: Option<&str>) -> Result<String, AppError> {
+    let groups = c.groups();
+    match asked {
+        Some(g) if groups.iter().any(|x| x == g) => Ok(g.to_string()),
+        Some(g) => Err(AppError::BadRequest(format!(
+            "Nhóm `{g}` không có trong bộ chỉ số này."
+        ))),
+        None => Ok(groups.into_iter().next().unwrap_or_default()),
+    }
+}
+
+pub async fn show_ranking(
+    State(st): State<AppState>,
+    Path(set_id): Path<String>,
+    LangPref(lang): LangPref,
+    Query(q): Query<ViewQuery>,
+) -> Response {
+    let t = lang.tr();
+    let r: Result<Out, AppError> = async {
+        let c = st.computed(&set_id).await?;
+        let group = pick_group(&c, q.group.as_deref())?;
+        if let Some(f) = q.format.as_deref() {
+            let name = format!("xep-hang-{}-{}", safe_name(&c.set.id), safe_name(&group));
+            return Ok(Out::File(download(
+                &ranking_table(&c, &group, t),
+                f,
+                &name,
+            )?));
+        }
+        let key = (set_id.clone(), group.clone(), lang);
+        if let Some(page) = st.cached_page(&key, &c.version) {
+            return Ok(Out::Page(page.as_ref().clone()));
+        }
+        let p = c.set.precision;
+        let in_group: Vec<_> = c.results.iter().filter(|r| r.group == group).collect();
+        let bars: Vec<Bar> = in_group
+            .iter()
+            .map(|r| Bar {
+                label: format!("{}. {}", r.rank, r.unit_name),
+                value: r.score,
+                highlight: false,
+            })
+            .collect();
+        let chart = bar_chart(t.chart_title, &bars, c.set.total_max(), p);
+        let page = RankingPage {
+            t,
+            lang: lang.code(),
+            title: format!("{} — {}", t.ranking, c.set.name),
+            sample: c.set.sample,
+            set_id: c.set.id.clone(),
+            set_name: c.set.name.clone(),
+            groups: c.groups(),
+            rows: in_group
+                .iter()
+                .map(|r| RankLine {
+                    rank: r.rank,
+                    of: r.of,
+                    code: r.unit_code.clone(),
+                    name: r.unit_name.clone(),
+                    score: r.score.to_vi(p),
+                    index: r.index.to_vi(p),
+                    band: r.band.clone().unwrap_or_default(),
+                    lost: r.lost.to_vi(p),
+                })
+                .collect(),
+            group,
+            chart,
+        };
+        let body = page.render()?;
+        st.store_page(key, c.version.clone(), Arc::new(body.clone()));
+        Ok(Out::Page(body))
+    }
+    .await;
+    finish(r, lang)
+}
+
+// ---------- score card ----------
+
+pub struct TreeLine {
+    /// `open`, `leaf` or `close`.
+    pub kind: &'static str,
+    pub code: String,
+    pub name: String,
+    pub depth: usize,
+    pub max: String,
+    pub self_points: String,
+    pub appraised: String,
+    pub final_points: String,
+    pub input: String,
+    pub effective: String,
+    pub lost: String,
+    pub losing: bool,
+}
+
+pub struct WeakLine {
+    pub code: String,
+    pub name: String,
+    pub max: String,
+    pub effective: String,
+    pub lost: String,
+}
+
+#[derive(Template)]
+#[template(path = "scorecard.html")]
+pub struct ScoreCardPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub set_id: String,
+    pub set_name: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub group: String,
+    pub rank: u32,
+    pub of: u32,
+    pub score: String,
+    pub index: String,
+    pub band: String,
+    pub lost: String,
+    pub total_max: String,
+    pub former_names: Vec<String>,
+    pub merged_into: String,
+    pub weakest: Vec<WeakLine>,
+    pub tree: Vec<TreeLine>,
+}
+
+/// Leaves that lost points, most points lost first (then by code order).
+pub fn weakest_leaves(set: &CriteriaSet, unit: &UnitScores, n: usize) -> Vec<(usize, Points)> {
+    let mut lost: Vec<(usize, Points)> = set
+        .leaves()
+        .map(|(i, leaf)| {
+            let eff = unit.leaves.get(&i).map_or(Points::ZERO, |l| l.effective);
+            (i, leaf.max - eff)
+        })
+        .filter(|(_, l)| *l > Points::ZERO)
+        .collect();
+    lost.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    lost.truncate(n);
+    lost
+}
+
+fn score_card_table(c: &Computed, unit: &UnitScores, t: &Tr) -> Table {
+    let p = c.set.precision;
+    let totals = parindex_domain::scoring::node_totals(&c.set, unit);
+    let mut table = Table::new(
+        format!("{} {}", t.score_card, unit.unit_code),
+        &[
+            t.code,
+            t.name,
+            t.max,
+            t.self_points,
+            t.appraised,
+            t.final_points,
+            t.input,
+            t.effective,
+            t.lost,
+        ],
+    );
+    for (i, n) in c.set.nodes.iter().enumerate() {
+        let l = unit.leaves.get(&i);
+        let opt = |x: Option<Points>| x.map_or(Cell::Empty, |v| Cell::Points(v, p));
+        table.rows.push(vec![
+            n.code.to_string().into(),
+            n.name.clone().into(),
+            Cell::Points(n.max, p),
+            opt(l.and_then(|l| l.self_points)),
+            opt(l.and_then(|l| l.appraised)),
+            opt(l.and_then(|l| l.final_points)),
+            l.and_then(|l| l.input.clone())
+                .map_or(Cell::Empty, Cell::Text),
+            Cell::Points(totals[i], p),
+            Cell::Points(n.max - totals[i], p),
+        ]);
+    }
+    table
+}
+
+fn tree_lines(set: &CriteriaSet, unit: &UnitScores) -> Vec<TreeLine> {
+    let p = set.precision;
+    let totals = parindex_domain::scoring::node_totals(set, unit);
+    let mut out = Vec::new();
+    fn walk(
+        set: &CriteriaSet,
+        unit: &UnitScores,
+        totals: &[Points],
+        i: usize,
+        p: u8,
+        out: &mut Vec<TreeLine>,
+    ) {
+        let n = &set.nodes[i];
+        let l = unit.leaves.get(&i);
+        let f = |x: Option<Points>| x.map_or_else(String::new, |v| v.to_vi(p));
+        let lost = n.max - totals[i];
+        out.push(TreeLine {
+            kind: if n.is_leaf() { "leaf" } else { "open" },
+            code: n.code.to_string(),
+            name: n.name.clone(),
+            depth: n.depth,
+            max: n.max.to_vi(p),
+            self_points: f(l.and_then(|l| l.self_points)),
+            appraised: f(l.and_then(|l| l.appraised)),
+            final_points: f(l.and_then(|l| l.final_points)),
+            input: l.and_then(|l| l.input.clone()).unwrap_or_default(),
+            effective: totals[i].to_vi(p),
+            lost: lost.to_vi(p),
+            losing: lost > Points::ZERO,
+        });
+        if !n.is_leaf() {
+            for &c in &n.children {
+                walk(set, unit, totals, c, p, out);
+            }
+            out.push(TreeLine {
+                kind: "close",
+                code: String::new(),
+                name: String::new(),
+                depth: n.depth,
+                max: String::new(),
+                self_points: String::new(),
+                appraised: String::new(),
+                final_points: String::new(),
+                input: String::new(),
+                effective: String::new(),
+                lost: String::new(),
+                losing: false,
+            });
+        }
+    }
+    for (i, _) in set.roots() {
+        walk(set, unit, &totals, i, p, &mut out);
+    }
+    out
+}
+
+pub async fn show_score_card(
+    State(st): State<AppState>,
+    Path((set_id, unit_code)): Path<(String, String)>,
+    LangPref(lang): LangPref,
+    Query(q): Query<ViewQuery>,
+) -> Response {
+    let t = lang.tr();
+    let r: Result<Out, AppError> = async {
+        let c = st.computed(&set_id).await?;
+        let unit = c.scores_of(&unit_code).ok_or(AppError::NotFound)?;
+        let result = c.result(&unit_code).ok_or(AppError::NotFound)?;
+        if let Some(f) = q.format.as_deref() {
+            let name = format!(
+                "phieu-diem-{}-{}",
+                safe_name(&c.set.id),
+                safe_name(&unit_code)
+            );
+            return Ok(Out::File(download(
+                &score_card_table(&c, unit, t),
+                f,
+                &name,
+            )?));
+        }
+        let stored = st.db.unit(&unit_code).await?;
+        let former = st.db.unit_former_names(&unit_code).await?;
+        let p = c.set.precision;
+        let weakest = weakest_leaves(&c.set, unit, 5)
+            .into_iter()
+            .map(|(i, lost)| {
+                let n = &c.set.nodes[i];
+                WeakLine {
+                    code: n.code.to_string(),
+                    name: n.name.clone(),
+                    max: n.max.to_vi(p),
+                    effective: (n.max - lost).to_vi(p),
+                    lost: lost.to_vi(p),
+                }
+            })
+            .collect();
+        let page = ScoreCardPage {
+            t,
+            lang: lang.code(),
+            title: format!("{} — {}", t.score_card, unit.unit_name),
+            sample: c.set.sample,
+            set_id: c.set.id.clone(),
+            set_name: c.set.name.clone(),
+            unit_code: unit.unit_code.clone(),
+            unit_name: unit.unit_name.clone(),
+            group: result.group.clone(),
+            rank: result.rank,
+            of: result.of,
+            score: result.score.to_vi(p),
+            index: result.index.to_vi(p),
+            band: result.band.clone().unwrap_or_default(),
+            lost: result.lost.to_vi(p),
+            total_max: c.set.total_max().to_vi(p),
+            former_names: former.into_iter().map(|(n, _)| n).collect(),
+            merged_into: stored.and_then(|u| u.merged_into).unwrap_or_default(),
+            weakest,
+            tree: tree_lines(&c.set, unit),
+        };
+        Ok(Out::Page(page.render()?))
+    }
+    .await;
+    finish(r, lang)
+}
+
+// ---------- criteria browser ----------
+
+pub struct CriterionLine {
+    pub kind: &'static str,
+    pub code: String,
+    pub name: String,
+    pub depth: usize,
+    pub max: String,
+    pub rule: String,
+    pub evidence: String,
+    pub owner: String,
+}
+
+#[derive(Template)]
+#[template(path = "criteria.html")]
+pub struct CriteriaPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub set_id: String,
+    pub set_name: String,
+    pub legal_basis: String,
+    pub year: i32,
+    pub total_max: String,
+    pub leaf_count: usize,
+    pub query: String,
+    pub lines: Vec<CriterionLine>,
+}
+
+fn criterion_line(set: &CriteriaSet, i: usize, kind: &'static str) -> CriterionLine {
+    let n = &set.nodes[i];
+    CriterionLine {
+        kind,
+        code: n.code.to_string(),
+        name: n.name.clone(),
+        depth: n.depth,
+        max: n.max.to_vi(set.precision),
+        rule: n
+            .rule
+            .as_ref()
+            .map(parindex_domain::Rule::describe_vi)
+            .unwrap_or_default(),
+        evidence: n.evidence.clone().unwrap_or_default(),
+        owner: n.owner.clone().unwrap_or_default(),
+    }
+}
+
+pub async fn show_criteria(
+    State(st): State<AppState>,
+    Path(set_id): Path<String>,
+    LangPref(lang): LangPref,
+    Query(q): Query<ViewQuery>,
+) -> Response {
+    let t = lang.tr();
+    let r: Result<Out, AppError> = async {
+        let set = st.db.load_set(&set_id).await?.ok_or(AppError::NotFound)?;
+        if let Some(f) = q.format.as_deref() {
+            let mut table = Table::new(
+                format!("{} {}", t.criteria, set.id),
+                &[t.code, t.name, t.max, t.rule, t.evidence, t.owner],
+            );
+            for (i, n) in set.nodes.iter().enumerate() {
+                let l = criterion_line(&set, i, "leaf");
+                table.rows.push(vec![
+                    l.code.into(),
+                    l.name.into(),
+                    Cell::Points(n.max, set.precision),
+                    l.rule.into(),
+                    l.evidence.into(),
+                    l.owner.into(),
+                ]);
+            }
+            return Ok(Out::File(download(
+                &table,
+                f,
+                &format!("tieu-chi-{}", safe_name(&set.id)),
+            )?));
+        }
+        let query = q.q.clone().unwrap_or_default();
+        let needle = fold(&query);
+        let mut lines = Vec::new();
+        if needle.is_empty() {
+            fn walk(set: &CriteriaSet, i: usize, out: &mut Vec<CriterionLine>) {
+                let n = &set.nodes[i];
+                out.push(criterion_line(
+                    set,
+                    i,
+                    if n.is_leaf() { "leaf" } else { "open" },
+                ));
+                if !n.is_leaf() {
+                    for &c in &n.children {
+                        walk(set, c, out);
+                    }
+                    let mut close = criterion_line(set, i, "close");
+                    close.name.clear();
+                    out.push(close);
+                }
+            }
+            for (i, _) in set.roots() {
+                walk(&set, i, &mut lines);
+            }
+        } else {
+            for (i, n) in set.nodes.iter().enumerate() {
+                if fold(&format!("{} {}", n.code, n.name)).contains(&needle) {
+                    lines.push(criterion_line(&set, i, "leaf"));
+                }
+            }
+        }
+        let page = CriteriaPage {
+            t,
+            lang: lang.code(),
+            title: format!("{} — {}", t.criteria, set.name),
+            sample: set.sample,
+            set_id: set.id.clone(),
+            set_name: set.name.clone(),
+            legal_basis: set.legal_basis.clone().unwrap_or_default(),
+            year: set.year,
+            total_max: set.total_max().to_vi(set.precision),
+            leaf_count: set.leaf_count(),
+            query,
+            lines,
+        };
+        Ok(Out::Page(page.render()?))
+    }
+    .await;
+    finish(r, lang)
+}

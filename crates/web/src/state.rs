@@ -1,0 +1,101 @@
+//! Shared state: the database and caches that can be dropped at any time (each entry is
+//! checked against the set's version in the database, so several instances stay correct).
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use parindex_db::Db;
+use parindex_domain::{CriteriaSet, UnitResult, UnitScores, rank_units};
+
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+/// A set with every unit's scores and ranks, as of one version.
+#[derive(Debug)]
+pub struct Computed {
+    pub version: (i64, String),
+    pub set: CriteriaSet,
+    /// By unit code.
+    pub scores: Vec<UnitScores>,
+    /// By group, rank, unit code.
+    pub results: Vec<UnitResult>,
+}
+
+impl Computed {
+    pub fn groups(&self) -> Vec<String> {
+        let mut g: Vec<String> = self.results.iter().map(|r| r.group.clone()).collect();
+        g.dedup();
+        g
+    }
+
+    pub fn result(&self, unit: &str) -> Option<&UnitResult> {
+        self.results.iter().find(|r| r.unit_code == unit)
+    }
+
+    pub fn scores_of(&self, unit: &str) -> Option<&UnitScores> {
+        self.scores.iter().find(|s| s.unit_code == unit)
+    }
+}
+
+type PageKey = (String, String, Lang);
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    computed: Arc<RwLock<HashMap<String, Arc<Computed>>>>,
+    pages: Arc<RwLock<HashMap<PageKey, ((i64, String), Arc<String>)>>>,
+}
+
+impl AppState {
+    pub fn new(db: Db) -> Self {
+        AppState {
+            db,
+            computed: Arc::default(),
+            pages: Arc::default(),
+        }
+    }
+
+    /// The set's current computation, recomputed only when its version changed.
+    pub async fn computed(&self, set_id: &str) -> Result<Arc<Computed>, AppError> {
+        let version = self
+            .db
+            .set_version(set_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if let Ok(cache) = self.computed.read()
+            && let Some(c) = cache.get(set_id)
+            && c.version == version
+        {
+            return Ok(c.clone());
+        }
+        let set = self.db.load_set(set_id).await?.ok_or(AppError::NotFound)?;
+        let scores = self.db.load_scores(&set).await?;
+        let results = rank_units(&set, &scores);
+        let c = Arc::new(Computed {
+            version,
+            set,
+            scores,
+            results,
+        });
+        if let Ok(mut cache) = self.computed.write() {
+            cache.insert(set_id.to_string(), c.clone());
+        }
+        Ok(c)
+    }
+
+    /// A rendered page for this version, if cached.
+    pub fn cached_page(&self, key: &PageKey, version: &(i64, String)) -> Option<Arc<String>> {
+        let cache = self.pages.read().ok()?;
+        let (v, html) = cache.get(key)?;
+        (v == version).then(|| html.clone())
+    }
+
+    pub fn store_page(&self, key: PageKey, version: (i64, String), html: Arc<String>) {
+        if let Ok(mut cache) = self.pages.write() {
+            if cache.len() > 1000 {
+                cache.clear();
+            }
+            cache.insert(key, (version, html));
+        }
+    }
+}
