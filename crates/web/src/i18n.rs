@@ -71,6 +71,7 @@ pub struct Tr {
     pub former_names: &'static str,
     pub merged_into: &'static str,
     pub input: &'static str,
+    pub until: &'static str,
 }
 
 pub static VI: Tr = Tr {
@@ -120,6 +121,7 @@ pub static VI: Tr = Tr {
     former_names: "Tên trước đây",
     merged_into: "Đã sáp nhập vào",
     input: "Số liệu",
+    until: "đến",
 };
 
 pub static EN: Tr = Tr {
@@ -169,4 +171,5 @@ pub static EN: Tr = Tr {
     former_names: "Former names",
     merged_into: "Merged into",
     input: "Input",
+    until: "until",
 };

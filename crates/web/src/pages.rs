@@ -495,6 +495,23 @@ pub async fn show_score_card(
             )?));
         }
         let stored = st.db.unit(&unit_code).await?;
+        let merged_into = match stored.as_ref().and_then(|u| u.merged_into.clone()) {
+            Some(code) => {
+                let name = st
+                    .db
+                    .unit(&code)
+                    .await?
+                    .map_or_else(|| code.clone(), |u| u.name);
+                let since = stored
+                    .as_ref()
+                    .and_then(|u| u.valid_to.as_deref())
+                    .and_then(parindex_domain::text::Date::parse)
+                    .map(|d| format!(" ({} {})", t.until, d.to_vi()))
+                    .unwrap_or_default();
+                format!("{name}{since}")
+            }
+            None => String::new(),
+        };
         let former = st.db.unit_former_names(&unit_code).await?;
         let p = c.set.precision;
         let weakest = weakest_leaves(&c.set, unit, 5)
@@ -528,7 +545,7 @@ pub async fn show_score_card(
             lost: result.lost.to_vi(p),
             total_max: c.set.total_max().to_vi(p),
             former_names: former.into_iter().map(|(n, _)| n).collect(),
-            merged_into: stored.and_then(|u| u.merged_into).unwrap_or_default(),
+            merged_into,
             weakest,
             tree: tree_lines(&c.set, unit),
         };

@@ -1,0 +1,239 @@
+//! The command line contract (`shared/spec/cli.md`).
+
+use parindex_db::testkit::{each_db, sqlite};
+
+use crate::common::{data, demo_dbs, run, temp_file};
+
+#[test]
+fn score_gives_the_documented_numbers() {
+    let r = run(
+        "sqlite::memory:",
+        &[
+            "score",
+            "--criteria",
+            &data("example-so-2020.yaml"),
+            "--scores",
+            &data("example-scores.csv"),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let got: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let want: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data("example-expected.json")).unwrap())
+            .unwrap();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn score_unit_lists_leaves_and_csv_has_dots() {
+    let args = [
+        "score",
+        "--criteria",
+        &data("example-so-2020.yaml"),
+        "--scores",
+        &data("example-scores.csv"),
+    ];
+    let r = run(
+        "sqlite::memory:",
+        &[&args[..], &["--unit", "SKHDT", "--format", "json"]].concat(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let row = v["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit_code"] == "SKHDT")
+        .unwrap();
+    assert_eq!(row["leaves"].as_array().unwrap().len(), 5);
+    let r = run(
+        "sqlite::memory:",
+        &[&args[..], &["--format", "csv"]].concat(),
+    );
+    assert!(
+        r.stdout
+            .contains("SKHDT,Sở Kế hoạch và Đầu tư,so,11.950,77.097,Trung bình,2,3,3.550"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[tokio::test]
+async fn demo_ranking_lists_skhdt_11th_of_21() {
+    for (db, url) in demo_dbs().await {
+        // Loading the demo twice changes nothing.
+        assert_eq!(run(&url, &["demo"]).code, 0);
+        let r = run(
+            &url,
+            &[
+                "ranking",
+                "--set",
+                "brvt-so-2020",
+                "--group",
+                "so",
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(r.code, 0, "{}: {}", db.kind(), r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("stdout is JSON alone");
+        let units = v["units"].as_array().unwrap();
+        assert_eq!(units.len(), 21);
+        let skhdt = units.iter().find(|u| u["unit_code"] == "SKHDT").unwrap();
+        assert_eq!(skhdt["score"], "85.620", "{}", db.kind());
+        assert_eq!(skhdt["rank"], 11);
+        assert_eq!(skhdt["of"], 21);
+        assert_eq!(units[0]["unit_code"], "STC");
+        assert_eq!(units[20]["unit_code"], "SNGV");
+        // Without --set, the newest set; the table uses Vietnamese decimals.
+        let t = run(&url, &["ranking"]);
+        assert!(t.stdout.contains("85,620"), "{}", t.stdout);
+        let out =
+            std::env::temp_dir().join(format!("rank-{}-{}.xlsx", std::process::id(), db.kind()));
+        let x = run(
+            &url,
+            &[
+                "ranking",
+                "--format",
+                "xlsx",
+                "--output",
+                &out.display().to_string(),
+            ],
+        );
+        assert_eq!(x.code, 0, "{}", x.stderr);
+        assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
+        assert_eq!(run(&url, &["ranking", "--format", "xlsx"]).code, 2);
+    }
+}
+
+fn example_with(from: &str, to: &str) -> String {
+    let text = std::fs::read_to_string(data("example-so-2020.yaml")).unwrap();
+    assert!(text.contains(from), "{from}");
+    text.replacen(from, to, 1)
+}
+
+#[tokio::test]
+async fn bad_criteria_files_name_the_line_and_store_nothing() {
+    let cases = [
+        (
+            "mismatch.yaml",
+            example_with("max: 3.5", "max: 4"),
+            ":18:9: điểm tối đa của I.1 là 4 nhưng tổng điểm các tiêu chí con là 3.5",
+        ),
+        (
+            "duplicate.yaml",
+            example_with("code: \"I.1.3\"", "code: \"I.1.1\""),
+            ":28:13: mã `I.1.1` bị trùng (đã có ở dòng 20)",
+        ),
+        (
+            "decimals.yaml",
+            example_with("max: 0.5", "max: 0.5125"),
+            ":30:18: `max` = 0.5125 có quá 3 chữ số thập phân",
+        ),
+        (
+            "rule.yaml",
+            example_with("kind: survey", "kind: khảo sát"),
+            ":45:17: loại quy tắc `khảo sát` không được biết",
+        ),
+    ];
+    for (db, url) in each_db().await {
+        for (name, text, want) in &cases {
+            let path = temp_file(name, text);
+            let check = run(&url, &["criteria", "check", &path]);
+            assert_eq!(check.code, 1, "{name}");
+            assert!(
+                check.stderr.contains(&format!("{path}{want}")),
+                "{name}: {}",
+                check.stderr
+            );
+            let import = run(&url, &["criteria", "import", &path]);
+            assert_eq!(import.code, 1, "{name}");
+        }
+        assert!(db.list_sets().await.unwrap().is_empty(), "{}", db.kind());
+        let good = run(&url, &["criteria", "import", &data("example-so-2020.yaml")]);
+        assert_eq!(good.code, 0, "{}", good.stderr);
+        assert!(good.stdout.contains("15,500"), "{}", good.stdout);
+        assert_eq!(db.list_sets().await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn bad_scores_files_name_the_line_and_store_nothing() {
+    for (db, url) in each_db().await {
+        assert_eq!(
+            run(&url, &["criteria", "import", &data("example-so-2020.yaml")]).code,
+            0
+        );
+        let units = temp_file(
+            "units.csv",
+            "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\nSTC,Sở Tài chính,,so,so\n",
+        );
+        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+        let above = temp_file(
+            "above.csv",
+            "unit_code,unit_name,group,criterion,self,appraised,final,input\nSKHDT,Sở KH&ĐT,so,I.1.1,1,,,\nSKHDT,Sở KH&ĐT,so,I.8.4,2.5,,,\n",
+        );
+        let r = run(
+            &url,
+            &["scores", "import", "--set", "example-so-2020", &above],
+        );
+        assert_eq!(r.code, 1);
+        assert!(
+            r.stderr.contains(&format!(
+                "{above}:3: self của I.8.4: điểm 2.5 nằm ngoài khoảng [0, 2]"
+            )),
+            "{}",
+            r.stderr
+        );
+        let unknown = temp_file(
+            "unknown.csv",
+            "unit_code,unit_name,group,criterion,self,appraised,final,input\nSTC,Sở Tài chính,so,I.1.1,1,,,\nSXX,Sở X,so,I.1.1,1,,,\n",
+        );
+        let r = run(
+            &url,
+            &["scores", "import", "--set", "example-so-2020", &unknown],
+        );
+        assert_eq!(r.code, 1);
+        assert!(
+            r.stderr
+                .contains(&format!("{unknown}:3: đơn vị `SXX` chưa có")),
+            "{}",
+            r.stderr
+        );
+        let set = db.load_set("example-so-2020").await.unwrap().unwrap();
+        assert!(
+            db.load_scores(&set).await.unwrap().is_empty(),
+            "{}",
+            db.kind()
+        );
+        let r = run(
+            &url,
+            &["scores", "import", "--set", "no-such-set", &unknown],
+        );
+        assert_eq!(r.code, 1);
+    }
+}
+
+#[tokio::test]
+async fn usage_errors_exit_2_and_backup_copies() {
+    let (_db, url) = sqlite().await;
+    assert_eq!(run(&url, &["no-such-command"]).code, 2);
+    assert_eq!(run(&url, &["demo"]).code, 0);
+    let path = std::env::temp_dir().join(format!("bk-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let p = path.display().to_string();
+    assert_eq!(run(&url, &["backup", &p]).code, 0);
+    let r = run(
+        &format!("sqlite://{p}"),
+        &["ranking", "--group", "so", "--format", "csv"],
+    );
+    assert!(
+        r.stdout
+            .contains("SKHDT,Sở Kế hoạch và Đầu tư,so,85.620,85.620,Khá,11,21,14.380"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(run(&url, &["backup", &p]).code, 1, "refuses to overwrite");
+    let _ = std::fs::remove_file(&path);
+}

@@ -1,0 +1,197 @@
+//! HTTP tests in process: pages, downloads, API, headers, errors.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+use crate::common::demo_dbs;
+
+async fn get(app: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let res = app
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, headers, body)
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[tokio::test]
+async fn pages_downloads_and_api() {
+    for (db, _) in demo_dbs().await {
+        let kind = db.kind();
+        let app = parindex_web::router(parindex_web::AppState::new(db));
+
+        let (s, h, _) = get(&app, "/").await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{kind}");
+        assert_eq!(h[header::LOCATION], "/sets/brvt-so-2020/ranking");
+
+        let (s, h, body) = get(&app, "/sets/brvt-so-2020/ranking").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            h[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap()
+                .contains("default-src 'self'")
+        );
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        let page = text(&body);
+        assert!(page.contains("<svg"), "chart");
+        assert!(page.contains("85,620"));
+        assert!(page.contains("Dữ liệu mẫu"), "sample banner");
+        assert!(
+            page.contains(r#"<tr data-unit="SKHDT"><td class="num">11/21</td>"#),
+            "{page}"
+        );
+        // Served again from the cache, identical.
+        let (_, _, again) = get(&app, "/sets/brvt-so-2020/ranking").await;
+        assert_eq!(again, body);
+
+        let (s, h, csv) = get(&app, "/sets/brvt-so-2020/ranking?group=so&format=csv").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            h[header::CONTENT_DISPOSITION]
+                .to_str()
+                .unwrap()
+                .contains("xep-hang-brvt-so-2020-so.csv")
+        );
+        assert!(csv.starts_with("\u{feff}".as_bytes()));
+        assert!(
+            text(&csv).contains("11,SKHDT,Sở Kế hoạch và Đầu tư,so,85.620,85.620,Khá,14.380"),
+            "{}",
+            text(&csv)
+        );
+        let (_, _, xlsx) = get(&app, "/sets/brvt-so-2020/ranking?format=xlsx").await;
+        assert!(xlsx.starts_with(b"PK"));
+        let (s, _, _) = get(&app, "/sets/brvt-so-2020/ranking?format=pdf").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        let (s, _, _) = get(&app, "/sets/brvt-so-2020/ranking?group=nope").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+
+        let (s, _, body) = get(&app, "/sets/brvt-so-2020/units/SKHDT").await;
+        assert_eq!(s, StatusCode::OK);
+        let card = text(&body);
+        assert!(card.contains(r#"<dd id="score">85,620</dd>"#));
+        assert!(card.contains(r#"<dd id="rank">11/21</dd>"#));
+        let weakest = card
+            .split(r#"id="weakest""#)
+            .nth(1)
+            .unwrap()
+            .split("</table>")
+            .next()
+            .unwrap();
+        for code in ["I.1.5.1", "I.2.1.1", "I.2.1.2", "I.7.1", "I.8.4"] {
+            assert!(
+                weakest.contains(&format!(r#"<td class="code">{code}</td>"#)),
+                "{code} in {weakest}"
+            );
+        }
+        assert_eq!(weakest.matches(r#"<td class="code">"#).count(), 5);
+        assert!(
+            card.contains("Sở Tài chính (đến 28/02/2025)"),
+            "merger shown"
+        );
+        let (_, _, csv) = get(&app, "/sets/brvt-so-2020/units/SKHDT?format=csv").await;
+        assert!(text(&csv).contains("I.8.4,"), "score card CSV");
+
+        let (_, _, body) = get(&app, "/sets/brvt-so-2020?q=dang%20ky%20kinh%20doanh").await;
+        assert!(!text(&body).contains("data-code=\"I.8.4\""));
+        let (_, _, body) = get(&app, "/sets/brvt-so-2020?q=phan%20mem%20chi%20dao").await;
+        assert!(
+            text(&body).contains("data-code=\"I.1.5.1\""),
+            "search without diacritics"
+        );
+        let (_, _, body) = get(&app, "/sets/brvt-so-2020").await;
+        assert_eq!(text(&body).matches("class=\"row leaf").count(), 36);
+        let (_, _, x) = get(&app, "/sets/brvt-so-2020?format=xlsx").await;
+        assert!(x.starts_with(b"PK"));
+        let (_, _, x) = get(&app, "/sets?format=csv").await;
+        assert!(text(&x).contains("brvt-so-2020"));
+
+        let (_, h, body) = get(&app, "/sets/brvt-so-2020/ranking?lang=en").await;
+        assert!(text(&body).contains("Ranking"));
+        assert!(
+            h[header::SET_COOKIE]
+                .to_str()
+                .unwrap()
+                .starts_with("lang=en")
+        );
+
+        let (s, _, body) = get(&app, "/api/v1/sets/brvt-so-2020/ranking?group=so").await;
+        assert_eq!(s, StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["units"][10]["unit_code"], "SKHDT");
+        assert_eq!(v["units"][10]["score"], "85.620");
+        let (_, _, body) = get(&app, "/api/v1/sets/brvt-so-2020/units/SKHDT").await;
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["units"][0]["leaves"].as_array().unwrap().len(), 36);
+        let (_, _, body) = get(&app, "/api/v1/sets/brvt-so-2020").await;
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["total_max"], "100.000");
+        let (_, _, body) = get(&app, "/api/v1/openapi.json").await;
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["openapi"], "3.1.0");
+        let (s, _, body) = get(&app, "/api/v1/sets/nope/ranking").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert!(text(&body).contains("error"));
+
+        let (s, _, body) = get(&app, "/sets/nope/units/SKHDT").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert!(text(&body).contains("Không tìm thấy"));
+        let (s, _, _) = get(&app, "/sets/brvt-so-2020/units/NOPE").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, h, _) = get(&app, "/static/style.css").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            h[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/css")
+        );
+    }
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let (db, _) = parindex_db::testkit::sqlite().await;
+    let app = parindex_web::router(parindex_web::AppState::new(db));
+    let post = |origin: &'static str| {
+        Request::post("/sets")
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::ORIGIN, origin)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let res = app
+        .clone()
+        .oneshot(post("https://evil.example"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app
+        .clone()
+        .oneshot(post("http://127.0.0.1:8080"))
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::METHOD_NOT_ALLOWED,
+        "same origin reaches the router"
+    );
+}
+
+#[tokio::test]
+async fn empty_database_says_what_to_do() {
+    let (db, _) = parindex_db::testkit::sqlite().await;
+    let app = parindex_web::router(parindex_web::AppState::new(db));
+    let (s, _, body) = get(&app, "/").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(text(&body).contains("parindex criteria import"));
+}

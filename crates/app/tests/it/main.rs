@@ -1,0 +1,13 @@
+//! End-to-end tests of the `parindex` binary and web application, on SQLite and on
+//! PostgreSQL (a fresh schema per test; required under `CI=true`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
+mod browser;
+mod cli;
+mod common;
+mod http;
