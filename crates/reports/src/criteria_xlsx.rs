@@ -2,7 +2,7 @@
 //! legal_basis, precision, bands as `Tốt=90; Khá=80`) and sheet `Tiêu chí` with the
 //! columns `code | name | max | rule | params | evidence | owner`. A row's parent is the
 //! nearest row above whose code is a prefix of its own (`I.8` is the parent of `I.8.4`).
-//! `params` by rule: options `Kịp thời=1; Chậm=0.5`, thresholds `100=2; 80=1` (min=points),
+//! `params` (also headed `options/bands`) by rule: options `Kịp thời=1; Chậm=0.5`, thresholds `100=2; 80=1` (min=points),
 //! deduction `per=0.25; floor=0`, proportional `of=100`, manual `step=0.25`.
 //!
 //! The sheet becomes the same positioned tree as a YAML file (rows as lines, columns as
@@ -18,6 +18,8 @@ use parindex_domain::{CriteriaSet, Problem, Problems, criteria_from_tree};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 const COLUMNS: [&str; 7] = ["code", "name", "max", "rule", "params", "evidence", "owner"];
+/// Other headings accepted for the `params` column.
+const PARAMS_ALIASES: [&str; 3] = ["options/bands", "options", "bands"];
 
 fn cell_text(d: &Data) -> String {
     match d {
@@ -176,7 +178,7 @@ pub fn read_criteria_xlsx(file: &str, bytes: &[u8]) -> Result<CriteriaSet, Probl
                 line,
                 col: c0 as usize + 2,
             };
-            if key.is_empty() || fold(&key) == "key" || fold(&key) == "khoa" {
+            if key.is_empty() || val.is_empty() || fold(&key) == "key" || fold(&key) == "khoa" {
                 continue;
             }
             if key == "bands" {
@@ -225,7 +227,12 @@ pub fn read_criteria_xlsx(file: &str, bytes: &[u8]) -> Result<CriteriaSet, Probl
         {
             let heads: Vec<String> = texts.iter().map(|t| fold(t)).collect();
             for (k, c) in COLUMNS.iter().enumerate() {
-                cols[k] = heads.iter().position(|h| h == c).unwrap_or(usize::MAX);
+                cols[k] = heads
+                    .iter()
+                    .position(|h| {
+                        h == c || (*c == "params" && PARAMS_ALIASES.contains(&h.as_str()))
+                    })
+                    .unwrap_or(usize::MAX);
             }
             continue;
         }

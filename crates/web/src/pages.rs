@@ -1,8 +1,6 @@
 //! HTML pages: sets, ranking with chart, score card, criteria browser; each table also
 //! downloads as CSV or XLSX (`?format=csv|xlsx`).
 
-use std::sync::Arc;
-
 use askama::Template;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -175,12 +173,15 @@ pub async fn list_sets(
 /// What a page handler produces: a page body, or a download.
 enum Out {
     Page(String),
+    /// A page body already rendered (shared, not copied).
+    Cached(axum::body::Bytes),
     File(Response),
 }
 
 fn finish(r: Result<Out, AppError>, lang: Lang) -> Response {
     match r {
         Ok(Out::Page(body)) => Html(body).into_response(),
+        Ok(Out::Cached(bytes)) => Html(bytes).into_response(),
         Ok(Out::File(res)) => res,
         Err(e) => e.page(lang),
     }
@@ -268,7 +269,7 @@ pub async fn show_ranking(
         }
         let key = (set_id.clone(), group.clone(), lang);
         if let Some(page) = st.cached_page(&key, &c.version) {
-            return Ok(Out::Page(page.as_ref().clone()));
+            return Ok(Out::Cached(page));
         }
         let p = c.set.precision;
         let in_group: Vec<_> = c.results.iter().filter(|r| r.group == group).collect();
@@ -305,9 +306,9 @@ pub async fn show_ranking(
             group,
             chart,
         };
-        let body = page.render()?;
-        st.store_page(key, c.version.clone(), Arc::new(body.clone()));
-        Ok(Out::Page(body))
+        let body = axum::body::Bytes::from(page.render()?);
+        st.store_page(key, c.version.clone(), body.clone());
+        Ok(Out::Cached(body))
     }
     .await;
     finish(r, lang)

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use parindex_db::Db;
 use parindex_domain::{CriteriaSet, UnitResult, UnitScores, rank_units};
@@ -38,12 +39,18 @@ impl Computed {
 }
 
 type PageKey = (String, String, Lang);
+type Version = (i64, String);
+
+/// How long a set's version read from the database is trusted before it is read again.
+/// Another instance's (or the CLI's) change shows within this delay.
+const VERSION_TTL: Duration = Duration::from_secs(1);
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     computed: Arc<RwLock<HashMap<String, Arc<Computed>>>>,
-    pages: Arc<RwLock<HashMap<PageKey, ((i64, String), Arc<String>)>>>,
+    pages: Arc<RwLock<HashMap<PageKey, (Version, axum::body::Bytes)>>>,
+    versions: Arc<RwLock<HashMap<String, (Instant, Option<Version>)>>>,
 }
 
 impl AppState {
@@ -52,16 +59,31 @@ impl AppState {
             db,
             computed: Arc::default(),
             pages: Arc::default(),
+            versions: Arc::default(),
         }
+    }
+
+    /// The set's version, from a memo younger than `VERSION_TTL`, else from the database.
+    async fn version(&self, set_id: &str) -> Result<Option<Version>, AppError> {
+        if let Ok(memo) = self.versions.read()
+            && let Some((at, v)) = memo.get(set_id)
+            && at.elapsed() < VERSION_TTL
+        {
+            return Ok(v.clone());
+        }
+        let v = self.db.set_version(set_id).await?;
+        if let Ok(mut memo) = self.versions.write() {
+            if memo.len() > 1000 {
+                memo.clear();
+            }
+            memo.insert(set_id.to_string(), (Instant::now(), v.clone()));
+        }
+        Ok(v)
     }
 
     /// The set's current computation, recomputed only when its version changed.
     pub async fn computed(&self, set_id: &str) -> Result<Arc<Computed>, AppError> {
-        let version = self
-            .db
-            .set_version(set_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let version = self.version(set_id).await?.ok_or(AppError::NotFound)?;
         if let Ok(cache) = self.computed.read()
             && let Some(c) = cache.get(set_id)
             && c.version == version
@@ -84,13 +106,13 @@ impl AppState {
     }
 
     /// A rendered page for this version, if cached.
-    pub fn cached_page(&self, key: &PageKey, version: &(i64, String)) -> Option<Arc<String>> {
+    pub fn cached_page(&self, key: &PageKey, version: &Version) -> Option<axum::body::Bytes> {
         let cache = self.pages.read().ok()?;
         let (v, html) = cache.get(key)?;
         (v == version).then(|| html.clone())
     }
 
-    pub fn store_page(&self, key: PageKey, version: (i64, String), html: Arc<String>) {
+    pub fn store_page(&self, key: PageKey, version: Version, html: axum::body::Bytes) {
         if let Ok(mut cache) = self.pages.write() {
             if cache.len() > 1000 {
                 cache.clear();

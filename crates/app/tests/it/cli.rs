@@ -237,3 +237,25 @@ async fn usage_errors_exit_2_and_backup_copies() {
     assert_eq!(run(&url, &["backup", &p]).code, 1, "refuses to overwrite");
     let _ = std::fs::remove_file(&path);
 }
+
+#[tokio::test]
+async fn criteria_from_xlsx_import_like_yaml() {
+    let text = std::fs::read_to_string(data("example-so-2020.yaml")).unwrap();
+    let set = parindex_domain::parse_criteria_yaml("e.yaml", &text).unwrap();
+    let bytes = parindex_reports::criteria_xlsx::write_criteria_xlsx(&set).unwrap();
+    let path = std::env::temp_dir().join(format!("criteria-{}.xlsx", std::process::id()));
+    std::fs::write(&path, bytes).unwrap();
+    let p = path.display().to_string();
+    let (db, url) = sqlite().await;
+    let r = run(&url, &["criteria", "import", &p]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("5 tiêu chí thành phần (lá), tổng điểm tối đa 15,500"),
+        "{}",
+        r.stdout
+    );
+    let stored = db.load_set("example-so-2020").await.unwrap().unwrap();
+    assert_eq!(stored.to_yaml(), set.to_yaml());
+    let _ = std::fs::remove_file(&path);
+}

@@ -1,0 +1,205 @@
+//! Benchmarks and data generators for parindex. Every figure is printed next to a baseline
+//! measured in the same run, so that a shared, noisy machine still gives a fair ratio.
+//!
+//! `parindex-bench scoring [--units N] [--leaves L]` — score and rank N units × L leaves
+//! (default 1,000 × 150) against summing the same numbers in a plain loop.
+//! `parindex-bench generate DIR [--units N] [--leaves L]` — write a criteria set, a units
+//! file and a scores file of that size (for the page load test).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use parindex_domain::{
+    LeafScore, Points, UnitScores, parse_criteria_yaml, parse_scores_csv, rank_units,
+};
+
+fn arg(args: &[String], name: &str, default: usize) -> usize {
+    args.windows(2)
+        .find(|w| w[0] == name)
+        .and_then(|w| w[1].parse().ok())
+        .unwrap_or(default)
+}
+
+/// A set of `leaves` leaves in fields of 15, rules cycling through every kind.
+fn set_yaml(leaves: usize) -> String {
+    let fields = leaves.div_ceil(15);
+    let mut y = String::from(
+        "id: bench-set\nname: \"Bộ chỉ số đo hiệu năng (dữ liệu sinh tự động)\"\nyear: 2020\nlevel: so\nsample: true\nbands:\n  - { label: \"Tốt\", min: 90 }\n  - { label: \"Khá\", min: 80 }\n  - { label: \"Trung bình\", min: 65 }\n  - { label: \"Yếu\", min: 0 }\nnodes:\n",
+    );
+    let mut n = 0;
+    for f in 1..=fields {
+        let _ = writeln!(
+            y,
+            "  - code: \"I.{f}\"\n    name: \"Lĩnh vực {f}\"\n    children:"
+        );
+        for c in 1..=15 {
+            if n == leaves {
+                break;
+            }
+            n += 1;
+            let rule = match n % 6 {
+                0 => {
+                    "{ kind: options, options: [ { label: \"Tốt\", points: 1 }, { label: \"Chậm\", points: 0.5 }, { label: \"Không\", points: 0 } ] }"
+                }
+                1 => {
+                    "{ kind: thresholds, bands: [ { min: 90, points: 1 }, { min: 70, points: 0.5 } ] }"
+                }
+                2 => "{ kind: proportional }",
+                3 => "{ kind: deduction, per: 0.25 }",
+                4 => "{ kind: binary }",
+                _ => "{ kind: survey }",
+            };
+            let _ = writeln!(
+                y,
+                "      - code: \"I.{f}.{c}\"\n        name: \"Tiêu chí thành phần {f}.{c}\"\n        max: 1\n        rule: {rule}"
+            );
+        }
+    }
+    y
+}
+
+fn input_for(leaf: usize, unit: usize) -> String {
+    let v = (leaf * 7919 + unit * 104_729) % 100;
+    match (leaf + 1) % 6 {
+        0 => ["Tốt", "Chậm", "Không"][v % 3].to_string(),
+        3 => (v % 5).to_string(),
+        4 => if v.is_multiple_of(4) {
+            "không đạt"
+        } else {
+            "đạt"
+        }
+        .to_string(),
+        5 => format!("0.{:03}", 500 + v * 5),
+        _ => format!("{}.{}", 50 + v / 2, v % 10),
+    }
+}
+
+fn scores_csv(units: usize, leaves: usize) -> String {
+    let mut s = String::from("unit_code,unit_name,group,criterion,self,appraised,final,input\n");
+    for u in 0..units {
+        for l in 0..leaves {
+            let (f, c) = (l / 15 + 1, l % 15 + 1);
+            let _ = writeln!(s, "U{u:04},Đơn vị {u},so,I.{f}.{c},,,,{}", input_for(l, u));
+        }
+    }
+    s
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn scoring(units: usize, leaves: usize) {
+    let set = match parse_criteria_yaml("bench.yaml", &set_yaml(leaves)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let parsed: Vec<UnitScores> =
+        match parse_scores_csv("bench.csv", &scores_csv(units, leaves), &set) {
+            Ok(u) => u,
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+        };
+    // The same effective numbers, flat, for the baseline.
+    let flat: Vec<i64> = parsed
+        .iter()
+        .flat_map(|u| {
+            u.leaves
+                .values()
+                .map(|l: &LeafScore| l.effective.thousandths())
+        })
+        .collect();
+    let runs = 41;
+    let mut t_rank = Vec::new();
+    let mut t_base = Vec::new();
+    let mut check = (Points::ZERO, 0i64);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let mut sums: HashMap<usize, i64> = HashMap::new();
+        for (i, chunk) in black_box(&flat).chunks(leaves).enumerate() {
+            let mut s = 0i64;
+            for v in chunk {
+                s += v;
+            }
+            sums.insert(i, s);
+        }
+        t_base.push(t.elapsed());
+        let t = Instant::now();
+        let r = rank_units(black_box(&set), black_box(&parsed));
+        t_rank.push(t.elapsed());
+        check = (r.iter().map(|x| x.raw_score).sum(), sums.values().sum());
+    }
+    assert_eq!(
+        check.0.thousandths(),
+        check.1,
+        "both sides sum the same numbers"
+    );
+    let (rank, base) = (median(t_rank), median(t_base));
+    println!(
+        "scoring+ranking {units} units × {leaves} leaves ({} leaf scores)",
+        units * leaves
+    );
+    println!(
+        "  rank_units (totals, index, bands, ranks): median {:.3} ms over {runs} runs",
+        rank.as_secs_f64() * 1e3
+    );
+    println!(
+        "  baseline (plain loop summing the same numbers): median {:.3} ms",
+        base.as_secs_f64() * 1e3
+    );
+    println!(
+        "  ratio: {:.1}× the baseline; target: under 10 ms → {}",
+        rank.as_secs_f64() / base.as_secs_f64().max(1e-9),
+        if rank < Duration::from_millis(10) {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+}
+
+fn generate(dir: &str, units: usize, leaves: usize) {
+    let _ = std::fs::create_dir_all(dir);
+    let mut u = String::from("code,name,parent_code,kind,group\n");
+    for i in 0..units {
+        let _ = writeln!(u, "U{i:04},Đơn vị {i},,so,so");
+    }
+    let files = [
+        ("set.yaml", set_yaml(leaves)),
+        ("units.csv", u),
+        ("scores.csv", scores_csv(units, leaves)),
+    ];
+    for (name, text) in files {
+        if let Err(e) = std::fs::write(format!("{dir}/{name}"), text) {
+            eprintln!("{dir}/{name}: {e}");
+            std::process::exit(1);
+        }
+    }
+    println!("generated {units} units × {leaves} leaves in {dir}");
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let units = arg(&args, "--units", 1000);
+    let leaves = arg(&args, "--leaves", 150);
+    match args.get(1).map(String::as_str) {
+        Some("scoring") => scoring(units, leaves),
+        Some("generate") => generate(
+            args.get(2).map_or("bench-data", String::as_str),
+            units,
+            leaves,
+        ),
+        _ => {
+            eprintln!("usage: parindex-bench scoring|generate DIR [--units N] [--leaves L]");
+            std::process::exit(2);
+        }
+    }
+}
