@@ -104,6 +104,13 @@ def rows_for(code, target, rng):
         base = (s / 5).quantize(D("0.001"))
         survey = [base + d(rng.choice([-0.12, -0.05, 0, 0.04, 0.1])) for _ in range(4)]
         survey.append(s - sum(survey))
+    notes = {
+        "I.1.5.1": "Mẫu: 3 lần chậm cập nhật, xử lý công việc trên phần mềm chỉ đạo điều hành của UBND tỉnh.",
+        "I.2.1.1": "Mẫu: văn bản QPPL được giao trình chậm so với kế hoạch.",
+        "I.2.1.2": "Mẫu: thiếu bước lấy ý kiến, thẩm định theo Luật ban hành văn bản QPPL.",
+        "I.7.1": "Mẫu: tỷ lệ sử dụng thư điện tử công vụ và cập nhật website đạt 65%.",
+        "I.8.4": "Mẫu: 13 hồ sơ lĩnh vực đầu tư trễ hạn theo quy trình nội bộ (QĐ 2341/QĐ-UBND).",
+    } if code == "SKHDT" else {}
     # SKHDT claimed full points on two of its five criteria; the appraisal cut them.
     over_claimed = {"I.2.1.1", "I.2.1.2"} if code == "SKHDT" else set()
     for leaf in PART_I:
@@ -111,13 +118,13 @@ def rows_for(code, target, rng):
         if c in losses:
             p, inp = losses[c]
             if c in over_claimed or (code != "SKHDT" and rng.random() < 0.3):
-                rows.append([code, name, group, c, leaf["max"], fmt(p), "", ""])
+                rows.append([code, name, group, c, leaf["max"], fmt(p), "", "", notes.get(c, "")])
             else:
-                rows.append([code, name, group, c, "", "", "", inp])
+                rows.append([code, name, group, c, "", "", "", inp, notes.get(c, "")])
         else:
-            rows.append([code, name, group, c, "", "", "", full_input(leaf)])
+            rows.append([code, name, group, c, "", "", "", full_input(leaf), ""])
     for leaf, v in zip(SURVEY, survey):
-        rows.append([code, name, group, leaf["code"], "", "", "", fmt(v)])
+        rows.append([code, name, group, leaf["code"], "", "", "", fmt(v), ""])
     total = sum((losses.get(l["code"], (d(l["max"]), ""))[0] for l in PART_I), D(0)) + sum(survey)
     assert total == target, (code, total, target)
     return rows
@@ -127,7 +134,7 @@ def main():
     rng = random.Random(2020)
     out = open("data/brvt-so-2020-scores.csv", "w", encoding="utf-8", newline="")
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(["unit_code", "unit_name", "group", "criterion", "self", "appraised", "final", "input"])
+    w.writerow(["unit_code", "unit_name", "group", "criterion", "self", "appraised", "final", "input", "note"])
     for code, t in zip(ORDER, TARGETS):
         for r in rows_for(code, D(t), rng):
             w.writerow(r)

@@ -347,11 +347,11 @@ impl Db {
                 leaves.sort_by_key(|(i, _)| **i);
                 for (&i, l) in leaves {
                     sqlx::query(
-                        "INSERT INTO leaf_scores (assessment_id, criterion_code, self_points, appraised, final_points, input, effective, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                        "INSERT INTO leaf_scores (assessment_id, criterion_code, self_points, appraised, final_points, input, effective, updated_at, note) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                          ON CONFLICT (assessment_id, criterion_code) DO UPDATE SET self_points = excluded.self_points, \
                          appraised = excluded.appraised, final_points = excluded.final_points, input = excluded.input, \
-                         effective = excluded.effective, updated_at = excluded.updated_at",
+                         effective = excluded.effective, updated_at = excluded.updated_at, note = excluded.note",
                     )
                     .bind(aid)
                     .bind(set.nodes[i].code.as_str())
@@ -361,6 +361,7 @@ impl Db {
                     .bind(l.input.as_deref())
                     .bind(l.effective.thousandths())
                     .bind(now)
+                    .bind(l.note.as_deref())
                     .execute(&mut *tx)
                     .await?;
                     out.leaves += 1;
@@ -391,7 +392,7 @@ impl Db {
         set: &CriteriaSet,
         unit: Option<&str>,
     ) -> Result<Vec<UnitScores>> {
-        let sql = "SELECT a.unit_code, a.unit_name, a.grp, l.criterion_code, l.self_points, l.appraised, l.final_points, l.input, l.effective \
+        let sql = "SELECT a.unit_code, a.unit_name, a.grp, l.criterion_code, l.self_points, l.appraised, l.final_points, l.input, l.effective, l.note \
                    FROM assessments a LEFT JOIN leaf_scores l ON l.assessment_id = a.id \
                    WHERE a.set_id = $1 AND ($2 IS NULL OR a.unit_code = $2) ORDER BY a.unit_code";
         type Row = (
@@ -404,6 +405,7 @@ impl Db {
             Option<i64>,
             Option<String>,
             Option<i64>,
+            Option<String>,
         );
         let rows: Vec<Row> = on_db!(self, pool =>
             sqlx::query_as(sql).bind(&set.id).bind(unit).fetch_all(pool).await?);
@@ -432,6 +434,7 @@ impl Db {
                     appraised: opt_points(r.5),
                     final_points: opt_points(r.6),
                     input: r.7,
+                    note: r.9,
                     effective: opt_points(r.8).unwrap_or_default(),
                 },
             );

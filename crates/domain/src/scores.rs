@@ -14,6 +14,8 @@ pub struct LeafScore {
     pub appraised: Option<Points>,
     pub final_points: Option<Points>,
     pub input: Option<String>,
+    /// The unit's or the appraiser's remark on this leaf.
+    pub note: Option<String>,
     /// `final`, else `appraised`, else `self`, else computed from `input`, else 0.
     pub effective: Points,
 }
@@ -51,6 +53,7 @@ impl LeafScore {
             appraised: a,
             final_points: f,
             input,
+            note: None,
             effective,
         })
     }
@@ -67,7 +70,7 @@ pub struct UnitScores {
     pub line: usize,
 }
 
-const HEADER: [&str; 8] = [
+const HEADER: [&str; 9] = [
     "unit_code",
     "unit_name",
     "group",
@@ -76,6 +79,7 @@ const HEADER: [&str; 8] = [
     "appraised",
     "final",
     "input",
+    "note",
 ];
 
 fn layer(text: &str, name: &str) -> Result<Option<Points>, String> {
@@ -198,7 +202,10 @@ pub fn parse_scores_csv(
             .filter(|s| !s.is_empty())
             .map(|s| nfc(&s));
         let score = match LeafScore::new(set, leaf, layers, input) {
-            Ok(s) => s,
+            Ok(s) => LeafScore {
+                note: Some(nfc(get("note"))).filter(|n| !n.is_empty()),
+                ..s
+            },
             Err(m) => {
                 err(m);
                 continue;

@@ -157,6 +157,7 @@ pub struct LeafRow {
     #[serde(rename = "final")]
     pub final_points: Option<String>,
     pub input: Option<String>,
+    pub note: Option<String>,
     pub effective: String,
     pub lost: String,
 }
@@ -202,6 +203,7 @@ impl RankingReport {
                     appraised: f(l.appraised),
                     final_points: f(l.final_points),
                     input: l.input.clone(),
+                    note: l.note.clone(),
                     effective: l.effective.to_fixed(p),
                     lost: (n.max - l.effective).to_fixed(p),
                 }

@@ -66,3 +66,35 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// Any text, however broken, gives a set or a list of problems — never a panic.
+    #[test]
+    fn criteria_reader_never_panics(text in "\\PC{0,300}") {
+        let _ = parse_criteria_yaml("x.yaml", &text);
+    }
+
+    /// Mutations of a valid file: every rejection names a line inside the file.
+    #[test]
+    fn mutated_files_report_lines_inside_the_file(pos in 0usize..2000, ch in prop::sample::select(vec![' ', ':', '-', '"', '\n', '9', '.', '{', 'x'])) {
+        let mut bytes: Vec<char> = SET.chars().collect();
+        let p = pos % bytes.len();
+        bytes[p] = ch;
+        let text: String = bytes.into_iter().collect();
+        if let Err(problems) = parse_criteria_yaml("m.yaml", &text) {
+            let lines = text.lines().count() + 1;
+            for pr in &problems.0 {
+                prop_assert!(pr.line >= 1 && pr.line <= lines, "{}", pr);
+            }
+        }
+    }
+
+    #[test]
+    fn scores_reader_never_panics(text in "\\PC{0,300}") {
+        let set = parse_criteria_yaml("s.yaml", SET).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let _ = parindex_domain::parse_scores_csv("x.csv", &text, &set);
+        let _ = parindex_domain::units::parse_units_csv("u.csv", &text);
+    }
+}
