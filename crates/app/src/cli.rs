@@ -9,6 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use parindex_db::{Db, DbError};
+use parindex_domain::directive::{KnownUnit, parse_directive};
 use parindex_domain::text::rfc3339_utc;
 use parindex_domain::units::parse_units_csv;
 use parindex_domain::{
@@ -98,6 +99,30 @@ enum Command {
     },
     /// Sao lưu nhất quán cơ sở dữ liệu (SQLite).
     Backup { file: String },
+    /// Văn bản chỉ đạo: đọc thông báo, kế hoạch… thành các nhiệm vụ.
+    Directive {
+        #[command(subcommand)]
+        action: DirectiveAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum DirectiveAction {
+    /// Đọc tệp .txt hoặc .docx và in các mục, đơn vị được giao, tiêu chí, văn bản dẫn chiếu.
+    Parse {
+        file: String,
+        /// Danh sách đơn vị (CSV code,name,parent_code) để nhận ra tên các phòng.
+        #[arg(long)]
+        units: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: DirectiveFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum DirectiveFormat {
+    Table,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -388,6 +413,14 @@ async fn run(cli: Cli) -> Res {
                 }
             }
         }
+        Command::Directive {
+            action:
+                DirectiveAction::Parse {
+                    file,
+                    units,
+                    format,
+                },
+        } => parse_directive_file(&file, units.as_deref(), format),
         Command::Backup { file } => {
             let db = open_db(&cli.db).await?;
             if Path::new(&file).exists() {
@@ -401,6 +434,75 @@ async fn run(cli: Cli) -> Res {
             Ok(())
         }
     }
+}
+
+fn parse_directive_file(file: &str, units: Option<&str>, format: DirectiveFormat) -> Res {
+    let known: Vec<KnownUnit> = match units {
+        Some(path) => parse_units_csv(path, &read_text(path)?)?
+            .into_iter()
+            .map(|u| KnownUnit {
+                code: u.code,
+                name: u.name,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let text = if Path::new(&file.to_ascii_lowercase())
+        .extension()
+        .is_some_and(|e| e == "docx")
+    {
+        let bytes =
+            std::fs::read(file).map_err(|e| Fail(1, format!("{file}: không đọc được tệp: {e}")))?;
+        parindex_reports::docx::docx_text(&bytes).map_err(|e| Fail(1, format!("{file}: {e}")))?
+    } else {
+        read_text(file)?
+    };
+    let d = parse_directive(&text, &known).map_err(|e| Fail(1, format!("{file}: {e}")))?;
+    match format {
+        DirectiveFormat::Json => {
+            let s = serde_json::to_string_pretty(&d).map_err(|e| Fail(1, e.to_string()))?;
+            print_out(&(s + "\n"));
+        }
+        DirectiveFormat::Table => {
+            let mut out = format!(
+                "{} {} — {}\n",
+                d.doc_type.as_deref().unwrap_or("?"),
+                d.symbol.as_deref().unwrap_or(""),
+                d.subject.as_deref().unwrap_or("")
+            );
+            for it in &d.items {
+                let who = if it.all {
+                    "tất cả".to_string()
+                } else {
+                    it.assignees
+                        .iter()
+                        .map(|a| {
+                            if a.role == "lead" {
+                                a.name.clone()
+                            } else {
+                                format!("{} (phối hợp)", a.name)
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let _ = std::fmt::Write::write_fmt(
+                    &mut out,
+                    format_args!(
+                        "{:<9} {} | {}\n",
+                        it.reference,
+                        who,
+                        it.text.chars().take(90).collect::<String>()
+                    ),
+                );
+            }
+            for w in &d.warnings {
+                let _ = std::fmt::Write::write_fmt(&mut out, format_args!("cảnh báo: {w}\n"));
+            }
+            print_out(&out);
+        }
+    }
+    Ok(())
 }
 
 fn summary(set: &CriteriaSet) -> String {

@@ -3,6 +3,7 @@
 
 pub mod code;
 pub mod criteria;
+pub mod directive;
 pub mod points;
 pub mod problem;
 pub mod scores;

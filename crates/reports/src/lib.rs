@@ -3,6 +3,7 @@
 
 pub mod chart;
 pub mod criteria_xlsx;
+pub mod docx;
 pub mod table;
 
 pub use table::{Cell, Table};

@@ -259,3 +259,119 @@ async fn criteria_from_xlsx_import_like_yaml() {
     assert_eq!(stored.to_yaml(), set.to_yaml());
     let _ = std::fs::remove_file(&path);
 }
+
+fn notice_units() -> String {
+    format!("{}/../../data/brvt-units.csv", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn directive_parse_prints_the_contract_json() {
+    let r = run(
+        "sqlite::memory:",
+        &[
+            "directive",
+            "parse",
+            &data("tb-skhdt-2021-04-chan-chinh-cchc.txt"),
+            "--units",
+            &notice_units(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["type"], "TB");
+    assert_eq!(v["number"], serde_json::Value::Null);
+    assert_eq!(v["symbol"], "TB-SKHĐT");
+    assert_eq!(v["date"], "2021-04");
+    assert_eq!(v["signer"]["name"], "Nguyễn Văn Đặng");
+    let items = v["items"].as_array().unwrap();
+    let i4 = items.iter().find(|i| i["ref"] == "I.4").unwrap();
+    assert_eq!(i4["all"], true);
+    assert_eq!(i4["criteria"], serde_json::json!(["I.7.1"]));
+    assert_eq!(i4["references"][0]["number"], "3241/QĐ-UBND");
+    assert_eq!(i4["recurrence"], "continuous");
+    let web = items.iter().find(|i| i["ref"] == "II.1.15").unwrap();
+    assert_eq!(
+        web["assignees"],
+        serde_json::json!([{ "unit": "SKHDT-VP", "name": "Văn phòng Sở", "role": "lead" }])
+    );
+    assert_eq!(web["recurrence"], "weekly");
+    let bad = temp_file("not-a-directive.txt", "Danh sách đi chợ\ntrứng, sữa\n");
+    let r = run("sqlite::memory:", &["directive", "parse", &bad]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("không nhận ra nội dung văn bản chỉ đạo"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn directive_parse_reads_docx_like_text() {
+    use std::io::Write as _;
+    let text = std::fs::read_to_string(data("tb-skhdt-2021-04-chan-chinh-cchc.txt")).unwrap();
+    let mut body = String::new();
+    for l in text.lines() {
+        let esc = l
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        body.push_str(r#"<w:p><w:r><w:t xml:space="preserve">"#);
+        body.push_str(&esc);
+        body.push_str("</w:t></w:r></w:p>");
+    }
+    let doc = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="w"><w:body>{body}</w:body></w:document>"#
+    );
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    w.start_file(
+        "word/document.xml",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    w.write_all(doc.as_bytes()).unwrap();
+    let bytes = w.finish().unwrap().into_inner();
+    let path = std::env::temp_dir().join(format!("notice-{}.docx", std::process::id()));
+    std::fs::write(&path, bytes).unwrap();
+    let args = |f: &str| {
+        vec![
+            "directive".to_string(),
+            "parse".into(),
+            f.to_string(),
+            "--units".into(),
+            notice_units(),
+            "--format".into(),
+            "json".into(),
+        ]
+    };
+    let from_docx = run(
+        "sqlite::memory:",
+        &args(&path.display().to_string())
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let from_txt = run(
+        "sqlite::memory:",
+        &args(&data("tb-skhdt-2021-04-chan-chinh-cchc.txt"))
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(from_docx.code, 0, "{}", from_docx.stderr);
+    // Line numbers differ (the DOCX has no blank lines); everything else is the same.
+    let without_lines = |out: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(out).unwrap();
+        for it in v["items"].as_array_mut().unwrap() {
+            it["line"] = serde_json::Value::Null;
+        }
+        v
+    };
+    let (a, b) = (
+        without_lines(&from_docx.stdout),
+        without_lines(&from_txt.stdout),
+    );
+    assert_eq!(a, b);
+    let _ = std::fs::remove_file(&path);
+}

@@ -6,6 +6,7 @@
     reason = "tests fail loudly"
 )]
 
+mod directive;
 mod properties;
 
 use parindex_domain::{RankingReport, parse_criteria_yaml, parse_scores_csv, rank_units};
