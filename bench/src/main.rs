@@ -11,9 +11,15 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use parindex_domain::directive::{KnownUnit, parse_directive};
+use parindex_domain::units::parse_units_csv;
 use parindex_domain::{
     LeafScore, Points, UnitScores, parse_criteria_yaml, parse_scores_csv, rank_units,
 };
+
+const NOTICE: &str =
+    include_str!("../../crates/domain/tests/data/tb-skhdt-2021-04-chan-chinh-cchc.txt");
+const UNITS: &str = include_str!("../../data/brvt-units.csv");
 
 fn arg(args: &[String], name: &str, default: usize) -> usize {
     args.windows(2)
@@ -166,6 +172,137 @@ fn scoring(units: usize, leaves: usize) {
     );
 }
 
+/// Peak resident memory of this process so far (Linux `VmHWM`), in MiB.
+fn peak_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+/// A long directive: the notice's body repeated as sections I, II, III… (about 200 pages
+/// at ~3,000 characters a page).
+fn long_directive(pages: usize) -> String {
+    let head_end = NOTICE.find("I. Chỉ đạo chung").unwrap_or(0);
+    let tail_start = NOTICE.find("Trên đây là").unwrap_or(NOTICE.len());
+    let (head, body, tail) = (
+        &NOTICE[..head_end],
+        &NOTICE[head_end..tail_start],
+        &NOTICE[tail_start..],
+    );
+    let mut out = String::from(head);
+    let mut n = 0u32;
+    while out.len() < pages * 3000 {
+        // Renumber sections so that every copy is a new section pair.
+        for line in body.lines() {
+            let renumbered = if let Some(rest) = line.strip_prefix("I. ") {
+                n += 1;
+                format!("{}. {rest}", roman(n))
+            } else if let Some(rest) = line.strip_prefix("II. ") {
+                n += 1;
+                format!("{}. {rest}", roman(n))
+            } else {
+                line.to_string()
+            };
+            out.push_str(&renumbered);
+            out.push('\n');
+        }
+    }
+    out.push_str(tail);
+    out
+}
+
+fn roman(mut n: u32) -> String {
+    let table = [
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ];
+    let mut s = String::new();
+    for (v, r) in table {
+        while n >= v {
+            s.push_str(r);
+            n -= v;
+        }
+    }
+    s
+}
+
+fn directive(pages: usize) {
+    let units: Vec<KnownUnit> = parse_units_csv("units.csv", UNITS)
+        .map(|u| {
+            u.into_iter()
+                .map(|u| KnownUnit {
+                    code: u.code,
+                    name: u.name,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let text = long_directive(pages);
+    let before = peak_mib().unwrap_or(0.0);
+    let runs = 7;
+    let mut t_parse = Vec::new();
+    let mut t_base = Vec::new();
+    let mut items = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        // Baseline: one pass that normalises and folds every line (what any reader must do).
+        let folded: usize = black_box(&text)
+            .lines()
+            .map(|l| parindex_domain::text::fold(l).len())
+            .sum();
+        black_box(folded);
+        t_base.push(t.elapsed());
+        let t = Instant::now();
+        let d = parse_directive(black_box(&text), &units);
+        t_parse.push(t.elapsed());
+        items = d.map(|d| d.items.len()).unwrap_or(0);
+    }
+    let (p, b) = (median(t_parse), median(t_base));
+    println!(
+        "directive parse: {} characters (~{pages} pages), {items} items",
+        text.chars().count()
+    );
+    println!(
+        "  parse_directive: median {:.1} ms over {runs} runs",
+        p.as_secs_f64() * 1e3
+    );
+    println!(
+        "  baseline (fold every line once): median {:.1} ms",
+        b.as_secs_f64() * 1e3
+    );
+    println!(
+        "  ratio: {:.1}× the baseline; target: under 200 ms → {}",
+        p.as_secs_f64() / b.as_secs_f64().max(1e-9),
+        if p < Duration::from_millis(200) {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+    if let Some(after) = peak_mib() {
+        println!(
+            "  peak memory of the process: {after:.1} MiB (before parsing: {before:.1} MiB); target: under 100 MB"
+        );
+    }
+}
+
 fn generate(dir: &str, units: usize, leaves: usize) {
     let _ = std::fs::create_dir_all(dir);
     let mut u = String::from("code,name,parent_code,kind,group\n");
@@ -192,13 +329,16 @@ fn main() {
     let leaves = arg(&args, "--leaves", 150);
     match args.get(1).map(String::as_str) {
         Some("scoring") => scoring(units, leaves),
+        Some("directive") => directive(arg(&args, "--pages", 200)),
         Some("generate") => generate(
             args.get(2).map_or("bench-data", String::as_str),
             units,
             leaves,
         ),
         _ => {
-            eprintln!("usage: parindex-bench scoring|generate DIR [--units N] [--leaves L]");
+            eprintln!(
+                "usage: parindex-bench scoring|directive|generate DIR [--units N] [--leaves L] [--pages P]"
+            );
             std::process::exit(2);
         }
     }
