@@ -272,7 +272,7 @@ fn directive(pages: usize) {
         let t = Instant::now();
         let d = parse_directive(black_box(&text), &units);
         t_parse.push(t.elapsed());
-        items = d.map(|d| d.items.len()).unwrap_or(0);
+        items = d.map_or(0, |d| d.items.len());
     }
     let (p, b) = (median(t_parse), median(t_base));
     println!(
