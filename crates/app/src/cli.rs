@@ -212,6 +212,14 @@ fn init_logging(format: LogFormat) {
     }
 }
 
+/// The audit trail's actor for command-line changes: `cli:<system user>`.
+fn cli_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "local".into());
+    format!("cli:{user}")
+}
+
 fn now() -> String {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -293,7 +301,9 @@ async fn run(cli: Cli) -> Res {
         } => {
             let set = read_criteria(&file)?;
             let db = open_db(&cli.db).await?;
-            let outcome = db.store_criteria_set(&set, &set.to_yaml(), &now()).await?;
+            let outcome = db
+                .store_criteria_set(&set, &set.to_yaml(), &cli_actor(), &now())
+                .await?;
             let what = match outcome {
                 parindex_db::StoreOutcome::Created => "Đã nạp",
                 parindex_db::StoreOutcome::Replaced => "Đã thay thế",
@@ -307,7 +317,7 @@ async fn run(cli: Cli) -> Res {
         } => {
             let rows = parse_units_csv(&file, &read_text(&file)?)?;
             let db = open_db(&cli.db).await?;
-            let r = db.upsert_units(&rows, &now()).await?;
+            let r = db.upsert_units(&rows, &cli_actor(), &now()).await?;
             println!(
                 "Đã nạp {} đơn vị: {} mới, {} cập nhật, {} đổi tên (tên cũ được lưu lại).",
                 rows.len(),
@@ -326,7 +336,7 @@ async fn run(cli: Cli) -> Res {
                 .await?
                 .ok_or_else(|| Fail(1, format!("không tìm thấy bộ chỉ số `{set}` (xem: parindex ranking, hoặc nạp bằng parindex criteria import)")))?;
             let units = parse_scores_csv(&file, &read_text(&file)?, &stored)?;
-            match db.import_scores(&stored, &units, &now()).await {
+            match db.import_scores(&stored, &units, &cli_actor(), &now()).await {
                 Ok(s) => {
                     println!("Đã nạp {} điểm tiêu chí của {} đơn vị vào {set}.", s.leaves, s.units);
                     Ok(())

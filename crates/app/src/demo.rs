@@ -6,6 +6,8 @@ use parindex_domain::{parse_criteria_yaml, parse_scores_csv};
 
 pub const SET_YAML: &str = include_str!("../../../data/brvt-so-2020.yaml");
 pub const UNITS_CSV: &str = include_str!("../../../data/brvt-units.csv");
+/// Who the audit trail names for demo data.
+const ACTOR: &str = "demo";
 pub const SCORES_CSV: &str = include_str!("../../../data/brvt-so-2020-scores.csv");
 
 /// Loads the demo (idempotent): the 2020 sample set, the 21 departments and SKHDT's
@@ -15,14 +17,14 @@ pub async fn load(db: &Db, now: &str) -> Result<String, String> {
     let units = parse_units_csv("data/brvt-units.csv", UNITS_CSV).map_err(|e| e.to_string())?;
     let scores = parse_scores_csv("data/brvt-so-2020-scores.csv", SCORES_CSV, &set)
         .map_err(|e| e.to_string())?;
-    db.store_criteria_set(&set, &set.to_yaml(), now)
+    db.store_criteria_set(&set, &set.to_yaml(), ACTOR, now)
         .await
         .map_err(|e| e.to_string())?;
-    db.upsert_units(&units, now)
+    db.upsert_units(&units, ACTOR, now)
         .await
         .map_err(|e| e.to_string())?;
     let s = db
-        .import_scores(&set, &scores, now)
+        .import_scores(&set, &scores, ACTOR, now)
         .await
         .map_err(|e| e.to_string())?;
     Ok(format!(

@@ -4,8 +4,10 @@
 //! `on_db!` macro, which expands one body per pool type; migrations are embedded and
 //! carry the same file names on both sides.
 
+mod accounts;
 mod repo;
 
+pub use accounts::{AuditCheck, AuditRecord, NewUser, SessionUser, User};
 pub use repo::*;
 
 use std::str::FromStr;
@@ -43,6 +45,8 @@ pub enum DbError {
     SetInUse(String),
     #[error("đơn vị chưa có trong danh sách: {}", .0.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(", "))]
     UnknownUnits(Vec<(String, usize)>),
+    #[error("{0}")]
+    Conflict(String),
     #[error("dữ liệu đã lưu bị hỏng: {0}")]
     Corrupt(String),
     #[error("{0}")]

@@ -8,7 +8,42 @@ use parindex_domain::text::fold;
 use parindex_domain::units::UnitRow;
 use parindex_domain::{CriteriaSet, Points, UnitScores, parse_criteria_yaml};
 
+use parindex_domain::access::AuditEntry;
+
+use crate::accounts::audit_append;
 use crate::{Db, DbError, Result, on_db};
+
+fn entry(
+    actor: &str,
+    now: &str,
+    action: &str,
+    entity: String,
+    old: Option<String>,
+    new: Option<String>,
+) -> AuditEntry {
+    AuditEntry {
+        at: now.to_string(),
+        actor: actor.to_string(),
+        action: action.to_string(),
+        entity,
+        old_value: old,
+        new_value: new,
+        reason: None,
+    }
+}
+
+/// `self=1; appraised=0.5; final=-; input=-; effective=0.5`, for the audit trail.
+fn describe_leaf(l: &LeafScore) -> String {
+    let p = |x: Option<Points>| x.map_or_else(|| "-".to_string(), Points::to_plain);
+    format!(
+        "self={}; appraised={}; final={}; input={}; effective={}",
+        p(l.self_points),
+        p(l.appraised),
+        p(l.final_points),
+        l.input.as_deref().unwrap_or("-"),
+        l.effective.to_plain()
+    )
+}
 
 /// A criteria set as listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +135,7 @@ impl Db {
         &self,
         set: &CriteriaSet,
         source_yaml: &str,
+        actor: &str,
         now: &str,
     ) -> Result<StoreOutcome> {
         on_db!(self, pool => {
@@ -166,6 +202,19 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
             }
+            let e = entry(
+                actor,
+                now,
+                "criteria.import",
+                format!("set/{}", set.id),
+                existing.as_ref().map(|(_, rev)| format!("revision={rev}")),
+                Some(format!(
+                    "revision={revision}; leaves={}; total_max={}",
+                    set.leaf_count(),
+                    set.total_max().to_plain()
+                )),
+            );
+            audit_append!(tx, &e);
             tx.commit().await?;
             Ok(if existing.is_some() { StoreOutcome::Replaced } else { StoreOutcome::Created })
         })
@@ -225,7 +274,12 @@ impl Db {
     }
 
     /// Inserts or updates units by code; a changed name keeps the former one in history.
-    pub async fn upsert_units(&self, rows: &[UnitRow], now: &str) -> Result<UnitImport> {
+    pub async fn upsert_units(
+        &self,
+        rows: &[UnitRow],
+        actor: &str,
+        now: &str,
+    ) -> Result<UnitImport> {
         on_db!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut out = UnitImport::default();
@@ -248,6 +302,8 @@ impl Db {
                         .bind(&from).bind(&to).bind(&u.merged_into).bind(&search).bind(now)
                         .execute(&mut *tx)
                         .await?;
+                        let e = entry(actor, now, "unit.create", format!("unit/{}", u.code), None, Some(u.name.clone()));
+                        audit_append!(tx, &e);
                         out.created += 1;
                     }
                     Some((old_name,)) => {
@@ -259,6 +315,8 @@ impl Db {
                             .bind(&u.code).bind(&old_name).bind(now)
                             .execute(&mut *tx)
                             .await?;
+                            let e = entry(actor, now, "unit.rename", format!("unit/{}", u.code), Some(old_name.clone()), Some(u.name.clone()));
+                            audit_append!(tx, &e);
                             out.renamed += 1;
                         }
                         sqlx::query(
@@ -303,6 +361,7 @@ impl Db {
         &self,
         set: &CriteriaSet,
         units: &[UnitScores],
+        actor: &str,
         now: &str,
     ) -> Result<ScoresImport> {
         on_db!(self, pool => {
@@ -346,6 +405,26 @@ impl Db {
                 let mut leaves: Vec<(&usize, &LeafScore)> = u.leaves.iter().collect();
                 leaves.sort_by_key(|(i, _)| **i);
                 for (&i, l) in leaves {
+                    let code = set.nodes[i].code.as_str();
+                    let old: Option<(Option<i64>, Option<i64>, Option<i64>, Option<String>, i64, Option<String>)> = sqlx::query_as(
+                        "SELECT self_points, appraised, final_points, input, effective, note FROM leaf_scores \
+                         WHERE assessment_id = $1 AND criterion_code = $2",
+                    )
+                    .bind(aid)
+                    .bind(code)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let old = old.map(|o| LeafScore {
+                        self_points: opt_points(o.0),
+                        appraised: opt_points(o.1),
+                        final_points: opt_points(o.2),
+                        input: o.3,
+                        effective: Points::from_thousandths(o.4),
+                        note: o.5,
+                    });
+                    if old.as_ref() == Some(l) {
+                        continue;
+                    }
                     sqlx::query(
                         "INSERT INTO leaf_scores (assessment_id, criterion_code, self_points, appraised, final_points, input, effective, updated_at, note) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -354,7 +433,7 @@ impl Db {
                          effective = excluded.effective, updated_at = excluded.updated_at, note = excluded.note",
                     )
                     .bind(aid)
-                    .bind(set.nodes[i].code.as_str())
+                    .bind(code)
                     .bind(l.self_points.map(Points::thousandths))
                     .bind(l.appraised.map(Points::thousandths))
                     .bind(l.final_points.map(Points::thousandths))
@@ -364,6 +443,15 @@ impl Db {
                     .bind(l.note.as_deref())
                     .execute(&mut *tx)
                     .await?;
+                    let e = entry(
+                        actor,
+                        now,
+                        "points",
+                        format!("{}/{}/{}", set.id, u.unit_code, code),
+                        old.as_ref().map(describe_leaf),
+                        Some(describe_leaf(l)),
+                    );
+                    audit_append!(tx, &e);
                     out.leaves += 1;
                 }
                 out.units += 1;

@@ -1,6 +1,7 @@
 //! parindex-domain: the pure core — points, criteria sets, rules, scoring and ranking,
 //! Vietnamese text. No IO, no clock, no async.
 
+pub mod access;
 pub mod code;
 pub mod criteria;
 pub mod directive;

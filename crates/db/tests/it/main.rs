@@ -22,17 +22,21 @@ async fn sets_are_stored_versioned_and_frozen_once_scored() {
         let set = parse_criteria_yaml("s.yaml", SET).unwrap();
         let yaml = set.to_yaml();
         assert_eq!(
-            db.store_criteria_set(&set, &yaml, NOW).await.unwrap(),
+            db.store_criteria_set(&set, &yaml, "test", NOW)
+                .await
+                .unwrap(),
             StoreOutcome::Created
         );
         assert_eq!(
-            db.store_criteria_set(&set, &yaml, NOW).await.unwrap(),
+            db.store_criteria_set(&set, &yaml, "test", NOW)
+                .await
+                .unwrap(),
             StoreOutcome::Unchanged
         );
         let mut changed = set.clone();
         changed.name = "Tên mới".into();
         assert_eq!(
-            db.store_criteria_set(&changed, &changed.to_yaml(), NOW)
+            db.store_criteria_set(&changed, &changed.to_yaml(), "test", NOW)
                 .await
                 .unwrap(),
             StoreOutcome::Replaced
@@ -46,12 +50,17 @@ async fn sets_are_stored_versioned_and_frozen_once_scored() {
         let loaded = db.load_set(&set.id).await.unwrap().unwrap();
         assert_eq!(loaded.to_yaml(), changed.to_yaml());
 
-        db.upsert_units(&parse_units_csv("u.csv", UNITS).unwrap(), NOW)
+        db.upsert_units(&parse_units_csv("u.csv", UNITS).unwrap(), "test", NOW)
             .await
             .unwrap();
         let units = parse_scores_csv("x.csv", SCORES, &loaded).unwrap();
-        db.import_scores(&loaded, &units, NOW).await.unwrap();
-        let err = db.store_criteria_set(&set, &yaml, NOW).await.unwrap_err();
+        db.import_scores(&loaded, &units, "test", NOW)
+            .await
+            .unwrap();
+        let err = db
+            .store_criteria_set(&set, &yaml, "test", NOW)
+            .await
+            .unwrap_err();
         assert!(matches!(err, DbError::SetInUse(_)), "{err}");
         assert_eq!(
             db.newest_set_id().await.unwrap().as_deref(),
@@ -64,14 +73,14 @@ async fn sets_are_stored_versioned_and_frozen_once_scored() {
 async fn scores_round_trip_and_rank_as_offline() {
     for (db, _) in each_db().await {
         let set = parse_criteria_yaml("s.yaml", SET).unwrap();
-        db.store_criteria_set(&set, &set.to_yaml(), NOW)
+        db.store_criteria_set(&set, &set.to_yaml(), "test", NOW)
             .await
             .unwrap();
-        db.upsert_units(&parse_units_csv("u.csv", UNITS).unwrap(), NOW)
+        db.upsert_units(&parse_units_csv("u.csv", UNITS).unwrap(), "test", NOW)
             .await
             .unwrap();
         let units = parse_scores_csv("x.csv", SCORES, &set).unwrap();
-        let summary = db.import_scores(&set, &units, NOW).await.unwrap();
+        let summary = db.import_scores(&set, &units, "test", NOW).await.unwrap();
         assert_eq!((summary.units, summary.leaves), (3, 15));
         let stored = db.load_scores(&set).await.unwrap();
         let offline = rank_units(&set, &units);
@@ -95,17 +104,18 @@ async fn scores_round_trip_and_rank_as_offline() {
 async fn unknown_units_store_nothing() {
     for (db, _) in each_db().await {
         let set = parse_criteria_yaml("s.yaml", SET).unwrap();
-        db.store_criteria_set(&set, &set.to_yaml(), NOW)
+        db.store_criteria_set(&set, &set.to_yaml(), "test", NOW)
             .await
             .unwrap();
         db.upsert_units(
             &parse_units_csv("u.csv", "code,name\nSTC,Sở Tài chính\n").unwrap(),
+            "test",
             NOW,
         )
         .await
         .unwrap();
         let units = parse_scores_csv("x.csv", SCORES, &set).unwrap();
-        match db.import_scores(&set, &units, NOW).await {
+        match db.import_scores(&set, &units, "test", NOW).await {
             Err(DbError::UnknownUnits(m)) => {
                 assert_eq!(m, vec![("SKHDT".to_string(), 2), ("SNV".to_string(), 12)]);
             }
@@ -122,7 +132,7 @@ async fn unknown_units_store_nothing() {
 #[tokio::test]
 async fn renamed_units_keep_their_former_names() {
     for (db, _) in each_db().await {
-        db.upsert_units(&parse_units_csv("u.csv", UNITS).unwrap(), NOW)
+        db.upsert_units(&parse_units_csv("u.csv", UNITS).unwrap(), "test", NOW)
             .await
             .unwrap();
         let renamed = "code,name,parent_code,kind,group,valid_from,valid_to,merged_into\n\
@@ -130,6 +140,7 @@ async fn renamed_units_keep_their_former_names() {
         let r = db
             .upsert_units(
                 &parse_units_csv("u.csv", renamed).unwrap(),
+                "test",
                 "2025-03-01T00:00:00Z",
             )
             .await
@@ -153,7 +164,7 @@ async fn renamed_units_keep_their_former_names() {
 #[tokio::test]
 async fn sqlite_backup_is_a_working_copy() {
     let (db, _) = parindex_db::testkit::sqlite().await;
-    db.upsert_units(&parse_units_csv("u.csv", UNITS).unwrap(), NOW)
+    db.upsert_units(&parse_units_csv("u.csv", UNITS).unwrap(), "test", NOW)
         .await
         .unwrap();
     let path = std::env::temp_dir().join(format!("parindex-backup-{}.db", std::process::id()));
@@ -164,4 +175,170 @@ async fn sqlite_backup_is_a_working_copy() {
         .unwrap();
     assert_eq!(copy.list_units().await.unwrap().len(), 3);
     let _ = std::fs::remove_file(&path);
+}
+
+async fn exec(db: &parindex_db::Db, sql: &'static str) {
+    match db {
+        parindex_db::Db::Sqlite(p) => {
+            sqlx::query(sql).execute(p).await.unwrap();
+        }
+        parindex_db::Db::Postgres(p) => {
+            sqlx::query(sql).execute(p).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn accounts_sessions_and_login_failures() {
+    use parindex_db::NewUser;
+    use parindex_domain::access::Role;
+    for (db, _) in each_db().await {
+        db.upsert_units(&parse_units_csv("u.csv", UNITS).unwrap(), "test", NOW)
+            .await
+            .unwrap();
+        let new = NewUser {
+            username: "vp.skhdt",
+            display_name: "Đầu mối CCHC",
+            password_hash: "$argon2id$fake",
+            role: Role::Focal,
+            unit_code: Some("SKHDT"),
+        };
+        let id = db.create_user(&new, "admin", NOW).await.unwrap();
+        let again = db.create_user(&new, "admin", NOW).await.unwrap_err();
+        assert!(matches!(again, DbError::Conflict(_)), "{again}");
+        let bad_unit = NewUser {
+            username: "x",
+            unit_code: Some("NOPE"),
+            ..new.clone()
+        };
+        assert!(matches!(
+            db.create_user(&bad_unit, "admin", NOW).await,
+            Err(DbError::UnknownUnits(_))
+        ));
+        let (user, hash) = db.login_record("vp.skhdt").await.unwrap().unwrap();
+        assert_eq!(
+            (user.id, user.role, user.unit_code.as_deref(), hash.as_str()),
+            (id, Role::Focal, Some("SKHDT"), "$argon2id$fake")
+        );
+
+        db.create_session("tok", id, "csrf1", NOW, "2026-11-28T10:00:00Z")
+            .await
+            .unwrap();
+        let s = db
+            .session("tok", "2026-11-27T12:00:00Z")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (s.user.username.as_str(), s.csrf_token.as_str()),
+            ("vp.skhdt", "csrf1")
+        );
+        assert!(
+            db.session("tok", "2026-11-28T10:00:01Z")
+                .await
+                .unwrap()
+                .is_none(),
+            "expired"
+        );
+        db.set_password(id, "$argon2id$new", "vp.skhdt", NOW)
+            .await
+            .unwrap();
+        assert!(
+            db.session("tok", NOW).await.unwrap().is_none(),
+            "a new password ends sessions"
+        );
+        db.create_session("tok2", id, "csrf2", NOW, "2026-11-28T10:00:00Z")
+            .await
+            .unwrap();
+        db.delete_session("tok2").await.unwrap();
+        assert!(db.session("tok2", NOW).await.unwrap().is_none());
+
+        for n in 1..=3 {
+            assert_eq!(
+                db.record_login_failure("user:a", NOW, "2026-11-27T09:45:00Z")
+                    .await
+                    .unwrap(),
+                n
+            );
+        }
+        // Failures older than the window no longer count.
+        assert_eq!(
+            db.login_failures("user:a", "2026-11-27T10:00:01Z")
+                .await
+                .unwrap(),
+            0
+        );
+        db.clear_login_failures("user:a").await.unwrap();
+        assert_eq!(
+            db.login_failures("user:a", "2026-01-01T00:00:00Z")
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(db.list_users().await.unwrap().len(), 1, "{}", db.kind());
+    }
+}
+
+#[tokio::test]
+async fn audit_chain_records_changes_and_detects_tampering() {
+    use parindex_db::AuditCheck;
+    for (db, _) in each_db().await {
+        let set = parse_criteria_yaml("s.yaml", SET).unwrap();
+        db.store_criteria_set(&set, &set.to_yaml(), "test", NOW)
+            .await
+            .unwrap();
+        db.upsert_units(&parse_units_csv("u.csv", UNITS).unwrap(), "test", NOW)
+            .await
+            .unwrap();
+        let units = parse_scores_csv("x.csv", SCORES, &set).unwrap();
+        db.import_scores(&set, &units, "test", NOW).await.unwrap();
+        // Importing the same file again changes no point and adds no record.
+        let again = db.import_scores(&set, &units, "test", NOW).await.unwrap();
+        assert_eq!(again.leaves, 0);
+        let records = 1 + 3 + 15;
+        assert_eq!(
+            db.verify_audit().await.unwrap(),
+            AuditCheck::Intact { records }
+        );
+        let history = db
+            .audit_history("example-so-2020/SKHDT/I.1.1")
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].entry.action, "points");
+        assert_eq!(
+            history[0].entry.new_value.as_deref(),
+            Some("self=1; appraised=0.5; final=-; input=-; effective=0.5")
+        );
+        assert_eq!(
+            db.audit_history("example-so-2020/SKHDT")
+                .await
+                .unwrap()
+                .len(),
+            5
+        );
+
+        exec(&db, "UPDATE audit_log SET new_value = 'self=1; appraised=1; final=-; input=-; effective=1' WHERE id = 6").await;
+        match db.verify_audit().await.unwrap() {
+            AuditCheck::Broken { record, .. } => assert_eq!(record, 6, "{}", db.kind()),
+            other @ AuditCheck::Intact { .. } => panic!("tampering not detected: {other:?}"),
+        }
+    }
+    for (db, _) in each_db().await {
+        db.upsert_units(&parse_units_csv("u.csv", UNITS).unwrap(), "test", NOW)
+            .await
+            .unwrap();
+        exec(
+            &db,
+            "DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)",
+        )
+        .await;
+        assert!(
+            matches!(
+                db.verify_audit().await.unwrap(),
+                AuditCheck::Broken { record: 3, .. }
+            ),
+            "truncation"
+        );
+    }
 }
