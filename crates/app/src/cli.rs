@@ -99,11 +99,46 @@ enum Command {
     },
     /// Sao lưu nhất quán cơ sở dữ liệu (SQLite).
     Backup { file: String },
+    /// Tài khoản người dùng.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Nhật ký kiểm tra (audit): kiểm tra chuỗi băm.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Văn bản chỉ đạo: đọc thông báo, kế hoạch… thành các nhiệm vụ.
     Directive {
         #[command(subcommand)]
         action: DirectiveAction,
     },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Tạo tài khoản; mật khẩu đọc từ đầu vào chuẩn (stdin).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, secretariat, appraiser, leader, focal, division, viewer
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        unit: Option<String>,
+        /// Họ và tên hiển thị (mặc định: tên đăng nhập).
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Tính lại chuỗi băm; mã thoát 1 và bản ghi hỏng đầu tiên nếu nhật ký bị sửa.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -421,6 +456,73 @@ async fn run(cli: Cli) -> Res {
                     print_out(&String::from_utf8_lossy(&bytes));
                     Ok(())
                 }
+            }
+        }
+        Command::User {
+            action:
+                UserAction::Add {
+                    username,
+                    role,
+                    unit,
+                    name,
+                    password_stdin,
+                },
+        } => {
+            if !password_stdin {
+                return Err(Fail(
+                    2,
+                    "cần --password-stdin (mật khẩu không được ghi trên dòng lệnh)".into(),
+                ));
+            }
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .map_err(|e| Fail(1, format!("không đọc được mật khẩu từ stdin: {e}")))?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let role = parindex_web::account::validate_new_user(
+                &username,
+                &role,
+                unit.as_deref(),
+                password,
+            )
+            .map_err(|m| Fail(1, m))?;
+            let hash = parindex_web::auth::hash_password(password).map_err(|m| Fail(1, m))?;
+            let db = open_db(&cli.db).await?;
+            let new = parindex_db::NewUser {
+                username: &username,
+                display_name: name.as_deref().unwrap_or(&username),
+                password_hash: &hash,
+                role,
+                unit_code: unit.as_deref(),
+            };
+            match db.create_user(&new, &cli_actor(), &now()).await {
+                Ok(_) => {
+                    println!("Đã tạo tài khoản {username} ({}).", role.label_vi());
+                    Ok(())
+                }
+                Err(DbError::UnknownUnits(_)) => Err(Fail(
+                    1,
+                    format!(
+                        "đơn vị `{}` chưa có trong danh sách đơn vị",
+                        unit.unwrap_or_default()
+                    ),
+                )),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Audit {
+            action: AuditAction::Verify,
+        } => {
+            let db = open_db(&cli.db).await?;
+            match db.verify_audit().await? {
+                parindex_db::AuditCheck::Intact { records } => {
+                    println!("Nhật ký toàn vẹn: {records} bản ghi, chuỗi băm khớp.");
+                    Ok(())
+                }
+                parindex_db::AuditCheck::Broken { record, reason } => Err(Fail(
+                    1,
+                    format!("Nhật ký bị sửa: bản ghi số {record}: {reason}"),
+                )),
             }
         }
         Command::Directive {

@@ -10,6 +10,7 @@ use crate::i18n::Lang;
 pub enum AppError {
     NotFound,
     BadRequest(String),
+    Forbidden(String),
     Internal(String),
 }
 
@@ -30,6 +31,7 @@ impl AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -37,7 +39,7 @@ impl AppError {
     fn public_message(&self, lang: Lang) -> String {
         match self {
             AppError::NotFound => lang.tr().not_found.to_string(),
-            AppError::BadRequest(m) => m.clone(),
+            AppError::BadRequest(m) | AppError::Forbidden(m) => m.clone(),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 lang.tr().server_error.to_string()

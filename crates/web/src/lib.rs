@@ -1,7 +1,9 @@
 //! parindex-web: the axum application — server-rendered pages (no JavaScript needed),
 //! the JSON API under `/api/v1`, downloads, and the security middleware.
 
+pub mod account;
 mod api;
+pub mod auth;
 mod error;
 pub mod i18n;
 mod pages;
@@ -27,6 +29,19 @@ pub const STYLE_CSS: &str = include_str!("../static/style.css");
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::home))
+        .route(
+            "/login",
+            get(account::show_login).post(account::submit_login),
+        )
+        .route("/logout", axum::routing::post(account::submit_logout))
+        .route(
+            "/account/password",
+            get(account::show_password).post(account::submit_password),
+        )
+        .route(
+            "/admin/users",
+            get(account::show_users).post(account::submit_user),
+        )
         .route("/sets", get(pages::list_sets))
         .route("/sets/{set_id}", get(pages::show_criteria))
         .route("/sets/{set_id}/ranking", get(pages::show_ranking))

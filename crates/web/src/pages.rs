@@ -12,6 +12,7 @@ use parindex_reports::chart::{Bar, bar_chart};
 use parindex_reports::{Cell, Table};
 use serde::Deserialize;
 
+use crate::auth::MaybeUser;
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
 use crate::state::{AppState, Computed};
@@ -49,6 +50,19 @@ pub struct ViewQuery {
     pub group: Option<String>,
     pub format: Option<String>,
     pub q: Option<String>,
+}
+
+fn who(user: Option<&parindex_db::SessionUser>) -> String {
+    user.map(|u| u.user.display_name.clone())
+        .unwrap_or_default()
+}
+
+fn csrf(user: Option<&parindex_db::SessionUser>) -> String {
+    user.map(|u| u.csrf_token.clone()).unwrap_or_default()
+}
+
+fn is_admin(user: Option<&parindex_db::SessionUser>) -> bool {
+    user.is_some_and(|u| u.user.role == parindex_domain::access::Role::Admin)
 }
 
 fn download(table: &Table, format: &str, name: &str) -> Result<Response, AppError> {
@@ -93,10 +107,22 @@ pub async fn not_found(LangPref(lang): LangPref) -> Response {
     AppError::NotFound.page(lang)
 }
 
-pub async fn home(State(st): State<AppState>, LangPref(lang): LangPref) -> Response {
+pub async fn home(
+    State(st): State<AppState>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+) -> Response {
     match st.db.newest_set_id().await {
         Ok(Some(id)) => Redirect::to(&format!("/sets/{id}/ranking")).into_response(),
-        Ok(None) => list_sets(State(st), LangPref(lang), Query(ViewQuery::default())).await,
+        Ok(None) => {
+            list_sets(
+                State(st),
+                LangPref(lang),
+                MaybeUser(user),
+                Query(ViewQuery::default()),
+            )
+            .await
+        }
         Err(e) => AppError::from(e).page(lang),
     }
 }
@@ -119,12 +145,16 @@ pub struct SetsPage {
     pub lang: &'static str,
     pub title: String,
     pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
     pub sets: Vec<SetLine>,
 }
 
 pub async fn list_sets(
     State(st): State<AppState>,
     LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
     Query(q): Query<ViewQuery>,
 ) -> Response {
     let t = lang.tr();
@@ -152,6 +182,9 @@ pub async fn list_sets(
             lang: lang.code(),
             title: t.sets.to_string(),
             sample: false,
+            who: who(user.as_ref()),
+            csrf: csrf(user.as_ref()),
+            admin: is_admin(user.as_ref()),
             sets: sets
                 .into_iter()
                 .map(|s| SetLine {
@@ -207,6 +240,9 @@ pub struct RankingPage {
     pub lang: &'static str,
     pub title: String,
     pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
     pub set_id: String,
     pub set_name: String,
     pub group: String,
@@ -253,6 +289,7 @@ pub async fn show_ranking(
     State(st): State<AppState>,
     Path(set_id): Path<String>,
     LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
     Query(q): Query<ViewQuery>,
 ) -> Response {
     let t = lang.tr();
@@ -267,7 +304,12 @@ pub async fn show_ranking(
                 &name,
             )?));
         }
-        let key = (set_id.clone(), group.clone(), lang);
+        // Pages carry the signed-in user's name in their header: cached per user.
+        let key = (
+            set_id.clone(),
+            format!("{group}\u{0}{}", who(user.as_ref())),
+            lang,
+        );
         if let Some(page) = st.cached_page(&key, &c.version) {
             return Ok(Out::Cached(page));
         }
@@ -287,6 +329,9 @@ pub async fn show_ranking(
             lang: lang.code(),
             title: format!("{} — {}", t.ranking, c.set.name),
             sample: c.set.sample,
+            who: who(user.as_ref()),
+            csrf: csrf(user.as_ref()),
+            admin: is_admin(user.as_ref()),
             set_id: c.set.id.clone(),
             set_name: c.set.name.clone(),
             groups: c.groups(),
@@ -348,6 +393,9 @@ pub struct ScoreCardPage {
     pub lang: &'static str,
     pub title: String,
     pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
     pub set_id: String,
     pub set_name: String,
     pub unit_code: String,
@@ -479,6 +527,7 @@ pub async fn show_score_card(
     State(st): State<AppState>,
     Path((set_id, unit_code)): Path<(String, String)>,
     LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
     Query(q): Query<ViewQuery>,
 ) -> Response {
     let t = lang.tr();
@@ -536,6 +585,9 @@ pub async fn show_score_card(
             lang: lang.code(),
             title: format!("{} — {}", t.score_card, unit.unit_name),
             sample: c.set.sample,
+            who: who(user.as_ref()),
+            csrf: csrf(user.as_ref()),
+            admin: is_admin(user.as_ref()),
             set_id: c.set.id.clone(),
             set_name: c.set.name.clone(),
             unit_code: unit.unit_code.clone(),
@@ -579,6 +631,9 @@ pub struct CriteriaPage {
     pub lang: &'static str,
     pub title: String,
     pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
     pub set_id: String,
     pub set_name: String,
     pub legal_basis: String,
@@ -611,6 +666,7 @@ pub async fn show_criteria(
     State(st): State<AppState>,
     Path(set_id): Path<String>,
     LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
     Query(q): Query<ViewQuery>,
 ) -> Response {
     let t = lang.tr();
@@ -673,6 +729,9 @@ pub async fn show_criteria(
             lang: lang.code(),
             title: format!("{} — {}", t.criteria, set.name),
             sample: set.sample,
+            who: who(user.as_ref()),
+            csrf: csrf(user.as_ref()),
+            admin: is_admin(user.as_ref()),
             set_id: set.id.clone(),
             set_name: set.name.clone(),
             legal_basis: set.legal_basis.clone().unwrap_or_default(),

@@ -51,6 +51,10 @@ pub struct AppState {
     computed: Arc<RwLock<HashMap<String, Arc<Computed>>>>,
     pages: Arc<RwLock<HashMap<PageKey, (Version, axum::body::Bytes)>>>,
     versions: Arc<RwLock<HashMap<String, (Instant, Option<Version>)>>>,
+    /// Shifts the clock (tests move time forward without sleeping).
+    pub clock_offset_secs: i64,
+    /// Marks the session cookie `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -60,7 +64,17 @@ impl AppState {
             computed: Arc::default(),
             pages: Arc::default(),
             versions: Arc::default(),
+            clock_offset_secs: 0,
+            secure_cookies: false,
         }
+    }
+
+    /// Now, as stored in the database (RFC 3339, UTC).
+    pub fn now(&self) -> String {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+        parindex_domain::text::rfc3339_utc(secs + self.clock_offset_secs)
     }
 
     /// The set's version, from a memo younger than `VERSION_TTL`, else from the database.

@@ -29,6 +29,33 @@ pub fn run(db_url: &str, args: &[&str]) -> Run {
     }
 }
 
+/// Runs `parindex --db URL ARGS…` with `stdin` as standard input.
+pub fn run_with_stdin(db_url: &str, args: &[&str], stdin: &str) -> Run {
+    use std::io::Write as _;
+    let mut child = Command::new(BIN)
+        .arg("--db")
+        .arg(db_url)
+        .args(args)
+        .env("PARINDEX_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run parindex");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// Every database with `parindex demo` loaded through the real binary.
 pub async fn demo_dbs() -> Vec<(Db, String)> {
     let dbs = each_db().await;

@@ -7,6 +7,7 @@
     reason = "tests fail loudly"
 )]
 
+mod auth;
 mod browser;
 mod cli;
 mod common;

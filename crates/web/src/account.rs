@@ -1,0 +1,658 @@
+//! Sign-in, sign-out, password change and the accounts page (administrators).
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use parindex_db::{NewUser, SessionUser};
+use parindex_domain::access::Role;
+use parindex_domain::text::fold;
+use serde::Deserialize;
+
+use crate::auth::{
+    LOGIN_CSRF_COOKIE, MIN_PASSWORD_CHARS, MaybeUser, SESSION_COOKIE, SESSION_HOURS, cookie,
+    dummy_hash, hash_password, new_token, token_hash, verify_password,
+};
+use crate::error::AppError;
+use crate::i18n::{Lang, Tr};
+use crate::pages::LangPref;
+use crate::state::AppState;
+
+/// Failed sign-ins allowed per account within `FAILURE_WINDOW_MINUTES` before `429`.
+const MAX_FAILURES: i64 = 5;
+const FAILURE_WINDOW_MINUTES: i64 = 15;
+
+fn shifted(now: &str, minutes: i64) -> String {
+    // RFC 3339 UTC strings of one format compare like instants; compute from the epoch.
+    let secs = parse_rfc3339(now).unwrap_or(0) + minutes * 60;
+    parindex_domain::text::rfc3339_utc(secs)
+}
+
+fn parse_rfc3339(s: &str) -> Option<i64> {
+    let (date, time) = s.trim_end_matches('Z').split_once('T')?;
+    let d = parindex_domain::text::Date::parse(date)?;
+    let mut hms = time.split(':').map(|x| x.parse::<i64>().ok());
+    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    // Days since the epoch (inverse of `rfc3339_utc`'s civil conversion).
+    let (y, mo, da) = (i64::from(d.year), i64::from(d.month), i64::from(d.day));
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + da - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + m * 60 + sec)
+}
+
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+fn with_cookie(mut res: Response, value: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+fn session_cookie(st: &AppState, token: &str) -> String {
+    let secure = if st.secure_cookies { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        SESSION_HOURS * 3600
+    )
+}
+
+/// Starts a session for `user_id` and returns the Set-Cookie value.
+async fn start_session(st: &AppState, user_id: i64) -> Result<String, AppError> {
+    let token = new_token();
+    if token.is_empty() {
+        return Err(AppError::Internal("no random source".into()));
+    }
+    let now = st.now();
+    st.db
+        .create_session(
+            &token_hash(&token),
+            user_id,
+            &new_token(),
+            &now,
+            &shifted(&now, SESSION_HOURS * 60),
+        )
+        .await?;
+    Ok(session_cookie(st, &token))
+}
+
+/// Checks the form token of a signed-in user's POST.
+pub fn check_csrf(user: &SessionUser, token: &str) -> Result<(), AppError> {
+    if !token.is_empty() && token == user.csrf_token {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.".into(),
+        ))
+    }
+}
+
+/// The signed-in user, or a redirect to the sign-in page.
+pub fn require_user(user: Option<SessionUser>, back_to: &str) -> Result<SessionUser, Response> {
+    user.ok_or_else(|| Redirect::to(&format!("/login?next={}", urlencode(back_to))).into_response())
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+// ---------- sign in / out ----------
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
+    pub form_token: String,
+    pub next: String,
+    pub username: String,
+    pub error: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    pub next: Option<String>,
+}
+
+fn login_page(lang: Lang, next: &str, username: &str, error: &str, status: StatusCode) -> Response {
+    let t = lang.tr();
+    let token = new_token();
+    let page = LoginPage {
+        t,
+        lang: lang.code(),
+        title: t.login.to_string(),
+        sample: false,
+        who: String::new(),
+        csrf: String::new(),
+        admin: false,
+        form_token: token.clone(),
+        next: next.to_string(),
+        username: username.to_string(),
+        error: error.to_string(),
+    };
+    match page.render() {
+        Ok(body) => with_cookie(
+            (status, Html(body)).into_response(),
+            &format!(
+                "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"
+            ),
+        ),
+        Err(e) => AppError::from(e).page(lang),
+    }
+}
+
+pub async fn show_login(LangPref(lang): LangPref, Query(q): Query<NextQuery>) -> Response {
+    login_page(lang, &safe_next(q.next.as_deref()), "", "", StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    pub username: String,
+    pub password: String,
+    #[serde(default)]
+    pub form_token: String,
+    #[serde(default)]
+    pub next: String,
+}
+
+pub struct RawParts(pub Parts);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RawParts {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(RawParts(parts.clone()))
+    }
+}
+
+pub async fn submit_login(
+    State(st): State<AppState>,
+    LangPref(lang): LangPref,
+    RawParts(parts): RawParts,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let t = lang.tr();
+    let next = safe_next(Some(&f.next));
+    let expected = cookie(&parts, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || expected != f.form_token {
+        return login_page(
+            lang,
+            &next,
+            &f.username,
+            t.form_expired,
+            StatusCode::FORBIDDEN,
+        );
+    }
+    let username = f.username.trim().to_string();
+    let key = format!("user:{}", fold(&username));
+    let now = st.now();
+    let since = shifted(&now, -FAILURE_WINDOW_MINUTES);
+    let r: Result<Response, AppError> = async {
+        if st.db.login_failures(&key, &since).await? >= MAX_FAILURES {
+            return Ok(login_page(
+                lang,
+                &next,
+                &username,
+                t.too_many_attempts,
+                StatusCode::TOO_MANY_REQUESTS,
+            ));
+        }
+        let record = st.db.login_record(&username).await?;
+        let ok = match &record {
+            Some((_, hash)) => verify_password(&f.password, hash),
+            None => {
+                let _ = verify_password(&f.password, dummy_hash());
+                false
+            }
+        };
+        match record {
+            Some((user, _)) if ok => {
+                st.db.clear_login_failures(&key).await?;
+                let set_cookie = start_session(&st, user.id).await?;
+                tracing::info!(user = %user.username, "đăng nhập");
+                Ok(with_cookie(
+                    Redirect::to(&next).into_response(),
+                    &set_cookie,
+                ))
+            }
+            _ => {
+                let failures = st.db.record_login_failure(&key, &now, &since).await?;
+                if failures >= MAX_FAILURES {
+                    Ok(login_page(
+                        lang,
+                        &next,
+                        &username,
+                        t.too_many_attempts,
+                        StatusCode::TOO_MANY_REQUESTS,
+                    ))
+                } else {
+                    Ok(login_page(
+                        lang,
+                        &next,
+                        &username,
+                        t.bad_login,
+                        StatusCode::UNAUTHORIZED,
+                    ))
+                }
+            }
+        }
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+pub async fn submit_logout(
+    State(st): State<AppState>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    RawParts(parts): RawParts,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let expire = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    let Some(user) = user else {
+        return with_cookie(Redirect::to("/").into_response(), &expire);
+    };
+    if let Err(e) = check_csrf(&user, &f.csrf) {
+        return e.page(lang);
+    }
+    if let Some(token) = cookie(&parts, SESSION_COOKIE)
+        && let Err(e) = st.db.delete_session(&token_hash(token)).await
+    {
+        return AppError::from(e).page(lang);
+    }
+    with_cookie(Redirect::to("/").into_response(), &expire)
+}
+
+// ---------- password ----------
+
+#[derive(Template)]
+#[template(path = "password.html")]
+pub struct PasswordPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
+    pub error: String,
+    pub done: bool,
+}
+
+fn password_page(
+    lang: Lang,
+    user: &SessionUser,
+    error: &str,
+    done: bool,
+    status: StatusCode,
+) -> Response {
+    let t = lang.tr();
+    let page = PasswordPage {
+        t,
+        lang: lang.code(),
+        title: t.change_password.to_string(),
+        sample: false,
+        who: user.user.display_name.clone(),
+        csrf: user.csrf_token.clone(),
+        admin: user.user.role == Role::Admin,
+        error: error.to_string(),
+        done,
+    };
+    match page.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(e) => AppError::from(e).page(lang),
+    }
+}
+
+pub async fn show_password(LangPref(lang): LangPref, MaybeUser(user): MaybeUser) -> Response {
+    match require_user(user, "/account/password") {
+        Ok(u) => password_page(lang, &u, "", false, StatusCode::OK),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    pub csrf: String,
+    pub current: String,
+    pub new_password: String,
+    pub confirm: String,
+}
+
+pub async fn submit_password(
+    State(st): State<AppState>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    let t = lang.tr();
+    let user = match require_user(user, "/account/password") {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&user, &f.csrf) {
+        return e.page(lang);
+    }
+    let r: Result<Response, AppError> = async {
+        let Some((_, hash)) = st.db.login_record(&user.user.username).await? else {
+            return Err(AppError::NotFound);
+        };
+        if !verify_password(&f.current, &hash) {
+            return Ok(password_page(
+                lang,
+                &user,
+                t.wrong_current_password,
+                false,
+                StatusCode::BAD_REQUEST,
+            ));
+        }
+        if f.new_password.chars().count() < MIN_PASSWORD_CHARS {
+            return Ok(password_page(
+                lang,
+                &user,
+                t.password_too_short,
+                false,
+                StatusCode::BAD_REQUEST,
+            ));
+        }
+        if f.new_password != f.confirm {
+            return Ok(password_page(
+                lang,
+                &user,
+                t.passwords_differ,
+                false,
+                StatusCode::BAD_REQUEST,
+            ));
+        }
+        let hash = hash_password(&f.new_password).map_err(AppError::Internal)?;
+        st.db
+            .set_password(user.user.id, &hash, &user.user.username, &st.now())
+            .await?;
+        // Every session ended with the old password; this one continues with a new token.
+        let set_cookie = start_session(&st, user.user.id).await?;
+        let fresh = st
+            .db
+            .session(
+                &token_hash(set_cookie.split(['=', ';']).nth(1).unwrap_or_default()),
+                &st.now(),
+            )
+            .await?
+            .ok_or(AppError::Internal("new session missing".into()))?;
+        Ok(with_cookie(
+            password_page(lang, &fresh, "", true, StatusCode::OK),
+            &set_cookie,
+        ))
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+// ---------- accounts (administrators) ----------
+
+pub struct UserLine {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub unit: String,
+    pub active: bool,
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+pub struct UsersPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
+    pub users: Vec<UserLine>,
+    pub roles: Vec<Choice>,
+    pub units: Vec<Choice>,
+    pub error: String,
+    pub created: String,
+}
+
+fn require_admin(user: Option<SessionUser>, back_to: &str) -> Result<SessionUser, Response> {
+    let u = require_user(user, back_to)?;
+    if u.user.role == Role::Admin {
+        Ok(u)
+    } else {
+        Err(AppError::Forbidden("Trang này chỉ dành cho quản trị hệ thống.".into()).page(Lang::Vi))
+    }
+}
+
+async fn users_page(
+    st: &AppState,
+    lang: Lang,
+    admin: &SessionUser,
+    error: &str,
+    created: &str,
+    status: StatusCode,
+) -> Response {
+    let t = lang.tr();
+    let r: Result<Response, AppError> = async {
+        let users = st.db.list_users().await?;
+        let units = st.db.list_units().await?;
+        let page = UsersPage {
+            t,
+            lang: lang.code(),
+            title: t.accounts.to_string(),
+            sample: false,
+            who: admin.user.display_name.clone(),
+            csrf: admin.csrf_token.clone(),
+            admin: true,
+            users: users
+                .into_iter()
+                .map(|u| UserLine {
+                    role: if lang == Lang::En {
+                        u.role.label_en()
+                    } else {
+                        u.role.label_vi()
+                    }
+                    .to_string(),
+                    username: u.username,
+                    display_name: u.display_name,
+                    unit: u.unit_code.unwrap_or_default(),
+                    active: u.active,
+                })
+                .collect(),
+            roles: Role::ALL
+                .iter()
+                .map(|r| Choice {
+                    value: r.as_str().to_string(),
+                    label: if lang == Lang::En {
+                        r.label_en()
+                    } else {
+                        r.label_vi()
+                    }
+                    .to_string(),
+                })
+                .collect(),
+            units: units
+                .into_iter()
+                .map(|u| Choice {
+                    label: format!("{} — {}", u.code, u.name),
+                    value: u.code,
+                })
+                .collect(),
+            error: error.to_string(),
+            created: created.to_string(),
+        };
+        Ok((status, Html(page.render()?)).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+pub async fn show_users(
+    State(st): State<AppState>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+) -> Response {
+    match require_admin(user, "/admin/users") {
+        Ok(admin) => users_page(&st, lang, &admin, "", "", StatusCode::OK).await,
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NewUserForm {
+    #[serde(default)]
+    pub csrf: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    #[serde(default)]
+    pub unit: String,
+    pub password: String,
+}
+
+/// Checks a new account's fields; the message is in Vietnamese.
+pub fn validate_new_user(
+    username: &str,
+    role: &str,
+    unit: Option<&str>,
+    password: &str,
+) -> Result<Role, String> {
+    if username.len() < 3
+        || username.len() > 64
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
+    {
+        return Err(
+            "Tên đăng nhập gồm 3–64 ký tự: chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới, @."
+                .into(),
+        );
+    }
+    let role = Role::parse(role).ok_or_else(|| format!("Vai trò `{role}` không hợp lệ."))?;
+    if role.needs_unit() && unit.is_none() {
+        return Err(format!("Vai trò “{}” cần chọn đơn vị.", role.label_vi()));
+    }
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(format!("Mật khẩu cần ít nhất {MIN_PASSWORD_CHARS} ký tự."));
+    }
+    Ok(role)
+}
+
+pub async fn submit_user(
+    State(st): State<AppState>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Form(f): Form<NewUserForm>,
+) -> Response {
+    let admin = match require_admin(user, "/admin/users") {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&admin, &f.csrf) {
+        return e.page(lang);
+    }
+    let unit = Some(f.unit.trim()).filter(|u| !u.is_empty());
+    let username = f.username.trim();
+    let role = match validate_new_user(username, &f.role, unit, &f.password) {
+        Ok(r) => r,
+        Err(m) => return users_page(&st, lang, &admin, &m, "", StatusCode::BAD_REQUEST).await,
+    };
+    let hash = match hash_password(&f.password) {
+        Ok(h) => h,
+        Err(e) => return AppError::Internal(e).page(lang),
+    };
+    let display = if f.display_name.trim().is_empty() {
+        username
+    } else {
+        f.display_name.trim()
+    };
+    let new = NewUser {
+        username,
+        display_name: display,
+        password_hash: &hash,
+        role,
+        unit_code: unit,
+    };
+    match st
+        .db
+        .create_user(&new, &admin.user.username, &st.now())
+        .await
+    {
+        Ok(_) => users_page(&st, lang, &admin, "", username, StatusCode::OK).await,
+        Err(parindex_db::DbError::Conflict(m)) => {
+            users_page(&st, lang, &admin, &m, "", StatusCode::CONFLICT).await
+        }
+        Err(parindex_db::DbError::UnknownUnits(_)) => {
+            users_page(
+                &st,
+                lang,
+                &admin,
+                "Đơn vị không có trong danh sách.",
+                "",
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        Err(e) => AppError::from(e).page(lang),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_round_trip() {
+        for s in [
+            "2026-11-27T10:00:00Z",
+            "2000-02-29T23:59:59Z",
+            "1970-01-01T00:00:00Z",
+        ] {
+            let secs = parse_rfc3339(s).unwrap_or(-1);
+            assert_eq!(parindex_domain::text::rfc3339_utc(secs), s);
+        }
+        assert_eq!(shifted("2026-11-27T10:00:00Z", -15), "2026-11-27T09:45:00Z");
+    }
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/sets")), "/sets");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}
