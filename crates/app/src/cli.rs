@@ -99,6 +99,11 @@ enum Command {
     },
     /// Sao lưu nhất quán cơ sở dữ liệu (SQLite).
     Backup { file: String },
+    /// Chu kỳ đánh giá của một bộ chỉ số: xem hoặc chuyển giai đoạn.
+    Cycle {
+        #[command(subcommand)]
+        action: CycleAction,
+    },
     /// Tài khoản người dùng.
     User {
         #[command(subcommand)]
@@ -113,6 +118,21 @@ enum Command {
     Directive {
         #[command(subcommand)]
         action: DirectiveAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum CycleAction {
+    /// Giai đoạn hiện tại và tiến độ của các đơn vị.
+    Show {
+        #[arg(long)]
+        set: String,
+    },
+    /// Chuyển sang giai đoạn: self_assessment, appraisal, explanation, final_appraisal, published.
+    Phase {
+        #[arg(long)]
+        set: String,
+        phase: String,
     },
 }
 
@@ -509,6 +529,39 @@ async fn run(cli: Cli) -> Res {
                 )),
                 Err(e) => Err(e.into()),
             }
+        }
+        Command::Cycle { action } => {
+            let db = open_db(&cli.db).await?;
+            match action {
+                CycleAction::Phase { set, phase } => {
+                    let p = parindex_domain::cycle::Phase::parse(&phase).ok_or_else(|| {
+                        Fail(2, format!("giai đoạn `{phase}` không hợp lệ (self_assessment, appraisal, explanation, final_appraisal, published)"))
+                    })?;
+                    db.set_phase(&set, p, &cli_actor(), &now()).await?;
+                    println!("Bộ chỉ số {set}: giai đoạn {}.", p.label_vi());
+                }
+                CycleAction::Show { set } => {
+                    let phase = db.phase(&set).await?;
+                    println!(
+                        "Bộ chỉ số {set}: {}",
+                        phase.map_or(
+                            "chưa mở chu kỳ (bản nháp)",
+                            parindex_domain::cycle::Phase::label_vi
+                        )
+                    );
+                    for p in db.progress(&set).await? {
+                        println!(
+                            "  {:<10} {:<40} {:>4} tiêu chí đã chấm  {}",
+                            p.unit_code,
+                            p.unit_name,
+                            p.leaves_scored,
+                            p.submitted_at
+                                .map_or_else(|| "chưa gửi".to_string(), |s| format!("đã gửi {s}"))
+                        );
+                    }
+                }
+            }
+            Ok(())
         }
         Command::Audit {
             action: AuditAction::Verify,

@@ -27,6 +27,15 @@ pub async fn load(db: &Db, now: &str) -> Result<String, String> {
         .import_scores(&set, &scores, ACTOR, now)
         .await
         .map_err(|e| e.to_string())?;
+    // The 2020 results were published (Quyết định 809/QĐ-UBND ngày 26/03/2021).
+    db.set_phase(
+        &set.id,
+        parindex_domain::cycle::Phase::Published,
+        ACTOR,
+        now,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     Ok(format!(
         "Đã nạp dữ liệu mẫu: bộ chỉ số {} ({} tiêu chí thành phần), {} đơn vị, {} điểm tiêu chí của {} sở, ngành.",
         set.id,

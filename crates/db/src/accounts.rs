@@ -37,6 +37,17 @@ macro_rules! audit_append {
 }
 pub(crate) use audit_append;
 
+/// Marks a set's pages as changed (inside the transaction that changes them).
+macro_rules! bump_version {
+    ($tx:expr, $set_id:expr) => {{
+        sqlx::query("UPDATE criteria_sets SET data_version = data_version + 1 WHERE id = $1")
+            .bind($set_id)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+pub(crate) use bump_version;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: i64,
@@ -52,6 +63,8 @@ pub struct User {
 pub struct SessionUser {
     pub user: User,
     pub csrf_token: String,
+    /// The parent of the user's unit (a division's department).
+    pub unit_parent: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,17 +230,27 @@ impl Db {
     }
 
     pub async fn session(&self, token_hash: &str, now: &str) -> Result<Option<SessionUser>> {
-        let sql = "SELECT u.id, u.username, u.display_name, u.role, u.unit_code, u.active, s.csrf_token \
-                   FROM sessions s JOIN users u ON u.id = s.user_id \
+        let sql = "SELECT u.id, u.username, u.display_name, u.role, u.unit_code, u.active, s.csrf_token, un.parent_code \
+                   FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN units un ON un.code = u.unit_code \
                    WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1";
-        let row: Option<(i64, String, String, String, Option<String>, i64, String)> = on_db!(self, pool => sqlx::query_as(sql).bind(token_hash).bind(now).fetch_optional(pool).await?);
+        let row: Option<(
+            i64,
+            String,
+            String,
+            String,
+            Option<String>,
+            i64,
+            String,
+            Option<String>,
+        )> = on_db!(self, pool => sqlx::query_as(sql).bind(token_hash).bind(now).fetch_optional(pool).await?);
         match row {
             None => Ok(None),
             Some(r) => {
-                let csrf = r.6.clone();
+                let (csrf, unit_parent) = (r.6.clone(), r.7.clone());
                 Ok(Some(SessionUser {
                     user: user_from((r.0, r.1, r.2, r.3, r.4, r.5))?,
                     csrf_token: csrf,
+                    unit_parent,
                 }))
             }
         }

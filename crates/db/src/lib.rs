@@ -5,9 +5,11 @@
 //! carry the same file names on both sides.
 
 mod accounts;
+mod cycle;
 mod repo;
 
 pub use accounts::{AuditCheck, AuditRecord, NewUser, SessionUser, User};
+pub use cycle::{Extension, PhaseWindow, Progress};
 pub use repo::*;
 
 use std::str::FromStr;

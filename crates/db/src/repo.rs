@@ -10,7 +10,7 @@ use parindex_domain::{CriteriaSet, Points, UnitScores, parse_criteria_yaml};
 
 use parindex_domain::access::AuditEntry;
 
-use crate::accounts::audit_append;
+use crate::accounts::{audit_append, bump_version};
 use crate::{Db, DbError, Result, on_db};
 
 fn entry(
@@ -253,9 +253,10 @@ impl Db {
 
     /// The revision of a set: changes whenever its tree or its scores change.
     pub async fn set_version(&self, set_id: &str) -> Result<Option<(i64, String)>> {
-        let sql = "SELECT s.revision, COALESCE((SELECT MAX(a.updated_at) FROM assessments a WHERE a.set_id = s.id), '') \
-                   FROM criteria_sets s WHERE s.id = $1";
-        Ok(on_db!(self, pool => sqlx::query_as(sql).bind(set_id).fetch_optional(pool).await?))
+        let sql = "SELECT revision, data_version FROM criteria_sets WHERE id = $1";
+        let row: Option<(i64, i64)> =
+            on_db!(self, pool => sqlx::query_as(sql).bind(set_id).fetch_optional(pool).await?);
+        Ok(row.map(|(r, d)| (r, d.to_string())))
     }
 
     /// Loads a stored set by re-reading its canonical YAML.
@@ -455,6 +456,9 @@ impl Db {
                     out.leaves += 1;
                 }
                 out.units += 1;
+            }
+            if out.leaves > 0 {
+                bump_version!(tx, &set.id);
             }
             tx.commit().await?;
             Ok(out)

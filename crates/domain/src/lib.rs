@@ -4,6 +4,7 @@
 pub mod access;
 pub mod code;
 pub mod criteria;
+pub mod cycle;
 pub mod directive;
 pub mod points;
 pub mod problem;

@@ -6,8 +6,9 @@ use axum::response::{IntoResponse, Response};
 use parindex_domain::RankingReport;
 use serde::Serialize;
 
+use crate::auth::MaybeUser;
 use crate::error::AppError;
-use crate::pages::ViewQuery;
+use crate::pages::{ViewQuery, as_seen_by, check_visible, shows_rank};
 use crate::state::AppState;
 
 fn reply<T: Serialize>(r: Result<T, AppError>) -> Response {
@@ -111,11 +112,13 @@ pub async fn show_set(State(st): State<AppState>, Path(set_id): Path<String>) ->
 pub async fn show_ranking(
     State(st): State<AppState>,
     Path(set_id): Path<String>,
+    MaybeUser(user): MaybeUser,
     Query(q): Query<ViewQuery>,
 ) -> Response {
     reply(
         async {
             let c = st.computed(&set_id).await?;
+            check_visible(&c, user.as_ref(), None, "")?;
             let results: Vec<_> = match q.group.as_deref() {
                 Some(g) => c.results.iter().filter(|r| r.group == g).cloned().collect(),
                 None => c.results.clone(),
@@ -129,13 +132,25 @@ pub async fn show_ranking(
 pub async fn show_unit(
     State(st): State<AppState>,
     Path((set_id, unit_code)): Path<(String, String)>,
+    MaybeUser(user): MaybeUser,
 ) -> Response {
     reply(
         async {
             let c = st.computed(&set_id).await?;
-            let unit = c.scores_of(&unit_code).ok_or(AppError::NotFound)?;
-            let result = c.result(&unit_code).ok_or(AppError::NotFound)?.clone();
-            Ok(RankingReport::new(&c.set, &[result]).with_leaves(&c.set, unit))
+            check_visible(&c, user.as_ref(), Some(&unit_code), "")?;
+            let unit = as_seen_by(
+                &c,
+                user.as_ref(),
+                c.scores_of(&unit_code).ok_or(AppError::NotFound)?,
+            );
+            let result = if shows_rank(&c, user.as_ref()) {
+                c.result(&unit_code).ok_or(AppError::NotFound)?.clone()
+            } else {
+                parindex_domain::rank_units(&c.set, std::slice::from_ref(&unit))
+                    .pop()
+                    .ok_or(AppError::NotFound)?
+            };
+            Ok(RankingReport::new(&c.set, &[result]).with_leaves(&c.set, &unit))
         }
         .await,
     )

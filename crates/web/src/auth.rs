@@ -68,6 +68,15 @@ pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         })
 }
 
+/// The viewer of the domain's visibility rules for a signed-in user.
+pub fn viewer(u: &SessionUser) -> parindex_domain::cycle::Viewer<'_> {
+    parindex_domain::cycle::Viewer {
+        role: u.user.role,
+        unit: u.user.unit_code.as_deref(),
+        unit_parent: u.unit_parent.as_deref(),
+    }
+}
+
 /// The signed-in user, if any (`None` for visitors).
 pub struct MaybeUser(pub Option<SessionUser>);
 

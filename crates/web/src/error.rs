@@ -11,6 +11,8 @@ pub enum AppError {
     NotFound,
     BadRequest(String),
     Forbidden(String),
+    /// Sign-in needed; carries the path to come back to.
+    SignIn(String),
     Internal(String),
 }
 
@@ -32,6 +34,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::SignIn(_) => StatusCode::UNAUTHORIZED,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -40,6 +43,10 @@ impl AppError {
         match self {
             AppError::NotFound => lang.tr().not_found.to_string(),
             AppError::BadRequest(m) | AppError::Forbidden(m) => m.clone(),
+            AppError::SignIn(_) => match lang {
+                Lang::Vi => "Vui lòng đăng nhập để xem trang này.".into(),
+                Lang::En => "Please sign in to see this page.".into(),
+            },
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 lang.tr().server_error.to_string()
@@ -47,8 +54,15 @@ impl AppError {
         }
     }
 
-    /// As an HTML page in the user's language.
+    /// As an HTML page in the user's language (sign-in: a redirect to the form).
     pub fn page(self, lang: Lang) -> Response {
+        if let AppError::SignIn(back) = &self {
+            return axum::response::Redirect::to(&format!(
+                "/login?next={}",
+                crate::account::urlencode(back)
+            ))
+            .into_response();
+        }
         let status = self.status();
         let msg = self.public_message(lang);
         let t = lang.tr();

@@ -52,6 +52,65 @@ pub struct ViewQuery {
     pub q: Option<String>,
 }
 
+/// Refuses a draft ranking or score card to whoever may not see it yet.
+pub fn check_visible(
+    c: &Computed,
+    user: Option<&parindex_db::SessionUser>,
+    unit: Option<&str>,
+    path: &str,
+) -> Result<(), AppError> {
+    use parindex_domain::cycle::{can_see_ranking, can_see_unit};
+    let v = user.map(crate::auth::viewer);
+    let ok = match unit {
+        None => can_see_ranking(c.phase, v.as_ref()),
+        Some(u) => can_see_unit(c.phase, v.as_ref(), u),
+    };
+    if ok {
+        Ok(())
+    } else if user.is_none() {
+        Err(AppError::SignIn(path.to_string()))
+    } else {
+        Err(AppError::Forbidden(
+            "Kết quả chưa được công bố: bạn chỉ xem được dữ liệu của đơn vị mình.".into(),
+        ))
+    }
+}
+
+/// What a unit's own people see before the appraisal is released: their self-assessment.
+pub fn as_seen_by(
+    c: &Computed,
+    user: Option<&parindex_db::SessionUser>,
+    unit: &UnitScores,
+) -> UnitScores {
+    let sees_all = user.is_some_and(|u| crate::auth::viewer(u).sees_all());
+    if sees_all || parindex_domain::cycle::appraisal_released(c.phase) {
+        return unit.clone();
+    }
+    let mut own = unit.clone();
+    for (i, l) in &mut own.leaves {
+        let self_only = parindex_domain::LeafScore::new(
+            &c.set,
+            *i,
+            [l.self_points, None, None],
+            l.input.clone(),
+        )
+        .map(|s| parindex_domain::LeafScore {
+            note: l.note.clone(),
+            ..s
+        });
+        if let Ok(s) = self_only {
+            *l = s;
+        }
+    }
+    own
+}
+
+/// Whether the viewer may see ranks among units (published, or a province-wide role).
+pub fn shows_rank(c: &Computed, user: Option<&parindex_db::SessionUser>) -> bool {
+    c.phase == Some(parindex_domain::cycle::Phase::Published)
+        || user.is_some_and(|u| crate::auth::viewer(u).sees_all())
+}
+
 fn who(user: Option<&parindex_db::SessionUser>) -> String {
     user.map(|u| u.user.display_name.clone())
         .unwrap_or_default()
@@ -295,6 +354,7 @@ pub async fn show_ranking(
     let t = lang.tr();
     let r: Result<Out, AppError> = async {
         let c = st.computed(&set_id).await?;
+        check_visible(&c, user.as_ref(), None, &format!("/sets/{set_id}/ranking"))?;
         let group = pick_group(&c, q.group.as_deref())?;
         if let Some(f) = q.format.as_deref() {
             let name = format!("xep-hang-{}-{}", safe_name(&c.set.id), safe_name(&group));
@@ -401,8 +461,8 @@ pub struct ScoreCardPage {
     pub unit_code: String,
     pub unit_name: String,
     pub group: String,
-    pub rank: u32,
-    pub of: u32,
+    /// `11/21`, or `—` while ranks are not visible to this viewer.
+    pub rank: String,
     pub score: String,
     pub index: String,
     pub band: String,
@@ -533,8 +593,24 @@ pub async fn show_score_card(
     let t = lang.tr();
     let r: Result<Out, AppError> = async {
         let c = st.computed(&set_id).await?;
-        let unit = c.scores_of(&unit_code).ok_or(AppError::NotFound)?;
-        let result = c.result(&unit_code).ok_or(AppError::NotFound)?;
+        check_visible(
+            &c,
+            user.as_ref(),
+            Some(&unit_code),
+            &format!("/sets/{set_id}/units/{unit_code}"),
+        )?;
+        let unit = &as_seen_by(
+            &c,
+            user.as_ref(),
+            c.scores_of(&unit_code).ok_or(AppError::NotFound)?,
+        );
+        let own_results = parindex_domain::rank_units(&c.set, std::slice::from_ref(unit));
+        let result = if shows_rank(&c, user.as_ref()) {
+            c.result(&unit_code).ok_or(AppError::NotFound)?
+        } else {
+            // Before publication a unit sees its own score, not its rank among others.
+            own_results.first().ok_or(AppError::NotFound)?
+        };
         if let Some(f) = q.format.as_deref() {
             let name = format!(
                 "phieu-diem-{}-{}",
@@ -593,8 +669,11 @@ pub async fn show_score_card(
             unit_code: unit.unit_code.clone(),
             unit_name: unit.unit_name.clone(),
             group: result.group.clone(),
-            rank: result.rank,
-            of: result.of,
+            rank: if shows_rank(&c, user.as_ref()) {
+                format!("{}/{}", result.rank, result.of)
+            } else {
+                "—".into()
+            },
             score: result.score.to_vi(p),
             index: result.index.to_vi(p),
             band: result.band.clone().unwrap_or_default(),

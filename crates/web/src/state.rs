@@ -16,6 +16,8 @@ use crate::i18n::Lang;
 pub struct Computed {
     pub version: (i64, String),
     pub set: CriteriaSet,
+    /// `None`: no cycle opened yet (a draft).
+    pub phase: Option<parindex_domain::cycle::Phase>,
     /// By unit code.
     pub scores: Vec<UnitScores>,
     /// By group, rank, unit code.
@@ -107,9 +109,11 @@ impl AppState {
         let set = self.db.load_set(set_id).await?.ok_or(AppError::NotFound)?;
         let scores = self.db.load_scores(&set).await?;
         let results = rank_units(&set, &scores);
+        let phase = self.db.phase(set_id).await?;
         let c = Arc::new(Computed {
             version,
             set,
+            phase,
             scores,
             results,
         });

@@ -430,3 +430,200 @@ async fn tamper(db: &parindex_db::Db, id: i64) {
         }
     }
 }
+
+async fn add_user(
+    db: &parindex_db::Db,
+    username: &str,
+    role: parindex_domain::access::Role,
+    unit: Option<&str>,
+) {
+    let hash = parindex_web::auth::hash_password("mat-khau-thu-nghiem").unwrap();
+    let new = parindex_db::NewUser {
+        username,
+        display_name: username,
+        password_hash: &hash,
+        role,
+        unit_code: unit,
+    };
+    db.create_user(&new, "test", "2026-11-27T10:00:00Z")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn drafts_are_seen_only_by_their_unit_and_the_province() {
+    use parindex_domain::access::Role;
+    for (db, url) in demo_dbs().await {
+        let kind = db.kind();
+        add_user(&db, "vp.skhdt", Role::Focal, Some("SKHDT")).await;
+        add_user(&db, "nv.phong", Role::Division, Some("SKHDT-VP")).await;
+        add_user(&db, "thamdinh", Role::Appraiser, None).await;
+        assert_eq!(
+            run(
+                &url,
+                &["cycle", "phase", "--set", "brvt-so-2020", "appraisal"]
+            )
+            .code,
+            0
+        );
+        let shown = run(&url, &["cycle", "show", "--set", "brvt-so-2020"]);
+        assert!(
+            shown.stdout.contains("Thẩm định") && shown.stdout.contains("SKHDT"),
+            "{}",
+            shown.stdout
+        );
+        let app = parindex_web::router(parindex_web::AppState::new(db.clone()));
+        let cookie = |r: Resp| format!("sid={}", r.cookie_value("sid").unwrap());
+        let focal = cookie(sign_in(&app, "vp.skhdt", "mat-khau-thu-nghiem").await);
+        let division = cookie(sign_in(&app, "nv.phong", "mat-khau-thu-nghiem").await);
+        let appraiser = cookie(sign_in(&app, "thamdinh", "mat-khau-thu-nghiem").await);
+
+        let anon = send(&app, "GET", "/sets/brvt-so-2020/ranking", "", &[], None).await;
+        assert_eq!(anon.status, StatusCode::SEE_OTHER, "{kind}");
+        assert!(
+            anon.headers[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .starts_with("/login?next=/sets/brvt-so-2020/ranking")
+        );
+        assert_eq!(
+            send(
+                &app,
+                "GET",
+                "/api/v1/sets/brvt-so-2020/ranking",
+                "",
+                &[],
+                None
+            )
+            .await
+            .status,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            send(&app, "GET", "/sets/brvt-so-2020/ranking", &focal, &[], None)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            send(
+                &app,
+                "GET",
+                "/sets/brvt-so-2020/ranking?format=csv",
+                &focal,
+                &[],
+                None
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            send(
+                &app,
+                "GET",
+                "/sets/brvt-so-2020/units/STC",
+                &focal,
+                &[],
+                None
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            send(
+                &app,
+                "GET",
+                "/sets/brvt-so-2020/units/STC?format=xlsx",
+                &division,
+                &[],
+                None
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            send(
+                &app,
+                "GET",
+                "/api/v1/sets/brvt-so-2020/units/STC",
+                &focal,
+                &[],
+                None
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+
+        // The unit sees its own self-assessment, without the appraisers' cuts or its rank.
+        let own = send(
+            &app,
+            "GET",
+            "/sets/brvt-so-2020/units/SKHDT",
+            &focal,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(own.status, StatusCode::OK);
+        assert!(
+            own.body.contains(r#"<dd id="score">90,120</dd>"#),
+            "{}",
+            own.body
+        );
+        assert!(own.body.contains(r#"<dd id="rank">—</dd>"#));
+        let by_division = send(
+            &app,
+            "GET",
+            "/api/v1/sets/brvt-so-2020/units/SKHDT",
+            &division,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(by_division.status, StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_str(&by_division.body).unwrap();
+        assert_eq!(v["units"][0]["score"], "90.120");
+        assert_eq!(
+            v["units"][0]["leaves"][8]["appraised"],
+            serde_json::Value::Null
+        );
+
+        // Province-wide roles see everything, appraised points included.
+        let ranking = send(
+            &app,
+            "GET",
+            "/sets/brvt-so-2020/ranking",
+            &appraiser,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(ranking.status, StatusCode::OK);
+        assert!(ranking.body.contains("85,620"));
+
+        // Published again: public.
+        assert_eq!(
+            run(
+                &url,
+                &["cycle", "phase", "--set", "brvt-so-2020", "published"]
+            )
+            .code,
+            0
+        );
+        let app = parindex_web::router(parindex_web::AppState::new(db.clone()));
+        assert_eq!(
+            send(&app, "GET", "/sets/brvt-so-2020/units/STC", "", &[], None)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            run(&url, &["cycle", "phase", "--set", "brvt-so-2020", "nope"]).code,
+            2
+        );
+    }
+}

@@ -1,0 +1,192 @@
+//! The cycle of a set: phase, windows, extensions, submission.
+
+use parindex_domain::access::AuditEntry;
+use parindex_domain::cycle::Phase;
+
+use crate::accounts::{audit_append, bump_version};
+use crate::{Db, DbError, Result, on_db};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhaseWindow {
+    pub phase: Phase,
+    pub opens_on: Option<String>,
+    pub closes_on: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extension {
+    pub unit_code: String,
+    pub phase: Phase,
+    pub until_on: String,
+    pub reason: String,
+    pub granted_by: String,
+}
+
+/// One unit's progress in a set's cycle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub unit_code: String,
+    pub unit_name: String,
+    pub leaves_scored: i64,
+    pub submitted_at: Option<String>,
+}
+
+impl Db {
+    /// The set's phase; `None` when no cycle was opened (a draft).
+    pub async fn phase(&self, set_id: &str) -> Result<Option<Phase>> {
+        let row: Option<(String,)> = on_db!(self, pool =>
+            sqlx::query_as("SELECT phase FROM cycles WHERE set_id = $1").bind(set_id).fetch_optional(pool).await?);
+        Ok(row.and_then(|(p,)| Phase::parse(&p)))
+    }
+
+    /// Moves the set to `phase` (recorded in the audit trail).
+    pub async fn set_phase(
+        &self,
+        set_id: &str,
+        phase: Phase,
+        actor: &str,
+        now: &str,
+    ) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM criteria_sets WHERE id = $1")
+                .bind(set_id).fetch_optional(&mut *tx).await?;
+            if exists.is_none() {
+                return Err(DbError::UnknownSet(set_id.to_string()));
+            }
+            let old: Option<(String,)> = sqlx::query_as("SELECT phase FROM cycles WHERE set_id = $1")
+                .bind(set_id).fetch_optional(&mut *tx).await?;
+            if old.as_ref().map(|(p,)| p.as_str()) == Some(phase.as_str()) {
+                return Ok(());
+            }
+            sqlx::query(
+                "INSERT INTO cycles (set_id, phase, updated_at, updated_by) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (set_id) DO UPDATE SET phase = excluded.phase, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            )
+            .bind(set_id).bind(phase.as_str()).bind(now).bind(actor)
+            .execute(&mut *tx).await?;
+            bump_version!(tx, set_id);
+            let e = AuditEntry {
+                at: now.to_string(),
+                actor: actor.to_string(),
+                action: "phase".into(),
+                entity: format!("set/{set_id}"),
+                old_value: old.map(|(p,)| p),
+                new_value: Some(phase.as_str().to_string()),
+                reason: None,
+            };
+            audit_append!(tx, &e);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub async fn set_window(
+        &self,
+        set_id: &str,
+        w: &PhaseWindow,
+        actor: &str,
+        now: &str,
+    ) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO phase_windows (set_id, phase, opens_on, closes_on) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (set_id, phase) DO UPDATE SET opens_on = excluded.opens_on, closes_on = excluded.closes_on",
+            )
+            .bind(set_id).bind(w.phase.as_str()).bind(&w.opens_on).bind(&w.closes_on)
+            .execute(&mut *tx).await?;
+            let e = AuditEntry {
+                at: now.to_string(),
+                actor: actor.to_string(),
+                action: "phase.window".into(),
+                entity: format!("set/{set_id}/{}", w.phase.as_str()),
+                old_value: None,
+                new_value: Some(format!("{} → {}", w.opens_on.as_deref().unwrap_or("-"), w.closes_on.as_deref().unwrap_or("-"))),
+                reason: None,
+            };
+            audit_append!(tx, &e);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub async fn windows(&self, set_id: &str) -> Result<Vec<PhaseWindow>> {
+        let rows: Vec<(String, Option<String>, Option<String>)> = on_db!(self, pool =>
+            sqlx::query_as("SELECT phase, opens_on, closes_on FROM phase_windows WHERE set_id = $1")
+                .bind(set_id).fetch_all(pool).await?);
+        let mut out: Vec<PhaseWindow> = rows
+            .into_iter()
+            .filter_map(|(p, o, c)| {
+                Phase::parse(&p).map(|phase| PhaseWindow {
+                    phase,
+                    opens_on: o,
+                    closes_on: c,
+                })
+            })
+            .collect();
+        out.sort_by_key(|w| w.phase);
+        Ok(out)
+    }
+
+    pub async fn grant_extension(&self, set_id: &str, x: &Extension, now: &str) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO extensions (set_id, unit_code, phase, until_on, reason, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (set_id, unit_code, phase) DO UPDATE SET until_on = excluded.until_on, reason = excluded.reason, \
+                 granted_by = excluded.granted_by, granted_at = excluded.granted_at",
+            )
+            .bind(set_id).bind(&x.unit_code).bind(x.phase.as_str()).bind(&x.until_on).bind(&x.reason).bind(&x.granted_by).bind(now)
+            .execute(&mut *tx).await?;
+            let e = AuditEntry {
+                at: now.to_string(),
+                actor: x.granted_by.clone(),
+                action: "phase.extension".into(),
+                entity: format!("{set_id}/{}", x.unit_code),
+                old_value: None,
+                new_value: Some(format!("{} đến {}", x.phase.as_str(), x.until_on)),
+                reason: Some(x.reason.clone()),
+            };
+            audit_append!(tx, &e);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub async fn extension(
+        &self,
+        set_id: &str,
+        unit: &str,
+        phase: Phase,
+    ) -> Result<Option<Extension>> {
+        let row: Option<(String, String, String)> = on_db!(self, pool =>
+            sqlx::query_as("SELECT until_on, reason, granted_by FROM extensions WHERE set_id = $1 AND unit_code = $2 AND phase = $3")
+                .bind(set_id).bind(unit).bind(phase.as_str()).fetch_optional(pool).await?);
+        Ok(row.map(|(u, r, g)| Extension {
+            unit_code: unit.to_string(),
+            phase,
+            until_on: u,
+            reason: r,
+            granted_by: g,
+        }))
+    }
+
+    /// Every unit of the set's group with its progress (units without an assessment show 0).
+    pub async fn progress(&self, set_id: &str) -> Result<Vec<Progress>> {
+        let sql = "SELECT a.unit_code, a.unit_name, \
+                   (SELECT COUNT(*) FROM leaf_scores l WHERE l.assessment_id = a.id AND (l.self_points IS NOT NULL OR l.input IS NOT NULL)), \
+                   a.submitted_at FROM assessments a WHERE a.set_id = $1 ORDER BY a.unit_code";
+        let rows: Vec<(String, String, i64, Option<String>)> = on_db!(self, pool =>
+            sqlx::query_as(sql).bind(set_id).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| Progress {
+                unit_code: r.0,
+                unit_name: r.1,
+                leaves_scored: r.2,
+                submitted_at: r.3,
+            })
+            .collect())
+    }
+}
