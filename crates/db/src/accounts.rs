@@ -65,6 +65,8 @@ pub struct SessionUser {
     pub csrf_token: String,
     /// The parent of the user's unit (a division's department).
     pub unit_parent: Option<String>,
+    /// The name of the user's unit.
+    pub unit_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,7 +232,7 @@ impl Db {
     }
 
     pub async fn session(&self, token_hash: &str, now: &str) -> Result<Option<SessionUser>> {
-        let sql = "SELECT u.id, u.username, u.display_name, u.role, u.unit_code, u.active, s.csrf_token, un.parent_code \
+        let sql = "SELECT u.id, u.username, u.display_name, u.role, u.unit_code, u.active, s.csrf_token, un.parent_code, un.name \
                    FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN units un ON un.code = u.unit_code \
                    WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1";
         let row: Option<(
@@ -242,15 +244,17 @@ impl Db {
             i64,
             String,
             Option<String>,
+            Option<String>,
         )> = on_db!(self, pool => sqlx::query_as(sql).bind(token_hash).bind(now).fetch_optional(pool).await?);
         match row {
             None => Ok(None),
             Some(r) => {
-                let (csrf, unit_parent) = (r.6.clone(), r.7.clone());
+                let (csrf, unit_parent, unit_name) = (r.6.clone(), r.7.clone(), r.8.clone());
                 Ok(Some(SessionUser {
                     user: user_from((r.0, r.1, r.2, r.3, r.4, r.5))?,
                     csrf_token: csrf,
                     unit_parent,
+                    unit_name,
                 }))
             }
         }

@@ -5,10 +5,12 @@
 //! carry the same file names on both sides.
 
 mod accounts;
+mod assess;
 mod cycle;
 mod repo;
 
 pub use accounts::{AuditCheck, AuditRecord, NewUser, SessionUser, User};
+pub use assess::{LeafChange, SaveOutcome, StoredLeaf};
 pub use cycle::{Extension, PhaseWindow, Progress};
 pub use repo::*;
 

@@ -3,6 +3,7 @@
 
 pub mod account;
 mod api;
+pub mod assess;
 pub mod auth;
 mod error;
 pub mod i18n;
@@ -48,6 +49,18 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/sets/{set_id}/units/{unit_code}",
             get(pages::show_score_card),
+        )
+        .route(
+            "/sets/{set_id}/units/{unit_code}/assess",
+            get(assess::show_assessment),
+        )
+        .route(
+            "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}",
+            axum::routing::post(assess::save_leaf),
+        )
+        .route(
+            "/sets/{set_id}/units/{unit_code}/submit",
+            axum::routing::post(assess::submit_assessment),
         )
         .route("/static/style.css", get(style_css))
         .route("/health", get(|| async { "ok" }))

@@ -8,14 +8,14 @@ use tower::ServiceExt;
 
 use crate::common::{demo_dbs, run, run_with_stdin};
 
-struct Resp {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
 }
 
 impl Resp {
-    fn set_cookie(&self, name: &str) -> Option<String> {
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
         self.headers
             .get_all(header::SET_COOKIE)
             .iter()
@@ -24,7 +24,7 @@ impl Resp {
             .map(str::to_string)
     }
 
-    fn cookie_value(&self, name: &str) -> Option<String> {
+    pub fn cookie_value(&self, name: &str) -> Option<String> {
         self.set_cookie(name).and_then(|c| {
             c.split(';')
                 .next()
@@ -32,14 +32,14 @@ impl Resp {
         })
     }
 
-    fn hidden(&self, name: &str) -> String {
+    pub fn hidden(&self, name: &str) -> String {
         let marker = format!(r#"name="{name}" value=""#);
         let start = self.body.find(&marker).expect("hidden field") + marker.len();
         self.body[start..].split('"').next().unwrap().to_string()
     }
 }
 
-async fn send(
+pub async fn send(
     app: &axum::Router,
     method: &str,
     uri: &str,
@@ -91,7 +91,7 @@ fn urlencode(s: &str) -> String {
 }
 
 /// Signs in and returns the session cookie (`sid=…`).
-async fn sign_in(app: &axum::Router, user: &str, password: &str) -> Resp {
+pub async fn sign_in(app: &axum::Router, user: &str, password: &str) -> Resp {
     let form = send(app, "GET", "/login", "", &[], None).await;
     let token = form.cookie_value("login_csrf").unwrap();
     let hidden = form.hidden("form_token");
@@ -431,7 +431,7 @@ async fn tamper(db: &parindex_db::Db, id: i64) {
     }
 }
 
-async fn add_user(
+pub async fn add_user(
     db: &parindex_db::Db,
     username: &str,
     role: parindex_domain::access::Role,

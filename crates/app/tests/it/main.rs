@@ -11,4 +11,5 @@ mod auth;
 mod browser;
 mod cli;
 mod common;
+mod cycle;
 mod http;

@@ -1,0 +1,372 @@
+//! The yearly cycle end to end over HTTP: self-assessment with a conflict, submission,
+//! appraisal with reasons, explanation, answer, publication — on SQLite and PostgreSQL.
+
+use axum::http::StatusCode;
+use parindex_domain::access::Role;
+
+use crate::auth::{Resp, add_user, send, sign_in};
+use crate::common::{data, run, temp_file};
+
+const ORIGIN: Option<&str> = Some("http://127.0.0.1:8080");
+
+fn sid(r: &Resp) -> String {
+    format!("sid={}", r.cookie_value("sid").unwrap())
+}
+
+#[tokio::test]
+async fn self_assessment_appraisal_explanation_publication() {
+    for (db, url) in parindex_db::testkit::each_db().await {
+        let kind = db.kind();
+        assert_eq!(
+            run(&url, &["criteria", "import", &data("example-so-2020.yaml")]).code,
+            0
+        );
+        let units = temp_file(
+            "cycle-units.csv",
+            "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\nSTC,Sở Tài chính,,so,so\n",
+        );
+        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+        assert_eq!(
+            run(
+                &url,
+                &[
+                    "cycle",
+                    "phase",
+                    "--set",
+                    "example-so-2020",
+                    "self_assessment"
+                ]
+            )
+            .code,
+            0
+        );
+        add_user(&db, "vp1", Role::Focal, Some("SKHDT")).await;
+        add_user(&db, "vp2", Role::Focal, Some("SKHDT")).await;
+        add_user(&db, "gd", Role::Leader, Some("SKHDT")).await;
+        add_user(&db, "stc", Role::Focal, Some("STC")).await;
+        add_user(&db, "td", Role::Appraiser, None).await;
+        let fresh = || parindex_web::router(parindex_web::AppState::new(db.clone()));
+        let app = fresh();
+        let pw = "mat-khau-thu-nghiem";
+        let vp1 = sid(&sign_in(&app, "vp1", pw).await);
+        let vp2 = sid(&sign_in(&app, "vp2", pw).await);
+        let gd = sid(&sign_in(&app, "gd", pw).await);
+        let stc = sid(&sign_in(&app, "stc", pw).await);
+        let td = sid(&sign_in(&app, "td", pw).await);
+        let page = "/sets/example-so-2020/units/SKHDT/assess";
+        let leaf = |code: &str| format!("/sets/example-so-2020/units/SKHDT/leaves/{code}");
+
+        let form = send(&app, "GET", page, &vp1, &[], None).await;
+        assert_eq!(form.status, StatusCode::OK, "{kind}");
+        assert_eq!(
+            form.body.matches(r#"name="action" value="self""#).count(),
+            5
+        );
+        assert!(form.body.contains(r#"<strong id="scored">0/5</strong>"#));
+        let csrf1 = form.hidden("csrf");
+        let csrf2 = send(&app, "GET", page, &vp2, &[], None)
+            .await
+            .hidden("csrf");
+        assert_eq!(
+            send(&app, "GET", page, &stc, &[], None).await.status,
+            StatusCode::FORBIDDEN,
+            "another unit"
+        );
+
+        // Two focal points save the same leaf from the same revision: the second gets a conflict.
+        let saved = send(
+            &app,
+            "POST",
+            &leaf("I.1.1"),
+            &vp1,
+            &[
+                ("csrf", &csrf1),
+                ("revision", "0"),
+                ("action", "self"),
+                ("input", "Kịp thời"),
+                ("note", "Kế hoạch 23/KH-SKHĐT"),
+            ],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let clash = send(
+            &app,
+            "POST",
+            &leaf("I.1.1"),
+            &vp2,
+            &[
+                ("csrf", &csrf2),
+                ("revision", "0"),
+                ("action", "self"),
+                ("input", "Chậm"),
+            ],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(clash.status, StatusCode::CONFLICT);
+        assert!(
+            clash.body.contains("vp1")
+                && clash.body.contains("Kịp thời")
+                && clash.body.contains("Chậm"),
+            "{}",
+            clash.body
+        );
+        let bad = send(
+            &app,
+            "POST",
+            &leaf("I.1.2"),
+            &vp1,
+            &[
+                ("csrf", &csrf1),
+                ("revision", "0"),
+                ("action", "self"),
+                ("input", "nhiều"),
+            ],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.body.contains("không phải là số"), "{}", bad.body);
+
+        // The leader cannot submit while leaves are missing.
+        let gd_csrf = send(&app, "GET", page, &gd, &[], None).await.hidden("csrf");
+        let early = send(
+            &app,
+            "POST",
+            "/sets/example-so-2020/units/SKHDT/submit",
+            &gd,
+            &[("csrf", &gd_csrf)],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(early.status, StatusCode::BAD_REQUEST);
+        assert!(
+            early.body.contains("còn 4 tiêu chí chưa chấm"),
+            "{}",
+            early.body
+        );
+        for (code, input) in [
+            ("I.1.2", "100"),
+            ("I.1.3", "0"),
+            ("I.8.4", "97.5"),
+            ("II.1", "9"),
+        ] {
+            let r = send(
+                &app,
+                "POST",
+                &leaf(code),
+                &vp1,
+                &[
+                    ("csrf", &csrf1),
+                    ("revision", "0"),
+                    ("action", "self"),
+                    ("input", input),
+                ],
+                ORIGIN,
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{code}: {}", r.body);
+        }
+        assert_eq!(
+            send(
+                &app,
+                "POST",
+                "/sets/example-so-2020/units/SKHDT/submit",
+                &gd,
+                &[("csrf", &gd_csrf)],
+                ORIGIN
+            )
+            .await
+            .status,
+            StatusCode::SEE_OTHER
+        );
+        let locked = send(
+            &app,
+            "POST",
+            &leaf("I.1.1"),
+            &vp1,
+            &[
+                ("csrf", &csrf1),
+                ("revision", "1"),
+                ("action", "self"),
+                ("input", "Chậm"),
+            ],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(locked.status, StatusCode::FORBIDDEN, "submitted: locked");
+        // Self score: 1 + 2 + 0.5 + 1.95 + 9 = 14.45; nobody else sees it before publication.
+        let own = send(
+            &app,
+            "GET",
+            "/sets/example-so-2020/units/SKHDT",
+            &vp1,
+            &[],
+            None,
+        )
+        .await;
+        assert!(
+            own.body.contains(r#"<dd id="score">14,450</dd>"#),
+            "{}",
+            own.body
+        );
+
+        // Appraisal: a cut needs a reason.
+        assert_eq!(
+            run(
+                &url,
+                &["cycle", "phase", "--set", "example-so-2020", "appraisal"]
+            )
+            .code,
+            0
+        );
+        let app = fresh();
+        let td_page = send(&app, "GET", page, &td, &[], None).await;
+        let td_csrf = td_page.hidden("csrf");
+        assert_eq!(td_page.body.matches(r#"value="appraise""#).count(), 5);
+        let no_reason = send(
+            &app,
+            "POST",
+            &leaf("I.1.1"),
+            &td,
+            &[
+                ("csrf", &td_csrf),
+                ("revision", "1"),
+                ("action", "appraise"),
+                ("appraised", "0.5"),
+            ],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+        let cut = send(
+            &app,
+            "POST",
+            &leaf("I.1.1"),
+            &td,
+            &[
+                ("csrf", &td_csrf),
+                ("revision", "1"),
+                ("action", "appraise"),
+                ("appraised", "0.5"),
+                ("reason", "Kế hoạch ban hành sau ngày 31/12"),
+            ],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(cut.status, StatusCode::SEE_OTHER, "{}", cut.body);
+        let hidden = send(&app, "GET", page, &vp1, &[], None).await;
+        assert!(
+            !hidden.body.contains("sau ngày 31/12"),
+            "not released before the explanation phase"
+        );
+
+        // Explanation: the unit contests; the appraiser accepts with final points.
+        assert_eq!(
+            run(
+                &url,
+                &["cycle", "phase", "--set", "example-so-2020", "explanation"]
+            )
+            .code,
+            0
+        );
+        let app = fresh();
+        let unit_page = send(&app, "GET", page, &vp1, &[], None).await;
+        assert!(unit_page.body.contains("sau ngày 31/12"));
+        assert_eq!(
+            unit_page.body.matches(r#"value="explain""#).count(),
+            1,
+            "only the cut leaf"
+        );
+        let ex = send(
+            &app,
+            "POST",
+            &leaf("I.1.1"),
+            &vp1,
+            &[
+                ("csrf", &csrf1),
+                ("revision", "2"),
+                ("action", "explain"),
+                ("text", "Kế hoạch ký ngày 22/12/2020, đính kèm"),
+            ],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(ex.status, StatusCode::SEE_OTHER, "{}", ex.body);
+        assert_eq!(
+            run(
+                &url,
+                &[
+                    "cycle",
+                    "phase",
+                    "--set",
+                    "example-so-2020",
+                    "final_appraisal"
+                ]
+            )
+            .code,
+            0
+        );
+        let app = fresh();
+        let ans = send(
+            &app,
+            "POST",
+            &leaf("I.1.1"),
+            &td,
+            &[
+                ("csrf", &td_csrf),
+                ("revision", "3"),
+                ("action", "answer"),
+                ("decision", "accept"),
+                ("final_points", "1"),
+                ("reason", "Chấp nhận: văn bản ký 22/12/2020"),
+            ],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(ans.status, StatusCode::SEE_OTHER, "{}", ans.body);
+
+        // Published: the public ranking shows the final points (14.45).
+        assert_eq!(
+            run(
+                &url,
+                &["cycle", "phase", "--set", "example-so-2020", "published"]
+            )
+            .code,
+            0
+        );
+        let app = fresh();
+        let ranking = send(
+            &app,
+            "GET",
+            "/api/v1/sets/example-so-2020/ranking",
+            "",
+            &[],
+            None,
+        )
+        .await;
+        let v: serde_json::Value = serde_json::from_str(&ranking.body).unwrap();
+        assert_eq!(v["units"][0]["unit_code"], "SKHDT");
+        assert_eq!(v["units"][0]["score"], "14.450", "{kind}");
+        let history = db
+            .audit_history("example-so-2020/SKHDT/I.1.1")
+            .await
+            .unwrap();
+        let actions: Vec<&str> = history.iter().map(|r| r.entry.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            [
+                "points.self",
+                "points.appraised",
+                "explanation",
+                "explanation.answer"
+            ]
+        );
+        assert_eq!(
+            history[1].entry.reason.as_deref(),
+            Some("Kế hoạch ban hành sau ngày 31/12")
+        );
+        assert_eq!(run(&url, &["audit", "verify"]).code, 0);
+    }
+}

@@ -1,0 +1,602 @@
+//! The assessment of one unit, leaf by leaf: self-assessment (the unit), appraisal (the
+//! council), explanation (the unit contests a cut) and the answer; submission by the
+//! unit's leader; the cycle page of the secretariat.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use parindex_db::{LeafChange, SaveOutcome, SessionUser, StoredLeaf};
+use parindex_domain::access::Role;
+use parindex_domain::cycle::{Phase, can_see_unit};
+use parindex_domain::text::fold;
+use parindex_domain::{CriteriaSet, Points, Rule};
+use serde::Deserialize;
+
+use crate::account::{check_csrf, require_user};
+use crate::auth::{MaybeUser, viewer};
+use crate::error::AppError;
+use crate::i18n::{Lang, Tr};
+use crate::pages::LangPref;
+use crate::state::AppState;
+
+/// What a signed-in user may do to a leaf now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Power {
+    SelfAssess,
+    Appraise,
+    Explain,
+    Answer,
+}
+
+impl Power {
+    fn as_str(self) -> &'static str {
+        match self {
+            Power::SelfAssess => "self",
+            Power::Appraise => "appraise",
+            Power::Explain => "explain",
+            Power::Answer => "answer",
+        }
+    }
+}
+
+/// The situation of a unit's assessment that decides what each leaf allows.
+pub struct Situation<'a> {
+    pub phase: Option<Phase>,
+    pub user: &'a SessionUser,
+    pub unit: &'a str,
+    pub submitted: bool,
+    /// The phase's window has closed for this unit (no extension).
+    pub closed: bool,
+}
+
+/// What `s.user` may do to the leaf whose owner (division name) is `owner`.
+pub fn power(s: &Situation<'_>, owner: Option<&str>, leaf: Option<&StoredLeaf>) -> Option<Power> {
+    let v = viewer(s.user);
+    let own = v.unit == Some(s.unit);
+    let role = s.user.user.role;
+    if s.closed {
+        return None;
+    }
+    match s.phase? {
+        Phase::SelfAssessment if !s.submitted => {
+            let division_owns = role == Role::Division
+                && v.unit_parent == Some(s.unit)
+                && division_matches(s.user, owner);
+            ((own && matches!(role, Role::Focal | Role::Leader)) || division_owns)
+                .then_some(Power::SelfAssess)
+        }
+        Phase::Appraisal => {
+            matches!(role, Role::Appraiser | Role::Secretariat).then_some(Power::Appraise)
+        }
+        Phase::Explanation => {
+            let cut = leaf.is_some_and(|l| match (l.score.appraised, l.score.self_points) {
+                (Some(a), Some(s)) => a < s,
+                (Some(a), None) => a < Points::ZERO,
+                _ => false,
+            });
+            (own && matches!(role, Role::Focal | Role::Leader) && cut).then_some(Power::Explain)
+        }
+        Phase::FinalAppraisal => {
+            let pending = leaf.is_some_and(|l| l.explanation_status.as_deref() == Some("pending"));
+            (matches!(role, Role::Appraiser | Role::Secretariat) && pending)
+                .then_some(Power::Answer)
+        }
+        _ => None,
+    }
+}
+
+/// A division member edits the leaves whose `owner` names the division (folded, with or
+/// without `Phòng`).
+fn division_matches(user: &SessionUser, owner: Option<&str>) -> bool {
+    let Some(owner) = owner else { return false };
+    let unit = user.unit_name.as_deref().unwrap_or_default();
+    let strip = |s: &str| fold(s).trim_start_matches("phong ").to_string();
+    !unit.is_empty() && strip(unit) == strip(owner)
+}
+
+pub struct LeafLine {
+    pub code: String,
+    pub anchor: String,
+    pub name: String,
+    pub depth: usize,
+    pub max: String,
+    pub rule: String,
+    pub evidence_hint: String,
+    pub input: String,
+    pub self_points: String,
+    pub appraised: String,
+    pub final_points: String,
+    pub effective: String,
+    pub note: String,
+    pub reason: String,
+    pub explanation: String,
+    pub explanation_status: String,
+    pub answer: String,
+    pub updated: String,
+    pub revision: i64,
+    /// `self`, `appraise`, `explain`, `answer` or empty.
+    pub power: &'static str,
+    /// For option and binary rules: the choices (value, label, selected).
+    pub choices: Vec<(String, String, bool)>,
+    pub missing: bool,
+}
+
+#[derive(Template)]
+#[template(path = "assess.html")]
+pub struct AssessPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
+    pub set_id: String,
+    pub set_name: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub phase: String,
+    pub submitted: String,
+    pub closed: bool,
+    pub scored: usize,
+    pub total: usize,
+    /// Unscored leaves: (code, anchor).
+    pub missing: Vec<(String, String)>,
+    pub can_submit: bool,
+    pub lines: Vec<LeafLine>,
+}
+
+fn choices(rule: &Rule, current: Option<&str>) -> Vec<(String, String, bool)> {
+    let cur = current.map(fold);
+    let mk = |v: &str, l: &str| {
+        (
+            v.to_string(),
+            l.to_string(),
+            cur.as_deref() == Some(fold(v).as_str()),
+        )
+    };
+    match rule {
+        Rule::Options(o) => o
+            .iter()
+            .map(|o| mk(&o.label, &format!("{} ({})", o.label, o.points.to_vi(3))))
+            .collect(),
+        Rule::Binary => vec![mk("đạt", "Đạt"), mk("không đạt", "Không đạt")],
+        _ => Vec::new(),
+    }
+}
+
+async fn closed_for(
+    st: &AppState,
+    set_id: &str,
+    unit: &str,
+    phase: Option<Phase>,
+) -> Result<bool, AppError> {
+    let Some(phase) = phase else { return Ok(false) };
+    let today = st.now()[..10].to_string();
+    let window = st
+        .db
+        .windows(set_id)
+        .await?
+        .into_iter()
+        .find(|w| w.phase == phase);
+    let Some(closes) = window.and_then(|w| w.closes_on) else {
+        return Ok(false);
+    };
+    if today <= closes {
+        return Ok(false);
+    }
+    let ext = st.db.extension(set_id, unit, phase).await?;
+    Ok(ext.is_none_or(|x| today > x.until_on))
+}
+
+async fn load(st: &AppState, set_id: &str) -> Result<(CriteriaSet, Option<Phase>), AppError> {
+    let set = st.db.load_set(set_id).await?.ok_or(AppError::NotFound)?;
+    let phase = st.db.phase(set_id).await?;
+    Ok((set, phase))
+}
+
+fn ensure_unit_visible(
+    phase: Option<Phase>,
+    user: &SessionUser,
+    unit: &str,
+) -> Result<(), AppError> {
+    if can_see_unit(phase, Some(&viewer(user)), unit) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "Bạn chỉ làm việc được với dữ liệu của đơn vị mình.".into(),
+        ))
+    }
+}
+
+pub async fn show_assessment(
+    State(st): State<AppState>,
+    Path((set_id, unit_code)): Path<(String, String)>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+) -> Response {
+    let path = format!("/sets/{set_id}/units/{unit_code}/assess");
+    let user = match require_user(user, &path) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    render_assessment(&st, lang, &user, &set_id, &unit_code, StatusCode::OK)
+        .await
+        .unwrap_or_else(|e| e.page(lang))
+}
+
+async fn render_assessment(
+    st: &AppState,
+    lang: Lang,
+    user: &SessionUser,
+    set_id: &str,
+    unit_code: &str,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let t = lang.tr();
+    let (set, phase) = load(st, set_id).await?;
+    ensure_unit_visible(phase, user, unit_code)?;
+    let unit = st.db.unit(unit_code).await?.ok_or(AppError::NotFound)?;
+    let stored: std::collections::HashMap<String, StoredLeaf> = st
+        .db
+        .unit_leaves(set_id, unit_code)
+        .await?
+        .into_iter()
+        .collect();
+    let submission = st.db.submission(set_id, unit_code).await?;
+    let closed = closed_for(st, set_id, unit_code, phase).await?;
+    let situation = Situation {
+        phase,
+        user,
+        unit: unit_code,
+        submitted: submission.is_some(),
+        closed,
+    };
+    let sees_all = viewer(user).sees_all();
+    let released = parindex_domain::cycle::appraisal_released(phase) || sees_all;
+    let p = set.precision;
+    let f = |x: Option<Points>| x.map_or_else(String::new, |v| v.to_vi(p));
+    let mut lines = Vec::new();
+    let mut missing = Vec::new();
+    for (_, n) in set.leaves() {
+        let code = n.code.to_string();
+        let leaf = stored.get(&code);
+        let scored = leaf.is_some_and(|l| l.score.self_points.is_some());
+        if !scored {
+            missing.push((code.clone(), code.replace('.', "-")));
+        }
+        let power = power(&situation, n.owner.as_deref(), leaf);
+        let rule = n.rule.as_ref();
+        lines.push(LeafLine {
+            anchor: code.replace('.', "-"),
+            name: n.name.clone(),
+            depth: n.depth,
+            max: n.max.to_vi(p),
+            rule: rule.map(Rule::describe_vi).unwrap_or_default(),
+            evidence_hint: n.evidence.clone().unwrap_or_default(),
+            input: leaf.and_then(|l| l.score.input.clone()).unwrap_or_default(),
+            self_points: f(leaf.and_then(|l| l.score.self_points)),
+            appraised: if released {
+                f(leaf.and_then(|l| l.score.appraised))
+            } else {
+                String::new()
+            },
+            final_points: if released {
+                f(leaf.and_then(|l| l.score.final_points))
+            } else {
+                String::new()
+            },
+            effective: f(leaf.map(|l| {
+                if released {
+                    l.score.effective
+                } else {
+                    l.score.self_points.unwrap_or_default()
+                }
+            })),
+            note: leaf.and_then(|l| l.score.note.clone()).unwrap_or_default(),
+            reason: if released {
+                leaf.and_then(|l| l.appraisal_reason.clone())
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            },
+            explanation: leaf.and_then(|l| l.explanation.clone()).unwrap_or_default(),
+            explanation_status: leaf
+                .and_then(|l| l.explanation_status.clone())
+                .unwrap_or_default(),
+            answer: leaf
+                .and_then(|l| l.explanation_answer.clone())
+                .unwrap_or_default(),
+            updated: leaf
+                .map(|l| {
+                    format!(
+                        "{} · {}",
+                        l.updated_by.clone().unwrap_or_default(),
+                        l.updated_at.get(..16).unwrap_or_default().replace('T', " ")
+                    )
+                })
+                .unwrap_or_default(),
+            revision: leaf.map_or(0, |l| l.revision),
+            power: power.map_or("", Power::as_str),
+            choices: rule
+                .map(|r| choices(r, leaf.and_then(|l| l.score.input.as_deref())))
+                .unwrap_or_default(),
+            missing: !scored,
+            code,
+        });
+    }
+    let total = lines.len();
+    let can_submit = phase == Some(Phase::SelfAssessment)
+        && submission.is_none()
+        && !closed
+        && user.user.role == Role::Leader
+        && user.user.unit_code.as_deref() == Some(unit_code);
+    let page = AssessPage {
+        t,
+        lang: lang.code(),
+        title: format!("{} — {}", t.assessment, unit.name),
+        sample: set.sample,
+        who: user.user.display_name.clone(),
+        csrf: user.csrf_token.clone(),
+        admin: user.user.role == Role::Admin,
+        set_id: set.id.clone(),
+        set_name: set.name.clone(),
+        unit_code: unit_code.to_string(),
+        unit_name: unit.name,
+        phase: phase
+            .map_or(t.no_cycle, |p| {
+                if lang == Lang::En {
+                    p.label_en()
+                } else {
+                    p.label_vi()
+                }
+            })
+            .to_string(),
+        submitted: submission
+            .map(|(at, by)| {
+                format!(
+                    "{} · {by}",
+                    at.get(..16).unwrap_or_default().replace('T', " ")
+                )
+            })
+            .unwrap_or_default(),
+        closed,
+        scored: total - missing.len(),
+        total,
+        can_submit,
+        missing,
+        lines,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LeafForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub revision: i64,
+    pub action: String,
+    #[serde(default)]
+    pub input: String,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub appraised: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub decision: String,
+    #[serde(default)]
+    pub final_points: String,
+}
+
+fn opt(s: &str) -> Option<String> {
+    Some(s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+#[derive(Template)]
+#[template(path = "conflict.html")]
+pub struct ConflictPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
+    pub code: String,
+    pub by: String,
+    pub at: String,
+    pub theirs: String,
+    pub yours: String,
+    pub back: String,
+}
+
+pub async fn save_leaf(
+    State(st): State<AppState>,
+    Path((set_id, unit_code, leaf_code)): Path<(String, String, String)>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Form(f): Form<LeafForm>,
+) -> Response {
+    let back = format!("/sets/{set_id}/units/{unit_code}/assess");
+    let user = match require_user(user, &back) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&user, &f.csrf) {
+        return e.page(lang);
+    }
+    let r: Result<Response, AppError> = async {
+        let (set, phase) = load(&st, &set_id).await?;
+        ensure_unit_visible(phase, &user, &unit_code)?;
+        let leaf = set
+            .position(&leaf_code)
+            .filter(|&i| set.nodes[i].is_leaf())
+            .ok_or(AppError::NotFound)?;
+        let node = &set.nodes[leaf];
+        let stored = st.db.unit_leaves(&set_id, &unit_code).await?.into_iter().find(|(c, _)| *c == leaf_code).map(|(_, l)| l);
+        let submitted = st.db.submission(&set_id, &unit_code).await?.is_some();
+        let closed = closed_for(&st, &set_id, &unit_code, phase).await?;
+        let situation = Situation { phase, user: &user, unit: &unit_code, submitted, closed };
+        let allowed = power(&situation, node.owner.as_deref(), stored.as_ref());
+        let rule = node.rule.as_ref().ok_or(AppError::NotFound)?;
+        let bad = |m: String| AppError::BadRequest(format!("{leaf_code}: {m}"));
+        let change = match (f.action.as_str(), allowed) {
+            ("self", Some(Power::SelfAssess)) => {
+                let input = opt(&f.input);
+                let self_points = match &input {
+                    Some(i) => Some(rule.points_from_input(node.max, i).map_err(bad)?),
+                    None => None,
+                };
+                LeafChange::SelfAssessment { input, self_points, note: opt(&f.note) }
+            }
+            ("appraise", Some(Power::Appraise)) => {
+                let appraised = match opt(&f.appraised) {
+                    Some(a) => {
+                        let p = Points::parse(&a).map_err(|e| bad(format!("điểm thẩm định `{a}` {e}")))?;
+                        rule.check_points(node.max, p).map_err(bad)?;
+                        Some(p)
+                    }
+                    None => None,
+                };
+                let self_points = stored.as_ref().and_then(|l| l.score.self_points);
+                let cut = matches!((appraised, self_points), (Some(a), Some(s)) if a < s);
+                if cut && opt(&f.reason).is_none() {
+                    return Err(bad("cần ghi lý do khi chấm thấp hơn điểm tự đánh giá".into()));
+                }
+                LeafChange::Appraisal { appraised, reason: opt(&f.reason) }
+            }
+            ("explain", Some(Power::Explain)) => {
+                let text = opt(&f.text).ok_or_else(|| bad("cần ghi nội dung giải trình".into()))?;
+                LeafChange::Explanation { text }
+            }
+            ("answer", Some(Power::Answer)) => {
+                let accepted = f.decision == "accept";
+                let answer = opt(&f.reason).ok_or_else(|| bad("cần ghi ý kiến trả lời giải trình".into()))?;
+                let final_points = if accepted {
+                    let given = opt(&f.final_points)
+                        .map(|v| Points::parse(&v).map_err(|e| bad(format!("điểm `{v}` {e}"))))
+                        .transpose()?
+                        .or_else(|| stored.as_ref().and_then(|l| l.score.self_points));
+                    if let Some(p) = given {
+                        rule.check_points(node.max, p).map_err(bad)?;
+                    }
+                    given
+                } else {
+                    None
+                };
+                LeafChange::Answer { accepted, final_points, answer }
+            }
+            _ => {
+                return Err(AppError::Forbidden(
+                    "Bạn không thể thay đổi tiêu chí này ở giai đoạn hiện tại (hoặc bản tự đánh giá đã gửi, hoặc đã hết hạn).".into(),
+                ));
+            }
+        };
+        match st.db.save_leaf(&set, &unit_code, leaf, &change, f.revision, &user.user.username, &st.now()).await? {
+            SaveOutcome::Saved { .. } => Ok(Redirect::to(&format!("{back}#leaf-{}", leaf_code.replace('.', "-"))).into_response()),
+            SaveOutcome::Conflict { current } => {
+                let t = lang.tr();
+                let describe = |input: Option<&str>, points: Option<Points>| {
+                    format!(
+                        "{} ({} {})",
+                        input.unwrap_or("—"),
+                        points.map_or_else(|| "—".into(), |p| p.to_vi(set.precision)),
+                        t.points_word
+                    )
+                };
+                let yours = match &change {
+                    LeafChange::SelfAssessment { input, self_points, .. } => describe(input.as_deref(), *self_points),
+                    LeafChange::Appraisal { appraised, .. } => describe(None, *appraised),
+                    LeafChange::Explanation { text } => text.clone(),
+                    LeafChange::Answer { answer, .. } => answer.clone(),
+                };
+                let page = ConflictPage {
+                    t,
+                    lang: lang.code(),
+                    title: t.conflict_title.to_string(),
+                    sample: false,
+                    who: user.user.display_name.clone(),
+                    csrf: user.csrf_token.clone(),
+                    admin: user.user.role == Role::Admin,
+                    code: leaf_code.clone(),
+                    by: current.updated_by.clone().unwrap_or_default(),
+                    at: current.updated_at.get(..19).unwrap_or_default().replace('T', " "),
+                    theirs: describe(current.score.input.as_deref(), current.score.self_points.or(current.score.appraised)),
+                    yours,
+                    back: format!("{back}#leaf-{}", leaf_code.replace('.', "-")),
+                };
+                Ok((StatusCode::CONFLICT, Html(page.render()?)).into_response())
+            }
+        }
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+pub async fn submit_assessment(
+    State(st): State<AppState>,
+    Path((set_id, unit_code)): Path<(String, String)>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Form(f): Form<crate::account::CsrfForm>,
+) -> Response {
+    let back = format!("/sets/{set_id}/units/{unit_code}/assess");
+    let user = match require_user(user, &back) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&user, &f.csrf) {
+        return e.page(lang);
+    }
+    let r: Result<Response, AppError> = async {
+        let (set, phase) = load(&st, &set_id).await?;
+        if phase != Some(Phase::SelfAssessment)
+            || user.user.role != Role::Leader
+            || user.user.unit_code.as_deref() != Some(unit_code.as_str())
+            || closed_for(&st, &set_id, &unit_code, phase).await?
+        {
+            return Err(AppError::Forbidden(
+                "Chỉ lãnh đạo đơn vị gửi bản tự đánh giá, trong giai đoạn tự đánh giá.".into(),
+            ));
+        }
+        let stored: std::collections::HashMap<String, StoredLeaf> = st
+            .db
+            .unit_leaves(&set_id, &unit_code)
+            .await?
+            .into_iter()
+            .collect();
+        let missing: Vec<String> = set
+            .leaves()
+            .filter(|(_, n)| {
+                stored
+                    .get(n.code.as_str())
+                    .is_none_or(|l| l.score.self_points.is_none())
+            })
+            .map(|(_, n)| n.code.to_string())
+            .collect();
+        if !missing.is_empty() {
+            return Err(AppError::BadRequest(format!(
+                "Chưa gửi được: còn {} tiêu chí chưa chấm: {}.",
+                missing.len(),
+                missing.join(", ")
+            )));
+        }
+        st.db
+            .submit_assessment(&set_id, &unit_code, &user.user.username, &st.now())
+            .await
+            .map_err(|e| match e {
+                parindex_db::DbError::Conflict(m) => AppError::BadRequest(m),
+                other => other.into(),
+            })?;
+        Ok(Redirect::to(&back).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
