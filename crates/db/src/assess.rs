@@ -155,7 +155,10 @@ impl Db {
     }
 
     /// Applies one change to one leaf if its revision is still `expected` (0: not saved yet).
-    #[expect(clippy::too_many_arguments, reason = "who, when and which revision belong to every save")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "who, when and which revision belong to every save"
+    )]
     pub async fn save_leaf(
         &self,
         set: &CriteriaSet,

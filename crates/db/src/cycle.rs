@@ -172,11 +172,33 @@ impl Db {
         }))
     }
 
+    pub async fn extensions(&self, set_id: &str) -> Result<Vec<Extension>> {
+        let rows: Vec<(String, String, String, String, String)> = on_db!(self, pool =>
+            sqlx::query_as("SELECT unit_code, phase, until_on, reason, granted_by FROM extensions WHERE set_id = $1 ORDER BY unit_code, phase")
+                .bind(set_id).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .filter_map(|(u, p, until, r, g)| {
+                Phase::parse(&p).map(|phase| Extension {
+                    unit_code: u,
+                    phase,
+                    until_on: until,
+                    reason: r,
+                    granted_by: g,
+                })
+            })
+            .collect())
+    }
+
     /// Every unit of the set's group with its progress (units without an assessment show 0).
     pub async fn progress(&self, set_id: &str) -> Result<Vec<Progress>> {
-        let sql = "SELECT a.unit_code, a.unit_name, \
-                   (SELECT COUNT(*) FROM leaf_scores l WHERE l.assessment_id = a.id AND (l.self_points IS NOT NULL OR l.input IS NOT NULL)), \
-                   a.submitted_at FROM assessments a WHERE a.set_id = $1 ORDER BY a.unit_code";
+        // Units of the set's level take part, whether they saved anything yet or not.
+        let sql = "SELECT u.code, u.name, \
+                   COALESCE((SELECT COUNT(*) FROM leaf_scores l WHERE l.assessment_id = a.id AND (l.self_points IS NOT NULL OR l.input IS NOT NULL)), 0), \
+                   a.submitted_at \
+                   FROM units u JOIN criteria_sets s ON s.id = $1 \
+                   LEFT JOIN assessments a ON a.set_id = s.id AND a.unit_code = u.code \
+                   WHERE u.grp = s.level OR a.id IS NOT NULL ORDER BY u.code";
         let rows: Vec<(String, String, i64, Option<String>)> = on_db!(self, pool =>
             sqlx::query_as(sql).bind(set_id).fetch_all(pool).await?);
         Ok(rows

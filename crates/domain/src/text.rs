@@ -72,6 +72,21 @@ impl Date {
         format!("{:02}/{:02}/{:04}", self.day, self.month, self.year)
     }
 
+    /// Days since 1970-01-01 (negative before).
+    pub fn days_since_epoch(self) -> i64 {
+        let (y, m, d) = (
+            i64::from(self.year),
+            i64::from(self.month),
+            i64::from(self.day),
+        );
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
     /// `2021-03-26`.
     pub fn to_iso(self) -> String {
         format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
@@ -122,6 +137,14 @@ mod tests {
         // NFD input folds the same as NFC input.
         let nfd: String = "Chậm".nfd().collect();
         assert_eq!(fold(&nfd), fold("Chậm"));
+    }
+
+    #[test]
+    fn counts_days() {
+        let d = |s: &str| Date::parse(s).map_or(i64::MIN, Date::days_since_epoch);
+        assert_eq!(d("1970-01-01"), 0);
+        assert_eq!(d("2021-03-26") - d("2020-10-26"), 151);
+        assert_eq!(d("2000-03-01") - d("2000-02-28"), 2);
     }
 
     #[test]

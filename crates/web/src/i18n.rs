@@ -118,6 +118,16 @@ pub struct Tr {
     pub last_saved: &'static str,
     pub choose: &'static str,
     pub note: &'static str,
+    pub cycle: &'static str,
+    pub change_phase: &'static str,
+    pub windows: &'static str,
+    pub opens_on: &'static str,
+    pub closes_on: &'static str,
+    pub progress: &'static str,
+    pub days_left: &'static str,
+    pub extension: &'static str,
+    pub grant_extension: &'static str,
+    pub until_date: &'static str,
 }
 
 pub static VI: Tr = Tr {
@@ -214,6 +224,16 @@ pub static VI: Tr = Tr {
     last_saved: "Lưu lần cuối",
     choose: "— chọn —",
     note: "Ghi chú",
+    cycle: "Chu kỳ đánh giá",
+    change_phase: "Chuyển giai đoạn",
+    windows: "Thời hạn các giai đoạn",
+    opens_on: "Ngày mở",
+    closes_on: "Ngày đóng",
+    progress: "Tiến độ các đơn vị",
+    days_left: "Số ngày còn lại",
+    extension: "Gia hạn",
+    grant_extension: "Gia hạn cho đơn vị",
+    until_date: "Gia hạn đến ngày",
 };
 
 pub static EN: Tr = Tr {
@@ -310,4 +330,14 @@ pub static EN: Tr = Tr {
     last_saved: "Last saved",
     choose: "— choose —",
     note: "Note",
+    cycle: "Assessment cycle",
+    change_phase: "Change phase",
+    windows: "Phase windows",
+    opens_on: "Opens",
+    closes_on: "Closes",
+    progress: "Progress of the units",
+    days_left: "Days left",
+    extension: "Extension",
+    grant_extension: "Grant an extension",
+    until_date: "Until",
 };

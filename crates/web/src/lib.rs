@@ -5,6 +5,7 @@ pub mod account;
 mod api;
 pub mod assess;
 pub mod auth;
+pub mod cycle;
 mod error;
 pub mod i18n;
 mod pages;
@@ -49,6 +50,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/sets/{set_id}/units/{unit_code}",
             get(pages::show_score_card),
+        )
+        .route(
+            "/sets/{set_id}/cycle",
+            get(cycle::show_cycle).post(cycle::update_cycle),
         )
         .route(
             "/sets/{set_id}/units/{unit_code}/assess",

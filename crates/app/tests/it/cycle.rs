@@ -370,3 +370,155 @@ async fn self_assessment_appraisal_explanation_publication() {
         assert_eq!(run(&url, &["audit", "verify"]).code, 0);
     }
 }
+
+#[tokio::test]
+async fn secretariat_sets_windows_and_grants_extensions() {
+    for (db, url) in parindex_db::testkit::each_db().await {
+        assert_eq!(
+            run(&url, &["criteria", "import", &data("example-so-2020.yaml")]).code,
+            0
+        );
+        let units = temp_file(
+            "x-units.csv",
+            "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\nSTC,Sở Tài chính,,so,so\n",
+        );
+        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+        add_user(&db, "snv", Role::Secretariat, None).await;
+        add_user(&db, "vp1", Role::Focal, Some("SKHDT")).await;
+        let app = parindex_web::router(parindex_web::AppState::new(db.clone()));
+        let pw = "mat-khau-thu-nghiem";
+        let snv = sid(&sign_in(&app, "snv", pw).await);
+        let vp1 = sid(&sign_in(&app, "vp1", pw).await);
+        assert_eq!(
+            send(&app, "GET", "/sets/example-so-2020/cycle", &vp1, &[], None)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let page = send(&app, "GET", "/sets/example-so-2020/cycle", &snv, &[], None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains(r#"<tr data-unit="SKHDT">"#)
+                && page.body.contains(r#"<tr data-unit="STC">"#)
+        );
+        let csrf = page.hidden("csrf");
+        let post = |form: Vec<(&'static str, String)>| {
+            let app = app.clone();
+            let snv = snv.clone();
+            async move {
+                let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                send(
+                    &app,
+                    "POST",
+                    "/sets/example-so-2020/cycle",
+                    &snv,
+                    &pairs,
+                    ORIGIN,
+                )
+                .await
+            }
+        };
+        let r = post(vec![
+            ("csrf", csrf.clone()),
+            ("action", "phase".into()),
+            ("phase", "self_assessment".into()),
+        ])
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = post(vec![
+            ("csrf", csrf.clone()),
+            ("action", "window".into()),
+            ("phase", "self_assessment".into()),
+            ("opens_on", "2026-01-01".into()),
+            ("closes_on", "2026-02-01".into()),
+        ])
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let backwards = post(vec![
+            ("csrf", csrf.clone()),
+            ("action", "window".into()),
+            ("phase", "appraisal".into()),
+            ("opens_on", "2026-03-01".into()),
+            ("closes_on", "2026-02-01".into()),
+        ])
+        .await;
+        assert_eq!(backwards.status, StatusCode::BAD_REQUEST);
+
+        // The window has closed: the unit can no longer save…
+        let form = send(
+            &app,
+            "GET",
+            "/sets/example-so-2020/units/SKHDT/assess",
+            &vp1,
+            &[],
+            None,
+        )
+        .await;
+        assert!(form.body.contains("Đã hết hạn"), "{}", form.body);
+        let vcsrf = form.hidden("csrf");
+        let save = [
+            ("csrf", vcsrf.as_str()),
+            ("revision", "0"),
+            ("action", "self"),
+            ("input", "Kịp thời"),
+        ];
+        let late = send(
+            &app,
+            "POST",
+            "/sets/example-so-2020/units/SKHDT/leaves/I.1.1",
+            &vp1,
+            &save,
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(late.status, StatusCode::FORBIDDEN, "{}", late.body);
+        // …until the secretariat grants an extension, with its reason.
+        let no_reason = post(vec![
+            ("csrf", csrf.clone()),
+            ("action", "extension".into()),
+            ("phase", "self_assessment".into()),
+            ("unit", "SKHDT".into()),
+            ("until_on", "31/12/2099".into()),
+        ])
+        .await;
+        assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+        let granted = post(vec![
+            ("csrf", csrf.clone()),
+            ("action", "extension".into()),
+            ("phase", "self_assessment".into()),
+            ("unit", "SKHDT".into()),
+            ("until_on", "31/12/2099".into()),
+            ("reason", "Thay đổi lãnh đạo".into()),
+        ])
+        .await;
+        assert_eq!(granted.status, StatusCode::SEE_OTHER, "{}", granted.body);
+        let ok = send(
+            &app,
+            "POST",
+            "/sets/example-so-2020/units/SKHDT/leaves/I.1.1",
+            &vp1,
+            &save,
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        let page = send(&app, "GET", "/sets/example-so-2020/cycle", &snv, &[], None).await;
+        let row = page
+            .body
+            .split(r#"<tr data-unit="SKHDT">"#)
+            .nth(1)
+            .unwrap()
+            .split("</tr>")
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(
+            row.contains("31/12/2099 (Thay đổi lãnh đạo)")
+                && row.contains(r#"<td class="num">1</td>"#),
+            "{row}"
+        );
+        let history = db.audit_history("example-so-2020/SKHDT").await.unwrap();
+        assert!(history.iter().any(|r| r.entry.action == "phase.extension"
+            && r.entry.reason.as_deref() == Some("Thay đổi lãnh đạo")));
+    }
+}
