@@ -57,6 +57,15 @@ enum Command {
         /// Nạp dữ liệu mẫu trước nếu cơ sở dữ liệu chưa có gì.
         #[arg(long)]
         demo: bool,
+        /// Thư mục lưu tệp minh chứng (ngoài thư mục web).
+        #[arg(long, env = "PARINDEX_FILES", default_value = "parindex-files")]
+        files: String,
+        /// Dung lượng tối đa của một tệp minh chứng, MB.
+        #[arg(long, default_value_t = 20)]
+        upload_limit_mb: u64,
+        /// Đánh dấu cookie phiên là Secure (khi chạy sau HTTPS).
+        #[arg(long)]
+        secure_cookies: bool,
     },
     /// Nạp dữ liệu mẫu (chạy lại nhiều lần không sao).
     Demo,
@@ -337,7 +346,25 @@ fn print_out(s: &str) {
 
 async fn run(cli: Cli) -> Res {
     match cli.command {
-        Command::Serve { addr, demo } => serve(&cli.db, addr, demo).await,
+        Command::Serve {
+            addr,
+            demo,
+            files,
+            upload_limit_mb,
+            secure_cookies,
+        } => {
+            serve(
+                &cli.db,
+                addr,
+                demo,
+                ServeOptions {
+                    files,
+                    upload_limit_mb,
+                    secure_cookies,
+                },
+            )
+            .await
+        }
         Command::Demo => {
             let db = open_db(&cli.db).await?;
             let msg = demo::load(&db, &now()).await.map_err(|e| Fail(1, e))?;
@@ -815,13 +842,24 @@ fn emit(
     Ok(())
 }
 
-async fn serve(url: &str, addr: SocketAddr, with_demo: bool) -> Res {
+struct ServeOptions {
+    files: String,
+    upload_limit_mb: u64,
+    secure_cookies: bool,
+}
+
+async fn serve(url: &str, addr: SocketAddr, with_demo: bool, opts: ServeOptions) -> Res {
     let db = open_db(url).await?;
     if with_demo && db.count_sets().await? == 0 {
         let msg = demo::load(&db, &now()).await.map_err(|e| Fail(1, e))?;
         tracing::info!("{msg}");
     }
-    let app = parindex_web::router(parindex_web::AppState::new(db));
+    let mut state = parindex_web::AppState::new(db);
+    state.files = std::sync::Arc::new(parindex_web::files::FileStore::new(&opts.files));
+    state.upload_limit = opts.upload_limit_mb.saturating_mul(1024 * 1024);
+    state.secure_cookies = opts.secure_cookies;
+    tracing::info!(files = %opts.files, limit_mb = opts.upload_limit_mb, "tệp minh chứng");
+    let app = parindex_web::router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| Fail(1, format!("không mở được cổng {addr}: {e}")))?;

@@ -7,11 +7,13 @@
 mod accounts;
 mod assess;
 mod cycle;
+mod evidence;
 mod repo;
 
 pub use accounts::{AuditCheck, AuditRecord, NewUser, SessionUser, User};
 pub use assess::{LeafChange, SaveOutcome, StoredLeaf};
 pub use cycle::{Extension, PhaseWindow, Progress};
+pub use evidence::{Evidence, EvidenceFile, EvidenceMeta, NewFile};
 pub use repo::*;
 
 use std::str::FromStr;

@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use parindex_db::{LeafChange, SaveOutcome, SessionUser, StoredLeaf};
 use parindex_domain::access::Role;
 use parindex_domain::cycle::{Phase, can_see_unit};
-use parindex_domain::text::fold;
+use parindex_domain::text::{Date, fold};
 use parindex_domain::{CriteriaSet, Points, Rule};
 use serde::Deserialize;
 
@@ -121,6 +121,18 @@ pub struct LeafLine {
     /// For option and binary rules: the choices (value, label, selected).
     pub choices: Vec<(String, String, bool)>,
     pub missing: bool,
+    pub evidence: Vec<EvidenceLine>,
+}
+
+/// One evidence backing a leaf, with its file revisions (newest first).
+pub struct EvidenceLine {
+    pub id: i64,
+    pub title: String,
+    pub meta: String,
+    /// (file id, label).
+    pub files: Vec<(i64, String)>,
+    /// Dated outside the assessment year.
+    pub out_of_year: bool,
 }
 
 #[derive(Template)]
@@ -146,6 +158,48 @@ pub struct AssessPage {
     pub missing: Vec<(String, String)>,
     pub can_submit: bool,
     pub lines: Vec<LeafLine>,
+    /// The unit's evidence, to back another criterion: (id, label).
+    pub unit_evidence: Vec<(i64, String)>,
+    /// Problems that block submission (evidence missing or out of the year).
+    pub problems: Vec<String>,
+    pub back: String,
+}
+
+/// Leaves whose criterion expects evidence and has none (unless a note explains why),
+/// and evidence dated outside the assessment year.
+pub fn evidence_problems<S: std::hash::BuildHasher>(
+    set: &CriteriaSet,
+    stored: &std::collections::HashMap<String, StoredLeaf, S>,
+    links: &[(String, i64)],
+    evidence: &[parindex_db::Evidence],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, n) in set.leaves() {
+        let code = n.code.as_str();
+        let explained = stored.get(code).is_some_and(|l| l.score.note.is_some());
+        let linked: Vec<&parindex_db::Evidence> = links
+            .iter()
+            .filter(|(c, _)| c == code)
+            .filter_map(|(_, id)| evidence.iter().find(|e| e.id == *id))
+            .collect();
+        if n.evidence.is_some() && linked.is_empty() && !explained {
+            out.push(format!("{code}: thiếu tài liệu kiểm chứng"));
+        }
+        for e in linked {
+            if let Some(d) = e.meta.doc_date.as_deref()
+                && !d.starts_with(&set.year.to_string())
+                && !explained
+            {
+                out.push(format!(
+                    "{code}: minh chứng “{}” ngày {} ngoài năm đánh giá {}",
+                    e.meta.title,
+                    Date::parse(d).map_or_else(|| d.to_string(), Date::to_vi),
+                    set.year
+                ));
+            }
+        }
+    }
+    out
 }
 
 fn choices(rule: &Rule, current: Option<&str>) -> Vec<(String, String, bool)> {
@@ -195,6 +249,64 @@ async fn load(st: &AppState, set_id: &str) -> Result<(CriteriaSet, Option<Phase>
     let set = st.db.load_set(set_id).await?.ok_or(AppError::NotFound)?;
     let phase = st.db.phase(set_id).await?;
     Ok((set, phase))
+}
+
+/// The set, the leaf's position, its stored state and what `user` may do to it now.
+pub async fn leaf_power(
+    st: &AppState,
+    user: &SessionUser,
+    set_id: &str,
+    unit_code: &str,
+    leaf_code: &str,
+) -> Result<(CriteriaSet, usize, Option<Power>), AppError> {
+    let (set, _, leaf, _, power) = leaf_state(st, user, set_id, unit_code, leaf_code).await?;
+    Ok((set, leaf, power))
+}
+
+async fn leaf_state(
+    st: &AppState,
+    user: &SessionUser,
+    set_id: &str,
+    unit_code: &str,
+    leaf_code: &str,
+) -> Result<
+    (
+        CriteriaSet,
+        Option<Phase>,
+        usize,
+        Option<StoredLeaf>,
+        Option<Power>,
+    ),
+    AppError,
+> {
+    let (set, phase) = load(st, set_id).await?;
+    ensure_unit_visible(phase, user, unit_code)?;
+    let leaf = set
+        .position(leaf_code)
+        .filter(|&i| set.nodes[i].is_leaf())
+        .ok_or(AppError::NotFound)?;
+    let stored = st
+        .db
+        .unit_leaves(set_id, unit_code)
+        .await?
+        .into_iter()
+        .find(|(c, _)| c == leaf_code)
+        .map(|(_, l)| l);
+    let submitted = st.db.submission(set_id, unit_code).await?.is_some();
+    let closed = closed_for(st, set_id, unit_code, phase).await?;
+    let situation = Situation {
+        phase,
+        user,
+        unit: unit_code,
+        submitted,
+        closed,
+    };
+    let allowed = power(
+        &situation,
+        set.nodes[leaf].owner.as_deref(),
+        stored.as_ref(),
+    );
+    Ok((set, phase, leaf, stored, allowed))
 }
 
 fn ensure_unit_visible(
@@ -247,6 +359,8 @@ async fn render_assessment(
         .collect();
     let submission = st.db.submission(set_id, unit_code).await?;
     let closed = closed_for(st, set_id, unit_code, phase).await?;
+    let evidence = st.db.unit_evidence(unit_code).await?;
+    let links = st.db.leaf_evidence(set_id, unit_code).await?;
     let situation = Situation {
         phase,
         user,
@@ -324,6 +438,39 @@ async fn render_assessment(
                 .map(|r| choices(r, leaf.and_then(|l| l.score.input.as_deref())))
                 .unwrap_or_default(),
             missing: !scored,
+            evidence: links
+                .iter()
+                .filter(|(c, _)| *c == code)
+                .filter_map(|(_, id)| evidence.iter().find(|e| e.id == *id))
+                .map(|e| EvidenceLine {
+                    id: e.id,
+                    title: e.meta.title.clone(),
+                    meta: [
+                        e.meta.doc_number.clone(),
+                        e.meta
+                            .doc_date
+                            .as_deref()
+                            .and_then(Date::parse)
+                            .map(Date::to_vi),
+                        e.meta.issuer.clone(),
+                        e.meta.signer.clone(),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                    files: e
+                        .files
+                        .iter()
+                        .map(|f| (f.id, format!("{} (bản {})", f.file_name, f.revision)))
+                        .collect(),
+                    out_of_year: e
+                        .meta
+                        .doc_date
+                        .as_deref()
+                        .is_some_and(|d| !d.starts_with(&set.year.to_string())),
+                })
+                .collect(),
             code,
         });
     }
@@ -368,6 +515,12 @@ async fn render_assessment(
         can_submit,
         missing,
         lines,
+        unit_evidence: evidence
+            .iter()
+            .map(|e| (e.id, format!("{} — {}", e.id, e.meta.title)))
+            .collect(),
+        problems: evidence_problems(&set, &stored, &links, &evidence),
+        back: format!("/sets/{set_id}/units/{unit_code}/assess"),
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -433,18 +586,8 @@ pub async fn save_leaf(
         return e.page(lang);
     }
     let r: Result<Response, AppError> = async {
-        let (set, phase) = load(&st, &set_id).await?;
-        ensure_unit_visible(phase, &user, &unit_code)?;
-        let leaf = set
-            .position(&leaf_code)
-            .filter(|&i| set.nodes[i].is_leaf())
-            .ok_or(AppError::NotFound)?;
+        let (set, _, leaf, stored, allowed) = leaf_state(&st, &user, &set_id, &unit_code, &leaf_code).await?;
         let node = &set.nodes[leaf];
-        let stored = st.db.unit_leaves(&set_id, &unit_code).await?.into_iter().find(|(c, _)| *c == leaf_code).map(|(_, l)| l);
-        let submitted = st.db.submission(&set_id, &unit_code).await?.is_some();
-        let closed = closed_for(&st, &set_id, &unit_code, phase).await?;
-        let situation = Situation { phase, user: &user, unit: &unit_code, submitted, closed };
-        let allowed = power(&situation, node.owner.as_deref(), stored.as_ref());
         let rule = node.rule.as_ref().ok_or(AppError::NotFound)?;
         let bad = |m: String| AppError::BadRequest(format!("{leaf_code}: {m}"));
         let change = match (f.action.as_str(), allowed) {
@@ -586,6 +729,15 @@ pub async fn submit_assessment(
                 "Chưa gửi được: còn {} tiêu chí chưa chấm: {}.",
                 missing.len(),
                 missing.join(", ")
+            )));
+        }
+        let evidence = st.db.unit_evidence(&unit_code).await?;
+        let links = st.db.leaf_evidence(&set_id, &unit_code).await?;
+        let problems = evidence_problems(&set, &stored, &links, &evidence);
+        if !problems.is_empty() {
+            return Err(AppError::BadRequest(format!(
+                "Chưa gửi được (bổ sung minh chứng, hoặc ghi chú giải thích ở tiêu chí): {}.",
+                problems.join("; ")
             )));
         }
         st.db

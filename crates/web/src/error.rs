@@ -13,6 +13,9 @@ pub enum AppError {
     Forbidden(String),
     /// Sign-in needed; carries the path to come back to.
     SignIn(String),
+    Conflict(String),
+    PayloadTooLarge(String),
+    Unsupported(String),
     Internal(String),
 }
 
@@ -35,6 +38,9 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::SignIn(_) => StatusCode::UNAUTHORIZED,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -42,7 +48,11 @@ impl AppError {
     fn public_message(&self, lang: Lang) -> String {
         match self {
             AppError::NotFound => lang.tr().not_found.to_string(),
-            AppError::BadRequest(m) | AppError::Forbidden(m) => m.clone(),
+            AppError::BadRequest(m)
+            | AppError::Forbidden(m)
+            | AppError::Conflict(m)
+            | AppError::PayloadTooLarge(m)
+            | AppError::Unsupported(m) => m.clone(),
             AppError::SignIn(_) => match lang {
                 Lang::Vi => "Vui lòng đăng nhập để xem trang này.".into(),
                 Lang::En => "Please sign in to see this page.".into(),

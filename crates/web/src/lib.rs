@@ -7,6 +7,8 @@ pub mod assess;
 pub mod auth;
 pub mod cycle;
 mod error;
+mod evidence;
+pub mod files;
 pub mod i18n;
 mod pages;
 mod state;
@@ -29,6 +31,12 @@ pub const STYLE_CSS: &str = include_str!("../static/style.css");
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    // Uploads may carry a whole evidence file plus the form around it.
+    let upload_limit = axum::extract::DefaultBodyLimit::max(
+        usize::try_from(state.upload_limit)
+            .unwrap_or(usize::MAX)
+            .saturating_add(64 * 1024),
+    );
     Router::new()
         .route("/", get(pages::home))
         .route(
@@ -67,6 +75,19 @@ pub fn router(state: AppState) -> Router {
             "/sets/{set_id}/units/{unit_code}/submit",
             axum::routing::post(assess::submit_assessment),
         )
+        .route(
+            "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}/evidence",
+            axum::routing::post(evidence::upload_evidence).layer(upload_limit),
+        )
+        .route(
+            "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}/link",
+            axum::routing::post(evidence::link_evidence),
+        )
+        .route(
+            "/evidence/{evidence_id}/files",
+            axum::routing::post(evidence::upload_revision).layer(upload_limit),
+        )
+        .route("/evidence/files/{file_id}", get(evidence::show_file))
         .route("/static/style.css", get(style_css))
         .route("/health", get(|| async { "ok" }))
         .route("/api/v1/openapi.json", get(api::openapi))

@@ -57,6 +57,10 @@ pub struct AppState {
     pub clock_offset_secs: i64,
     /// Marks the session cookie `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// Where evidence files are kept (outside the web root).
+    pub files: Arc<crate::files::FileStore>,
+    /// Largest evidence file accepted, in bytes.
+    pub upload_limit: u64,
 }
 
 impl AppState {
@@ -68,6 +72,8 @@ impl AppState {
             versions: Arc::default(),
             clock_offset_secs: 0,
             secure_cookies: false,
+            files: Arc::new(crate::files::FileStore::new("parindex-files")),
+            upload_limit: 20 * 1024 * 1024,
         }
     }
 

@@ -12,4 +12,5 @@ mod browser;
 mod cli;
 mod common;
 mod cycle;
+mod evidence;
 mod http;

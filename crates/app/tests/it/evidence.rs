@@ -1,0 +1,445 @@
+//! Evidence uploads: real multipart bodies through the router, files really written to a
+//! store folder and read back; size and type limits, path characters, duplicates, reuse,
+//! revisions, completeness before submission — on SQLite and PostgreSQL.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use parindex_domain::access::Role;
+use tower::ServiceExt;
+
+use crate::auth::{Resp, add_user, send, sign_in};
+use crate::common::{data, run, temp_file};
+
+const ORIGIN: Option<&str> = Some("http://127.0.0.1:8080");
+
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----parindexTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_multipart(
+    app: &axum::Router,
+    uri: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> Resp {
+    let (ctype, body) = multipart(fields, file);
+    let req = Request::post(uri)
+        .header(header::HOST, "127.0.0.1:8080")
+        .header(header::ORIGIN, "http://127.0.0.1:8080")
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, ctype)
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body))
+        .unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body =
+        String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).into_owned();
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn pdf(text: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% {text}\n%%EOF\n").into_bytes()
+}
+
+fn files_in(dir: &std::path::Path) -> usize {
+    walk(dir).len()
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn uploads_are_limited_typed_deduplicated_and_read_back() {
+    for (db, url) in parindex_db::testkit::each_db().await {
+        let kind = db.kind();
+        // The example set, with I.1.1 expecting evidence.
+        let yaml = std::fs::read_to_string(data("example-so-2020.yaml")).unwrap().replacen(
+            "            name: \"Ban hành kế hoạch CCHC năm\"\n",
+            "            name: \"Ban hành kế hoạch CCHC năm\"\n            evidence: \"Kế hoạch CCHC năm\"\n",
+            1,
+        );
+        assert!(yaml.contains("evidence:"));
+        let set_file = temp_file(&format!("ev-set-{kind}.yaml"), &yaml);
+        assert_eq!(run(&url, &["criteria", "import", &set_file]).code, 0);
+        let units = temp_file(
+            "ev-units.csv",
+            "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\nSTC,Sở Tài chính,,so,so\n",
+        );
+        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+        assert_eq!(
+            run(
+                &url,
+                &[
+                    "cycle",
+                    "phase",
+                    "--set",
+                    "example-so-2020",
+                    "self_assessment"
+                ]
+            )
+            .code,
+            0
+        );
+        add_user(&db, "vp1", Role::Focal, Some("SKHDT")).await;
+        add_user(&db, "gd", Role::Leader, Some("SKHDT")).await;
+        add_user(&db, "stc", Role::Focal, Some("STC")).await;
+
+        let store =
+            std::env::temp_dir().join(format!("parindex-files-{}-{kind}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&store);
+        let mut state = parindex_web::AppState::new(db.clone());
+        state.files = Arc::new(parindex_web::files::FileStore::new(&store));
+        state.upload_limit = 4096;
+        let app = parindex_web::router(state);
+        let pw = "mat-khau-thu-nghiem";
+        let vp1 = format!(
+            "sid={}",
+            sign_in(&app, "vp1", pw).await.cookie_value("sid").unwrap()
+        );
+        let gd = format!(
+            "sid={}",
+            sign_in(&app, "gd", pw).await.cookie_value("sid").unwrap()
+        );
+        let stc = format!(
+            "sid={}",
+            sign_in(&app, "stc", pw).await.cookie_value("sid").unwrap()
+        );
+        let page = "/sets/example-so-2020/units/SKHDT/assess";
+        let csrf = send(&app, "GET", page, &vp1, &[], None)
+            .await
+            .hidden("csrf");
+        let up = |code: &str| format!("/sets/example-so-2020/units/SKHDT/leaves/{code}/evidence");
+
+        // A PDF with its document metadata; the name's folders are dropped.
+        let plan = pdf("Ke hoach 23/KH-SKHDT");
+        let meta = [
+            ("csrf", csrf.as_str()),
+            ("title", "Kế hoạch CCHC năm 2020"),
+            ("doc_number", "23/KH-SKHĐT"),
+            ("doc_date", "22/12/2019"),
+            ("issuer", "Sở Kế hoạch và Đầu tư"),
+            ("signer", "Giám đốc Sở"),
+            ("doc_type", "Kế hoạch"),
+        ];
+        let r = post_multipart(
+            &app,
+            &up("I.1.1"),
+            &vp1,
+            &meta,
+            Some(("../../etc/Kế hoạch.pdf", &plan)),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{kind}: {}", r.body);
+        let stored = walk(&store);
+        assert_eq!(stored.len(), 1, "{stored:?}");
+        assert!(stored[0].starts_with(&store), "kept inside the store");
+        assert_eq!(std::fs::read(&stored[0]).unwrap(), plan);
+        let body = send(&app, "GET", page, &vp1, &[], None).await.body;
+        let file_id: i64 = body
+            .split("/evidence/files/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            body.contains("Kế hoạch.pdf (bản 1)") && body.contains("23/KH-SKHĐT · 22/12/2019"),
+            "{body}"
+        );
+        assert!(
+            body.contains("ngoài năm đánh giá"),
+            "dated 2019 for the 2020 set"
+        );
+
+        // Read back: the exact bytes, typed by content, inline; never for another unit.
+        let req = Request::get(format!("/evidence/files/{file_id}"))
+            .header(header::COOKIE, &vp1)
+            .body(Body::empty())
+            .unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "application/pdf");
+        assert!(
+            res.headers()[header::CONTENT_DISPOSITION]
+                .to_str()
+                .unwrap()
+                .starts_with("inline;")
+        );
+        assert_eq!(
+            res.into_body().collect().await.unwrap().to_bytes().to_vec(),
+            plan
+        );
+        assert_eq!(
+            send(
+                &app,
+                "GET",
+                &format!("/evidence/files/{file_id}"),
+                &stc,
+                &[],
+                None
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            send(
+                &app,
+                "GET",
+                &format!("/evidence/files/{file_id}"),
+                "",
+                &[],
+                None
+            )
+            .await
+            .status,
+            StatusCode::SEE_OTHER
+        );
+
+        // Too large: 413, nothing stored, no temporary file left.
+        let big = pdf(&"x".repeat(5000));
+        let r = post_multipart(
+            &app,
+            &up("I.1.2"),
+            &vp1,
+            &[("csrf", &csrf)],
+            Some(("lon.pdf", &big)),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+        assert_eq!(files_in(&store), 1);
+        assert_eq!(db.count_evidence_files().await.unwrap(), 1);
+
+        // A renamed executable: 415, nothing stored.
+        let exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00This program cannot be run in DOS mode.";
+        let r = post_multipart(
+            &app,
+            &up("I.1.2"),
+            &vp1,
+            &[("csrf", &csrf)],
+            Some(("bao-cao.pdf", exe)),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(files_in(&store), 1);
+
+        // The same file again is detected; reusing the evidence is the way.
+        let r = post_multipart(
+            &app,
+            &up("I.8.4"),
+            &vp1,
+            &[("csrf", &csrf)],
+            Some(("ban-sao.pdf", &plan)),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.body.contains("đã có trong minh chứng"), "{}", r.body);
+        let evidence_id = body
+            .split("data-evidence=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let r = send(
+            &app,
+            "POST",
+            "/sets/example-so-2020/units/SKHDT/leaves/I.8.4/link",
+            &vp1,
+            &[("csrf", &csrf), ("evidence_id", &evidence_id)],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = send(
+            &app,
+            "POST",
+            "/sets/example-so-2020/units/STC/leaves/I.8.4/link",
+            &stc,
+            &[("csrf", "x"), ("evidence_id", &evidence_id)],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "another unit cannot take it"
+        );
+        // Without the form token nothing is stored.
+        let r = post_multipart(
+            &app,
+            &up("I.1.3"),
+            &vp1,
+            &[("csrf", "wrong")],
+            Some(("khac.pdf", &pdf("khac"))),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert_eq!(files_in(&store), 1);
+
+        // A new revision keeps the old one.
+        let v2 = pdf("Ke hoach 23/KH-SKHDT (ban sua)");
+        let r = post_multipart(
+            &app,
+            &format!("/evidence/{evidence_id}/files"),
+            &vp1,
+            &[("csrf", &csrf), ("back", page)],
+            Some(("Kế hoạch v2.pdf", &v2)),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let body = send(&app, "GET", page, &vp1, &[], None).await.body;
+        assert!(body.contains("Kế hoạch v2.pdf (bản 2)") && body.contains("Kế hoạch.pdf (bản 1)"));
+        assert_eq!(files_in(&store), 2);
+
+        // Submission waits for evidence dated in the year (or a note that explains).
+        for (code, input) in [
+            ("I.1.1", "Kịp thời"),
+            ("I.1.2", "100"),
+            ("I.1.3", "0"),
+            ("I.8.4", "100"),
+            ("II.1", "9"),
+        ] {
+            let r = send(
+                &app,
+                "POST",
+                &format!("/sets/example-so-2020/units/SKHDT/leaves/{code}"),
+                &vp1,
+                &[
+                    ("csrf", &csrf),
+                    ("revision", "0"),
+                    ("action", "self"),
+                    ("input", input),
+                ],
+                ORIGIN,
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{code}");
+        }
+        let gd_csrf = send(&app, "GET", page, &gd, &[], None).await.hidden("csrf");
+        let r = send(
+            &app,
+            "POST",
+            "/sets/example-so-2020/units/SKHDT/submit",
+            &gd,
+            &[("csrf", &gd_csrf)],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(
+            r.body.contains("I.1.1: minh chứng") && r.body.contains("ngoài năm đánh giá 2020"),
+            "{}",
+            r.body
+        );
+        let r = send(
+            &app,
+            "POST",
+            "/sets/example-so-2020/units/SKHDT/leaves/I.1.1",
+            &vp1,
+            &[
+                ("csrf", &csrf),
+                ("revision", "1"),
+                ("action", "self"),
+                ("input", "Kịp thời"),
+                ("note", "Kế hoạch năm 2020 ban hành cuối năm 2019, đúng hạn"),
+            ],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        // The same evidence also backs I.8.4, where it still needs explaining.
+        let r = send(
+            &app,
+            "POST",
+            "/sets/example-so-2020/units/SKHDT/submit",
+            &gd,
+            &[("csrf", &gd_csrf)],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(
+            r.body.contains("I.8.4: minh chứng") && !r.body.contains("I.1.1"),
+            "{}",
+            r.body
+        );
+        let r = send(
+            &app,
+            "POST",
+            "/sets/example-so-2020/units/SKHDT/leaves/I.8.4",
+            &vp1,
+            &[
+                ("csrf", &csrf),
+                ("revision", "1"),
+                ("action", "self"),
+                ("input", "100"),
+                ("note", "Dùng chung kế hoạch năm"),
+            ],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = send(
+            &app,
+            "POST",
+            "/sets/example-so-2020/units/SKHDT/submit",
+            &gd,
+            &[("csrf", &gd_csrf)],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let actions: Vec<String> = db
+            .audit_history(&format!("evidence/{evidence_id}"))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.entry.action)
+            .collect();
+        assert_eq!(actions, ["evidence.create", "evidence.revision"]);
+        let _ = std::fs::remove_dir_all(&store);
+    }
+}
