@@ -122,6 +122,28 @@ pub struct LeafLine {
     pub choices: Vec<(String, String, bool)>,
     pub missing: bool,
     pub evidence: Vec<EvidenceLine>,
+    /// The leaf's audit trail, oldest first: (when, who, what, old → new, reason).
+    pub history: Vec<HistoryLine>,
+}
+
+pub struct HistoryLine {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub change: String,
+    pub reason: String,
+}
+
+fn action_label(action: &str) -> &str {
+    match action {
+        "points" => "Nhập điểm (tệp)",
+        "points.self" => "Tự chấm",
+        "points.appraised" => "Thẩm định",
+        "explanation" => "Giải trình",
+        "explanation.answer" => "Trả lời giải trình",
+        "evidence.link" => "Gắn minh chứng",
+        other => other,
+    }
 }
 
 /// One evidence backing a leaf, with its file revisions (newest first).
@@ -361,6 +383,10 @@ async fn render_assessment(
     let closed = closed_for(st, set_id, unit_code, phase).await?;
     let evidence = st.db.unit_evidence(unit_code).await?;
     let links = st.db.leaf_evidence(set_id, unit_code).await?;
+    let history = st
+        .db
+        .audit_history(&format!("{set_id}/{unit_code}"))
+        .await?;
     let situation = Situation {
         phase,
         user,
@@ -469,6 +495,29 @@ async fn render_assessment(
                         .doc_date
                         .as_deref()
                         .is_some_and(|d| !d.starts_with(&set.year.to_string())),
+                })
+                .collect(),
+            history: history
+                .iter()
+                .filter(|r| r.entry.entity == format!("{set_id}/{unit_code}/{code}"))
+                // A unit sees the appraisers' steps only once they are released.
+                .filter(|r| {
+                    released
+                        || !matches!(
+                            r.entry.action.as_str(),
+                            "points.appraised" | "explanation.answer"
+                        )
+                })
+                .map(|r| HistoryLine {
+                    at: r.entry.at.get(..16).unwrap_or_default().replace('T', " "),
+                    actor: r.entry.actor.clone(),
+                    action: action_label(&r.entry.action).to_string(),
+                    change: format!(
+                        "{} → {}",
+                        r.entry.old_value.as_deref().unwrap_or("—"),
+                        r.entry.new_value.as_deref().unwrap_or("—")
+                    ),
+                    reason: r.entry.reason.clone().unwrap_or_default(),
                 })
                 .collect(),
             code,

@@ -141,6 +141,7 @@ pub struct Tr {
     pub file: &'static str,
     pub reuse_evidence: &'static str,
     pub link: &'static str,
+    pub history: &'static str,
 }
 
 pub static VI: Tr = Tr {
@@ -260,6 +261,7 @@ pub static VI: Tr = Tr {
     file: "Tệp (PDF, DOCX, XLSX, JPG, PNG)",
     reuse_evidence: "Dùng minh chứng đã có",
     link: "Gắn",
+    history: "Lịch sử",
 };
 
 pub static EN: Tr = Tr {
@@ -379,4 +381,5 @@ pub static EN: Tr = Tr {
     file: "File (PDF, DOCX, XLSX, JPG, PNG)",
     reuse_evidence: "Reuse an existing evidence",
     link: "Link",
+    history: "History",
 };
