@@ -691,7 +691,9 @@ pub async fn save_leaf(
                 ));
             }
         };
-        match st.db.save_leaf(&set, &unit_code, leaf, &change, f.revision, &user.user.username, &st.now()).await? {
+        let outcome = st.db.save_leaf(&set, &unit_code, leaf, &change, f.revision, &user.user.username, &st.now()).await?;
+        st.invalidate(&set_id);
+        match outcome {
             SaveOutcome::Saved { .. } => Ok(Redirect::to(&format!("{back}#leaf-{}", leaf_code.replace('.', "-"))).into_response()),
             SaveOutcome::Conflict { current } => {
                 let t = lang.tr();
@@ -796,6 +798,7 @@ pub async fn submit_assessment(
                 parindex_db::DbError::Conflict(m) => AppError::BadRequest(m),
                 other => other.into(),
             })?;
+        st.invalidate(&set_id);
         Ok(Redirect::to(&back).into_response())
     }
     .await;

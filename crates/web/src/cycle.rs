@@ -283,6 +283,7 @@ pub async fn update_cycle(
                 )));
             }
         }
+        st.invalidate(&set_id);
         Ok(Redirect::to(&back).into_response())
     }
     .await;

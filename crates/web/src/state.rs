@@ -85,6 +85,14 @@ impl AppState {
         parindex_domain::text::rfc3339_utc(secs + self.clock_offset_secs)
     }
 
+    /// Forgets the memo of a set's version after this instance changed the set, so that
+    /// its own next page shows the change at once.
+    pub fn invalidate(&self, set_id: &str) {
+        if let Ok(mut memo) = self.versions.write() {
+            memo.remove(set_id);
+        }
+    }
+
     /// The set's version, from a memo younger than `VERSION_TTL`, else from the database.
     async fn version(&self, set_id: &str) -> Result<Option<Version>, AppError> {
         if let Ok(memo) = self.versions.read()

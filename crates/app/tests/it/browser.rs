@@ -9,7 +9,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 
 use crate::common::demo_dbs;
 
-struct Driver {
+pub struct Driver {
     child: Child,
     port: u16,
 }
@@ -30,7 +30,7 @@ fn free_port() -> u16 {
 }
 
 /// Starts chromedriver, or returns `None` outside CI when it is not installed.
-fn start_driver() -> Option<Driver> {
+pub fn start_driver() -> Option<Driver> {
     let path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
     let port = free_port();
     match Command::new(&path)
@@ -51,7 +51,7 @@ fn start_driver() -> Option<Driver> {
     }
 }
 
-async fn connect(driver: &Driver) -> Client {
+pub async fn connect(driver: &Driver) -> Client {
     let mut caps = serde_json::Map::new();
     let profile = std::env::temp_dir().join(format!(
         "parindex-chrome-{}-{}",
@@ -79,7 +79,7 @@ async fn connect(driver: &Driver) -> Client {
     panic!("could not start a Chromium session through chromedriver at {url}");
 }
 
-async fn shot(c: &Client, name: &str) {
+pub async fn shot(c: &Client, name: &str) {
     if let Ok(png) = c.screenshot().await {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../artifacts");
         let _ = std::fs::create_dir_all(&dir);

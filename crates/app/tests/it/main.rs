@@ -9,6 +9,7 @@
 
 mod auth;
 mod browser;
+mod browser_cycle;
 mod cli;
 mod common;
 mod cycle;

@@ -1,0 +1,287 @@
+//! The whole yearly journey in headless Chromium against a real server and database, for
+//! two units: the focal point scores and uploads a PDF, the leader submits, the appraiser
+//! cuts a point with a reason, the unit contests, the appraiser accepts, the secretariat
+//! publishes, and the ranking changes.
+
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use parindex_domain::access::Role;
+
+use crate::auth::add_user;
+use crate::browser::{connect, shot, start_driver};
+use crate::common::{data, run, temp_file};
+
+type Step = Result<(), String>;
+
+fn e<T: std::fmt::Display>(x: T) -> String {
+    x.to_string()
+}
+
+async fn text(c: &Client, css: &str) -> Result<String, String> {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(|x| format!("{css}: {x}"))?
+        .text()
+        .await
+        .map_err(e)
+}
+
+async fn fill(c: &Client, css: &str, value: &str) -> Step {
+    let el = c
+        .find(Locator::Css(css))
+        .await
+        .map_err(|x| format!("{css}: {x}"))?;
+    el.clear().await.map_err(e)?;
+    el.send_keys(value).await.map_err(e)
+}
+
+async fn click(c: &Client, css: &str) -> Step {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(|x| format!("{css}: {x}"))?
+        .click()
+        .await
+        .map_err(e)?;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    Ok(())
+}
+
+async fn login(c: &Client, base: &str, user: &str) -> Step {
+    c.goto(&format!("{base}/login")).await.map_err(e)?;
+    fill(c, "#username", user).await?;
+    fill(c, "#password", "mat-khau-thu-nghiem").await?;
+    click(c, "main form button[type=submit]").await
+}
+
+async fn logout(c: &Client) -> Step {
+    click(c, "header form.inline button").await
+}
+
+async fn set_phase(c: &Client, base: &str, phase: &str) -> Step {
+    login(c, base, "snv").await?;
+    c.goto(&format!("{base}/sets/example-so-2020/cycle"))
+        .await
+        .map_err(e)?;
+    c.find(Locator::Css("main form select[name=phase]"))
+        .await
+        .map_err(e)?
+        .select_by_value(phase)
+        .await
+        .map_err(e)?;
+    click(c, "main form button[type=submit]").await?;
+    logout(c).await
+}
+
+async fn journey(c: &Client, base: &str, pdf_path: &str) -> Step {
+    let assess = format!("{base}/sets/example-so-2020/units/SKHDT/assess");
+    // Self-assessment by the focal point, with a PDF as evidence.
+    login(c, base, "vp1").await?;
+    c.goto(&assess).await.map_err(e)?;
+    c.find(Locator::Css("#leaf-I-1-1 select[name=input]"))
+        .await
+        .map_err(e)?
+        .select_by_value("Kịp thời")
+        .await
+        .map_err(e)?;
+    click(c, "#leaf-I-1-1 form.save-form button").await?;
+    for (anchor, value) in [
+        ("I-1-2", "100"),
+        ("I-1-3", "0"),
+        ("I-8-4", "97,5"),
+        ("II-1", "9"),
+    ] {
+        c.goto(&assess).await.map_err(e)?;
+        fill(c, &format!("#leaf-{anchor} input[name=input]"), value).await?;
+        click(c, &format!("#leaf-{anchor} form.save-form button")).await?;
+    }
+    c.goto(&assess).await.map_err(e)?;
+    if text(c, "#scored").await? != "5/5" {
+        return Err(format!("scored: {}", text(c, "#scored").await?));
+    }
+    click(c, "#leaf-I-1-1 details.add-evidence summary").await?;
+    fill(
+        c,
+        "#leaf-I-1-1 details.add-evidence input[name=title]",
+        "Kế hoạch CCHC năm 2020",
+    )
+    .await?;
+    fill(
+        c,
+        "#leaf-I-1-1 details.add-evidence input[name=doc_number]",
+        "23/KH-SKHĐT",
+    )
+    .await?;
+    fill(
+        c,
+        "#leaf-I-1-1 details.add-evidence input[name=doc_date]",
+        "22/12/2020",
+    )
+    .await?;
+    c.find(Locator::Css(
+        "#leaf-I-1-1 details.add-evidence input[type=file]",
+    ))
+    .await
+    .map_err(e)?
+    .send_keys(pdf_path)
+    .await
+    .map_err(e)?;
+    click(c, "#leaf-I-1-1 details.add-evidence form button").await?;
+    c.goto(&assess).await.map_err(e)?;
+    let ev = text(c, "#leaf-I-1-1 ul.evidence").await?;
+    if !ev.contains("Kế hoạch CCHC năm 2020") || !ev.contains("(bản 1)") {
+        return Err(format!("evidence: {ev}"));
+    }
+    logout(c).await?;
+
+    // The leader submits.
+    login(c, base, "gd").await?;
+    c.goto(&assess).await.map_err(e)?;
+    click(c, "#submit-assessment").await?;
+    c.goto(&assess).await.map_err(e)?;
+    if !text(c, "#submitted").await?.contains("gd") {
+        return Err("not submitted".into());
+    }
+    logout(c).await?;
+
+    // The appraiser cuts I.1.1 with a reason.
+    set_phase(c, base, "appraisal").await?;
+    login(c, base, "td").await?;
+    c.goto(&assess).await.map_err(e)?;
+    fill(c, "#leaf-I-1-1 input[name=appraised]", "0,5").await?;
+    fill(
+        c,
+        "#leaf-I-1-1 input[name=reason]",
+        "Kế hoạch ban hành chậm",
+    )
+    .await?;
+    click(c, "#leaf-I-1-1 form.save-form button").await?;
+    c.goto(&format!("{base}/sets/example-so-2020/ranking"))
+        .await
+        .map_err(e)?;
+    let before = text(c, r#"tr[data-unit="SKHDT"] td.score"#).await?;
+    if before != "13,950" {
+        return Err(format!("after the cut SKHDT has {before}"));
+    }
+    logout(c).await?;
+
+    // The unit contests; the appraiser accepts.
+    set_phase(c, base, "explanation").await?;
+    login(c, base, "vp1").await?;
+    c.goto(&assess).await.map_err(e)?;
+    if !text(c, "#leaf-I-1-1 .reason")
+        .await?
+        .contains("ban hành chậm")
+    {
+        return Err("reason not shown to the unit".into());
+    }
+    fill(
+        c,
+        "#leaf-I-1-1 input[name=text]",
+        "Kế hoạch ký ngày 22/12/2020 (đã đính kèm)",
+    )
+    .await?;
+    click(c, "#leaf-I-1-1 form.save-form button").await?;
+    logout(c).await?;
+    set_phase(c, base, "final_appraisal").await?;
+    login(c, base, "td").await?;
+    c.goto(&assess).await.map_err(e)?;
+    fill(c, "#leaf-I-1-1 input[name=final_points]", "1").await?;
+    fill(c, "#leaf-I-1-1 input[name=reason]", "Chấp nhận giải trình").await?;
+    click(c, "#leaf-I-1-1 form.save-form button").await?;
+    logout(c).await?;
+
+    // Published: anyone sees the new ranking.
+    set_phase(c, base, "published").await?;
+    c.goto(&format!("{base}/sets/example-so-2020/ranking"))
+        .await
+        .map_err(e)?;
+    let after = text(c, r#"tr[data-unit="SKHDT"] td.score"#).await?;
+    if after != "14,450" {
+        return Err(format!("after the explanation SKHDT has {after}"));
+    }
+    let first = text(c, "#ranking tbody tr:first-child").await?;
+    if !first.contains("STC") {
+        return Err(format!("first row: {first}"));
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_cycle_in_chromium() {
+    let Some(driver) = start_driver() else { return };
+    for (db, url) in parindex_db::testkit::each_db().await {
+        let kind = db.kind();
+        assert_eq!(
+            run(&url, &["criteria", "import", &data("example-so-2020.yaml")]).code,
+            0
+        );
+        let units = temp_file(
+            "b-units.csv",
+            "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\nSTC,Sở Tài chính,,so,so\n",
+        );
+        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+        let all = std::fs::read_to_string(data("example-scores.csv")).unwrap();
+        let stc = all
+            .lines()
+            .filter(|l| l.starts_with("unit_code") || l.starts_with("STC"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let stc_file = temp_file("b-stc.csv", &stc);
+        assert_eq!(
+            run(
+                &url,
+                &["scores", "import", "--set", "example-so-2020", &stc_file]
+            )
+            .code,
+            0
+        );
+        assert_eq!(
+            run(
+                &url,
+                &[
+                    "cycle",
+                    "phase",
+                    "--set",
+                    "example-so-2020",
+                    "self_assessment"
+                ]
+            )
+            .code,
+            0
+        );
+        for (u, r, unit) in [
+            ("vp1", Role::Focal, Some("SKHDT")),
+            ("gd", Role::Leader, Some("SKHDT")),
+            ("td", Role::Appraiser, None),
+            ("snv", Role::Secretariat, None),
+        ] {
+            add_user(&db, u, r, unit).await;
+        }
+        let store =
+            std::env::temp_dir().join(format!("parindex-bfiles-{}-{kind}", std::process::id()));
+        let mut state = parindex_web::AppState::new(db);
+        state.files = std::sync::Arc::new(parindex_web::files::FileStore::new(&store));
+        let pdf_path = std::env::temp_dir().join(format!("ke-hoach-{}.pdf", std::process::id()));
+        std::fs::write(
+            &pdf_path,
+            b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n",
+        )
+        .unwrap();
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(axum::serve(listener, parindex_web::router(state)).into_future());
+        let client = connect(&driver).await;
+        let result = journey(&client, &base, &pdf_path.display().to_string()).await;
+        if result.is_err() {
+            shot(&client, &format!("browser-cycle-failure-{kind}")).await;
+        }
+        let _ = client.close().await;
+        server.abort();
+        let _ = std::fs::remove_dir_all(&store);
+        if let Err(err) = result {
+            panic!("cycle journey on {kind}: {err}");
+        }
+    }
+}
