@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::auth::MaybeUser;
 use crate::error::AppError;
-use crate::pages::{ViewQuery, as_seen_by, check_visible, shows_rank};
+use crate::pages::{ViewQuery, as_seen_by, check_visible, shows_rank, unit_scores};
 use crate::state::AppState;
 
 fn reply<T: Serialize>(r: Result<T, AppError>) -> Response {
@@ -138,17 +138,12 @@ pub async fn show_unit(
         async {
             let c = st.computed(&set_id).await?;
             check_visible(&c, user.as_ref(), Some(&unit_code), "")?;
-            let unit = as_seen_by(
-                &c,
-                user.as_ref(),
-                c.scores_of(&unit_code).ok_or(AppError::NotFound)?,
-            );
-            let result = if shows_rank(&c, user.as_ref()) {
-                c.result(&unit_code).ok_or(AppError::NotFound)?.clone()
-            } else {
-                parindex_domain::rank_units(&c.set, std::slice::from_ref(&unit))
+            let unit = as_seen_by(&c, user.as_ref(), &unit_scores(&st, &c, &unit_code).await?);
+            let result = match c.result(&unit_code) {
+                Some(r) if shows_rank(&c, user.as_ref()) => r.clone(),
+                _ => parindex_domain::rank_units(&c.set, std::slice::from_ref(&unit))
                     .pop()
-                    .ok_or(AppError::NotFound)?
+                    .ok_or(AppError::NotFound)?,
             };
             Ok(RankingReport::new(&c.set, &[result]).with_leaves(&c.set, &unit))
         }

@@ -105,6 +105,25 @@ pub fn as_seen_by(
     own
 }
 
+/// A unit's scores in a set; a unit that has saved nothing yet has an empty card.
+pub async fn unit_scores(
+    st: &AppState,
+    c: &Computed,
+    unit_code: &str,
+) -> Result<UnitScores, AppError> {
+    if let Some(s) = c.scores_of(unit_code) {
+        return Ok(s.clone());
+    }
+    let unit = st.db.unit(unit_code).await?.ok_or(AppError::NotFound)?;
+    Ok(UnitScores {
+        unit_code: unit.code,
+        unit_name: unit.name,
+        group: unit.group.unwrap_or_default(),
+        leaves: std::collections::HashMap::new(),
+        line: 0,
+    })
+}
+
 /// Whether the viewer may see ranks among units (published, or a province-wide role).
 pub fn shows_rank(c: &Computed, user: Option<&parindex_db::SessionUser>) -> bool {
     c.phase == Some(parindex_domain::cycle::Phase::Published)
@@ -599,17 +618,13 @@ pub async fn show_score_card(
             Some(&unit_code),
             &format!("/sets/{set_id}/units/{unit_code}"),
         )?;
-        let unit = &as_seen_by(
-            &c,
-            user.as_ref(),
-            c.scores_of(&unit_code).ok_or(AppError::NotFound)?,
-        );
+        let scores = unit_scores(&st, &c, &unit_code).await?;
+        let unit = &as_seen_by(&c, user.as_ref(), &scores);
         let own_results = parindex_domain::rank_units(&c.set, std::slice::from_ref(unit));
-        let result = if shows_rank(&c, user.as_ref()) {
-            c.result(&unit_code).ok_or(AppError::NotFound)?
-        } else {
+        let result = match c.result(&unit_code) {
+            Some(r) if shows_rank(&c, user.as_ref()) => r,
             // Before publication a unit sees its own score, not its rank among others.
-            own_results.first().ok_or(AppError::NotFound)?
+            _ => own_results.first().ok_or(AppError::NotFound)?,
         };
         if let Some(f) = q.format.as_deref() {
             let name = format!(

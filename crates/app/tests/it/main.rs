@@ -8,6 +8,7 @@
 )]
 
 mod auth;
+mod authz;
 mod browser;
 mod browser_cycle;
 mod cli;
