@@ -2,7 +2,7 @@
 
 use parindex_domain::access::{AuditEntry, GENESIS, Role, chain_hash};
 
-use crate::{Db, DbError, Result, on_db};
+use crate::{BeginWrite, Db, DbError, Result, on_db};
 
 /// Appends one record to the hash chain inside an open transaction `$tx`.
 /// The `UPDATE … RETURNING` on the single head row serialises concurrent appends.
@@ -112,7 +112,7 @@ impl Db {
     /// Creates an account (recorded in the audit trail). The username must be new.
     pub async fn create_user(&self, u: &NewUser<'_>, actor: &str, now: &str) -> Result<i64> {
         on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE username = $1")
                 .bind(u.username)
                 .fetch_optional(&mut *tx)
@@ -184,7 +184,7 @@ impl Db {
         now: &str,
     ) -> Result<()> {
         on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: Option<(String,)> = sqlx::query_as("SELECT username FROM users WHERE id = $1")
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
@@ -291,7 +291,7 @@ impl Db {
     /// Appends one record on its own.
     pub async fn audit(&self, entry: &AuditEntry) -> Result<()> {
         on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             audit_append!(tx, entry);
             tx.commit().await?;
             Ok(())

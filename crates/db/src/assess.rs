@@ -5,7 +5,7 @@ use parindex_domain::access::AuditEntry;
 use parindex_domain::{CriteriaSet, LeafScore, Points};
 
 use crate::accounts::{audit_append, bump_version};
-use crate::{Db, DbError, Result, on_db};
+use crate::{BeginWrite, Db, DbError, Result, on_db};
 
 /// A leaf as stored, with who last changed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,7 +171,7 @@ impl Db {
     ) -> Result<SaveOutcome> {
         let code = set.nodes[leaf].code.as_str().to_string();
         on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // The assessment exists once anything is saved for the unit.
             let unit_row: Option<(String, Option<String>)> = sqlx::query_as("SELECT name, grp FROM units WHERE code = $1")
                 .bind(unit).fetch_optional(&mut *tx).await?;
@@ -285,7 +285,7 @@ impl Db {
         now: &str,
     ) -> Result<()> {
         on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let n = sqlx::query("UPDATE assessments SET submitted_at = $1, submitted_by = $2, updated_at = $1 WHERE set_id = $3 AND unit_code = $4 AND submitted_at IS NULL")
                 .bind(now).bind(actor).bind(set_id).bind(unit)
                 .execute(&mut *tx).await?.rows_affected();

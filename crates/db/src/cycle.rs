@@ -4,7 +4,7 @@ use parindex_domain::access::AuditEntry;
 use parindex_domain::cycle::Phase;
 
 use crate::accounts::{audit_append, bump_version};
-use crate::{Db, DbError, Result, on_db};
+use crate::{BeginWrite, Db, DbError, Result, on_db};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhaseWindow {
@@ -48,7 +48,7 @@ impl Db {
         now: &str,
     ) -> Result<()> {
         on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM criteria_sets WHERE id = $1")
                 .bind(set_id).fetch_optional(&mut *tx).await?;
             if exists.is_none() {
@@ -89,7 +89,7 @@ impl Db {
         now: &str,
     ) -> Result<()> {
         on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO phase_windows (set_id, phase, opens_on, closes_on) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (set_id, phase) DO UPDATE SET opens_on = excluded.opens_on, closes_on = excluded.closes_on",
@@ -131,7 +131,7 @@ impl Db {
 
     pub async fn grant_extension(&self, set_id: &str, x: &Extension, now: &str) -> Result<()> {
         on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO extensions (set_id, unit_code, phase, until_on, reason, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
                  ON CONFLICT (set_id, unit_code, phase) DO UPDATE SET until_on = excluded.until_on, reason = excluded.reason, \

@@ -3,7 +3,7 @@
 use parindex_domain::access::AuditEntry;
 
 use crate::accounts::audit_append;
-use crate::{Db, DbError, Result, on_db};
+use crate::{BeginWrite, Db, DbError, Result, on_db};
 
 /// A document's metadata (số/ký hiệu, ngày, cơ quan ban hành, người ký, loại).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -90,7 +90,7 @@ impl Db {
         now: &str,
     ) -> Result<i64> {
         on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO evidence (unit_code, title, doc_number, doc_date, issuer, signer, doc_type, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -146,7 +146,7 @@ impl Db {
         now: &str,
     ) -> Result<i64> {
         on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (rev,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(revision), 0) + 1 FROM evidence_files WHERE evidence_id = $1")
                 .bind(evidence_id).fetch_one(&mut *tx).await?;
             sqlx::query(
@@ -181,7 +181,7 @@ impl Db {
         now: &str,
     ) -> Result<()> {
         on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let owner: Option<(String,)> = sqlx::query_as("SELECT unit_code FROM evidence WHERE id = $1")
                 .bind(evidence_id).fetch_optional(&mut *tx).await?;
             if owner.as_ref().map(|(u,)| u.as_str()) != Some(unit) {

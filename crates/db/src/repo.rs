@@ -11,7 +11,7 @@ use parindex_domain::{CriteriaSet, Points, UnitScores, parse_criteria_yaml};
 use parindex_domain::access::AuditEntry;
 
 use crate::accounts::{audit_append, bump_version};
-use crate::{Db, DbError, Result, on_db};
+use crate::{BeginWrite, Db, DbError, Result, on_db};
 
 fn entry(
     actor: &str,
@@ -139,7 +139,7 @@ impl Db {
         now: &str,
     ) -> Result<StoreOutcome> {
         on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let existing: Option<(String, i64)> =
                 sqlx::query_as("SELECT source_yaml, revision FROM criteria_sets WHERE id = $1")
                     .bind(&set.id)
@@ -282,7 +282,7 @@ impl Db {
         now: &str,
     ) -> Result<UnitImport> {
         on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut out = UnitImport::default();
             for u in rows {
                 let old: Option<(String,)> =
@@ -366,7 +366,7 @@ impl Db {
         now: &str,
     ) -> Result<ScoresImport> {
         on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut missing = Vec::new();
             let mut known: Vec<(String, String, Option<String>)> = Vec::with_capacity(units.len());
             for u in units {
