@@ -212,3 +212,100 @@ impl Db {
             .collect())
     }
 }
+
+impl Db {
+    /// Gives a leaf to a division of the unit (or takes it back with `None`).
+    pub async fn set_delegation(
+        &self,
+        set_id: &str,
+        unit: &str,
+        code: &str,
+        division: Option<&str>,
+        actor: &str,
+        now: &str,
+    ) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            if let Some(d) = division {
+                let parent: Option<(Option<String>,)> = sqlx::query_as("SELECT parent_code FROM units WHERE code = $1")
+                    .bind(d).fetch_optional(&mut *tx).await?;
+                if parent.and_then(|(p,)| p).as_deref() != Some(unit) {
+                    return Err(DbError::Conflict(format!("`{d}` không phải là phòng của đơn vị {unit}")));
+                }
+                sqlx::query(
+                    "INSERT INTO delegations (set_id, unit_code, criterion_code, division_code, delegated_by, delegated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (set_id, unit_code, criterion_code) DO UPDATE SET division_code = excluded.division_code, \
+                     delegated_by = excluded.delegated_by, delegated_at = excluded.delegated_at",
+                )
+                .bind(set_id).bind(unit).bind(code).bind(d).bind(actor).bind(now)
+                .execute(&mut *tx).await?;
+            } else {
+                sqlx::query("DELETE FROM delegations WHERE set_id = $1 AND unit_code = $2 AND criterion_code = $3")
+                    .bind(set_id).bind(unit).bind(code).execute(&mut *tx).await?;
+            }
+            let e = AuditEntry {
+                at: now.to_string(),
+                actor: actor.to_string(),
+                action: "delegation".into(),
+                entity: format!("{set_id}/{unit}/{code}"),
+                old_value: None,
+                new_value: Some(division.unwrap_or("-").to_string()),
+                reason: None,
+            };
+            audit_append!(tx, &e);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// (criterion code, division code) of a unit in a set.
+    pub async fn delegations(&self, set_id: &str, unit: &str) -> Result<Vec<(String, String)>> {
+        Ok(on_db!(self, pool =>
+            sqlx::query_as("SELECT criterion_code, division_code FROM delegations WHERE set_id = $1 AND unit_code = $2 ORDER BY criterion_code")
+                .bind(set_id).bind(unit).fetch_all(pool).await?))
+    }
+
+    /// The divisions (child units) of a unit.
+    pub async fn divisions(&self, unit: &str) -> Result<Vec<(String, String)>> {
+        Ok(on_db!(self, pool =>
+            sqlx::query_as("SELECT code, name FROM units WHERE parent_code = $1 ORDER BY code")
+                .bind(unit).fetch_all(pool).await?))
+    }
+
+    /// Replaces the fields or criteria an appraiser is assigned (empty: all).
+    pub async fn set_appraiser_scopes(
+        &self,
+        username: &str,
+        prefixes: &[String],
+        actor: &str,
+        now: &str,
+    ) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("DELETE FROM appraiser_scopes WHERE username = $1").bind(username).execute(&mut *tx).await?;
+            for p in prefixes {
+                sqlx::query("INSERT INTO appraiser_scopes (username, code_prefix) VALUES ($1, $2) ON CONFLICT (username, code_prefix) DO NOTHING")
+                    .bind(username).bind(p).execute(&mut *tx).await?;
+            }
+            let e = AuditEntry {
+                at: now.to_string(),
+                actor: actor.to_string(),
+                action: "appraiser.scope".into(),
+                entity: format!("user/{username}"),
+                old_value: None,
+                new_value: Some(if prefixes.is_empty() { "*".to_string() } else { prefixes.join(", ") }),
+                reason: None,
+            };
+            audit_append!(tx, &e);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub async fn appraiser_scopes(&self, username: &str) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = on_db!(self, pool =>
+            sqlx::query_as("SELECT code_prefix FROM appraiser_scopes WHERE username = $1 ORDER BY code_prefix")
+                .bind(username).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+}

@@ -425,6 +425,9 @@ pub struct UserLine {
     pub role: String,
     pub unit: String,
     pub active: bool,
+    pub appraiser: bool,
+    /// Assigned fields or criteria of an appraiser, comma-separated.
+    pub scopes: String,
 }
 
 pub struct Choice {
@@ -470,6 +473,13 @@ async fn users_page(
     let r: Result<Response, AppError> = async {
         let users = st.db.list_users().await?;
         let units = st.db.list_units().await?;
+        let mut scopes = std::collections::HashMap::new();
+        for u in users.iter().filter(|u| u.role == Role::Appraiser) {
+            scopes.insert(
+                u.username.clone(),
+                st.db.appraiser_scopes(&u.username).await?.join(", "),
+            );
+        }
         let page = UsersPage {
             t,
             lang: lang.code(),
@@ -481,6 +491,8 @@ async fn users_page(
             users: users
                 .into_iter()
                 .map(|u| UserLine {
+                    appraiser: u.role == Role::Appraiser,
+                    scopes: scopes.get(&u.username).cloned().unwrap_or_default(),
                     role: if lang == Lang::En {
                         u.role.label_en()
                     } else {
@@ -655,4 +667,66 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
     }
+}
+
+#[derive(Deserialize)]
+pub struct ScopeForm {
+    #[serde(default)]
+    pub csrf: String,
+    pub username: String,
+    #[serde(default)]
+    pub scopes: String,
+}
+
+/// Code prefixes from `I.1, I.2; II` (each a valid criterion code).
+pub fn parse_scopes(text: &str) -> Result<Vec<String>, String> {
+    text.split([',', ';', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            parindex_domain::Code::parse(s)
+                .map(|c| c.to_string())
+                .ok_or_else(|| format!("Mã `{s}` không hợp lệ (ví dụ: I.2 hoặc I.8.4)."))
+        })
+        .collect()
+}
+
+/// Assigns an appraiser the fields or criteria they appraise.
+pub async fn submit_scopes(
+    State(st): State<AppState>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Form(f): Form<ScopeForm>,
+) -> Response {
+    let admin = match require_admin(user, "/admin/users") {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&admin, &f.csrf) {
+        return e.page(lang);
+    }
+    let scopes = match parse_scopes(&f.scopes) {
+        Ok(s) => s,
+        Err(m) => return users_page(&st, lang, &admin, &m, "", StatusCode::BAD_REQUEST).await,
+    };
+    let r: Result<Response, AppError> = async {
+        let target = st
+            .db
+            .list_users()
+            .await?
+            .into_iter()
+            .find(|u| u.username == f.username)
+            .ok_or(AppError::NotFound)?;
+        if target.role != Role::Appraiser {
+            return Err(AppError::BadRequest(
+                "Chỉ thành viên thẩm định được giao lĩnh vực.".into(),
+            ));
+        }
+        st.db
+            .set_appraiser_scopes(&target.username, &scopes, &admin.user.username, &st.now())
+            .await?;
+        Ok(Redirect::to("/admin/users").into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
 }

@@ -49,10 +49,27 @@ pub struct Situation<'a> {
     pub submitted: bool,
     /// The phase's window has closed for this unit (no extension).
     pub closed: bool,
+    /// Fields or criteria the user appraises (code prefixes); empty: all.
+    pub scopes: Vec<String>,
 }
 
-/// What `s.user` may do to the leaf whose owner (division name) is `owner`.
-pub fn power(s: &Situation<'_>, owner: Option<&str>, leaf: Option<&StoredLeaf>) -> Option<Power> {
+/// Whether `code` falls under one of the prefixes (`I.2` covers `I.2.1.1`, not `I.20`).
+pub fn in_scope(scopes: &[String], code: &str) -> bool {
+    scopes.is_empty()
+        || scopes
+            .iter()
+            .any(|p| code == p || code.starts_with(&format!("{p}.")))
+}
+
+/// What `s.user` may do to leaf `code`, whose owner (division name) is `owner` and which
+/// the focal point may have delegated to the division `delegated`.
+pub fn power(
+    s: &Situation<'_>,
+    code: &str,
+    owner: Option<&str>,
+    delegated: Option<&str>,
+    leaf: Option<&StoredLeaf>,
+) -> Option<Power> {
     let v = viewer(s.user);
     let own = v.unit == Some(s.unit);
     let role = s.user.user.role;
@@ -63,13 +80,12 @@ pub fn power(s: &Situation<'_>, owner: Option<&str>, leaf: Option<&StoredLeaf>) 
         Phase::SelfAssessment if !s.submitted => {
             let division_owns = role == Role::Division
                 && v.unit_parent == Some(s.unit)
-                && division_matches(s.user, owner);
+                && (delegated.is_some_and(|d| v.unit == Some(d))
+                    || division_matches(s.user, owner));
             ((own && matches!(role, Role::Focal | Role::Leader)) || division_owns)
                 .then_some(Power::SelfAssess)
         }
-        Phase::Appraisal => {
-            matches!(role, Role::Appraiser | Role::Secretariat).then_some(Power::Appraise)
-        }
+        Phase::Appraisal => appraises(s, code).then_some(Power::Appraise),
         Phase::Explanation => {
             let cut = leaf.is_some_and(|l| match (l.score.appraised, l.score.self_points) {
                 (Some(a), Some(s)) => a < s,
@@ -80,10 +96,17 @@ pub fn power(s: &Situation<'_>, owner: Option<&str>, leaf: Option<&StoredLeaf>) 
         }
         Phase::FinalAppraisal => {
             let pending = leaf.is_some_and(|l| l.explanation_status.as_deref() == Some("pending"));
-            (matches!(role, Role::Appraiser | Role::Secretariat) && pending)
-                .then_some(Power::Answer)
+            (appraises(s, code) && pending).then_some(Power::Answer)
         }
         _ => None,
+    }
+}
+
+fn appraises(s: &Situation<'_>, code: &str) -> bool {
+    match s.user.user.role {
+        Role::Secretariat => true,
+        Role::Appraiser => in_scope(&s.scopes, code),
+        _ => false,
     }
 }
 
@@ -124,6 +147,10 @@ pub struct LeafLine {
     pub evidence: Vec<EvidenceLine>,
     /// The leaf's audit trail, oldest first: (when, who, what, old → new, reason).
     pub history: Vec<HistoryLine>,
+    /// The division the leaf is delegated to (name), if any.
+    pub delegated: String,
+    /// For the focal point: the unit's divisions (code, name, chosen).
+    pub divisions: Vec<(String, String, bool)>,
 }
 
 pub struct HistoryLine {
@@ -322,10 +349,20 @@ async fn leaf_state(
         unit: unit_code,
         submitted,
         closed,
+        scopes: st.db.appraiser_scopes(&user.user.username).await?,
     };
+    let delegated = st
+        .db
+        .delegations(set_id, unit_code)
+        .await?
+        .into_iter()
+        .find(|(c, _)| c == leaf_code)
+        .map(|(_, d)| d);
     let allowed = power(
         &situation,
+        leaf_code,
         set.nodes[leaf].owner.as_deref(),
+        delegated.as_deref(),
         stored.as_ref(),
     );
     Ok((set, phase, leaf, stored, allowed))
@@ -393,7 +430,17 @@ async fn render_assessment(
         unit: unit_code,
         submitted: submission.is_some(),
         closed,
+        scopes: st.db.appraiser_scopes(&user.user.username).await?,
     };
+    let delegations = st.db.delegations(set_id, unit_code).await?;
+    let divisions = st.db.divisions(unit_code).await?;
+    // The unit's focal point or leader hands criteria to divisions while self-assessing.
+    let can_delegate = phase == Some(Phase::SelfAssessment)
+        && submission.is_none()
+        && !closed
+        && matches!(user.user.role, Role::Focal | Role::Leader)
+        && user.user.unit_code.as_deref() == Some(unit_code)
+        && !divisions.is_empty();
     let sees_all = viewer(user).sees_all();
     let released = parindex_domain::cycle::appraisal_released(phase) || sees_all;
     let p = set.precision;
@@ -407,7 +454,11 @@ async fn render_assessment(
         if !scored {
             missing.push((code.clone(), code.replace('.', "-")));
         }
-        let power = power(&situation, n.owner.as_deref(), leaf);
+        let delegated = delegations
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, d)| d.as_str());
+        let power = power(&situation, &code, n.owner.as_deref(), delegated, leaf);
         let rule = n.rule.as_ref();
         lines.push(LeafLine {
             anchor: code.replace('.', "-"),
@@ -497,6 +548,18 @@ async fn render_assessment(
                         .is_some_and(|d| !d.starts_with(&set.year.to_string())),
                 })
                 .collect(),
+            delegated: delegated
+                .and_then(|d| divisions.iter().find(|(c, _)| c == d))
+                .map(|(_, name)| name.clone())
+                .unwrap_or_default(),
+            divisions: if can_delegate {
+                divisions
+                    .iter()
+                    .map(|(c, name)| (c.clone(), name.clone(), delegated == Some(c.as_str())))
+                    .collect()
+            } else {
+                Vec::new()
+            },
             history: history
                 .iter()
                 .filter(|r| r.entry.entity == format!("{set_id}/{unit_code}/{code}"))
@@ -800,6 +863,57 @@ pub async fn submit_assessment(
             })?;
         st.invalidate(&set_id);
         Ok(Redirect::to(&back).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+#[derive(Deserialize)]
+pub struct DelegateForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub division: String,
+}
+
+/// The focal point (or leader) hands a leaf to one of the unit's divisions.
+pub async fn delegate_leaf(
+    State(st): State<AppState>,
+    Path((set_id, unit_code, leaf_code)): Path<(String, String, String)>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Form(f): Form<DelegateForm>,
+) -> Response {
+    let back = format!("/sets/{set_id}/units/{unit_code}/assess");
+    let user = match require_user(user, &back) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&user, &f.csrf) {
+        return e.page(lang);
+    }
+    let r: Result<Response, AppError> = async {
+        let (_, phase, _, _, _) = leaf_state(&st, &user, &set_id, &unit_code, &leaf_code).await?;
+        let open = phase == Some(Phase::SelfAssessment)
+            && st.db.submission(&set_id, &unit_code).await?.is_none()
+            && !closed_for(&st, &set_id, &unit_code, phase).await?;
+        if !(open
+            && matches!(user.user.role, Role::Focal | Role::Leader)
+            && user.user.unit_code.as_deref() == Some(unit_code.as_str()))
+        {
+            return Err(AppError::Forbidden(
+                "Chỉ đầu mối CCHC hoặc lãnh đạo đơn vị giao tiêu chí cho phòng, trong giai đoạn tự đánh giá.".into(),
+            ));
+        }
+        let division = Some(f.division.trim()).filter(|d| !d.is_empty());
+        st.db
+            .set_delegation(&set_id, &unit_code, &leaf_code, division, &user.user.username, &st.now())
+            .await
+            .map_err(|e| match e {
+                parindex_db::DbError::Conflict(m) => AppError::BadRequest(m),
+                other => other.into(),
+            })?;
+        Ok(Redirect::to(&format!("{back}#leaf-{}", leaf_code.replace('.', "-"))).into_response())
     }
     .await;
     r.unwrap_or_else(|e| e.page(lang))

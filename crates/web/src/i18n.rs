@@ -142,6 +142,10 @@ pub struct Tr {
     pub reuse_evidence: &'static str,
     pub link: &'static str,
     pub history: &'static str,
+    pub delegated_to: &'static str,
+    pub delegate: &'static str,
+    pub no_delegation: &'static str,
+    pub appraiser_scope: &'static str,
 }
 
 pub static VI: Tr = Tr {
@@ -262,6 +266,10 @@ pub static VI: Tr = Tr {
     reuse_evidence: "Dùng minh chứng đã có",
     link: "Gắn",
     history: "Lịch sử",
+    delegated_to: "Giao cho",
+    delegate: "Giao cho phòng",
+    no_delegation: "(đầu mối tự chấm)",
+    appraiser_scope: "Lĩnh vực, tiêu chí thẩm định (mã, cách nhau dấu phẩy; để trống: tất cả)",
 };
 
 pub static EN: Tr = Tr {
@@ -382,4 +390,8 @@ pub static EN: Tr = Tr {
     reuse_evidence: "Reuse an existing evidence",
     link: "Link",
     history: "History",
+    delegated_to: "Delegated to",
+    delegate: "Delegate to a division",
+    no_delegation: "(the focal point scores it)",
+    appraiser_scope: "Fields or criteria appraised (codes, comma-separated; empty: all)",
 };

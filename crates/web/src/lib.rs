@@ -52,6 +52,10 @@ pub fn router(state: AppState) -> Router {
             "/admin/users",
             get(account::show_users).post(account::submit_user),
         )
+        .route(
+            "/admin/users/scopes",
+            axum::routing::post(account::submit_scopes),
+        )
         .route("/sets", get(pages::list_sets))
         .route("/sets/{set_id}", get(pages::show_criteria))
         .route("/sets/{set_id}/ranking", get(pages::show_ranking))
@@ -70,6 +74,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}",
             axum::routing::post(assess::save_leaf),
+        )
+        .route(
+            "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}/delegate",
+            axum::routing::post(assess::delegate_leaf),
         )
         .route(
             "/sets/{set_id}/units/{unit_code}/submit",

@@ -125,6 +125,15 @@ fn expected(method: &str, path: &str, who: Who, own: bool) -> u16 {
                 403
             })
         }
+        ("POST", "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}/delegate") => login_first
+            .unwrap_or(if own && matches!(who, Who::Focal | Who::Leader) {
+                303
+            } else {
+                403
+            }),
+        ("POST", "/admin/users/scopes") => {
+            login_first.unwrap_or(if who == Who::Admin { 303 } else { 403 })
+        }
         ("POST", "/sets/{set_id}/units/{unit_code}/submit") => {
             login_first.unwrap_or(if own && who == Who::Leader { 400 } else { 403 })
         }
@@ -207,6 +216,10 @@ fn body_for(path: &str, csrf: &str, ids: &Ids) -> (String, Vec<u8>) {
         "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}/link" => {
             format!("csrf={csrf}&evidence_id={}", ids.own_evidence)
         }
+        "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}/delegate" => {
+            format!("csrf={csrf}&division=")
+        }
+        "/admin/users/scopes" => format!("csrf={csrf}&username=appraiser&scopes=I.1"),
         _ => format!("csrf={csrf}&username=a&password=b&form_token=x"),
     };
     (

@@ -522,3 +522,186 @@ async fn secretariat_sets_windows_and_grants_extensions() {
             && r.entry.reason.as_deref() == Some("Thay đổi lãnh đạo")));
     }
 }
+
+#[tokio::test]
+async fn delegation_to_divisions_and_appraisers_by_field() {
+    for (db, url) in parindex_db::testkit::each_db().await {
+        assert_eq!(
+            run(&url, &["criteria", "import", &data("example-so-2020.yaml")]).code,
+            0
+        );
+        let units = temp_file(
+            "d-units.csv",
+            "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\nSKHDT-VP,Văn phòng Sở,SKHDT,phong,\nSKHDT-DTPT,Phòng Đầu tư phát triển,SKHDT,phong,\nSTC,Sở Tài chính,,so,so\n",
+        );
+        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+        assert_eq!(
+            run(
+                &url,
+                &[
+                    "cycle",
+                    "phase",
+                    "--set",
+                    "example-so-2020",
+                    "self_assessment"
+                ]
+            )
+            .code,
+            0
+        );
+        add_user(&db, "vp1", Role::Focal, Some("SKHDT")).await;
+        add_user(&db, "nv", Role::Division, Some("SKHDT-VP")).await;
+        add_user(&db, "td8", Role::Appraiser, None).await;
+        add_user(&db, "admin", Role::Admin, None).await;
+        let app = parindex_web::router(parindex_web::AppState::new(db.clone()));
+        let pw = "mat-khau-thu-nghiem";
+        let vp1 = sid(&sign_in(&app, "vp1", pw).await);
+        let nv = sid(&sign_in(&app, "nv", pw).await);
+        let td8 = sid(&sign_in(&app, "td8", pw).await);
+        let admin = sid(&sign_in(&app, "admin", pw).await);
+        let page = "/sets/example-so-2020/units/SKHDT/assess";
+        let leaf = "/sets/example-so-2020/units/SKHDT/leaves/I.1.1";
+        let vcsrf = send(&app, "GET", page, &vp1, &[], None)
+            .await
+            .hidden("csrf");
+        let ncsrf = send(&app, "GET", page, &nv, &[], None).await.hidden("csrf");
+        let save = |csrf: &str| {
+            vec![
+                ("csrf", csrf.to_string()),
+                ("revision", "0".into()),
+                ("action", "self".into()),
+                ("input", "Kịp thời".into()),
+            ]
+        };
+        let post = |uri: &str, cookie: &str, form: Vec<(&'static str, String)>| {
+            let (app, uri, cookie) = (app.clone(), uri.to_string(), cookie.to_string());
+            async move {
+                let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                send(&app, "POST", &uri, &cookie, &pairs, ORIGIN).await
+            }
+        };
+        assert_eq!(
+            post(leaf, &nv, save(&ncsrf)).await.status,
+            StatusCode::FORBIDDEN,
+            "not delegated yet"
+        );
+        let d = post(
+            &format!("{leaf}/delegate"),
+            &vp1,
+            vec![("csrf", vcsrf.clone()), ("division", "SKHDT-VP".into())],
+        )
+        .await;
+        assert_eq!(d.status, StatusCode::SEE_OTHER, "{}", d.body);
+        let foreign = post(
+            &format!("{leaf}/delegate"),
+            &vp1,
+            vec![("csrf", vcsrf.clone()), ("division", "STC".into())],
+        )
+        .await;
+        assert_eq!(
+            foreign.status,
+            StatusCode::BAD_REQUEST,
+            "only the unit's own divisions"
+        );
+        assert!(
+            send(&app, "GET", page, &nv, &[], None)
+                .await
+                .body
+                .contains("Giao cho: Văn phòng Sở")
+        );
+        assert_eq!(
+            post(leaf, &nv, save(&ncsrf)).await.status,
+            StatusCode::SEE_OTHER,
+            "the division scores its criterion"
+        );
+        assert_eq!(
+            post(
+                "/sets/example-so-2020/units/SKHDT/leaves/I.8.4",
+                &nv,
+                vec![
+                    ("csrf", ncsrf.clone()),
+                    ("revision", "0".into()),
+                    ("action", "self".into()),
+                    ("input", "90".into())
+                ]
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN,
+            "only what was delegated"
+        );
+
+        // An appraiser assigned field I.8 appraises I.8.4, not I.1.1.
+        let users_page = send(&app, "GET", "/admin/users", &admin, &[], None).await;
+        let acsrf = users_page.hidden("csrf");
+        let bad = post(
+            "/admin/users/scopes",
+            &admin,
+            vec![
+                ("csrf", acsrf.clone()),
+                ("username", "td8".into()),
+                ("scopes", "I..8".into()),
+            ],
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        let r = post(
+            "/admin/users/scopes",
+            &admin,
+            vec![
+                ("csrf", acsrf.clone()),
+                ("username", "td8".into()),
+                ("scopes", "I.8".into()),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(db.appraiser_scopes("td8").await.unwrap(), ["I.8"]);
+        assert_eq!(
+            run(
+                &url,
+                &["cycle", "phase", "--set", "example-so-2020", "appraisal"]
+            )
+            .code,
+            0
+        );
+        let app = parindex_web::router(parindex_web::AppState::new(db.clone()));
+        let tpage = send(&app, "GET", page, &td8, &[], None).await;
+        assert_eq!(
+            tpage.body.matches(r#"value="appraise""#).count(),
+            1,
+            "only I.8.4"
+        );
+        let tcsrf = tpage.hidden("csrf");
+        let appraise = |code: &str| format!("/sets/example-so-2020/units/SKHDT/leaves/{code}");
+        let appraise_form = |rev: &'static str| {
+            [
+                ("csrf", tcsrf.as_str()),
+                ("revision", rev),
+                ("action", "appraise"),
+                ("appraised", "1"),
+                ("reason", "kiểm tra"),
+            ]
+        };
+        let out = send(
+            &app,
+            "POST",
+            &appraise("I.1.1"),
+            &td8,
+            &appraise_form("1"),
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(out.status, StatusCode::FORBIDDEN);
+        let inside = send(
+            &app,
+            "POST",
+            &appraise("I.8.4"),
+            &td8,
+            &appraise_form("0"),
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(inside.status, StatusCode::SEE_OTHER, "{}", inside.body);
+    }
+}
