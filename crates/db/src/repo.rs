@@ -245,7 +245,19 @@ impl Db {
 
     /// The id of the newest set (by year), if any.
     pub async fn newest_set_id(&self) -> Result<Option<String>> {
-        let sql = "SELECT id FROM criteria_sets ORDER BY year DESC, imported_at DESC, id LIMIT 1";
+        // A set nobody has scored yet has no ranking: prefer the newest with assessments.
+        let sql = "SELECT s.id FROM criteria_sets s \
+                   ORDER BY CASE WHEN EXISTS (SELECT 1 FROM assessments a WHERE a.set_id = s.id) THEN 0 ELSE 1 END, \
+                   s.year DESC, s.imported_at DESC, s.id LIMIT 1";
+        let row: Option<(String,)> =
+            on_db!(self, pool => sqlx::query_as(sql).fetch_optional(pool).await?);
+        Ok(row.map(|r| r.0))
+    }
+
+    /// The newest published set (by year), else the newest set: what the home page opens.
+    pub async fn home_set_id(&self) -> Result<Option<String>> {
+        let sql = "SELECT s.id FROM criteria_sets s LEFT JOIN cycles c ON c.set_id = s.id \
+                   ORDER BY CASE WHEN c.phase = 'published' THEN 0 ELSE 1 END, s.year DESC, s.imported_at DESC, s.id LIMIT 1";
         let row: Option<(String,)> =
             on_db!(self, pool => sqlx::query_as(sql).fetch_optional(pool).await?);
         Ok(row.map(|r| r.0))

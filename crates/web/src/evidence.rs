@@ -27,9 +27,13 @@ struct Upload {
 }
 
 fn too_large(limit: u64) -> AppError {
+    let size = if limit >= 1024 * 1024 {
+        format!("{} MB", limit / (1024 * 1024))
+    } else {
+        format!("{} KB", limit.div_ceil(1024))
+    };
     AppError::PayloadTooLarge(format!(
-        "Tệp vượt quá giới hạn {} MB: không có gì được lưu.",
-        limit / (1024 * 1024)
+        "Tệp vượt quá giới hạn {size}: không có gì được lưu."
     ))
 }
 
@@ -89,6 +93,10 @@ async fn read_upload(
             if inc.size == 0 {
                 inc.discard().await;
                 continue;
+            }
+            if let Err(e) = inc.flush().await {
+                inc.discard().await;
+                return Err(AppError::Internal(e.to_string()));
             }
             let Some(kind) = sniff(inc.temp_path(), &inc.head) else {
                 inc.discard().await;

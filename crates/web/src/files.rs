@@ -158,6 +158,11 @@ impl Incoming {
         self.file.write_all(chunk).await
     }
 
+    /// Writes out what is buffered, so that the temporary file can be read (to sniff it).
+    pub async fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush().await
+    }
+
     pub fn temp_path(&self) -> &Path {
         &self.path
     }

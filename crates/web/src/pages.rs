@@ -190,7 +190,7 @@ pub async fn home(
     LangPref(lang): LangPref,
     MaybeUser(user): MaybeUser,
 ) -> Response {
-    match st.db.newest_set_id().await {
+    match st.db.home_set_id().await {
         Ok(Some(id)) => Redirect::to(&format!("/sets/{id}/ranking")).into_response(),
         Ok(None) => {
             list_sets(

@@ -123,7 +123,7 @@ async fn accounts_sign_in_and_audit() {
                 "user",
                 "add",
                 "--username",
-                "admin",
+                "quantri",
                 "--role",
                 "admin",
                 "--name",
@@ -139,7 +139,7 @@ async fn accounts_sign_in_and_audit() {
                 "user",
                 "add",
                 "--username",
-                "vp.skhdt",
+                "dm.skhdt",
                 "--role",
                 "focal",
                 "--unit",
@@ -155,7 +155,7 @@ async fn accounts_sign_in_and_audit() {
                 "user",
                 "add",
                 "--username",
-                "admin",
+                "quantri",
                 "--role",
                 "viewer",
                 "--password-stdin",
@@ -214,7 +214,7 @@ async fn accounts_sign_in_and_audit() {
         assert!(
             form.body.contains(r#"name="username""#) && form.body.contains(r#"name="password""#)
         );
-        let ok = sign_in(&app, "admin", "mật-khẩu-quản-trị").await;
+        let ok = sign_in(&app, "quantri", "mật-khẩu-quản-trị").await;
         assert_eq!(ok.status, StatusCode::SEE_OTHER, "{kind}: {}", ok.body);
         assert_eq!(ok.headers[header::LOCATION], "/sets");
         let sid = ok.set_cookie("sid").unwrap();
@@ -234,7 +234,7 @@ async fn accounts_sign_in_and_audit() {
         assert_eq!(anon.headers[header::LOCATION], "/login?next=/admin/users");
         let users = send(&app, "GET", "/admin/users", &admin_cookie, &[], None).await;
         assert_eq!(users.status, StatusCode::OK);
-        assert!(users.body.contains("vp.skhdt"));
+        assert!(users.body.contains("dm.skhdt"));
         let csrf = users.hidden("csrf");
         let created = send(
             &app,
@@ -283,7 +283,7 @@ async fn accounts_sign_in_and_audit() {
         )
         .await;
         assert_eq!(cross.status, StatusCode::FORBIDDEN);
-        let focal = sign_in(&app, "vp.skhdt", "dau-moi-2021").await;
+        let focal = sign_in(&app, "dm.skhdt", "dau-moi-2021").await;
         let focal_cookie = format!("sid={}", focal.cookie_value("sid").unwrap());
         let denied = send(&app, "GET", "/admin/users", &focal_cookie, &[], None).await;
         assert_eq!(denied.status, StatusCode::FORBIDDEN);
@@ -336,7 +336,7 @@ async fn accounts_sign_in_and_audit() {
             StatusCode::OK
         );
         assert_eq!(
-            sign_in(&app, "vp.skhdt", "mat-khau-moi-2021").await.status,
+            sign_in(&app, "dm.skhdt", "mat-khau-moi-2021").await.status,
             StatusCode::SEE_OTHER
         );
 
@@ -361,17 +361,17 @@ async fn accounts_sign_in_and_audit() {
 
         // Failures: 401 with no session, then 429 after five, even with the right password.
         for _ in 0..4 {
-            let r = sign_in(&app, "admin", "sai-mật-khẩu").await;
+            let r = sign_in(&app, "quantri", "sai-mật-khẩu").await;
             assert_eq!(r.status, StatusCode::UNAUTHORIZED);
             assert!(r.set_cookie("sid").is_none());
             assert!(r.body.contains("không đúng"));
         }
         assert_eq!(
-            sign_in(&app, "admin", "sai-mật-khẩu").await.status,
+            sign_in(&app, "quantri", "sai-mật-khẩu").await.status,
             StatusCode::TOO_MANY_REQUESTS
         );
         assert_eq!(
-            sign_in(&app, "admin", "mật-khẩu-quản-trị").await.status,
+            sign_in(&app, "quantri", "mật-khẩu-quản-trị").await.status,
             StatusCode::TOO_MANY_REQUESTS
         );
         // A form without its token is refused; so is a cross-site post.
@@ -381,7 +381,7 @@ async fn accounts_sign_in_and_audit() {
             "/login",
             "",
             &[
-                ("username", "vp.skhdt"),
+                ("username", "dm.skhdt"),
                 ("password", "mat-khau-moi-2021"),
                 ("form_token", "x"),
             ],
@@ -406,7 +406,7 @@ async fn accounts_sign_in_and_audit() {
         assert!(ok.stdout.contains("toàn vẹn"), "{}", ok.stdout);
         let history = db.audit_history("user/thamdinh1").await.unwrap();
         assert_eq!(history.len(), 1);
-        assert_eq!(history[0].entry.actor, "admin");
+        assert_eq!(history[0].entry.actor, "quantri");
         let target = db.audit_history("brvt-so-2020/SKHDT/I.8.4").await.unwrap()[0].id;
         tamper(&db, target).await;
         let broken = run(&url, &["audit", "verify"]);
@@ -455,9 +455,9 @@ async fn drafts_are_seen_only_by_their_unit_and_the_province() {
     use parindex_domain::access::Role;
     for (db, url) in demo_dbs().await {
         let kind = db.kind();
-        add_user(&db, "vp.skhdt", Role::Focal, Some("SKHDT")).await;
+        add_user(&db, "t.vp", Role::Focal, Some("SKHDT")).await;
         add_user(&db, "nv.phong", Role::Division, Some("SKHDT-VP")).await;
-        add_user(&db, "thamdinh", Role::Appraiser, None).await;
+        add_user(&db, "t.td", Role::Appraiser, None).await;
         assert_eq!(
             run(
                 &url,
@@ -474,9 +474,9 @@ async fn drafts_are_seen_only_by_their_unit_and_the_province() {
         );
         let app = parindex_web::router(parindex_web::AppState::new(db.clone()));
         let cookie = |r: Resp| format!("sid={}", r.cookie_value("sid").unwrap());
-        let focal = cookie(sign_in(&app, "vp.skhdt", "mat-khau-thu-nghiem").await);
+        let focal = cookie(sign_in(&app, "t.vp", "mat-khau-thu-nghiem").await);
         let division = cookie(sign_in(&app, "nv.phong", "mat-khau-thu-nghiem").await);
-        let appraiser = cookie(sign_in(&app, "thamdinh", "mat-khau-thu-nghiem").await);
+        let appraiser = cookie(sign_in(&app, "t.td", "mat-khau-thu-nghiem").await);
 
         let anon = send(&app, "GET", "/sets/brvt-so-2020/ranking", "", &[], None).await;
         assert_eq!(anon.status, StatusCode::SEE_OTHER, "{kind}");

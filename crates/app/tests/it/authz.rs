@@ -9,7 +9,7 @@ use parindex_domain::access::Role;
 use tower::ServiceExt;
 
 use crate::auth::{add_user, sign_in};
-use crate::common::{data, demo_dbs, run, temp_file};
+use crate::common::{data, demo_dbs, run};
 
 /// Who is asking: a role (or a visitor) and, for unit roles, the unit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -219,7 +219,7 @@ fn body_for(path: &str, csrf: &str, ids: &Ids) -> (String, Vec<u8>) {
         "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}/delegate" => {
             format!("csrf={csrf}&division=")
         }
-        "/admin/users/scopes" => format!("csrf={csrf}&username=appraiser&scopes=I.1"),
+        "/admin/users/scopes" => format!("csrf={csrf}&username=m.appraiser&scopes=I.1"),
         _ => format!("csrf={csrf}&username=a&password=b&form_token=x"),
     };
     (
@@ -264,7 +264,7 @@ async fn every_route_every_role_own_and_other_unit() {
             (Who::Viewer, Role::Viewer, Some("SKHDT")),
         ];
         for (w, r, unit) in users {
-            add_user(&db, &format!("{w:?}").to_lowercase(), r, unit).await;
+            add_user(&db, &format!("m.{w:?}").to_lowercase(), r, unit).await;
         }
         add_user(&db, "stcfocal", Role::Focal, Some("STC")).await;
         // One evidence of each unit.
@@ -303,7 +303,6 @@ async fn every_route_every_role_own_and_other_unit() {
             own_file: file_of("SKHDT").await,
             other_file: file_of("STC").await,
         };
-        let _ = temp_file("unused", "");
 
         let mut state = parindex_web::AppState::new(db.clone());
         state.files = std::sync::Arc::new(parindex_web::files::FileStore::new(&store));
@@ -312,7 +311,7 @@ async fn every_route_every_role_own_and_other_unit() {
         for w in &Who::ALL[1..] {
             let r = sign_in(
                 &app,
-                &format!("{w:?}").to_lowercase(),
+                &format!("m.{w:?}").to_lowercase(),
                 "mat-khau-thu-nghiem",
             )
             .await;

@@ -128,7 +128,7 @@ async fn uploads_are_limited_typed_deduplicated_and_read_back() {
         let _ = std::fs::remove_dir_all(&store);
         let mut state = parindex_web::AppState::new(db.clone());
         state.files = Arc::new(parindex_web::files::FileStore::new(&store));
-        state.upload_limit = 4096;
+        state.upload_limit = 16 * 1024;
         let app = parindex_web::router(state);
         let pw = "mat-khau-thu-nghiem";
         let vp1 = format!(
@@ -238,7 +238,7 @@ async fn uploads_are_limited_typed_deduplicated_and_read_back() {
         );
 
         // Too large: 413, nothing stored, no temporary file left.
-        let big = pdf(&"x".repeat(5000));
+        let big = pdf(&"x".repeat(20_000));
         let r = post_multipart(
             &app,
             &up("I.1.2"),
@@ -263,6 +263,45 @@ async fn uploads_are_limited_typed_deduplicated_and_read_back() {
         .await;
         assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         assert_eq!(files_in(&store), 1);
+
+        // An XLSX is recognised by its content (a ZIP with a workbook) and downloaded.
+        let mut table = parindex_reports::Table::new("Thống kê", &["Tháng", "Số tin"]);
+        table
+            .rows
+            .push(vec!["1".into(), parindex_reports::Cell::Int(12)]);
+        let xlsx = table.to_xlsx().unwrap();
+        let r = post_multipart(
+            &app,
+            &up("I.1.3"),
+            &vp1,
+            &[("csrf", &csrf), ("title", "Thống kê tin bài")],
+            Some(("thong-ke.pdf", &xlsx)),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let body = send(&app, "GET", page, &vp1, &[], None).await.body;
+        let ids: Vec<i64> = body
+            .split("/evidence/files/")
+            .skip(1)
+            .filter_map(|r| r.split('"').next()?.parse().ok())
+            .collect();
+        let newest = *ids.iter().max().unwrap();
+        let req = Request::get(format!("/evidence/files/{newest}"))
+            .header(header::COOKIE, &vp1)
+            .body(Body::empty())
+            .unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(
+            res.headers()[header::CONTENT_TYPE],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        assert!(
+            res.headers()[header::CONTENT_DISPOSITION]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment;")
+        );
+        assert_eq!(files_in(&store), 2);
 
         // The same file again is detected; reusing the evidence is the way.
         let r = post_multipart(
@@ -317,7 +356,7 @@ async fn uploads_are_limited_typed_deduplicated_and_read_back() {
         )
         .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
-        assert_eq!(files_in(&store), 1);
+        assert_eq!(files_in(&store), 2);
 
         // A new revision keeps the old one.
         let v2 = pdf("Ke hoach 23/KH-SKHDT (ban sua)");
@@ -332,7 +371,7 @@ async fn uploads_are_limited_typed_deduplicated_and_read_back() {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let body = send(&app, "GET", page, &vp1, &[], None).await.body;
         assert!(body.contains("Kế hoạch v2.pdf (bản 2)") && body.contains("Kế hoạch.pdf (bản 1)"));
-        assert_eq!(files_in(&store), 2);
+        assert_eq!(files_in(&store), 3);
 
         // Submission waits for evidence dated in the year (or a note that explains).
         for (code, input) in [
