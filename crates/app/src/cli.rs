@@ -123,6 +123,11 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Nhiệm vụ khắc phục: ghi nhận vi phạm.
+    Tasks {
+        #[command(subcommand)]
+        action: TasksAction,
+    },
     /// Văn bản chỉ đạo: đọc thông báo, kế hoạch… thành các nhiệm vụ.
     Directive {
         #[command(subcommand)]
@@ -180,6 +185,22 @@ enum DirectiveAction {
         units: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
         format: DirectiveFormat,
+    },
+    /// Đọc văn bản và tạo nhiệm vụ cho các phòng của đơn vị (không qua bước xem trước).
+    Import {
+        file: String,
+        /// Đơn vị ban hành văn bản (các phòng là đơn vị con của nó).
+        #[arg(long)]
+        unit: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TasksAction {
+    /// Ghi nhận vi phạm: mọi kỳ quá hạn chưa hoàn thành (mặc định: hôm nay).
+    Sweep {
+        #[arg(long)]
+        today: Option<String>,
     },
 }
 
@@ -613,6 +634,44 @@ async fn run(cli: Cli) -> Res {
                     format,
                 },
         } => parse_directive_file(&file, units.as_deref(), format),
+        Command::Directive {
+            action: DirectiveAction::Import { file, unit },
+        } => {
+            let db = open_db(&cli.db).await?;
+            let text = directive_text(&file)?;
+            let name = Path::new(&file)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned());
+            let (tasks, occurrences) = parindex_web::tasks::import_directive(
+                &db,
+                &unit,
+                &text,
+                name.as_deref(),
+                &cli_actor(),
+                &now(),
+            )
+            .await
+            .map_err(|e| Fail(1, format!("{file}: {e}")))?;
+            println!(
+                "Đã tạo {tasks} nhiệm vụ ({occurrences} kỳ thực hiện) cho các phòng của {unit}."
+            );
+            Ok(())
+        }
+        Command::Tasks {
+            action: TasksAction::Sweep { today },
+        } => {
+            let db = open_db(&cli.db).await?;
+            let now = now();
+            let today = match today {
+                Some(t) => parindex_domain::text::Date::parse(&t)
+                    .ok_or_else(|| Fail(2, format!("ngày `{t}` không hợp lệ")))?
+                    .to_iso(),
+                None => now[..10].to_string(),
+            };
+            let n = db.sweep_violations(&today, &now).await?;
+            println!("Đã ghi nhận {n} vi phạm mới (kỳ quá hạn đến ngày {today}).");
+            Ok(())
+        }
         Command::Backup { file } => {
             let db = open_db(&cli.db).await?;
             if Path::new(&file).exists() {
@@ -639,16 +698,7 @@ fn parse_directive_file(file: &str, units: Option<&str>, format: DirectiveFormat
             .collect(),
         None => Vec::new(),
     };
-    let text = if Path::new(&file.to_ascii_lowercase())
-        .extension()
-        .is_some_and(|e| e == "docx")
-    {
-        let bytes =
-            std::fs::read(file).map_err(|e| Fail(1, format!("{file}: không đọc được tệp: {e}")))?;
-        parindex_reports::docx::docx_text(&bytes).map_err(|e| Fail(1, format!("{file}: {e}")))?
-    } else {
-        read_text(file)?
-    };
+    let text = directive_text(file)?;
     let d = parse_directive(&text, &known).map_err(|e| Fail(1, format!("{file}: {e}")))?;
     match format {
         DirectiveFormat::Json => {
@@ -695,6 +745,20 @@ fn parse_directive_file(file: &str, units: Option<&str>, format: DirectiveFormat
         }
     }
     Ok(())
+}
+
+/// The text of a `.txt` or `.docx` directive.
+fn directive_text(file: &str) -> Result<String, Fail> {
+    if Path::new(&file.to_ascii_lowercase())
+        .extension()
+        .is_some_and(|e| e == "docx")
+    {
+        let bytes =
+            std::fs::read(file).map_err(|e| Fail(1, format!("{file}: không đọc được tệp: {e}")))?;
+        parindex_reports::docx::docx_text(&bytes).map_err(|e| Fail(1, format!("{file}: {e}")))
+    } else {
+        read_text(file)
+    }
 }
 
 fn summary(set: &CriteriaSet) -> String {

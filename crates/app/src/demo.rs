@@ -54,9 +54,10 @@ pub async fn load(db: &Db, now: &str) -> Result<String, String> {
             .map_err(|e| e.to_string())?;
     }
     let accounts = add_accounts(db, now).await?;
+    let tasks = add_notice_tasks(db).await?;
     Ok(format!(
         "Đã nạp dữ liệu mẫu: bộ chỉ số {} ({} tiêu chí thành phần), {} đơn vị, {} điểm tiêu chí của {} sở, ngành; \
-         chu kỳ {} đang tự đánh giá; {accounts} tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}).",
+         chu kỳ {} đang tự đánh giá; {accounts} tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}); {tasks}.",
         set.id,
         set.leaf_count(),
         units.len(),
@@ -127,4 +128,71 @@ async fn add_accounts(db: &Db, now: &str) -> Result<usize, String> {
         }
     }
     Ok(created)
+}
+
+/// The notice of the story (April 2021), as received.
+pub const NOTICE: &str = include_str!("../../../data/tb-skhdt-2021-04-chan-chinh-cchc.txt");
+
+/// The notice's tasks for SKHDT's divisions with 2021 played out (sample): most reports on
+/// time, every fifth four days late, every ninth never made — then the violations.
+async fn add_notice_tasks(db: &Db) -> Result<String, String> {
+    let imported_at = "2021-04-20T08:00:00Z";
+    if !db
+        .tasks("SKHDT", "2021-04-20")
+        .await
+        .map_err(|e| e.to_string())?
+        .is_empty()
+    {
+        return Ok("các nhiệm vụ của thông báo đã có".into());
+    }
+    let (tasks, _) = parindex_web::tasks::import_directive(
+        db,
+        "SKHDT",
+        NOTICE,
+        Some("tb-skhdt-2021-04-chan-chinh-cchc.txt"),
+        ACTOR,
+        imported_at,
+    )
+    .await?;
+    let mut done = 0;
+    for t in db
+        .tasks("SKHDT", "2021-04-20")
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        for o in db.occurrences(t.id).await.map_err(|e| e.to_string())? {
+            if o.id % 9 == 0 || o.due_on.as_str() > "2021-12-31" {
+                continue;
+            }
+            let due =
+                parindex_domain::text::Date::parse(&o.due_on).ok_or("ngày hạn không đọc được")?;
+            let day = if o.id % 5 == 0 {
+                due.days_since_epoch() + 4
+            } else {
+                due.days_since_epoch() - 1
+            };
+            let at = format!(
+                "{}T16:30:00Z",
+                parindex_domain::schedule::from_days(day).to_iso()
+            );
+            let who = if o.id % 2 == 0 { "vp.skhdt" } else { "nv.dtpt" };
+            db.complete_occurrence(
+                o.id,
+                "Đã thực hiện, báo cáo kèm theo (dữ liệu mẫu).",
+                None,
+                who,
+                &at,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            done += 1;
+        }
+    }
+    let violations = db
+        .sweep_violations("2022-01-10", "2022-01-10T07:00:00Z")
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "{tasks} nhiệm vụ của thông báo chấn chỉnh ({done} kỳ đã báo cáo, {violations} kỳ bỏ sót)"
+    ))
 }

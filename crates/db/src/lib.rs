@@ -9,12 +9,14 @@ mod assess;
 mod cycle;
 mod evidence;
 mod repo;
+mod tasks;
 
 pub use accounts::{AuditCheck, AuditRecord, NewUser, SessionUser, User};
 pub use assess::{LeafChange, SaveOutcome, StoredLeaf};
 pub use cycle::{Extension, PhaseWindow, Progress};
 pub use evidence::{Evidence, EvidenceFile, EvidenceMeta, NewFile};
 pub use repo::*;
+pub use tasks::{NewTask, Occurrence, TaskSummary, Violation};
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -21,9 +21,52 @@ use crate::pages::LangPref;
 use crate::state::AppState;
 
 /// What an upload form carried: its text fields and the stored file, if any.
-struct Upload {
-    fields: HashMap<String, String>,
-    file: Option<(String, Kind, u64, String)>,
+pub(crate) struct Upload {
+    pub fields: HashMap<String, String>,
+    pub file: Option<(String, Kind, u64, String)>,
+}
+
+/// Largest directive file read into memory (`.txt` or `.docx`).
+const MAX_DIRECTIVE: usize = 5 * 1024 * 1024;
+
+/// Reads a form that may carry a small text or DOCX file (a directive), kept in memory.
+pub(crate) async fn read_text_upload(
+    _st: &AppState,
+    user: &SessionUser,
+    headers: &HeaderMap,
+    mut mp: Multipart,
+) -> Result<(HashMap<String, String>, Option<(String, Vec<u8>)>), AppError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_DIRECTIVE + 64 * 1024) {
+        return Err(AppError::PayloadTooLarge("Văn bản vượt quá 5 MB.".into()));
+    }
+    let mut fields = HashMap::new();
+    let mut file = None;
+    let bad = |_| AppError::BadRequest("Biểu mẫu không đọc được.".into());
+    while let Some(mut field) = mp.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            check_csrf(user, fields.get("csrf").map_or("", String::as_str))?;
+            let file_name = clean_name(field.file_name().unwrap_or_default());
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                if bytes.len() + chunk.len() > MAX_DIRECTIVE {
+                    return Err(AppError::PayloadTooLarge("Văn bản vượt quá 5 MB.".into()));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            if !bytes.is_empty() {
+                fields.insert("file_name".into(), file_name.clone());
+                file = Some((file_name, bytes));
+            }
+        } else {
+            fields.insert(name, field.text().await.map_err(bad)?);
+        }
+    }
+    Ok((fields, file))
 }
 
 fn too_large(limit: u64) -> AppError {
@@ -38,7 +81,7 @@ fn too_large(limit: u64) -> AppError {
 }
 
 /// Reads a multipart form; the `csrf` field must come before the file.
-async fn read_upload(
+pub(crate) async fn read_upload(
     st: &AppState,
     user: &SessionUser,
     headers: &HeaderMap,

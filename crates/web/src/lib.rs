@@ -7,11 +7,12 @@ pub mod assess;
 pub mod auth;
 pub mod cycle;
 mod error;
-mod evidence;
+pub(crate) mod evidence;
 pub mod files;
 pub mod i18n;
 mod pages;
 mod state;
+pub mod tasks;
 
 use axum::Router;
 use axum::body::Body;
@@ -96,6 +97,21 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(evidence::upload_revision).layer(upload_limit),
         )
         .route("/evidence/files/{file_id}", get(evidence::show_file))
+        .route("/units/{unit_code}/tasks", get(tasks::show_board))
+        .route("/units/{unit_code}/violations", get(tasks::show_violations))
+        .route(
+            "/units/{unit_code}/directives/new",
+            get(tasks::new_directive).post(tasks::post_directive),
+        )
+        .route("/tasks/{task_id}", get(tasks::show_task))
+        .route(
+            "/occurrences/{occurrence_id}/report",
+            axum::routing::post(tasks::report_occurrence).layer(upload_limit),
+        )
+        .route(
+            "/violations/{violation_id}",
+            axum::routing::post(tasks::decide_violation),
+        )
         .route("/static/style.css", get(style_css))
         .route("/health", get(|| async { "ok" }))
         .route("/api/v1/openapi.json", get(api::openapi))

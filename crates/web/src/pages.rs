@@ -143,6 +143,11 @@ fn is_admin(user: Option<&parindex_db::SessionUser>) -> bool {
     user.is_some_and(|u| u.user.role == parindex_domain::access::Role::Admin)
 }
 
+/// A table as a CSV or XLSX download.
+pub fn download_table(table: &Table, format: &str, name: &str) -> Result<Response, AppError> {
+    download(table, format, name)
+}
+
 fn download(table: &Table, format: &str, name: &str) -> Result<Response, AppError> {
     let (ctype, ext, body) = match format {
         "csv" => ("text/csv; charset=utf-8", "csv", table.to_csv_download()),

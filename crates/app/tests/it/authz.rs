@@ -134,6 +134,45 @@ fn expected(method: &str, path: &str, who: Who, own: bool) -> u16 {
         ("POST", "/admin/users/scopes") => {
             login_first.unwrap_or(if who == Who::Admin { 303 } else { 403 })
         }
+        (
+            "GET",
+            "/units/{unit_code}/tasks" | "/units/{unit_code}/violations" | "/tasks/{task_id}",
+        ) => login_first.unwrap_or(if who == Who::Admin || (who.unit_role() && own) {
+            200
+        } else {
+            403
+        }),
+        ("GET", "/units/{unit_code}/directives/new") => {
+            login_first.unwrap_or(if own && matches!(who, Who::Focal | Who::Leader) {
+                200
+            } else {
+                403
+            })
+        }
+        // An empty preview: the form comes back.
+        ("POST", "/units/{unit_code}/directives/new") => {
+            login_first.unwrap_or(if own && matches!(who, Who::Focal | Who::Leader) {
+                200
+            } else {
+                403
+            })
+        }
+        // A report without text is refused with 400 once the reporter is allowed; the
+        // own task is led by the division SKHDT-VP.
+        ("POST", "/occurrences/{occurrence_id}/report") => login_first.unwrap_or(
+            if own && matches!(who, Who::Focal | Who::Leader | Who::Division) {
+                400
+            } else {
+                403
+            },
+        ),
+        ("POST", "/violations/{violation_id}") => {
+            login_first.unwrap_or(if own && matches!(who, Who::Focal | Who::Leader) {
+                400
+            } else {
+                403
+            })
+        }
         ("POST", "/sets/{set_id}/units/{unit_code}/submit") => {
             login_first.unwrap_or(if own && who == Who::Leader { 400 } else { 403 })
         }
@@ -169,10 +208,17 @@ struct Ids {
     other_evidence: i64,
     own_file: i64,
     other_file: i64,
+    /// (task, occurrence, violation) of the own unit and of the other.
+    own_task: (i64, i64, i64),
+    other_task: (i64, i64, i64),
 }
 
 fn fill(path: &str, own: bool, ids: &Ids) -> String {
-    path.replace("{set_id}", "example-so-2020")
+    let (task, occurrence, violation) = if own { ids.own_task } else { ids.other_task };
+    path.replace("{task_id}", &task.to_string())
+        .replace("{occurrence_id}", &occurrence.to_string())
+        .replace("{violation_id}", &violation.to_string())
+        .replace("{set_id}", "example-so-2020")
         .replace("{unit_code}", if own { "SKHDT" } else { "STC" })
         .replace("{leaf_code}", "I.1.1")
         .replace(
@@ -192,10 +238,15 @@ fn fill(path: &str, own: bool, ids: &Ids) -> String {
 
 /// A request body that passes CSRF and reaches the permission check.
 fn body_for(path: &str, csrf: &str, ids: &Ids) -> (String, Vec<u8>) {
-    if path.ends_with("/evidence") || path.ends_with("/files") {
+    if path.ends_with("/evidence")
+        || path.ends_with("/files")
+        || path.ends_with("/report")
+        || path.ends_with("/directives/new")
+    {
         let b = "----matrix";
+        // A preview of nothing, or a report without text: refused with 400 once allowed.
         let body = format!(
-            "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{b}--\r\n"
+            "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{b}\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\npreview\r\n--{b}--\r\n"
         );
         return (
             format!("multipart/form-data; boundary={b}"),
@@ -297,11 +348,43 @@ async fn every_route_every_role_own_and_other_unit() {
             let db = db.clone();
             async move { db.unit_evidence(unit).await.unwrap()[0].files[0].id }
         };
+        let task_of = |unit: &'static str, lead: &'static str| {
+            let db = db.clone();
+            async move {
+                let day = |s: &str| parindex_domain::text::Date::parse(s).unwrap();
+                let task = parindex_db::NewTask {
+                    item_ref: None,
+                    source_line: None,
+                    title: "Cập nhật website".into(),
+                    body: "Cập nhật website hằng tuần".into(),
+                    responsible: None,
+                    leads: vec![lead.into()],
+                    supports: vec![],
+                    criteria: vec![],
+                    references: vec![],
+                    schedule: parindex_domain::schedule::Schedule {
+                        repeat: parindex_domain::schedule::Repeat::Monthly { day: 31 },
+                        start: day("2020-01-01"),
+                        end: day("2020-03-31"),
+                    },
+                };
+                let id = db.create_task(unit, &task, "test", now).await.unwrap();
+                let occ = db.occurrences(id).await.unwrap();
+                (id, occ[1].id)
+            }
+        };
+        let (own_t, own_o) = task_of("SKHDT", "SKHDT-VP").await;
+        let (other_t, other_o) = task_of("STC", "STC").await;
+        db.sweep_violations("2020-05-01", now).await.unwrap();
+        let own_v = db.violations("SKHDT").await.unwrap()[0].id;
+        let other_v = db.violations("STC").await.unwrap()[0].id;
         let ids = Ids {
             own_evidence,
             other_evidence,
             own_file: file_of("SKHDT").await,
             other_file: file_of("STC").await,
+            own_task: (own_t, own_o, own_v),
+            other_task: (other_t, other_o, other_v),
         };
 
         let mut state = parindex_web::AppState::new(db.clone());

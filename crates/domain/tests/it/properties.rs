@@ -98,3 +98,45 @@ proptest! {
         let _ = parindex_domain::units::parse_units_csv("u.csv", &text);
     }
 }
+
+proptest! {
+    /// Occurrences stay inside both periods, come in order, and fall on the asked day.
+    #[test]
+    fn occurrences_respect_their_schedule(start in 0i64..3000, len in 0i64..800, kind in 0u8..5, n in 1u8..32, from_off in -100i64..400, span in 0i64..500) {
+        use parindex_domain::schedule::{Repeat, Schedule, from_days, weekday};
+        let base = 18_000; // 2019-04-14
+        let start_d = from_days(base + start);
+        let end_d = from_days(base + start + len);
+        let repeat = match kind {
+            0 => Repeat::Once,
+            1 => Repeat::Weekly { weekday: n % 7 + 1 },
+            2 => Repeat::Monthly { day: n },
+            3 => Repeat::Quarterly { day: n },
+            _ => Repeat::Yearly { month: n % 12 + 1, day: n },
+        };
+        let s = Schedule { repeat, start: start_d, end: end_d };
+        let from = from_days(base + start + from_off);
+        let to = from_days(base + start + from_off + span);
+        let occ = s.occurrences(from, to);
+        for w in occ.windows(2) {
+            prop_assert!(w[0] < w[1]);
+        }
+        for d in &occ {
+            prop_assert!(*d >= from && *d <= to && *d >= start_d && *d <= end_d, "{d:?}");
+            match repeat {
+                Repeat::Weekly { weekday: w } => prop_assert_eq!(weekday(*d), w),
+                Repeat::Monthly { day } | Repeat::Yearly { day, .. } => prop_assert!(d.day <= day),
+                Repeat::Quarterly { day } => prop_assert!(d.month % 3 == 0 && d.day <= day),
+                Repeat::Once => prop_assert_eq!(*d, end_d),
+            }
+        }
+        if let Repeat::Weekly { .. } = repeat {
+            let lo = if start_d > from { start_d } else { from };
+            let hi = if end_d < to { end_d } else { to };
+            if lo <= hi {
+                let days = hi.days_since_epoch() - lo.days_since_epoch() + 1;
+                prop_assert!((days / 7..=days / 7 + 1).contains(&i64::try_from(occ.len()).unwrap_or(-1)));
+            }
+        }
+    }
+}

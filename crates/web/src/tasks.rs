@@ -1,0 +1,924 @@
+//! Rectification tasks: from a directive to tasks (preview, then create), the board of a
+//! unit's tasks, a task with its occurrences and progress reports, the violation register.
+
+use parindex_db::{Db, NewTask};
+use parindex_domain::directive::{Directive, KnownUnit, parse_directive};
+use parindex_domain::tasks::{Proposal, propose, start_of};
+use parindex_domain::text::Date;
+
+/// The divisions of `unit` as the directive reader knows them.
+pub async fn divisions_of(db: &Db, unit: &str) -> Result<Vec<KnownUnit>, String> {
+    Ok(db
+        .divisions(unit)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|(code, name)| KnownUnit { code, name })
+        .collect())
+}
+
+/// Reads a directive and proposes its tasks for the divisions of `unit`.
+pub async fn proposals_for(
+    db: &Db,
+    unit: &str,
+    text: &str,
+    today: Date,
+) -> Result<(Directive, Vec<Proposal>), String> {
+    if db.unit(unit).await.map_err(|e| e.to_string())?.is_none() {
+        return Err(format!("đơn vị `{unit}` chưa có trong danh sách"));
+    }
+    let divisions = divisions_of(db, unit).await?;
+    let d = parse_directive(text, &divisions).map_err(|e| e.to_string())?;
+    let start = start_of(&d, today);
+    let proposals = propose(&d, &divisions, start);
+    Ok((d, proposals))
+}
+
+/// A proposal as a task to create: unresolved names stay visible as the responsible text.
+pub fn to_task(p: &Proposal, divisions: &[KnownUnit]) -> NewTask {
+    let known = |c: &String| divisions.iter().any(|u| &u.code == c);
+    let unresolved: Vec<String> = p
+        .leads
+        .iter()
+        .chain(&p.supports)
+        .filter(|c| !known(c))
+        .cloned()
+        .collect();
+    NewTask {
+        item_ref: Some(p.item_ref.clone()),
+        source_line: i64::try_from(p.line).ok(),
+        title: p.title.clone(),
+        body: p.body.clone(),
+        responsible: (!unresolved.is_empty()).then(|| unresolved.join(", ")),
+        leads: p.leads.iter().filter(|c| known(c)).cloned().collect(),
+        supports: p.supports.iter().filter(|c| known(c)).cloned().collect(),
+        criteria: p.criteria.clone(),
+        references: p.references.clone(),
+        schedule: p.schedule,
+    }
+}
+
+/// Reads a directive and creates its tasks without a preview (`parindex directive import`).
+/// Returns the number of tasks and of occurrences created.
+pub async fn import_directive(
+    db: &Db,
+    unit: &str,
+    text: &str,
+    file_name: Option<&str>,
+    actor: &str,
+    now: &str,
+) -> Result<(usize, usize), String> {
+    let today = Date::parse(now.get(..10).unwrap_or(now)).ok_or("ngày hiện tại không đọc được")?;
+    let (d, proposals) = proposals_for(db, unit, text, today).await?;
+    let divisions = divisions_of(db, unit).await?;
+    let tasks: Vec<NewTask> = proposals.iter().map(|p| to_task(p, &divisions)).collect();
+    let occurrences = tasks
+        .iter()
+        .map(|t| {
+            t.schedule
+                .occurrences(t.schedule.start, t.schedule.end)
+                .len()
+        })
+        .sum();
+    db.import_directive(unit, &d, text, file_name, &tasks, actor, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((tasks.len(), occurrences))
+}
+
+// ---------- pages ----------
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use parindex_db::{SessionUser, TaskSummary};
+use parindex_domain::access::Role;
+use parindex_domain::schedule::{Repeat, Schedule};
+use parindex_reports::{Cell, Table};
+use serde::Deserialize;
+
+use crate::account::{check_csrf, require_user};
+use crate::auth::{MaybeUser, viewer};
+use crate::error::AppError;
+use crate::i18n::{Lang, Tr};
+use crate::pages::LangPref;
+use crate::state::AppState;
+
+fn vi_date(iso: &str) -> String {
+    Date::parse(iso).map_or_else(|| iso.to_string(), Date::to_vi)
+}
+
+/// Whether the user works in `unit` (or is the administrator).
+fn sees_unit_tasks(user: &SessionUser, unit: &str) -> bool {
+    let v = viewer(user);
+    user.user.role == Role::Admin || v.belongs_to(unit)
+}
+
+/// Leaders and focal points run their unit's tasks.
+fn runs_unit_tasks(user: &SessionUser, unit: &str) -> bool {
+    matches!(user.user.role, Role::Leader | Role::Focal)
+        && user.user.unit_code.as_deref() == Some(unit)
+}
+
+fn today(st: &AppState) -> String {
+    st.now()[..10].to_string()
+}
+
+/// A task's state for the board.
+pub fn column(t: &TaskSummary) -> &'static str {
+    if t.cancelled {
+        "cancelled"
+    } else if t.overdue > 0 {
+        "overdue"
+    } else if t.open == 0 {
+        "done"
+    } else if t.done > 0 {
+        "in_progress"
+    } else {
+        "not_started"
+    }
+}
+
+fn column_label(c: &str, t: &Tr) -> &'static str {
+    match c {
+        "cancelled" => t.st_cancelled,
+        "overdue" => t.st_overdue,
+        "done" => t.st_done,
+        "in_progress" => t.st_in_progress,
+        _ => t.st_not_started,
+    }
+}
+
+pub struct TaskCard {
+    pub id: i64,
+    pub item_ref: String,
+    pub title: String,
+    pub leads: String,
+    pub supports: String,
+    pub repeat: String,
+    pub next_due: String,
+    pub counts: String,
+    pub criteria: String,
+}
+
+pub struct BoardColumn {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub cards: Vec<TaskCard>,
+}
+
+#[derive(Template)]
+#[template(path = "tasks.html")]
+pub struct BoardPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub division: String,
+    pub divisions: Vec<(String, String)>,
+    pub columns: Vec<BoardColumn>,
+    pub can_import: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct BoardQuery {
+    pub division: Option<String>,
+    pub format: Option<String>,
+}
+
+fn names(codes: &[String], divisions: &[(String, String)]) -> String {
+    codes
+        .iter()
+        .map(|c| {
+            divisions
+                .iter()
+                .find(|(d, _)| d == c)
+                .map_or_else(|| c.clone(), |(_, n)| n.clone())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub async fn show_board(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<BoardQuery>,
+) -> Response {
+    let user = match require_user(user, &format!("/units/{unit_code}/tasks")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let t = lang.tr();
+    let r: Result<Response, AppError> = async {
+        if !sees_unit_tasks(&user, &unit_code) {
+            return Err(AppError::Forbidden("Nhiệm vụ của đơn vị khác.".into()));
+        }
+        let unit = st.db.unit(&unit_code).await?.ok_or(AppError::NotFound)?;
+        let divisions = st.db.divisions(&unit_code).await?;
+        let mut tasks = st.db.tasks(&unit_code, &today(&st)).await?;
+        let division = q.division.clone().unwrap_or_default();
+        if !division.is_empty() {
+            tasks.retain(|x| x.leads.contains(&division) || x.supports.contains(&division));
+        }
+        if let Some(f) = q.format.as_deref() {
+            let mut table = Table::new(
+                format!("{} {unit_code}", t.tasks),
+                &[
+                    t.code, t.task, t.lead, t.support, t.schedule, t.next_due, t.status, t.criteria,
+                ],
+            );
+            for x in &tasks {
+                table.rows.push(vec![
+                    x.item_ref.clone().unwrap_or_default().into(),
+                    x.title.clone().into(),
+                    names(&x.leads, &divisions).into(),
+                    names(&x.supports, &divisions).into(),
+                    x.repeat.label_vi().into(),
+                    x.next_due
+                        .as_deref()
+                        .map(vi_date)
+                        .unwrap_or_default()
+                        .into(),
+                    column_label(column(x), t).into(),
+                    x.criteria.join(", ").into(),
+                ]);
+            }
+            return crate::pages::download_table(&table, f, &format!("nhiem-vu-{unit_code}"));
+        }
+        let keys = ["overdue", "not_started", "in_progress", "done", "cancelled"];
+        let columns = keys
+            .iter()
+            .map(|k| BoardColumn {
+                key: k,
+                label: column_label(k, t),
+                cards: tasks
+                    .iter()
+                    .filter(|x| column(x) == *k)
+                    .map(|x| TaskCard {
+                        id: x.id,
+                        item_ref: x.item_ref.clone().unwrap_or_default(),
+                        title: x.title.clone(),
+                        leads: names(&x.leads, &divisions),
+                        supports: names(&x.supports, &divisions),
+                        repeat: x.repeat.label_vi(),
+                        next_due: x.next_due.as_deref().map(vi_date).unwrap_or_default(),
+                        counts: format!("{} ✓ · {} ⏳ · {} ⚠", x.done, x.open, x.overdue),
+                        criteria: x.criteria.join(", "),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let page = BoardPage {
+            t,
+            lang: lang.code(),
+            title: format!("{} — {}", t.tasks, unit.name),
+            sample: true,
+            who: user.user.display_name.clone(),
+            csrf: user.csrf_token.clone(),
+            admin: user.user.role == Role::Admin,
+            unit_code: unit_code.clone(),
+            unit_name: unit.name,
+            division,
+            divisions,
+            columns,
+            can_import: runs_unit_tasks(&user, &unit_code),
+        };
+        Ok(Html(page.render()?).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+pub struct OccurrenceLine {
+    pub id: i64,
+    pub due: String,
+    pub status: String,
+    pub late: bool,
+    pub report: String,
+    pub done: String,
+    pub evidence: String,
+    pub can_report: bool,
+}
+
+#[derive(Template)]
+#[template(path = "task.html")]
+pub struct TaskPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
+    pub unit_code: String,
+    pub task: TaskCard,
+    pub body: String,
+    pub references: String,
+    pub responsible: String,
+    pub occurrences: Vec<OccurrenceLine>,
+}
+
+/// The task, its unit, and whether `user` may report on it.
+async fn task_access(
+    st: &AppState,
+    user: &SessionUser,
+    task_id: i64,
+) -> Result<(String, bool), AppError> {
+    let (unit, units) = st.db.task_owner(task_id).await?.ok_or(AppError::NotFound)?;
+    if !sees_unit_tasks(user, &unit) {
+        return Err(AppError::Forbidden("Nhiệm vụ của đơn vị khác.".into()));
+    }
+    let own_division = user.user.role == Role::Division
+        && user
+            .user
+            .unit_code
+            .as_ref()
+            .is_some_and(|u| units.contains(u));
+    Ok((unit.clone(), runs_unit_tasks(user, &unit) || own_division))
+}
+
+pub async fn show_task(
+    State(st): State<AppState>,
+    Path(task_id): Path<i64>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+) -> Response {
+    let user = match require_user(user, &format!("/tasks/{task_id}")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let t = lang.tr();
+    let r: Result<Response, AppError> = async {
+        let (unit, can_report) = task_access(&st, &user, task_id).await?;
+        let today = today(&st);
+        let x = st
+            .db
+            .tasks(&unit, &today)
+            .await?
+            .into_iter()
+            .find(|x| x.id == task_id)
+            .ok_or(AppError::NotFound)?;
+        let divisions = st.db.divisions(&unit).await?;
+        let occurrences = st
+            .db
+            .occurrences(task_id)
+            .await?
+            .into_iter()
+            .map(|o| {
+                let late = o.status != "done" && o.due_on < today
+                    || o.done_at
+                        .as_deref()
+                        .is_some_and(|d| d.get(..10).unwrap_or(d) > o.due_on.as_str());
+                OccurrenceLine {
+                    id: o.id,
+                    due: vi_date(&o.due_on),
+                    status: match o.status.as_str() {
+                        "done" => t.st_done,
+                        "cancelled" => t.st_cancelled,
+                        _ if o.due_on < today => t.st_overdue,
+                        _ => t.st_not_started,
+                    }
+                    .to_string(),
+                    late,
+                    report: o.report.unwrap_or_default(),
+                    done: o
+                        .done_at
+                        .map(|d| {
+                            format!(
+                                "{} · {}",
+                                vi_date(d.get(..10).unwrap_or(&d)),
+                                o.done_by.unwrap_or_default()
+                            )
+                        })
+                        .unwrap_or_default(),
+                    evidence: o.evidence_id.map(|e| e.to_string()).unwrap_or_default(),
+                    can_report: can_report && o.status != "done" && o.status != "cancelled",
+                }
+            })
+            .collect();
+        let page = TaskPage {
+            t,
+            lang: lang.code(),
+            title: x.title.clone(),
+            sample: true,
+            who: user.user.display_name.clone(),
+            csrf: user.csrf_token.clone(),
+            admin: user.user.role == Role::Admin,
+            unit_code: unit.clone(),
+            body: x.body.clone(),
+            references: x.references.join("; "),
+            responsible: x.responsible.clone().unwrap_or_default(),
+            task: TaskCard {
+                id: x.id,
+                item_ref: x.item_ref.clone().unwrap_or_default(),
+                title: x.title.clone(),
+                leads: names(&x.leads, &divisions),
+                supports: names(&x.supports, &divisions),
+                repeat: x.repeat.label_vi(),
+                next_due: x.next_due.as_deref().map(vi_date).unwrap_or_default(),
+                counts: format!("{} ✓ · {} ⏳ · {} ⚠", x.done, x.open, x.overdue),
+                criteria: x.criteria.join(", "),
+            },
+            occurrences,
+        };
+        Ok(Html(page.render()?).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+/// Marks an occurrence done with its progress report (and an evidence file, optionally).
+pub async fn report_occurrence(
+    State(st): State<AppState>,
+    Path(occurrence_id): Path<i64>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    mp: Multipart,
+) -> Response {
+    let user = match require_user(user, "/") {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let r: Result<Response, AppError> = async {
+        let task_id = st
+            .db
+            .occurrence_task(occurrence_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let (unit, can_report) = task_access(&st, &user, task_id).await?;
+        if !can_report {
+            return Err(AppError::Forbidden(
+                "Bạn không phụ trách nhiệm vụ này.".into(),
+            ));
+        }
+        let up = crate::evidence::read_upload(&st, &user, &headers, mp).await?;
+        check_csrf(&user, up.fields.get("csrf").map_or("", String::as_str))?;
+        let report = up.fields.get("report").cloned().unwrap_or_default();
+        if report.trim().is_empty() {
+            return Err(AppError::BadRequest(
+                "Cần ghi nội dung báo cáo tiến độ.".into(),
+            ));
+        }
+        let evidence_id = match up.file {
+            Some((name, kind, size, sha)) => {
+                let meta = parindex_db::EvidenceMeta {
+                    title: format!("Báo cáo: {}", report.chars().take(60).collect::<String>()),
+                    ..Default::default()
+                };
+                let file = parindex_db::NewFile {
+                    file_name: &name,
+                    content_type: kind.content_type(),
+                    size_bytes: i64::try_from(size).unwrap_or(i64::MAX),
+                    sha256: &sha,
+                };
+                Some(
+                    st.db
+                        .create_evidence(&unit, &meta, &file, None, &user.user.username, &st.now())
+                        .await?,
+                )
+            }
+            None => None,
+        };
+        st.db
+            .complete_occurrence(
+                occurrence_id,
+                report.trim(),
+                evidence_id,
+                &user.user.username,
+                &st.now(),
+            )
+            .await
+            .map_err(|e| match e {
+                parindex_db::DbError::Conflict(m) => AppError::Conflict(m),
+                other => other.into(),
+            })?;
+        Ok(Redirect::to(&format!("/tasks/{task_id}")).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+// ---------- violations ----------
+
+pub struct ViolationLine {
+    pub id: i64,
+    pub task_id: i64,
+    pub task: String,
+    pub unit: String,
+    pub person: String,
+    pub due: String,
+    pub detected: String,
+    pub done: String,
+    pub reason: String,
+    pub excused: bool,
+}
+
+#[derive(Template)]
+#[template(path = "violations.html")]
+pub struct ViolationsPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub lines: Vec<ViolationLine>,
+    pub can_decide: bool,
+}
+
+pub async fn show_violations(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<BoardQuery>,
+) -> Response {
+    let user = match require_user(user, &format!("/units/{unit_code}/violations")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let t = lang.tr();
+    let r: Result<Response, AppError> = async {
+        if !sees_unit_tasks(&user, &unit_code) {
+            return Err(AppError::Forbidden("Vi phạm của đơn vị khác.".into()));
+        }
+        let unit = st.db.unit(&unit_code).await?.ok_or(AppError::NotFound)?;
+        let mut divisions = st.db.divisions(&unit_code).await?;
+        divisions.push((unit_code.clone(), unit.name.clone()));
+        let lines: Vec<ViolationLine> = st
+            .db
+            .violations(&unit_code)
+            .await?
+            .into_iter()
+            .map(|v| ViolationLine {
+                id: v.id,
+                task_id: v.task_id,
+                task: v.task_title,
+                unit: names(std::slice::from_ref(&v.unit_code), &divisions),
+                person: v.person.unwrap_or_default(),
+                due: vi_date(&v.due_on),
+                detected: vi_date(&v.detected_on),
+                done: v
+                    .done_at
+                    .map(|d| vi_date(d.get(..10).unwrap_or(&d)))
+                    .unwrap_or_default(),
+                reason: v.reason.unwrap_or_default(),
+                excused: v.excused,
+            })
+            .collect();
+        if let Some(f) = q.format.as_deref() {
+            let mut table = Table::new(
+                format!("{} {unit_code}", t.violations),
+                &[
+                    t.task, t.unit, t.person, t.due_date, t.detected, t.done_on, t.reason,
+                    t.excused,
+                ],
+            );
+            for v in &lines {
+                table.rows.push(vec![
+                    v.task.clone().into(),
+                    v.unit.clone().into(),
+                    v.person.clone().into(),
+                    v.due.clone().into(),
+                    v.detected.clone().into(),
+                    v.done.clone().into(),
+                    v.reason.clone().into(),
+                    Cell::Text(if v.excused {
+                        "có".into()
+                    } else {
+                        "không".into()
+                    }),
+                ]);
+            }
+            return crate::pages::download_table(&table, f, &format!("vi-pham-{unit_code}"));
+        }
+        let page = ViolationsPage {
+            t,
+            lang: lang.code(),
+            title: format!("{} — {}", t.violations, unit.name),
+            sample: true,
+            who: user.user.display_name.clone(),
+            csrf: user.csrf_token.clone(),
+            admin: user.user.role == Role::Admin,
+            unit_code: unit_code.clone(),
+            unit_name: unit.name,
+            lines,
+            can_decide: runs_unit_tasks(&user, &unit_code),
+        };
+        Ok(Html(page.render()?).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+#[derive(Deserialize)]
+pub struct DecideForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub excused: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+pub async fn decide_violation(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Form(f): Form<DecideForm>,
+) -> Response {
+    let user = match require_user(user, "/") {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&user, &f.csrf) {
+        return e.page(lang);
+    }
+    let r: Result<Response, AppError> = async {
+        let unit = st.db.violation_unit(id).await?.ok_or(AppError::NotFound)?;
+        if !runs_unit_tasks(&user, &unit) {
+            return Err(AppError::Forbidden(
+                "Chỉ lãnh đạo hoặc đầu mối của đơn vị xét vi phạm.".into(),
+            ));
+        }
+        let reason = f.reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::BadRequest("Cần ghi lý do.".into()));
+        }
+        st.db
+            .excuse_violation(
+                id,
+                f.excused == "yes",
+                reason,
+                &user.user.username,
+                &st.now(),
+            )
+            .await?;
+        Ok(Redirect::to(&format!("/units/{unit}/violations")).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+// ---------- import with preview ----------
+
+pub struct ProposalLine {
+    pub index: usize,
+    pub item_ref: String,
+    pub title: String,
+    pub body: String,
+    pub lead: String,
+    pub supports: String,
+    pub criteria: String,
+    pub repeat: &'static str,
+    pub end_on: String,
+    pub line: usize,
+}
+
+#[derive(Template)]
+#[template(path = "directive_new.html")]
+pub struct DirectivePage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub text: String,
+    pub subject: String,
+    pub proposals: Vec<ProposalLine>,
+    pub divisions: Vec<(String, String)>,
+    pub warnings: Vec<String>,
+    pub error: String,
+}
+
+async fn directive_page(
+    st: &AppState,
+    lang: Lang,
+    user: &SessionUser,
+    unit_code: &str,
+    text: &str,
+    error: &str,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let t = lang.tr();
+    let unit = st.db.unit(unit_code).await?.ok_or(AppError::NotFound)?;
+    let divisions = st.db.divisions(unit_code).await?;
+    let today = Date::parse(&today(st)).ok_or_else(|| AppError::Internal("clock".into()))?;
+    let (subject, proposals, warnings) = if text.trim().is_empty() || !error.is_empty() {
+        (String::new(), Vec::new(), Vec::new())
+    } else {
+        match proposals_for(&st.db, unit_code, text, today).await {
+            Ok((d, ps)) => (
+                d.subject.clone().unwrap_or_default(),
+                ps.iter()
+                    .enumerate()
+                    .map(|(i, p)| ProposalLine {
+                        index: i,
+                        item_ref: p.item_ref.clone(),
+                        title: p.title.clone(),
+                        body: p.body.clone(),
+                        lead: p.leads.first().cloned().unwrap_or_default(),
+                        supports: names(&p.supports, &divisions),
+                        criteria: p.criteria.join(", "),
+                        repeat: p.schedule.repeat.kind(),
+                        end_on: p.schedule.end.to_iso(),
+                        line: p.line,
+                    })
+                    .collect(),
+                d.warnings,
+            ),
+            Err(e) => {
+                return Box::pin(directive_page(
+                    st,
+                    lang,
+                    user,
+                    unit_code,
+                    text,
+                    &e,
+                    StatusCode::BAD_REQUEST,
+                ))
+                .await;
+            }
+        }
+    };
+    let page = DirectivePage {
+        t,
+        lang: lang.code(),
+        title: format!("{} — {}", t.import_directive, unit.name),
+        sample: false,
+        who: user.user.display_name.clone(),
+        csrf: user.csrf_token.clone(),
+        admin: user.user.role == Role::Admin,
+        unit_code: unit_code.to_string(),
+        unit_name: unit.name,
+        text: text.to_string(),
+        subject,
+        proposals,
+        divisions,
+        warnings,
+        error: error.to_string(),
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn new_directive(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+) -> Response {
+    let user = match require_user(user, &format!("/units/{unit_code}/directives/new")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if !runs_unit_tasks(&user, &unit_code) {
+        return AppError::Forbidden(
+            "Chỉ lãnh đạo hoặc đầu mối của đơn vị nhập văn bản chỉ đạo.".into(),
+        )
+        .page(lang);
+    }
+    directive_page(&st, lang, &user, &unit_code, "", "", StatusCode::OK)
+        .await
+        .unwrap_or_else(|e| e.page(lang))
+}
+
+/// Preview (`action=preview`, pasted text or an uploaded .txt/.docx) or create (`action=create`).
+pub async fn post_directive(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    mp: Multipart,
+) -> Response {
+    let user = match require_user(user, &format!("/units/{unit_code}/directives/new")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let r: Result<Response, AppError> = async {
+        if !runs_unit_tasks(&user, &unit_code) {
+            return Err(AppError::Forbidden(
+                "Chỉ lãnh đạo hoặc đầu mối của đơn vị nhập văn bản chỉ đạo.".into(),
+            ));
+        }
+        let (fields, file) = crate::evidence::read_text_upload(&st, &user, &headers, mp).await?;
+        check_csrf(&user, fields.get("csrf").map_or("", String::as_str))?;
+        let text = match file {
+            Some((name, bytes)) if name.to_ascii_lowercase().ends_with(".docx") => {
+                parindex_reports::docx::docx_text(&bytes).map_err(AppError::BadRequest)?
+            }
+            Some((_, bytes)) => String::from_utf8(bytes).map_err(|_| {
+                AppError::BadRequest("Tệp không phải văn bản UTF-8 (.txt) hay .docx.".into())
+            })?,
+            None => fields.get("text").cloned().unwrap_or_default(),
+        };
+        if fields.get("action").map(String::as_str) != Some("create") {
+            return directive_page(&st, lang, &user, &unit_code, &text, "", StatusCode::OK).await;
+        }
+        let today = Date::parse(&today(&st)).ok_or_else(|| AppError::Internal("clock".into()))?;
+        let (d, proposals) = proposals_for(&st.db, &unit_code, &text, today)
+            .await
+            .map_err(AppError::BadRequest)?;
+        let divisions = divisions_of(&st.db, &unit_code)
+            .await
+            .map_err(AppError::Internal)?;
+        let mut tasks = Vec::new();
+        for (i, p) in proposals.iter().enumerate() {
+            let get = |k: &str| {
+                fields
+                    .get(&format!("{k}_{i}"))
+                    .map(|v| v.trim().to_string())
+            };
+            if get("include").as_deref() != Some("on") {
+                continue;
+            }
+            let mut task = to_task(p, &divisions);
+            if let Some(title) = get("title").filter(|x| !x.is_empty()) {
+                task.title = title;
+            }
+            if let Some(lead) = get("lead") {
+                if lead.is_empty() {
+                    return Err(AppError::BadRequest(format!(
+                        "Mục {}: cần chọn phòng chủ trì.",
+                        p.item_ref
+                    )));
+                }
+                if lead != "*" {
+                    if !divisions.iter().any(|u| u.code == lead) {
+                        return Err(AppError::BadRequest(format!(
+                            "Mục {}: phòng `{lead}` không thuộc đơn vị.",
+                            p.item_ref
+                        )));
+                    }
+                    task.leads = vec![lead];
+                }
+            }
+            let end = match get("end_on").filter(|x| !x.is_empty()) {
+                Some(e) => Date::parse(&e).ok_or_else(|| {
+                    AppError::BadRequest(format!("Mục {}: ngày `{e}` không hợp lệ.", p.item_ref))
+                })?,
+                None => task.schedule.end,
+            };
+            let repeat = match get("repeat").as_deref() {
+                Some("weekly") => Repeat::Weekly { weekday: 5 },
+                Some("monthly") => Repeat::Monthly { day: 31 },
+                Some("quarterly") => Repeat::Quarterly { day: 31 },
+                Some("yearly") => Repeat::Yearly {
+                    month: end.month,
+                    day: end.day,
+                },
+                Some("once") => Repeat::Once,
+                _ => task.schedule.repeat,
+            };
+            if end < task.schedule.start {
+                return Err(AppError::BadRequest(format!(
+                    "Mục {}: hạn trước ngày bắt đầu.",
+                    p.item_ref
+                )));
+            }
+            task.schedule = Schedule {
+                repeat,
+                start: task.schedule.start,
+                end,
+            };
+            tasks.push(task);
+        }
+        if tasks.is_empty() {
+            return Err(AppError::BadRequest(
+                "Chưa chọn mục nào để tạo nhiệm vụ.".into(),
+            ));
+        }
+        st.db
+            .import_directive(
+                &unit_code,
+                &d,
+                &text,
+                fields.get("file_name").map(String::as_str),
+                &tasks,
+                &user.user.username,
+                &st.now(),
+            )
+            .await?;
+        Ok(Redirect::to(&format!("/units/{unit_code}/tasks")).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
