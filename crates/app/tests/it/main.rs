@@ -16,3 +16,4 @@ mod common;
 mod cycle;
 mod evidence;
 mod http;
+mod tasks;

@@ -1,0 +1,375 @@
+//! Rectification tasks over HTTP and the command line, on SQLite and PostgreSQL: the demo's
+//! notice played out, import with a preview, progress reports, the violation register.
+
+use axum::http::StatusCode;
+
+use crate::auth::{Resp, send, sign_in};
+use crate::common::{data, demo_dbs, run, temp_file};
+
+const ORIGIN: Option<&str> = Some("http://127.0.0.1:8080");
+
+fn sid(r: &Resp) -> String {
+    format!("sid={}", r.cookie_value("sid").unwrap())
+}
+
+async fn multipart(
+    app: &axum::Router,
+    uri: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> Resp {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let b = "----tasks";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend(format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n").as_bytes());
+        body.extend(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{b}--\r\n").as_bytes());
+    let req = Request::post(uri)
+        .header(header::HOST, "127.0.0.1:8080")
+        .header(header::ORIGIN, "http://127.0.0.1:8080")
+        .header(header::COOKIE, cookie)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={b}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body =
+        String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).into_owned();
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+const PLAN: &str = "SỞ KẾ HOẠCH VÀ ĐẦU TƯ\n\nSố: 30/KH-SKHĐT\n\nBà Rịa – Vũng Tàu, ngày 05 tháng 5 năm 2021\n\nKẾ HOẠCH\nTăng cường công khai thủ tục hành chính\n\n\
+1. Văn phòng Sở:\n\n- Cập nhật thủ tục hành chính trên trang thông tin điện tử hàng tuần.\n\n- Báo cáo kết quả trước ngày 30/6/2021.\n\n\
+2. Phòng Đăng ký kinh doanh:\n\n- Phối hợp với Văn phòng Sở rà soát thủ tục đăng ký doanh nghiệp hàng tháng.\n";
+
+#[tokio::test]
+async fn demo_notice_import_reports_and_violations() {
+    for (db, _) in demo_dbs().await {
+        let kind = db.kind();
+        // The demo: the notice's 53 tasks, 2021 played out, the missed ones recorded.
+        let tasks = db.tasks("SKHDT", "2026-11-27").await.unwrap();
+        assert_eq!(tasks.len(), 53, "{kind}");
+        let violations = db.violations("SKHDT").await.unwrap();
+        let missed = violations.iter().filter(|v| v.done_at.is_none()).count();
+        let late = violations.iter().filter(|v| v.done_at.is_some()).count();
+        assert_eq!(missed, 15);
+        assert!(late > 10, "every fifth report four days late: {late}");
+
+        let app = parindex_web::router(parindex_web::AppState::new(db.clone()));
+        let vp = sid(&sign_in(&app, "vp.skhdt", "parindex-demo").await);
+        let nv = sid(&sign_in(&app, "nv.dtpt", "parindex-demo").await);
+        let stc = sid(&sign_in(&app, "vp.stc", "parindex-demo").await);
+        let board = send(&app, "GET", "/units/SKHDT/tasks", &vp, &[], None).await;
+        assert_eq!(board.status, StatusCode::OK);
+        assert!(board.body.contains(r#"data-column="overdue""#) && board.body.contains("Quá hạn"));
+        assert_eq!(board.body.matches(r#"class="card""#).count(), 53);
+        let filtered = send(
+            &app,
+            "GET",
+            "/units/SKHDT/tasks?division=SKHDT-DTPT",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        let dtpt_cards = filtered.body.matches(r#"class="card""#).count();
+        assert!(
+            dtpt_cards >= 8 + 6,
+            "the division's own 8, the 6 general ones and supports: {dtpt_cards}"
+        );
+        assert_eq!(
+            send(&app, "GET", "/units/SKHDT/tasks", &stc, &[], None)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let xlsx = send(
+            &app,
+            "GET",
+            "/units/SKHDT/tasks?format=xlsx",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(xlsx.status, StatusCode::OK);
+
+        // Import with a preview; one title edited, one item left out.
+        let csrf = send(&app, "GET", "/units/SKHDT/directives/new", &vp, &[], None)
+            .await
+            .hidden("csrf");
+        let preview = multipart(
+            &app,
+            "/units/SKHDT/directives/new",
+            &vp,
+            &[("csrf", &csrf), ("action", "preview"), ("text", PLAN)],
+            None,
+        )
+        .await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+        assert_eq!(
+            preview.body.matches("data-proposal=").count(),
+            3,
+            "{}",
+            preview.body
+        );
+        assert!(
+            preview
+                .body
+                .contains("Tăng cường công khai thủ tục hành chính")
+        );
+        let created = multipart(
+            &app,
+            "/units/SKHDT/directives/new",
+            &vp,
+            &[
+                ("csrf", &csrf),
+                ("action", "create"),
+                ("text", PLAN),
+                ("include_0", "on"),
+                ("title_0", "Cập nhật TTHC lên website mỗi thứ Sáu"),
+                ("lead_0", "SKHDT-VP"),
+                ("repeat_0", "weekly"),
+                ("end_on_0", "2021-12-31"),
+                ("include_2", "on"),
+                ("title_2", ""),
+                ("lead_2", "SKHDT-DKKD"),
+                ("repeat_2", "monthly"),
+                ("end_on_2", "2021-12-31"),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        let tasks = db.tasks("SKHDT", "2021-05-10").await.unwrap();
+        assert_eq!(tasks.len(), 55);
+        let web = tasks
+            .iter()
+            .find(|t| t.title == "Cập nhật TTHC lên website mỗi thứ Sáu")
+            .unwrap();
+        assert_eq!(web.leads, ["SKHDT-VP"]);
+        assert!(matches!(
+            web.repeat,
+            parindex_domain::schedule::Repeat::Weekly { weekday: 5 }
+        ));
+        let monthly = tasks.last().unwrap();
+        assert_eq!(
+            (monthly.leads.clone(), monthly.supports.clone()),
+            (vec!["SKHDT-DKKD".to_string()], vec!["SKHDT-VP".to_string()])
+        );
+        assert_eq!(
+            db.occurrences(monthly.id).await.unwrap().len(),
+            8,
+            "May–December"
+        );
+        let no_lead = multipart(
+            &app,
+            "/units/SKHDT/directives/new",
+            &vp,
+            &[
+                ("csrf", &csrf),
+                ("action", "create"),
+                ("text", PLAN),
+                ("include_1", "on"),
+                ("lead_1", ""),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(no_lead.status, StatusCode::BAD_REQUEST);
+
+        // A division reports on its own task, with a file; others cannot.
+        let own = db
+            .tasks("SKHDT", "2026-11-27")
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.leads.contains(&"SKHDT-DTPT".to_string()) && t.overdue > 0)
+            .unwrap();
+        let occ = db
+            .occurrences(own.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|o| o.status == "open")
+            .unwrap();
+        let page = send(&app, "GET", &format!("/tasks/{}", own.id), &nv, &[], None).await;
+        assert!(
+            page.body
+                .contains(&format!(r#"action="/occurrences/{}/report""#, occ.id))
+        );
+        let ncsrf = page.hidden("csrf");
+        let report = multipart(
+            &app,
+            &format!("/occurrences/{}/report", occ.id),
+            &nv,
+            &[
+                ("csrf", &ncsrf),
+                ("report", "Đã rà soát 12 hồ sơ, 0 trễ hạn"),
+            ],
+            Some(("bao-cao.pdf", b"%PDF-1.4\n%%EOF\n")),
+        )
+        .await;
+        assert_eq!(report.status, StatusCode::SEE_OTHER, "{}", report.body);
+        let done = db
+            .occurrences(own.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|o| o.id == occ.id)
+            .unwrap();
+        assert_eq!(done.status, "done");
+        assert!(done.evidence_id.is_some(), "the file became evidence");
+        let twice = multipart(
+            &app,
+            &format!("/occurrences/{}/report", occ.id),
+            &nv,
+            &[("csrf", &ncsrf), ("report", "lại")],
+            None,
+        )
+        .await;
+        assert_eq!(twice.status, StatusCode::CONFLICT);
+        let stc_csrf = send(&app, "GET", "/account/password", &stc, &[], None)
+            .await
+            .hidden("csrf");
+        let foreign = multipart(
+            &app,
+            &format!("/occurrences/{}/report", occ.id),
+            &stc,
+            &[("csrf", &stc_csrf), ("report", "x")],
+            None,
+        )
+        .await;
+        assert_eq!(foreign.status, StatusCode::FORBIDDEN);
+
+        // The register: a late report was recorded; the Office excuses one with a reason.
+        let register = send(&app, "GET", "/units/SKHDT/violations", &vp, &[], None).await;
+        assert!(register.body.contains("hoàn thành muộn"), "{kind}");
+        let vid = db.violations("SKHDT").await.unwrap()[0].id;
+        let excuse = send(
+            &app,
+            "POST",
+            &format!("/violations/{vid}"),
+            &vp,
+            &[
+                ("csrf", &csrf),
+                ("excused", "yes"),
+                ("reason", "Nghỉ lễ 30/4–1/5"),
+            ],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(excuse.status, StatusCode::SEE_OTHER, "{}", excuse.body);
+        assert!(
+            db.violations("SKHDT")
+                .await
+                .unwrap()
+                .iter()
+                .any(|v| v.id == vid && v.excused)
+        );
+        let export = send(
+            &app,
+            "GET",
+            "/units/SKHDT/violations?format=csv",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        assert!(export.body.contains("Nghỉ lễ 30/4–1/5"));
+        assert!(
+            db.audit_history(&format!("violation/{vid}"))
+                .await
+                .unwrap()
+                .len()
+                == 1
+        );
+    }
+}
+
+#[tokio::test]
+async fn directive_import_and_sweep_from_the_command_line() {
+    for (db, url) in parindex_db::testkit::each_db().await {
+        let units = temp_file(
+            "dir-units.csv",
+            "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\nSKHDT-VP,Văn phòng Sở,SKHDT,phong,\nSKHDT-DTPT,Phòng Đầu tư phát triển,SKHDT,phong,\nSKHDT-DKKD,Phòng Đăng ký kinh doanh,SKHDT,phong,\nSKHDT-TTRA,Phòng Thanh tra,SKHDT,phong,\n",
+        );
+        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+        let r = run(
+            &url,
+            &[
+                "directive",
+                "import",
+                &data("tb-skhdt-2021-04-chan-chinh-cchc.txt"),
+                "--unit",
+                "SKHDT",
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains("Đã tạo 53 nhiệm vụ"), "{}", r.stdout);
+        let tasks = db.tasks("SKHDT", "2021-04-01").await.unwrap();
+        // General items go to every division; the grouped planning divisions are unknown here.
+        assert_eq!(tasks[0].leads.len(), 4);
+        let grouped = tasks
+            .iter()
+            .find(|t| t.item_ref.as_deref() == Some("II.5.1"))
+            .unwrap();
+        assert!(
+            grouped.leads.is_empty()
+                && grouped
+                    .responsible
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("đấu thầu"),
+            "{grouped:?}"
+        );
+        let sweep = run(&url, &["tasks", "sweep", "--today", "01/07/2021"]);
+        assert_eq!(sweep.code, 0, "{}", sweep.stderr);
+        let n = db.violations("SKHDT").await.unwrap().len();
+        assert!(
+            n > 0 && sweep.stdout.contains(&format!("Đã ghi nhận {n} vi phạm")),
+            "{}",
+            sweep.stdout
+        );
+        let again = run(&url, &["tasks", "sweep", "--today", "01/07/2021"]);
+        assert!(
+            again.stdout.contains("Đã ghi nhận 0 vi phạm"),
+            "once per occurrence"
+        );
+        assert_eq!(
+            run(
+                &url,
+                &[
+                    "directive",
+                    "import",
+                    &data("tb-skhdt-2021-04-chan-chinh-cchc.txt"),
+                    "--unit",
+                    "NOPE"
+                ]
+            )
+            .code,
+            1
+        );
+    }
+}
