@@ -272,6 +272,35 @@ impl Db {
             .collect())
     }
 
+    /// Open occurrences of a unit's tasks due on or before `until`, with the task's title and
+    /// lead divisions: (occurrence id, task id, title, due on, leads, criteria).
+    pub async fn open_occurrences(
+        &self,
+        unit: &str,
+        until: &str,
+    ) -> Result<Vec<(i64, i64, String, String, Vec<String>, Vec<String>)>> {
+        let rows: Vec<(i64, i64, String, String, String)> = on_db!(self, pool =>
+            sqlx::query_as(
+                "SELECT o.id, t.id, t.title, o.due_on, t.criteria FROM occurrences o JOIN tasks t ON t.id = o.task_id \
+                 WHERE t.unit_code = $1 AND t.cancelled = 0 AND o.status IN ('open', 'in_progress') AND o.due_on <= $2 ORDER BY o.due_on, t.id",
+            )
+            .bind(unit).bind(until).fetch_all(pool).await?);
+        let leads: Vec<(i64, String)> = on_db!(self, pool =>
+            sqlx::query_as("SELECT tu.task_id, tu.unit_code FROM task_units tu JOIN tasks t ON t.id = tu.task_id WHERE t.unit_code = $1 AND tu.role = 'lead'")
+                .bind(unit).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(o, t, title, due, criteria)| {
+                let l = leads
+                    .iter()
+                    .filter(|(id, _)| *id == t)
+                    .map(|(_, u)| u.clone())
+                    .collect();
+                (o, t, title, due, l, list(&criteria))
+            })
+            .collect())
+    }
+
     /// The task an occurrence belongs to.
     pub async fn occurrence_task(&self, occurrence_id: i64) -> Result<Option<i64>> {
         let row: Option<(i64,)> = on_db!(self, pool =>

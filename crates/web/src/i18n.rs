@@ -180,6 +180,13 @@ pub struct Tr {
     pub no: &'static str,
     pub from_directive: &'static str,
     pub late: &'static str,
+    pub brief: &'static str,
+    pub overdue_by_division: &'static str,
+    pub next_deadlines: &'static str,
+    pub new_violations: &'static str,
+    pub points_at_stake: &'static str,
+    pub open_tasks: &'static str,
+    pub nothing: &'static str,
 }
 
 pub static VI: Tr = Tr {
@@ -338,6 +345,13 @@ pub static VI: Tr = Tr {
     no: "Không",
     from_directive: "Theo văn bản",
     late: "trễ hạn",
+    brief: "Bản tin tuần của lãnh đạo",
+    overdue_by_division: "Quá hạn theo phòng",
+    next_deadlines: "Hạn trong 14 ngày tới",
+    new_violations: "Vi phạm mới trong tuần",
+    points_at_stake: "Điểm còn có thể giành lại",
+    open_tasks: "Nhiệm vụ đang mở",
+    nothing: "Không có.",
 };
 
 pub static EN: Tr = Tr {
@@ -496,4 +510,11 @@ pub static EN: Tr = Tr {
     no: "No",
     from_directive: "From the directive",
     late: "late",
+    brief: "Director's weekly brief",
+    overdue_by_division: "Overdue by division",
+    next_deadlines: "Deadlines in the next 14 days",
+    new_violations: "New violations this week",
+    points_at_stake: "Points at stake",
+    open_tasks: "Open tasks",
+    nothing: "None.",
 };

@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .route("/evidence/files/{file_id}", get(evidence::show_file))
         .route("/units/{unit_code}/tasks", get(tasks::show_board))
         .route("/units/{unit_code}/violations", get(tasks::show_violations))
+        .route("/units/{unit_code}/brief", get(tasks::show_brief))
         .route(
             "/units/{unit_code}/directives/new",
             get(tasks::new_directive).post(tasks::post_directive),

@@ -922,3 +922,163 @@ pub async fn post_directive(
     .await;
     r.unwrap_or_else(|e| e.page(lang))
 }
+
+// ---------- the director's weekly brief ----------
+
+pub struct StakeLine {
+    pub code: String,
+    pub name: String,
+    pub lost: String,
+    pub open_tasks: usize,
+}
+
+#[derive(Template)]
+#[template(path = "brief.html")]
+pub struct BriefPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub today: String,
+    /// (division, overdue occurrences), most first.
+    pub overdue: Vec<(String, usize)>,
+    pub new_violations: Vec<ViolationLine>,
+    /// (due, task id, title, leads).
+    pub upcoming: Vec<(String, i64, String, String)>,
+    pub set_name: String,
+    pub stakes: Vec<StakeLine>,
+}
+
+pub async fn show_brief(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+) -> Response {
+    let user = match require_user(user, &format!("/units/{unit_code}/brief")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let t = lang.tr();
+    let r: Result<Response, AppError> = async {
+        if !(user.user.role == Role::Admin || runs_unit_tasks(&user, &unit_code)) {
+            return Err(AppError::Forbidden(
+                "Bản tin tuần dành cho lãnh đạo và đầu mối của đơn vị.".into(),
+            ));
+        }
+        let unit = st.db.unit(&unit_code).await?.ok_or(AppError::NotFound)?;
+        let mut divisions = st.db.divisions(&unit_code).await?;
+        divisions.push((unit_code.clone(), unit.name.clone()));
+        let today = Date::parse(&today(&st)).ok_or_else(|| AppError::Internal("clock".into()))?;
+        let horizon = parindex_domain::schedule::from_days(today.days_since_epoch() + 14);
+        let week_ago = parindex_domain::schedule::from_days(today.days_since_epoch() - 7).to_iso();
+        let open = st
+            .db
+            .open_occurrences(&unit_code, &horizon.to_iso())
+            .await?;
+        let mut overdue: Vec<(String, usize)> = Vec::new();
+        for (_, _, _, _, leads, _) in open.iter().filter(|o| o.3 < today.to_iso()) {
+            let who = if leads.is_empty() {
+                vec![unit_code.clone()]
+            } else {
+                leads.clone()
+            };
+            for l in who {
+                let name = names(std::slice::from_ref(&l), &divisions);
+                match overdue.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, c)) => *c += 1,
+                    None => overdue.push((name, 1)),
+                }
+            }
+        }
+        overdue.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let upcoming = open
+            .iter()
+            .filter(|o| o.3 >= today.to_iso())
+            .take(20)
+            .map(|(_, task, title, due, leads, _)| {
+                (vi_date(due), *task, title.clone(), names(leads, &divisions))
+            })
+            .collect();
+        let new_violations = st
+            .db
+            .violations(&unit_code)
+            .await?
+            .into_iter()
+            .filter(|v| v.detected_on >= week_ago)
+            .map(|v| ViolationLine {
+                id: v.id,
+                task_id: v.task_id,
+                task: v.task_title,
+                unit: names(std::slice::from_ref(&v.unit_code), &divisions),
+                person: v.person.unwrap_or_default(),
+                due: vi_date(&v.due_on),
+                detected: vi_date(&v.detected_on),
+                done: v
+                    .done_at
+                    .map(|d| vi_date(d.get(..10).unwrap_or(&d)))
+                    .unwrap_or_default(),
+                reason: v.reason.unwrap_or_default(),
+                excused: v.excused,
+            })
+            .collect();
+        // Points still at stake: the unit's newest assessment, criteria that lost points,
+        // and how many open tasks work on each.
+        let mut set_name = String::new();
+        let mut stakes = Vec::new();
+        for s in st.db.list_sets().await? {
+            let Some(set) = st.db.load_set(&s.id).await? else {
+                continue;
+            };
+            let Some(scores) = st.db.load_unit_scores(&set, &unit_code).await? else {
+                continue;
+            };
+            if scores.leaves.is_empty() {
+                continue;
+            }
+            set_name = set.name.clone();
+            let tasks = st.db.tasks(&unit_code, &today.to_iso()).await?;
+            for (i, lost) in crate::pages::weakest_leaves(&set, &scores, 10) {
+                let n = &set.nodes[i];
+                stakes.push(StakeLine {
+                    code: n.code.to_string(),
+                    name: n.name.clone(),
+                    lost: lost.to_vi(set.precision),
+                    open_tasks: tasks
+                        .iter()
+                        .filter(|x| {
+                            x.open + x.overdue > 0
+                                && x.criteria.iter().any(|c| c == n.code.as_str())
+                        })
+                        .count(),
+                });
+            }
+            break;
+        }
+        let page = BriefPage {
+            t,
+            lang: lang.code(),
+            title: format!("{} — {}", t.brief, unit.name),
+            sample: true,
+            who: user.user.display_name.clone(),
+            csrf: user.csrf_token.clone(),
+            admin: user.user.role == Role::Admin,
+            unit_code: unit_code.clone(),
+            unit_name: unit.name,
+            today: today.to_vi(),
+            overdue,
+            new_violations,
+            upcoming,
+            set_name,
+            stakes,
+        };
+        Ok(Html(page.render()?).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}

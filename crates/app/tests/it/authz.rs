@@ -142,6 +142,13 @@ fn expected(method: &str, path: &str, who: Who, own: bool) -> u16 {
         } else {
             403
         }),
+        ("GET", "/units/{unit_code}/brief") => login_first.unwrap_or(
+            if who == Who::Admin || (own && matches!(who, Who::Focal | Who::Leader)) {
+                200
+            } else {
+                403
+            },
+        ),
         ("GET", "/units/{unit_code}/directives/new") => {
             login_first.unwrap_or(if own && matches!(who, Who::Focal | Who::Leader) {
                 200

@@ -115,6 +115,34 @@ async fn demo_notice_import_reports_and_violations() {
         .await;
         assert_eq!(xlsx.status, StatusCode::OK);
 
+        // The director's brief: overdue by division, the points still at stake.
+        let gd = sid(&sign_in(&app, "gd.skhdt", "parindex-demo").await);
+        let brief = send(&app, "GET", "/units/SKHDT/brief", &gd, &[], None).await;
+        assert_eq!(brief.status, StatusCode::OK);
+        assert!(
+            brief.body.contains(r#"id="overdue""#),
+            "{kind}: missed reports show by division"
+        );
+        let stakes = brief
+            .body
+            .split(r#"id="stakes""#)
+            .nth(1)
+            .unwrap()
+            .split("</table>")
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(
+            stakes.contains(r#"<td class="code">I.8.4</td>"#) && stakes.contains("3,250"),
+            "{stakes}"
+        );
+        assert_eq!(
+            send(&app, "GET", "/units/SKHDT/brief", &nv, &[], None)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+
         // Import with a preview; one title edited, one item left out.
         let csrf = send(&app, "GET", "/units/SKHDT/directives/new", &vp, &[], None)
             .await
