@@ -187,6 +187,7 @@ pub struct Tr {
     pub points_at_stake: &'static str,
     pub open_tasks: &'static str,
     pub nothing: &'static str,
+    pub as_proposed: &'static str,
 }
 
 pub static VI: Tr = Tr {
@@ -352,6 +353,7 @@ pub static VI: Tr = Tr {
     points_at_stake: "Điểm còn có thể giành lại",
     open_tasks: "Nhiệm vụ đang mở",
     nothing: "Không có.",
+    as_proposed: "Như đề xuất (tất cả / nhóm phòng)",
 };
 
 pub static EN: Tr = Tr {
@@ -517,4 +519,5 @@ pub static EN: Tr = Tr {
     points_at_stake: "Points at stake",
     open_tasks: "Open tasks",
     nothing: "None.",
+    as_proposed: "As proposed (all / the group)",
 };

@@ -374,10 +374,11 @@ pub async fn show_task(
             .await?
             .into_iter()
             .map(|o| {
-                let late = o.status != "done" && o.due_on < today
-                    || o.done_at
-                        .as_deref()
-                        .is_some_and(|d| d.get(..10).unwrap_or(d) > o.due_on.as_str());
+                // Reported after its day ("Quá hạn" already says it for open ones).
+                let late = o
+                    .done_at
+                    .as_deref()
+                    .is_some_and(|d| d.get(..10).unwrap_or(d) > o.due_on.as_str());
                 OccurrenceLine {
                     id: o.id,
                     due: vi_date(&o.due_on),
@@ -735,7 +736,12 @@ async fn directive_page(
                         item_ref: p.item_ref.clone(),
                         title: p.title.clone(),
                         body: p.body.clone(),
-                        lead: p.leads.first().cloned().unwrap_or_default(),
+                        // One lead is editable; several (everyone, a group) stay as proposed.
+                        lead: if p.leads.len() == 1 {
+                            p.leads[0].clone()
+                        } else {
+                            "*".to_string()
+                        },
                         supports: names(&p.supports, &divisions),
                         criteria: p.criteria.join(", "),
                         repeat: p.schedule.repeat.kind(),

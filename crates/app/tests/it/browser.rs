@@ -206,3 +206,36 @@ async fn ranking_and_score_card_in_chromium() {
         }
     }
 }
+
+/// Clicks a control that submits a form or follows a link, and waits until the browser
+/// has left the page (the old document gone stale), so that the next step sees the new one.
+pub async fn click_and_wait(c: &Client, css: &str) -> Result<(), String> {
+    let old = c
+        .find(Locator::Css("html"))
+        .await
+        .map_err(|e| e.to_string())?;
+    c.find(Locator::Css(css))
+        .await
+        .map_err(|e| format!("{css}: {e}"))?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    for _ in 0..100 {
+        if old.text().await.is_err() {
+            // Stale: the new page is there; let it finish loading.
+            for _ in 0..100 {
+                let ready = c
+                    .execute("return document.readyState", vec![])
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if ready.as_str() == Some("complete") {
+                    return Ok(());
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    Err(format!("{css}: the page did not change"))
+}

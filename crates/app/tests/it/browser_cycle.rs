@@ -9,7 +9,7 @@ use fantoccini::{Client, Locator};
 use parindex_domain::access::Role;
 
 use crate::auth::add_user;
-use crate::browser::{connect, shot, start_driver};
+use crate::browser::{click_and_wait, connect, shot, start_driver};
 use crate::common::{data, run, temp_file};
 
 type Step = Result<(), String>;
@@ -51,11 +51,11 @@ async fn login(c: &Client, base: &str, user: &str) -> Step {
     c.goto(&format!("{base}/login")).await.map_err(e)?;
     fill(c, "#username", user).await?;
     fill(c, "#password", "mat-khau-thu-nghiem").await?;
-    click(c, "main form button[type=submit]").await
+    click_and_wait(c, "main form button[type=submit]").await
 }
 
 async fn logout(c: &Client) -> Step {
-    click(c, "header form.inline button").await
+    click_and_wait(c, "header form.inline button").await
 }
 
 async fn set_phase(c: &Client, base: &str, phase: &str) -> Step {
@@ -69,7 +69,7 @@ async fn set_phase(c: &Client, base: &str, phase: &str) -> Step {
         .select_by_value(phase)
         .await
         .map_err(e)?;
-    click(c, "main form button[type=submit]").await?;
+    click_and_wait(c, "main form button[type=submit]").await?;
     logout(c).await
 }
 
@@ -84,7 +84,7 @@ async fn journey(c: &Client, base: &str, pdf_path: &str) -> Step {
         .select_by_value("Kịp thời")
         .await
         .map_err(e)?;
-    click(c, "#leaf-I-1-1 form.save-form button").await?;
+    click_and_wait(c, "#leaf-I-1-1 form.save-form button").await?;
     for (anchor, value) in [
         ("I-1-2", "100"),
         ("I-1-3", "0"),
@@ -93,7 +93,7 @@ async fn journey(c: &Client, base: &str, pdf_path: &str) -> Step {
     ] {
         c.goto(&assess).await.map_err(e)?;
         fill(c, &format!("#leaf-{anchor} input[name=input]"), value).await?;
-        click(c, &format!("#leaf-{anchor} form.save-form button")).await?;
+        click_and_wait(c, &format!("#leaf-{anchor} form.save-form button")).await?;
     }
     c.goto(&assess).await.map_err(e)?;
     if text(c, "#scored").await? != "5/5" {
@@ -126,7 +126,7 @@ async fn journey(c: &Client, base: &str, pdf_path: &str) -> Step {
     .send_keys(pdf_path)
     .await
     .map_err(e)?;
-    click(c, "#leaf-I-1-1 details.add-evidence form button").await?;
+    click_and_wait(c, "#leaf-I-1-1 details.add-evidence form button").await?;
     c.goto(&assess).await.map_err(e)?;
     let ev = text(c, "#leaf-I-1-1 ul.evidence").await?;
     if !ev.contains("Kế hoạch CCHC năm 2020") || !ev.contains("(bản 1)") {
@@ -137,7 +137,7 @@ async fn journey(c: &Client, base: &str, pdf_path: &str) -> Step {
     // The leader submits.
     login(c, base, "gd").await?;
     c.goto(&assess).await.map_err(e)?;
-    click(c, "#submit-assessment").await?;
+    click_and_wait(c, "#submit-assessment").await?;
     c.goto(&assess).await.map_err(e)?;
     if !text(c, "#submitted").await?.contains("gd") {
         return Err("not submitted".into());
@@ -155,7 +155,7 @@ async fn journey(c: &Client, base: &str, pdf_path: &str) -> Step {
         "Kế hoạch ban hành chậm",
     )
     .await?;
-    click(c, "#leaf-I-1-1 form.save-form button").await?;
+    click_and_wait(c, "#leaf-I-1-1 form.save-form button").await?;
     c.goto(&format!("{base}/sets/example-so-2020/ranking"))
         .await
         .map_err(e)?;
@@ -181,14 +181,14 @@ async fn journey(c: &Client, base: &str, pdf_path: &str) -> Step {
         "Kế hoạch ký ngày 22/12/2020 (đã đính kèm)",
     )
     .await?;
-    click(c, "#leaf-I-1-1 form.save-form button").await?;
+    click_and_wait(c, "#leaf-I-1-1 form.save-form button").await?;
     logout(c).await?;
     set_phase(c, base, "final_appraisal").await?;
     login(c, base, "td").await?;
     c.goto(&assess).await.map_err(e)?;
     fill(c, "#leaf-I-1-1 input[name=final_points]", "1").await?;
     fill(c, "#leaf-I-1-1 input[name=reason]", "Chấp nhận giải trình").await?;
-    click(c, "#leaf-I-1-1 form.save-form button").await?;
+    click_and_wait(c, "#leaf-I-1-1 form.save-form button").await?;
     logout(c).await?;
 
     // Published: anyone sees the new ranking.
