@@ -303,6 +303,80 @@ fn directive(pages: usize) {
     }
 }
 
+/// A year of occurrences for `n` tasks of every kind of schedule.
+fn occurrences(n: usize) {
+    use parindex_domain::schedule::{Repeat, Schedule, from_days};
+    use parindex_domain::text::Date;
+    let start = Date::new(2021, 1, 1).unwrap_or(Date {
+        year: 2021,
+        month: 1,
+        day: 1,
+    });
+    let end = Date::new(2021, 12, 31).unwrap_or(start);
+    let schedules: Vec<Schedule> = (0..n)
+        .map(|i| {
+            let k = u8::try_from(i % 28).unwrap_or(0);
+            let repeat = match i % 5 {
+                0 => Repeat::Weekly { weekday: k % 7 + 1 },
+                1 => Repeat::Monthly { day: k + 1 },
+                2 => Repeat::Quarterly { day: 31 },
+                3 => Repeat::Yearly {
+                    month: k % 12 + 1,
+                    day: k + 1,
+                },
+                _ => Repeat::Once,
+            };
+            let offset = i64::try_from(i % 90).unwrap_or(0);
+            Schedule {
+                repeat,
+                start: from_days(start.days_since_epoch() + offset),
+                end,
+            }
+        })
+        .collect();
+    let before = peak_mib().unwrap_or(0.0);
+    let runs = 7;
+    let (mut t_gen, mut t_base) = (Vec::new(), Vec::new());
+    let mut total = 0usize;
+    for _ in 0..runs {
+        let t = Instant::now();
+        // Baseline: visit every day of the period for every task (no calendar arithmetic).
+        let mut days = 0i64;
+        for s in black_box(&schedules) {
+            days += s.end.days_since_epoch() - s.start.days_since_epoch() + 1;
+        }
+        black_box(days);
+        t_base.push(t.elapsed());
+        let t = Instant::now();
+        let all: Vec<Vec<Date>> = black_box(&schedules)
+            .iter()
+            .map(|s| s.occurrences(start, end))
+            .collect();
+        t_gen.push(t.elapsed());
+        total = all.iter().map(Vec::len).sum();
+    }
+    let (g, b) = (median(t_gen), median(t_base));
+    println!("occurrences: a year for {n} tasks → {total} dated occurrences");
+    println!(
+        "  Schedule::occurrences: median {:.2} ms over {runs} runs; baseline (a loop over the tasks): {:.3} ms",
+        g.as_secs_f64() * 1e3,
+        b.as_secs_f64() * 1e3
+    );
+    println!(
+        "  target: under 1 s → {}",
+        if g < Duration::from_secs(1) {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+    if let Some(after) = peak_mib() {
+        println!(
+            "  peak memory of the process: {after:.1} MiB (before: {before:.1} MiB); target: under 100 MB"
+        );
+    }
+}
+
 fn generate(dir: &str, units: usize, leaves: usize) {
     let _ = std::fs::create_dir_all(dir);
     let mut u = String::from("code,name,parent_code,kind,group\n");
@@ -330,6 +404,7 @@ fn main() {
     match args.get(1).map(String::as_str) {
         Some("scoring") => scoring(units, leaves),
         Some("directive") => directive(arg(&args, "--pages", 200)),
+        Some("occurrences") => occurrences(arg(&args, "--tasks", 5000)),
         Some("generate") => generate(
             args.get(2).map_or("bench-data", String::as_str),
             units,
@@ -337,7 +412,7 @@ fn main() {
         ),
         _ => {
             eprintln!(
-                "usage: parindex-bench scoring|directive|generate DIR [--units N] [--leaves L] [--pages P]"
+                "usage: parindex-bench scoring|directive|occurrences|generate DIR [--units N] [--leaves L] [--pages P]"
             );
             std::process::exit(2);
         }
