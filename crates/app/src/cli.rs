@@ -164,6 +164,9 @@ enum UserAction {
         /// Họ và tên hiển thị (mặc định: tên đăng nhập).
         #[arg(long)]
         name: Option<String>,
+        /// Địa chỉ thư để nhận nhắc hạn.
+        #[arg(long)]
+        email: Option<String>,
         #[arg(long)]
         password_stdin: bool,
     },
@@ -201,6 +204,21 @@ enum TasksAction {
     Sweep {
         #[arg(long)]
         today: Option<String>,
+    },
+    /// Nhắc hạn (7, 3, 1 ngày trước), báo quá hạn, rồi báo trưởng phòng và Giám đốc; gửi thư nếu có --smtp.
+    Remind {
+        #[arg(long)]
+        today: Option<String>,
+        /// Máy chủ chuyển thư, ví dụ smtp://127.0.0.1:25
+        #[arg(long, env = "PARINDEX_SMTP")]
+        smtp: Option<String>,
+        #[arg(long, default_value = "parindex@localhost")]
+        mail_from: String,
+        /// Số ngày quá hạn thì báo trưởng phòng, rồi báo Giám đốc.
+        #[arg(long, default_value_t = 3)]
+        head_after: i64,
+        #[arg(long, default_value_t = 7)]
+        director_after: i64,
     },
 }
 
@@ -533,6 +551,7 @@ async fn run(cli: Cli) -> Res {
                     role,
                     unit,
                     name,
+                    email,
                     password_stdin,
                 },
         } => {
@@ -563,8 +582,17 @@ async fn run(cli: Cli) -> Res {
                 role,
                 unit_code: unit.as_deref(),
             };
+            if let Some(e) = &email
+                && (!e.contains('@') || e.contains(char::is_whitespace))
+            {
+                return Err(Fail(1, format!("địa chỉ thư `{e}` không hợp lệ")));
+            }
             match db.create_user(&new, &cli_actor(), &now()).await {
                 Ok(_) => {
+                    if let Some(e) = &email {
+                        db.set_user_email(&username, Some(e), &cli_actor(), &now())
+                            .await?;
+                    }
                     println!("Đã tạo tài khoản {username} ({}).", role.label_vi());
                     Ok(())
                 }
@@ -656,6 +684,56 @@ async fn run(cli: Cli) -> Res {
                 "Đã tạo {tasks} nhiệm vụ ({occurrences} kỳ thực hiện) cho các phòng của {unit}."
             );
             Ok(())
+        }
+        Command::Tasks {
+            action:
+                TasksAction::Remind {
+                    today,
+                    smtp,
+                    mail_from,
+                    head_after,
+                    director_after,
+                },
+        } => {
+            let db = open_db(&cli.db).await?;
+            let now = now();
+            let day = match today {
+                Some(t) => parindex_domain::text::Date::parse(&t)
+                    .ok_or_else(|| Fail(2, format!("ngày `{t}` không hợp lệ")))?,
+                None => parindex_domain::text::Date::parse(&now[..10])
+                    .ok_or_else(|| Fail(1, "đồng hồ hệ thống".into()))?,
+            };
+            let mailer = match smtp {
+                Some(url) => Some(
+                    parindex_web::followup::Mailer::new(&url, &mail_from)
+                        .map_err(|e| Fail(2, e))?,
+                ),
+                None => None,
+            };
+            let cfg = parindex_domain::followup::FollowUp {
+                head_after,
+                director_after,
+                ..Default::default()
+            };
+            let s = parindex_web::followup::run_followups(&db, mailer.as_ref(), &cfg, day, &now)
+                .await
+                .map_err(|e| Fail(1, e))?;
+            println!(
+                "Ngày {}: {} thông báo mới, {} thư đã gửi{}.",
+                day.to_vi(),
+                s.notifications,
+                s.emails,
+                if s.failures > 0 {
+                    format!(", {} thư không gửi được", s.failures)
+                } else {
+                    String::new()
+                }
+            );
+            if s.failures > 0 {
+                Err(Fail(1, "có thư không gửi được (xem nhật ký)".into()))
+            } else {
+                Ok(())
+            }
         }
         Command::Tasks {
             action: TasksAction::Sweep { today },

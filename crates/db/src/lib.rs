@@ -16,7 +16,7 @@ pub use assess::{LeafChange, SaveOutcome, StoredLeaf};
 pub use cycle::{Extension, PhaseWindow, Progress};
 pub use evidence::{Evidence, EvidenceFile, EvidenceMeta, NewFile};
 pub use repo::*;
-pub use tasks::{NewTask, Occurrence, TaskSummary, Violation};
+pub use tasks::{NewTask, Notification, Occurrence, Recipient, TaskSummary, Violation};
 
 use std::str::FromStr;
 use std::time::Duration;

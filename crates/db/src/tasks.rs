@@ -501,3 +501,146 @@ macro_rules! record_violation {
     }};
 }
 use record_violation;
+
+/// A person a notice can go to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub id: i64,
+    pub occurrence_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub created_at: String,
+    pub acknowledged_at: Option<String>,
+}
+
+impl Db {
+    pub async fn set_user_email(
+        &self,
+        username: &str,
+        email: Option<&str>,
+        actor: &str,
+        now: &str,
+    ) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let n = sqlx::query("UPDATE users SET email = $1 WHERE username = $2")
+                .bind(email).bind(username).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(DbError::Conflict(format!("không có tài khoản `{username}`")));
+            }
+            let e = entry(actor, now, "user.email", format!("user/{username}"), email.unwrap_or("-").to_string());
+            audit_append!(tx, &e);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Active accounts of `role` in `unit`.
+    pub async fn recipients(&self, unit: &str, role: &str) -> Result<Vec<Recipient>> {
+        let rows: Vec<(String, String, Option<String>)> = on_db!(self, pool =>
+            sqlx::query_as("SELECT username, display_name, email FROM users WHERE unit_code = $1 AND role = $2 AND active = 1 ORDER BY username")
+                .bind(unit).bind(role).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| Recipient {
+                username: r.0,
+                display_name: r.1,
+                email: r.2,
+            })
+            .collect())
+    }
+
+    /// Open occurrences of every unit due on or before `until`:
+    /// (occurrence id, task id, title, due on, unit, lead divisions).
+    pub async fn open_occurrences_all(
+        &self,
+        until: &str,
+    ) -> Result<Vec<(i64, i64, String, String, String, Vec<String>)>> {
+        let rows: Vec<(i64, i64, String, String, String)> = on_db!(self, pool =>
+            sqlx::query_as(
+                "SELECT o.id, t.id, t.title, o.due_on, t.unit_code FROM occurrences o JOIN tasks t ON t.id = o.task_id \
+                 WHERE t.cancelled = 0 AND o.status IN ('open', 'in_progress') AND o.due_on <= $1 ORDER BY o.due_on, o.id",
+            )
+            .bind(until).fetch_all(pool).await?);
+        let leads: Vec<(i64, String)> = on_db!(self, pool =>
+            sqlx::query_as("SELECT task_id, unit_code FROM task_units WHERE role = 'lead'").fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(o, t, title, due, unit)| {
+                let l = leads
+                    .iter()
+                    .filter(|(id, _)| *id == t)
+                    .map(|(_, u)| u.clone())
+                    .collect();
+                (o, t, title, due, unit, l)
+            })
+            .collect())
+    }
+
+    /// Records a notification once; `Some(id)` when it is new.
+    pub async fn record_notification(
+        &self,
+        username: &str,
+        occurrence_id: i64,
+        kind: &str,
+        title: &str,
+        body: &str,
+        now: &str,
+    ) -> Result<Option<i64>> {
+        let row: Option<(i64,)> = on_db!(self, pool =>
+            sqlx::query_as(
+                "INSERT INTO notifications (username, occurrence_id, kind, title, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (username, occurrence_id, kind) DO NOTHING RETURNING id",
+            )
+            .bind(username).bind(occurrence_id).bind(kind).bind(title).bind(body).bind(now)
+            .fetch_optional(pool).await?);
+        Ok(row.map(|r| r.0))
+    }
+
+    pub async fn mark_emailed(&self, id: i64, now: &str) -> Result<()> {
+        on_db!(self, pool => sqlx::query("UPDATE notifications SET emailed_at = $1 WHERE id = $2").bind(now).bind(id).execute(pool).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// A user's notifications, newest first.
+    pub async fn notifications(&self, username: &str) -> Result<Vec<Notification>> {
+        let rows: Vec<(i64, i64, String, String, String, String, Option<String>)> = on_db!(self, pool =>
+            sqlx::query_as("SELECT id, occurrence_id, kind, title, body, created_at, acknowledged_at FROM notifications WHERE username = $1 ORDER BY created_at DESC, id DESC")
+                .bind(username).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| Notification {
+                id: r.0,
+                occurrence_id: r.1,
+                kind: r.2,
+                title: r.3,
+                body: r.4,
+                created_at: r.5,
+                acknowledged_at: r.6,
+            })
+            .collect())
+    }
+
+    /// Acknowledges one's own notification (audited); false when it is not theirs.
+    pub async fn acknowledge(&self, id: i64, username: &str, now: &str) -> Result<bool> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let n = sqlx::query("UPDATE notifications SET acknowledged_at = $1 WHERE id = $2 AND username = $3 AND acknowledged_at IS NULL")
+                .bind(now).bind(id).bind(username).execute(&mut *tx).await?.rows_affected();
+            if n > 0 {
+                let e = entry(username, now, "notification.ack", format!("notification/{id}"), "acknowledged".into());
+                audit_append!(tx, &e);
+            }
+            tx.commit().await?;
+            Ok(n > 0)
+        })
+    }
+}

@@ -6,6 +6,7 @@ pub mod code;
 pub mod criteria;
 pub mod cycle;
 pub mod directive;
+pub mod followup;
 pub mod points;
 pub mod problem;
 pub mod schedule;

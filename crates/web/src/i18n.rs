@@ -188,6 +188,9 @@ pub struct Tr {
     pub open_tasks: &'static str,
     pub nothing: &'static str,
     pub as_proposed: &'static str,
+    pub notifications: &'static str,
+    pub acknowledge: &'static str,
+    pub acknowledged: &'static str,
 }
 
 pub static VI: Tr = Tr {
@@ -354,6 +357,9 @@ pub static VI: Tr = Tr {
     open_tasks: "Nhiệm vụ đang mở",
     nothing: "Không có.",
     as_proposed: "Như đề xuất (tất cả / nhóm phòng)",
+    notifications: "Thông báo",
+    acknowledge: "Đã biết",
+    acknowledged: "Đã xác nhận ngày",
 };
 
 pub static EN: Tr = Tr {
@@ -520,4 +526,7 @@ pub static EN: Tr = Tr {
     open_tasks: "Open tasks",
     nothing: "None.",
     as_proposed: "As proposed (all / the group)",
+    notifications: "Notifications",
+    acknowledge: "Acknowledge",
+    acknowledged: "Acknowledged on",
 };

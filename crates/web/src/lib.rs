@@ -9,6 +9,7 @@ pub mod cycle;
 mod error;
 pub(crate) mod evidence;
 pub mod files;
+pub mod followup;
 pub mod i18n;
 mod pages;
 mod state;
@@ -105,6 +106,11 @@ pub fn router(state: AppState) -> Router {
             get(tasks::new_directive).post(tasks::post_directive),
         )
         .route("/tasks/{task_id}", get(tasks::show_task))
+        .route("/notifications", get(tasks::show_notifications))
+        .route(
+            "/notifications/{notification_id}/ack",
+            axum::routing::post(tasks::acknowledge_notification),
+        )
         .route(
             "/occurrences/{occurrence_id}/report",
             axum::routing::post(tasks::report_occurrence).layer(upload_limit),

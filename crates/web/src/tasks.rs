@@ -1088,3 +1088,90 @@ pub async fn show_brief(
     .await;
     r.unwrap_or_else(|e| e.page(lang))
 }
+
+// ---------- notifications ----------
+
+pub struct NoticeLine {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub at: String,
+    pub acknowledged: String,
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+pub struct NotificationsPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
+    pub lines: Vec<NoticeLine>,
+}
+
+pub async fn show_notifications(
+    State(st): State<AppState>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+) -> Response {
+    let user = match require_user(user, "/notifications") {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let t = lang.tr();
+    let r: Result<Response, AppError> = async {
+        let lines = st
+            .db
+            .notifications(&user.user.username)
+            .await?
+            .into_iter()
+            .map(|n| NoticeLine {
+                id: n.id,
+                title: n.title,
+                body: n.body,
+                at: vi_date(n.created_at.get(..10).unwrap_or(&n.created_at)),
+                acknowledged: n
+                    .acknowledged_at
+                    .map(|a| vi_date(a.get(..10).unwrap_or(&a)))
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let page = NotificationsPage {
+            t,
+            lang: lang.code(),
+            title: t.notifications.to_string(),
+            sample: false,
+            who: user.user.display_name.clone(),
+            csrf: user.csrf_token.clone(),
+            admin: user.user.role == Role::Admin,
+            lines,
+        };
+        Ok(Html(page.render()?).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+pub async fn acknowledge_notification(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Form(f): Form<crate::account::CsrfForm>,
+) -> Response {
+    let user = match require_user(user, "/notifications") {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&user, &f.csrf) {
+        return e.page(lang);
+    }
+    match st.db.acknowledge(id, &user.user.username, &st.now()).await {
+        Ok(true) => Redirect::to("/notifications").into_response(),
+        Ok(false) => AppError::NotFound.page(lang),
+        Err(e) => AppError::from(e).page(lang),
+    }
+}

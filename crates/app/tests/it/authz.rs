@@ -142,6 +142,9 @@ fn expected(method: &str, path: &str, who: Who, own: bool) -> u16 {
         } else {
             403
         }),
+        ("GET", "/notifications") => login_first.unwrap_or(200),
+        // Nobody can acknowledge a notification that is not theirs.
+        ("POST", "/notifications/{notification_id}/ack") => login_first.unwrap_or(404),
         ("GET", "/units/{unit_code}/brief") => login_first.unwrap_or(
             if who == Who::Admin || (own && matches!(who, Who::Focal | Who::Leader)) {
                 200
@@ -223,6 +226,7 @@ struct Ids {
 fn fill(path: &str, own: bool, ids: &Ids) -> String {
     let (task, occurrence, violation) = if own { ids.own_task } else { ids.other_task };
     path.replace("{task_id}", &task.to_string())
+        .replace("{notification_id}", "999999")
         .replace("{occurrence_id}", &occurrence.to_string())
         .replace("{violation_id}", &violation.to_string())
         .replace("{set_id}", "example-so-2020")

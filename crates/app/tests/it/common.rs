@@ -78,3 +78,119 @@ pub fn temp_file(name: &str, content: &str) -> String {
     std::fs::write(&p, content).unwrap();
     p.display().to_string()
 }
+
+/// A local SMTP sink: a tiny server that really speaks SMTP and keeps every message.
+pub struct SmtpSink {
+    pub port: u16,
+    pub messages: std::sync::Arc<tokio::sync::Mutex<Vec<Mail>>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub rcpt: Vec<String>,
+    pub data: String,
+}
+
+impl Mail {
+    /// The subject, with RFC 2047 encoded words decoded.
+    pub fn subject(&self) -> String {
+        use base64::Engine as _;
+        let mut lines = self.data.split("\r\n");
+        let mut subject = String::new();
+        while let Some(l) = lines.next() {
+            if let Some(rest) = l.strip_prefix("Subject: ") {
+                subject.push_str(rest);
+                // Folded continuation lines start with whitespace.
+                for c in lines.by_ref() {
+                    if c.starts_with(' ') || c.starts_with('\t') {
+                        subject.push_str(c);
+                    } else {
+                        break;
+                    }
+                }
+                break;
+            }
+        }
+        // Whitespace between two encoded words is not part of the text (RFC 2047 §6.2).
+        let mut out = String::new();
+        let mut prev_encoded = false;
+        for w in subject.split_whitespace() {
+            let decoded = w
+                .strip_prefix("=?utf-8?b?")
+                .or_else(|| w.strip_prefix("=?UTF-8?B?"))
+                .and_then(|x| x.strip_suffix("?="))
+                .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                .and_then(|b| String::from_utf8(b).ok());
+            let joined = prev_encoded && decoded.is_some();
+            if !out.is_empty() && !joined {
+                out.push(' ');
+            }
+            prev_encoded = decoded.is_some();
+            out.push_str(decoded.as_deref().unwrap_or(w));
+        }
+        out
+    }
+}
+
+impl SmtpSink {
+    pub async fn start() -> SmtpSink {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let messages: std::sync::Arc<tokio::sync::Mutex<Vec<Mail>>> = std::sync::Arc::default();
+        let store = messages.clone();
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let (r, mut w) = sock.into_split();
+                    let mut r = BufReader::new(r);
+                    let _ = w.write_all(b"220 sink ESMTP\r\n").await;
+                    let mut rcpt = Vec::new();
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            break;
+                        }
+                        let cmd = line.trim_end().to_ascii_uppercase();
+                        let reply: &[u8] = if cmd.starts_with("EHLO") {
+                            b"250-sink\r\n250 8BITMIME\r\n"
+                        } else if cmd.starts_with("RCPT TO:") {
+                            rcpt.push(
+                                line.trim_end()[8..]
+                                    .trim()
+                                    .trim_matches(['<', '>'])
+                                    .to_string(),
+                            );
+                            b"250 OK\r\n"
+                        } else if cmd == "DATA" {
+                            let _ = w.write_all(b"354 go ahead\r\n").await;
+                            let mut data = String::new();
+                            loop {
+                                line.clear();
+                                if r.read_line(&mut line).await.unwrap_or(0) == 0 || line == ".\r\n"
+                                {
+                                    break;
+                                }
+                                data.push_str(&line);
+                            }
+                            store.lock().await.push(Mail {
+                                rcpt: std::mem::take(&mut rcpt),
+                                data,
+                            });
+                            b"250 OK queued\r\n"
+                        } else if cmd == "QUIT" {
+                            let _ = w.write_all(b"221 bye\r\n").await;
+                            break;
+                        } else {
+                            b"250 OK\r\n"
+                        };
+                        let _ = w.write_all(reply).await;
+                    }
+                });
+            }
+        });
+        SmtpSink { port, messages }
+    }
+}

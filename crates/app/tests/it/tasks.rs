@@ -401,3 +401,145 @@ async fn directive_import_and_sweep_from_the_command_line() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_and_escalation_reach_the_smtp_sink() {
+    use crate::common::{SmtpSink, run_with_stdin};
+    for (db, url) in parindex_db::testkit::each_db().await {
+        let kind = db.kind();
+        let units = temp_file(
+            "rem-units.csv",
+            "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\nSKHDT-VP,Văn phòng Sở,SKHDT,phong,\n",
+        );
+        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+        for (user, role, unit, email) in [
+            ("nv1", "division", "SKHDT-VP", Some("nv@vp.test")),
+            ("tp1", "leader", "SKHDT-VP", Some("tp@vp.test")),
+            ("gd1", "leader", "SKHDT", Some("gd@skhdt.test")),
+            ("vp1", "focal", "SKHDT", None),
+        ] {
+            let mut args = vec![
+                "user",
+                "add",
+                "--username",
+                user,
+                "--role",
+                role,
+                "--unit",
+                unit,
+                "--password-stdin",
+            ];
+            if let Some(e) = email {
+                args.extend(["--email", e]);
+            }
+            let r = run_with_stdin(&url, &args, "mat-khau-thu-nghiem\n");
+            assert_eq!(r.code, 0, "{}", r.stderr);
+        }
+        let day = |s: &str| parindex_domain::text::Date::parse(s).unwrap();
+        let task = parindex_db::NewTask {
+            item_ref: Some("II.1.2".into()),
+            source_line: None,
+            title: "Báo cáo cắt giảm thời gian TTHC".into(),
+            body: "Báo cáo danh sách TTHC cắt giảm".into(),
+            responsible: None,
+            leads: vec!["SKHDT-VP".into()],
+            supports: vec![],
+            criteria: vec!["I.8.4".into()],
+            references: vec![],
+            schedule: parindex_domain::schedule::Schedule {
+                repeat: parindex_domain::schedule::Repeat::Once,
+                start: day("2021-04-20"),
+                end: day("2021-06-30"),
+            },
+        };
+        db.create_task("SKHDT", &task, "test", "2021-04-20T08:00:00Z")
+            .await
+            .unwrap();
+
+        let sink = SmtpSink::start().await;
+        let smtp = format!("smtp://127.0.0.1:{}", sink.port);
+        let mut expected: Vec<(&str, &str)> = Vec::new();
+        for (today, new) in [
+            ("2021-06-20", None),
+            ("2021-06-23", Some(("nv@vp.test", "Nhắc hạn 30/06/2021"))),
+            ("2021-06-23", None),
+            ("2021-06-26", None),
+            ("2021-06-29", Some(("nv@vp.test", "Nhắc hạn 30/06/2021"))),
+            ("2021-07-01", Some(("nv@vp.test", "Quá hạn"))),
+            ("2021-07-03", Some(("tp@vp.test", "Nhắc trưởng phòng"))),
+            ("2021-07-07", Some(("gd@skhdt.test", "Báo cáo Giám đốc"))),
+            ("2021-07-08", None),
+        ] {
+            let r = run(
+                &url,
+                &["tasks", "remind", "--today", today, "--smtp", &smtp],
+            );
+            assert_eq!(r.code, 0, "{today}: {}", r.stderr);
+            expected.extend(new);
+            let got = sink.messages.lock().await.clone();
+            assert_eq!(got.len(), expected.len(), "{kind} {today}: {got:?}");
+        }
+        let got = sink.messages.lock().await.clone();
+        for (m, (to, subject)) in got.iter().zip(&expected) {
+            assert_eq!(m.rcpt, [to.to_string()]);
+            assert!(m.subject().contains(subject), "{} ≠ {subject}", m.subject());
+            assert!(
+                m.subject().contains("Báo cáo cắt giảm thời gian TTHC"),
+                "{}",
+                m.subject()
+            );
+        }
+        // The same notices in the application; the assignee acknowledges one.
+        let nv = db.notifications("nv1").await.unwrap();
+        assert_eq!(nv.len(), 3);
+        let app = parindex_web::router(parindex_web::AppState::new(db.clone()));
+        let cookie = sid(&sign_in(&app, "nv1", "mat-khau-thu-nghiem").await);
+        let page = send(&app, "GET", "/notifications", &cookie, &[], None).await;
+        assert_eq!(page.body.matches("data-notification=").count(), 3);
+        let csrf = page.hidden("csrf");
+        let ack = send(
+            &app,
+            "POST",
+            &format!("/notifications/{}/ack", nv[0].id),
+            &cookie,
+            &[("csrf", &csrf)],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(ack.status, StatusCode::SEE_OTHER);
+        assert!(
+            db.notifications("nv1").await.unwrap()[0]
+                .acknowledged_at
+                .is_some()
+        );
+        let gd = sid(&sign_in(&app, "gd1", "mat-khau-thu-nghiem").await);
+        let gd_csrf = send(&app, "GET", "/notifications", &gd, &[], None)
+            .await
+            .hidden("csrf");
+        let foreign = send(
+            &app,
+            "POST",
+            &format!("/notifications/{}/ack", nv[1].id),
+            &gd,
+            &[("csrf", &gd_csrf)],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(foreign.status, StatusCode::NOT_FOUND, "only one's own");
+        // Once reported, nobody is chased any more.
+        let task_id = db.tasks("SKHDT", "2021-07-09").await.unwrap()[0].id;
+        let occ = db.occurrences(task_id).await.unwrap()[0].id;
+        db.complete_occurrence(occ, "Đã báo cáo", None, "nv1", "2021-07-09T09:00:00Z")
+            .await
+            .unwrap();
+        assert_eq!(
+            run(
+                &url,
+                &["tasks", "remind", "--today", "2021-07-20", "--smtp", &smtp]
+            )
+            .code,
+            0
+        );
+        assert_eq!(sink.messages.lock().await.len(), expected.len());
+    }
+}
