@@ -644,3 +644,41 @@ impl Db {
         })
     }
 }
+
+impl Db {
+    /// (criterion code, division code) of a unit for a set.
+    pub async fn responsibilities(
+        &self,
+        set_id: &str,
+        unit: &str,
+    ) -> Result<Vec<(String, String)>> {
+        Ok(on_db!(self, pool =>
+            sqlx::query_as("SELECT criterion_code, division_code FROM responsibilities WHERE set_id = $1 AND unit_code = $2 ORDER BY criterion_code")
+                .bind(set_id).bind(unit).fetch_all(pool).await?))
+    }
+
+    /// Remembers which division answers for a criterion.
+    pub async fn set_responsibility(
+        &self,
+        set_id: &str,
+        unit: &str,
+        code: &str,
+        division: &str,
+        actor: &str,
+        now: &str,
+    ) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO responsibilities (set_id, unit_code, criterion_code, division_code) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (set_id, unit_code, criterion_code) DO UPDATE SET division_code = excluded.division_code",
+            )
+            .bind(set_id).bind(unit).bind(code).bind(division)
+            .execute(&mut *tx).await?;
+            let e = entry(actor, now, "responsibility", format!("{set_id}/{unit}/{code}"), division.to_string());
+            audit_append!(tx, &e);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}

@@ -191,6 +191,7 @@ pub struct Tr {
     pub notifications: &'static str,
     pub acknowledge: &'static str,
     pub acknowledged: &'static str,
+    pub lost_to_tasks: &'static str,
 }
 
 pub static VI: Tr = Tr {
@@ -360,6 +361,7 @@ pub static VI: Tr = Tr {
     notifications: "Thông báo",
     acknowledge: "Đã biết",
     acknowledged: "Đã xác nhận ngày",
+    lost_to_tasks: "Từ điểm bị mất đến nhiệm vụ",
 };
 
 pub static EN: Tr = Tr {
@@ -529,4 +531,5 @@ pub static EN: Tr = Tr {
     notifications: "Notifications",
     acknowledge: "Acknowledge",
     acknowledged: "Acknowledged on",
+    lost_to_tasks: "From points lost to tasks",
 };

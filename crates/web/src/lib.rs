@@ -102,6 +102,10 @@ pub fn router(state: AppState) -> Router {
         .route("/units/{unit_code}/violations", get(tasks::show_violations))
         .route("/units/{unit_code}/brief", get(tasks::show_brief))
         .route(
+            "/units/{unit_code}/sets/{set_id}/lost",
+            get(tasks::show_lost).post(tasks::create_from_lost),
+        )
+        .route(
             "/units/{unit_code}/directives/new",
             get(tasks::new_directive).post(tasks::post_directive),
         )

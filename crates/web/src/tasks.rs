@@ -957,6 +957,7 @@ pub struct BriefPage {
     /// (due, task id, title, leads).
     pub upcoming: Vec<(String, i64, String, String)>,
     pub set_name: String,
+    pub set_id: String,
     pub stakes: Vec<StakeLine>,
 }
 
@@ -1036,6 +1037,7 @@ pub async fn show_brief(
         // Points still at stake: the unit's newest assessment, criteria that lost points,
         // and how many open tasks work on each.
         let mut set_name = String::new();
+        let mut set_id = String::new();
         let mut stakes = Vec::new();
         for s in st.db.list_sets().await? {
             let Some(set) = st.db.load_set(&s.id).await? else {
@@ -1048,6 +1050,7 @@ pub async fn show_brief(
                 continue;
             }
             set_name = set.name.clone();
+            set_id = set.id.clone();
             let tasks = st.db.tasks(&unit_code, &today.to_iso()).await?;
             for (i, lost) in crate::pages::weakest_leaves(&set, &scores, 10) {
                 let n = &set.nodes[i];
@@ -1081,6 +1084,7 @@ pub async fn show_brief(
             new_violations,
             upcoming,
             set_name,
+            set_id,
             stakes,
         };
         Ok(Html(page.render()?).into_response())
@@ -1174,4 +1178,238 @@ pub async fn acknowledge_notification(
         Ok(false) => AppError::NotFound.page(lang),
         Err(e) => AppError::from(e).page(lang),
     }
+}
+
+// ---------- from points lost to tasks ----------
+
+/// The division answering for a leaf: the unit's table, else the criteria set's `owner`
+/// (the leaf's or its nearest ancestor's) matched by name.
+pub fn responsible_division(
+    set: &parindex_domain::CriteriaSet,
+    leaf: usize,
+    table: &[(String, String)],
+    divisions: &[(String, String)],
+) -> Option<String> {
+    let code = set.nodes[leaf].code.as_str();
+    if let Some((_, d)) = table.iter().find(|(c, _)| c == code) {
+        return Some(d.clone());
+    }
+    let strip = |s: &str| {
+        parindex_domain::text::fold(s)
+            .trim_start_matches("phong ")
+            .to_string()
+    };
+    let mut at = Some(leaf);
+    while let Some(i) = at {
+        if let Some(owner) = set.nodes[i].owner.as_deref() {
+            return divisions
+                .iter()
+                .find(|(_, name)| strip(name) == strip(owner))
+                .map(|(c, _)| c.clone());
+        }
+        at = set.nodes[i].parent;
+    }
+    None
+}
+
+pub struct LostLine {
+    pub index: usize,
+    pub code: String,
+    pub name: String,
+    pub lost: String,
+    pub max: String,
+    pub division: String,
+    pub open_tasks: usize,
+}
+
+#[derive(Template)]
+#[template(path = "lost.html")]
+pub struct LostPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub set_id: String,
+    pub set_name: String,
+    pub end_on: String,
+    pub divisions: Vec<(String, String)>,
+    pub lines: Vec<LostLine>,
+}
+
+struct LostContext {
+    set: parindex_domain::CriteriaSet,
+    scores: parindex_domain::UnitScores,
+    divisions: Vec<(String, String)>,
+    table: Vec<(String, String)>,
+}
+
+async fn lost_context(
+    st: &AppState,
+    user: &SessionUser,
+    unit: &str,
+    set_id: &str,
+) -> Result<LostContext, AppError> {
+    if !runs_unit_tasks(user, unit) {
+        return Err(AppError::Forbidden(
+            "Chỉ lãnh đạo hoặc đầu mối của đơn vị giao nhiệm vụ khắc phục.".into(),
+        ));
+    }
+    let set = st.db.load_set(set_id).await?.ok_or(AppError::NotFound)?;
+    if !parindex_domain::cycle::appraisal_released(st.db.phase(set_id).await?) {
+        return Err(AppError::Forbidden(
+            "Điểm thẩm định chưa được gửi về đơn vị.".into(),
+        ));
+    }
+    let scores = st
+        .db
+        .load_unit_scores(&set, unit)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let divisions = st.db.divisions(unit).await?;
+    let table = st.db.responsibilities(set_id, unit).await?;
+    Ok(LostContext {
+        set,
+        scores,
+        divisions,
+        table,
+    })
+}
+
+pub async fn show_lost(
+    State(st): State<AppState>,
+    Path((unit_code, set_id)): Path<(String, String)>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+) -> Response {
+    let user = match require_user(user, &format!("/units/{unit_code}/sets/{set_id}/lost")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let t = lang.tr();
+    let r: Result<Response, AppError> = async {
+        let cx = lost_context(&st, &user, &unit_code, &set_id).await?;
+        let unit = st.db.unit(&unit_code).await?.ok_or(AppError::NotFound)?;
+        let tasks = st.db.tasks(&unit_code, &today(&st)).await?;
+        let p = cx.set.precision;
+        let lines = crate::pages::weakest_leaves(&cx.set, &cx.scores, usize::MAX)
+            .into_iter()
+            .map(|(i, lost)| {
+                let n = &cx.set.nodes[i];
+                LostLine {
+                    index: i,
+                    code: n.code.to_string(),
+                    name: n.name.clone(),
+                    lost: lost.to_vi(p),
+                    max: n.max.to_vi(p),
+                    division: responsible_division(&cx.set, i, &cx.table, &cx.divisions)
+                        .unwrap_or_default(),
+                    open_tasks: tasks
+                        .iter()
+                        .filter(|x| {
+                            x.open + x.overdue > 0
+                                && x.criteria.iter().any(|c| c == n.code.as_str())
+                        })
+                        .count(),
+                }
+            })
+            .collect();
+        let end = Date::new(cx.set.year + 1, 12, 31)
+            .map(Date::to_iso)
+            .unwrap_or_default();
+        let page = LostPage {
+            t,
+            lang: lang.code(),
+            title: format!("{} — {}", t.lost_to_tasks, unit.name),
+            sample: cx.set.sample,
+            who: user.user.display_name.clone(),
+            csrf: user.csrf_token.clone(),
+            admin: user.user.role == Role::Admin,
+            unit_code: unit_code.clone(),
+            unit_name: unit.name,
+            set_id: set_id.clone(),
+            set_name: cx.set.name.clone(),
+            end_on: end,
+            divisions: cx.divisions,
+            lines,
+        };
+        Ok(Html(page.render()?).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+pub async fn create_from_lost(
+    State(st): State<AppState>,
+    Path((unit_code, set_id)): Path<(String, String)>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    let user = match require_user(user, &format!("/units/{unit_code}/sets/{set_id}/lost")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let get = |k: &str| {
+        f.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+    };
+    if let Err(e) = check_csrf(&user, &get("csrf").unwrap_or_default()) {
+        return e.page(lang);
+    }
+    let r: Result<Response, AppError> = async {
+        let cx = lost_context(&st, &user, &unit_code, &set_id).await?;
+        let today = Date::parse(&today(&st)).ok_or_else(|| AppError::Internal("clock".into()))?;
+        let end = match get("end_on").filter(|e| !e.is_empty()) {
+            Some(e) => Date::parse(&e).ok_or_else(|| AppError::BadRequest(format!("Ngày `{e}` không hợp lệ.")))?,
+            None => Date::new(cx.set.year + 1, 12, 31).unwrap_or(today),
+        };
+        let start = if today < end { today } else { end };
+        let p = cx.set.precision;
+        let mut created = 0;
+        for (i, lost) in crate::pages::weakest_leaves(&cx.set, &cx.scores, usize::MAX) {
+            if get(&format!("include_{i}")).as_deref() != Some("on") {
+                continue;
+            }
+            let division = get(&format!("division_{i}")).filter(|d| !d.is_empty()).ok_or_else(|| {
+                AppError::BadRequest(format!("Tiêu chí {}: cần chọn phòng phụ trách.", cx.set.nodes[i].code))
+            })?;
+            if !cx.divisions.iter().any(|(c, _)| *c == division) {
+                return Err(AppError::BadRequest(format!("`{division}` không phải là phòng của đơn vị.")));
+            }
+            let n = &cx.set.nodes[i];
+            st.db.set_responsibility(&set_id, &unit_code, n.code.as_str(), &division, &user.user.username, &st.now()).await?;
+            let task = parindex_db::NewTask {
+                item_ref: Some(n.code.to_string()),
+                source_line: None,
+                title: format!("Khắc phục tiêu chí {}: {}", n.code, n.name),
+                body: format!(
+                    "{} bị mất {} / {} điểm ({}). Đề xuất giải pháp, thực hiện và báo cáo tiến độ hằng quý.",
+                    n.code,
+                    lost.to_vi(p),
+                    n.max.to_vi(p),
+                    cx.set.name
+                ),
+                responsible: None,
+                leads: vec![division],
+                supports: vec![],
+                criteria: vec![n.code.to_string()],
+                references: vec![],
+                schedule: Schedule { repeat: Repeat::Quarterly { day: 31 }, start, end },
+            };
+            st.db.create_task(&unit_code, &task, &user.user.username, &st.now()).await?;
+            created += 1;
+        }
+        if created == 0 {
+            return Err(AppError::BadRequest("Chưa chọn tiêu chí nào.".into()));
+        }
+        Ok(Redirect::to(&format!("/units/{unit_code}/tasks")).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
 }

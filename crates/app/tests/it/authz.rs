@@ -143,6 +143,8 @@ fn expected(method: &str, path: &str, who: Who, own: bool) -> u16 {
             403
         }),
         ("GET", "/notifications") => login_first.unwrap_or(200),
+        // The example set is still in self-assessment: nothing lost is released yet.
+        ("GET" | "POST", "/units/{unit_code}/sets/{set_id}/lost") => login_first.unwrap_or(403),
         // Nobody can acknowledge a notification that is not theirs.
         ("POST", "/notifications/{notification_id}/ack") => login_first.unwrap_or(404),
         ("GET", "/units/{unit_code}/brief") => login_first.unwrap_or(

@@ -8,6 +8,12 @@ use crate::common::{data, demo_dbs, run, temp_file};
 
 const ORIGIN: Option<&str> = Some("http://127.0.0.1:8080");
 
+async fn csrf_of(app: &axum::Router, cookie: &str) -> String {
+    send(app, "GET", "/account/password", cookie, &[], None)
+        .await
+        .hidden("csrf")
+}
+
 fn sid(r: &Resp) -> String {
     format!("sid={}", r.cookie_value("sid").unwrap())
 }
@@ -143,6 +149,114 @@ async fn demo_notice_import_reports_and_violations() {
             StatusCode::FORBIDDEN
         );
 
+        // From points lost to tasks, through the criterion → division table.
+        let lost = send(
+            &app,
+            "GET",
+            "/units/SKHDT/sets/brvt-so-2020/lost",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(lost.status, StatusCode::OK, "{}", lost.body);
+        assert_eq!(
+            lost.body.matches("<tr data-code=").count(),
+            10,
+            "five criteria of the notice and five survey leaves"
+        );
+        let row = |code: &str| {
+            lost.body
+                .split(&format!(r#"<tr data-code="{code}">"#))
+                .nth(1)
+                .unwrap()
+                .split("</tr>")
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        assert!(
+            row("I.8.4").contains(r#"<option value="SKHDT-DTPT" selected>"#),
+            "seeded from the set's owner"
+        );
+        assert!(row("I.7.1").contains(r#"<option value="SKHDT-VP" selected>"#));
+        let index = |code: &str| {
+            row(code)
+                .split("name=\"include_")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        let i84 = index("I.8.4");
+        let made = send(
+            &app,
+            "POST",
+            "/units/SKHDT/sets/brvt-so-2020/lost",
+            &vp,
+            &[
+                ("csrf", &csrf_of(&app, &vp).await),
+                (&format!("include_{i84}"), "on"),
+                (&format!("division_{i84}"), "SKHDT-DKKD"),
+                ("end_on", "2026-12-31"),
+            ],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+        assert_eq!(
+            db.responsibilities("brvt-so-2020", "SKHDT").await.unwrap(),
+            [("I.8.4".to_string(), "SKHDT-DKKD".to_string())]
+        );
+        let fixed = db
+            .tasks("SKHDT", "2026-11-27")
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.title.starts_with("Khắc phục tiêu chí I.8.4"))
+            .unwrap();
+        assert_eq!(
+            (fixed.leads.clone(), fixed.criteria.clone()),
+            (vec!["SKHDT-DKKD".to_string()], vec!["I.8.4".to_string()])
+        );
+        let again = send(
+            &app,
+            "GET",
+            "/units/SKHDT/sets/brvt-so-2020/lost",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        let row84 = again
+            .body
+            .split(r#"<tr data-code="I.8.4">"#)
+            .nth(1)
+            .unwrap()
+            .split("</tr>")
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(
+            row84.contains(r#"<option value="SKHDT-DKKD" selected>"#),
+            "the table remembers"
+        );
+        assert_eq!(
+            send(
+                &app,
+                "GET",
+                "/units/SKHDT/sets/brvt-so-2020/lost",
+                &nv,
+                &[],
+                None
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+
         // Import with a preview; one title edited, one item left out.
         let csrf = send(&app, "GET", "/units/SKHDT/directives/new", &vp, &[], None)
             .await
@@ -191,7 +305,11 @@ async fn demo_notice_import_reports_and_violations() {
         .await;
         assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
         let tasks = db.tasks("SKHDT", "2021-05-10").await.unwrap();
-        assert_eq!(tasks.len(), 55);
+        assert_eq!(
+            tasks.len(),
+            56,
+            "53 + one from the points lost + two imported"
+        );
         let web = tasks
             .iter()
             .find(|t| t.title == "Cập nhật TTHC lên website mỗi thứ Sáu")
