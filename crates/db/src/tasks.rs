@@ -682,3 +682,95 @@ impl Db {
         })
     }
 }
+
+impl Db {
+    pub async fn add_comment(
+        &self,
+        task_id: i64,
+        author: &str,
+        body: &str,
+        now: &str,
+    ) -> Result<()> {
+        on_db!(self, pool => sqlx::query("INSERT INTO task_comments (task_id, author, created_at, body) VALUES ($1, $2, $3, $4)")
+            .bind(task_id).bind(author).bind(now).bind(body).execute(pool).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// (author, at, body), oldest first.
+    pub async fn comments(&self, task_id: i64) -> Result<Vec<(String, String, String)>> {
+        Ok(on_db!(self, pool =>
+            sqlx::query_as("SELECT author, created_at, body FROM task_comments WHERE task_id = $1 ORDER BY id")
+                .bind(task_id).fetch_all(pool).await?))
+    }
+
+    /// Cancels a task (its open occurrences too) with the reason; audited.
+    pub async fn cancel_task(
+        &self,
+        task_id: i64,
+        reason: &str,
+        actor: &str,
+        now: &str,
+    ) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let n = sqlx::query("UPDATE tasks SET cancelled = 1, cancel_reason = $1 WHERE id = $2 AND cancelled = 0")
+                .bind(reason).bind(task_id).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(DbError::Conflict("nhiệm vụ đã hủy hoặc không còn".into()));
+            }
+            sqlx::query("UPDATE occurrences SET status = 'cancelled' WHERE task_id = $1 AND status IN ('open', 'in_progress')")
+                .bind(task_id).execute(&mut *tx).await?;
+            let mut e = entry(actor, now, "task.cancel", format!("task/{task_id}"), "cancelled".into());
+            e.reason = Some(reason.to_string());
+            audit_append!(tx, &e);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// An open occurrence is being worked on.
+    pub async fn start_occurrence(&self, occurrence_id: i64, actor: &str, now: &str) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let n = sqlx::query("UPDATE occurrences SET status = 'in_progress' WHERE id = $1 AND status = 'open'")
+                .bind(occurrence_id).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(DbError::Conflict("kỳ này không còn ở trạng thái chưa bắt đầu".into()));
+            }
+            let e = entry(actor, now, "task.start", format!("occurrence/{occurrence_id}"), "in_progress".into());
+            audit_append!(tx, &e);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Occurrences of a unit's tasks between two days, with the task's title and leads:
+    /// (occurrence id, task id, title, due on, status, leads).
+    pub async fn occurrences_between(
+        &self,
+        unit: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(i64, i64, String, String, String, Vec<String>)>> {
+        let rows: Vec<(i64, i64, String, String, String)> = on_db!(self, pool =>
+            sqlx::query_as(
+                "SELECT o.id, t.id, t.title, o.due_on, o.status FROM occurrences o JOIN tasks t ON t.id = o.task_id \
+                 WHERE t.unit_code = $1 AND o.due_on >= $2 AND o.due_on <= $3 ORDER BY o.due_on, t.id",
+            )
+            .bind(unit).bind(from).bind(to).fetch_all(pool).await?);
+        let leads: Vec<(i64, String)> = on_db!(self, pool =>
+            sqlx::query_as("SELECT tu.task_id, tu.unit_code FROM task_units tu JOIN tasks t ON t.id = tu.task_id WHERE t.unit_code = $1 AND tu.role = 'lead'")
+                .bind(unit).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(o, t, title, due, status)| {
+                let l = leads
+                    .iter()
+                    .filter(|(id, _)| *id == t)
+                    .map(|(_, u)| u.clone())
+                    .collect();
+                (o, t, title, due, status, l)
+            })
+            .collect())
+    }
+}

@@ -192,6 +192,14 @@ pub struct Tr {
     pub acknowledge: &'static str,
     pub acknowledged: &'static str,
     pub lost_to_tasks: &'static str,
+    pub calendar: &'static str,
+    pub month: &'static str,
+    pub overdue_list: &'static str,
+    pub start: &'static str,
+    pub comments: &'static str,
+    pub comment: &'static str,
+    pub cancel_reason: &'static str,
+    pub cancel_task: &'static str,
 }
 
 pub static VI: Tr = Tr {
@@ -362,6 +370,14 @@ pub static VI: Tr = Tr {
     acknowledge: "Đã biết",
     acknowledged: "Đã xác nhận ngày",
     lost_to_tasks: "Từ điểm bị mất đến nhiệm vụ",
+    calendar: "Lịch thực hiện",
+    month: "Tháng",
+    overdue_list: "Danh sách quá hạn",
+    start: "Bắt đầu thực hiện",
+    comments: "Ý kiến",
+    comment: "Ý kiến",
+    cancel_reason: "Lý do hủy",
+    cancel_task: "Hủy nhiệm vụ",
 };
 
 pub static EN: Tr = Tr {
@@ -532,4 +548,12 @@ pub static EN: Tr = Tr {
     acknowledge: "Acknowledge",
     acknowledged: "Acknowledged on",
     lost_to_tasks: "From points lost to tasks",
+    calendar: "Calendar",
+    month: "Month",
+    overdue_list: "Overdue list",
+    start: "Start",
+    comments: "Comments",
+    comment: "Comment",
+    cancel_reason: "Reason for cancelling",
+    cancel_task: "Cancel the task",
 };

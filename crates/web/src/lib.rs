@@ -110,6 +110,20 @@ pub fn router(state: AppState) -> Router {
             get(tasks::new_directive).post(tasks::post_directive),
         )
         .route("/tasks/{task_id}", get(tasks::show_task))
+        .route(
+            "/tasks/{task_id}/comments",
+            axum::routing::post(tasks::add_comment),
+        )
+        .route(
+            "/tasks/{task_id}/cancel",
+            axum::routing::post(tasks::cancel_task),
+        )
+        .route(
+            "/occurrences/{occurrence_id}/start",
+            axum::routing::post(tasks::start_occurrence),
+        )
+        .route("/units/{unit_code}/calendar", get(tasks::show_calendar))
+        .route("/units/{unit_code}/overdue", get(tasks::show_overdue))
         .route("/notifications", get(tasks::show_notifications))
         .route(
             "/notifications/{notification_id}/ack",

@@ -307,6 +307,7 @@ pub struct OccurrenceLine {
     pub done: String,
     pub evidence: String,
     pub can_report: bool,
+    pub can_start: bool,
 }
 
 #[derive(Template)]
@@ -325,6 +326,10 @@ pub struct TaskPage {
     pub references: String,
     pub responsible: String,
     pub occurrences: Vec<OccurrenceLine>,
+    /// (author, when, text).
+    pub comments: Vec<(String, String, String)>,
+    pub can_cancel: bool,
+    pub cancelled: bool,
 }
 
 /// The task, its unit, and whether `user` may report on it.
@@ -385,6 +390,7 @@ pub async fn show_task(
                     status: match o.status.as_str() {
                         "done" => t.st_done,
                         "cancelled" => t.st_cancelled,
+                        "in_progress" => t.st_in_progress,
                         _ if o.due_on < today => t.st_overdue,
                         _ => t.st_not_started,
                     }
@@ -403,6 +409,7 @@ pub async fn show_task(
                         .unwrap_or_default(),
                     evidence: o.evidence_id.map(|e| e.to_string()).unwrap_or_default(),
                     can_report: can_report && o.status != "done" && o.status != "cancelled",
+                    can_start: can_report && o.status == "open",
                 }
             })
             .collect();
@@ -430,6 +437,15 @@ pub async fn show_task(
                 criteria: x.criteria.join(", "),
             },
             occurrences,
+            comments: st
+                .db
+                .comments(task_id)
+                .await?
+                .into_iter()
+                .map(|(a, at, b)| (a, vi_date(at.get(..10).unwrap_or(&at)), b))
+                .collect(),
+            can_cancel: runs_unit_tasks(&user, &unit) && !x.cancelled,
+            cancelled: x.cancelled,
         };
         Ok(Html(page.render()?).into_response())
     }
@@ -1409,6 +1425,316 @@ pub async fn create_from_lost(
             return Err(AppError::BadRequest("Chưa chọn tiêu chí nào.".into()));
         }
         Ok(Redirect::to(&format!("/units/{unit_code}/tasks")).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+// ---------- comments, cancelling, starting ----------
+
+#[derive(Deserialize)]
+pub struct TextForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub text: String,
+}
+
+pub async fn add_comment(
+    State(st): State<AppState>,
+    Path(task_id): Path<i64>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Form(f): Form<TextForm>,
+) -> Response {
+    let user = match require_user(user, &format!("/tasks/{task_id}")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&user, &f.csrf) {
+        return e.page(lang);
+    }
+    let r: Result<Response, AppError> = async {
+        task_access(&st, &user, task_id).await?;
+        let text = f.text.trim();
+        if text.is_empty() {
+            return Err(AppError::BadRequest("Ý kiến trống.".into()));
+        }
+        st.db
+            .add_comment(task_id, &user.user.username, text, &st.now())
+            .await?;
+        Ok(Redirect::to(&format!("/tasks/{task_id}")).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+pub async fn cancel_task(
+    State(st): State<AppState>,
+    Path(task_id): Path<i64>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Form(f): Form<TextForm>,
+) -> Response {
+    let user = match require_user(user, &format!("/tasks/{task_id}")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&user, &f.csrf) {
+        return e.page(lang);
+    }
+    let r: Result<Response, AppError> = async {
+        let (unit, _) = task_access(&st, &user, task_id).await?;
+        if !runs_unit_tasks(&user, &unit) {
+            return Err(AppError::Forbidden(
+                "Chỉ lãnh đạo hoặc đầu mối của đơn vị hủy nhiệm vụ.".into(),
+            ));
+        }
+        let reason = f.text.trim();
+        if reason.is_empty() {
+            return Err(AppError::BadRequest("Cần ghi lý do hủy.".into()));
+        }
+        st.db
+            .cancel_task(task_id, reason, &user.user.username, &st.now())
+            .await
+            .map_err(|e| match e {
+                parindex_db::DbError::Conflict(m) => AppError::Conflict(m),
+                other => other.into(),
+            })?;
+        st.db
+            .add_comment(
+                task_id,
+                &user.user.username,
+                &format!("Hủy nhiệm vụ: {reason}"),
+                &st.now(),
+            )
+            .await?;
+        Ok(Redirect::to(&format!("/tasks/{task_id}")).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+pub async fn start_occurrence(
+    State(st): State<AppState>,
+    Path(occurrence_id): Path<i64>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Form(f): Form<crate::account::CsrfForm>,
+) -> Response {
+    let user = match require_user(user, "/") {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&user, &f.csrf) {
+        return e.page(lang);
+    }
+    let r: Result<Response, AppError> = async {
+        let task_id = st
+            .db
+            .occurrence_task(occurrence_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let (_, can_report) = task_access(&st, &user, task_id).await?;
+        if !can_report {
+            return Err(AppError::Forbidden(
+                "Bạn không phụ trách nhiệm vụ này.".into(),
+            ));
+        }
+        st.db
+            .start_occurrence(occurrence_id, &user.user.username, &st.now())
+            .await
+            .map_err(|e| match e {
+                parindex_db::DbError::Conflict(m) => AppError::Conflict(m),
+                other => other.into(),
+            })?;
+        Ok(Redirect::to(&format!("/tasks/{task_id}")).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+// ---------- calendar and overdue list ----------
+
+/// (day, task id, title, leads, status label, overdue).
+type DayLine = (String, i64, String, String, String, bool);
+
+#[derive(Template)]
+#[template(path = "calendar.html")]
+pub struct CalendarPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub heading: String,
+    pub prev: String,
+    pub next: String,
+    pub overdue_only: bool,
+    pub lines: Vec<DayLine>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CalendarQuery {
+    pub month: Option<String>,
+    pub format: Option<String>,
+}
+
+async fn calendar_lines(
+    st: &AppState,
+    unit: &str,
+    from: &str,
+    to: &str,
+    t: &Tr,
+    only_overdue: bool,
+) -> Result<Vec<DayLine>, AppError> {
+    let mut divisions = st.db.divisions(unit).await?;
+    divisions.push((unit.to_string(), unit.to_string()));
+    let today = today(st);
+    Ok(st
+        .db
+        .occurrences_between(unit, from, to)
+        .await?
+        .into_iter()
+        .filter_map(|(_, task, title, due, status, leads)| {
+            let overdue = matches!(status.as_str(), "open" | "in_progress") && due < today;
+            if only_overdue && !overdue {
+                return None;
+            }
+            let label = match status.as_str() {
+                "done" => t.st_done,
+                "cancelled" => t.st_cancelled,
+                _ if overdue => t.st_overdue,
+                "in_progress" => t.st_in_progress,
+                _ => t.st_not_started,
+            };
+            Some((
+                vi_date(&due),
+                task,
+                title,
+                names(&leads, &divisions),
+                label.to_string(),
+                overdue,
+            ))
+        })
+        .collect())
+}
+
+pub async fn show_calendar(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<CalendarQuery>,
+) -> Response {
+    let user = match require_user(user, &format!("/units/{unit_code}/calendar")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let t = lang.tr();
+    let r: Result<Response, AppError> = async {
+        if !sees_unit_tasks(&user, &unit_code) {
+            return Err(AppError::Forbidden("Nhiệm vụ của đơn vị khác.".into()));
+        }
+        let unit = st.db.unit(&unit_code).await?.ok_or(AppError::NotFound)?;
+        let today = Date::parse(&today(&st)).ok_or_else(|| AppError::Internal("clock".into()))?;
+        let (y, m) = q
+            .month
+            .as_deref()
+            .and_then(|s| s.split_once('-'))
+            .and_then(|(y, m)| {
+                Some((
+                    y.parse::<i32>().ok()?,
+                    m.parse::<u8>().ok().filter(|m| (1..=12).contains(m))?,
+                ))
+            })
+            .unwrap_or((today.year, today.month));
+        let first =
+            Date::new(y, m, 1).ok_or_else(|| AppError::BadRequest("Tháng không hợp lệ.".into()))?;
+        let last = (28..=31)
+            .rev()
+            .find_map(|d| Date::new(y, m, d))
+            .unwrap_or(first);
+        let (py, pm) = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
+        let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        let lines =
+            calendar_lines(&st, &unit_code, &first.to_iso(), &last.to_iso(), t, false).await?;
+        let page = CalendarPage {
+            t,
+            lang: lang.code(),
+            title: format!("{} — {}", t.calendar, unit.name),
+            sample: true,
+            who: user.user.display_name.clone(),
+            csrf: user.csrf_token.clone(),
+            admin: user.user.role == Role::Admin,
+            unit_code: unit_code.clone(),
+            unit_name: unit.name,
+            heading: format!("{} {m:02}/{y}", t.month),
+            prev: format!("{py:04}-{pm:02}"),
+            next: format!("{ny:04}-{nm:02}"),
+            overdue_only: false,
+            lines,
+        };
+        Ok(Html(page.render()?).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+pub async fn show_overdue(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<CalendarQuery>,
+) -> Response {
+    let user = match require_user(user, &format!("/units/{unit_code}/overdue")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let t = lang.tr();
+    let r: Result<Response, AppError> = async {
+        if !sees_unit_tasks(&user, &unit_code) {
+            return Err(AppError::Forbidden("Nhiệm vụ của đơn vị khác.".into()));
+        }
+        let unit = st.db.unit(&unit_code).await?.ok_or(AppError::NotFound)?;
+        let lines = calendar_lines(&st, &unit_code, "0000-01-01", &today(&st), t, true).await?;
+        if let Some(f) = q.format.as_deref() {
+            let mut table = Table::new(
+                format!("{} {unit_code}", t.st_overdue),
+                &[t.due_date, t.task, t.lead, t.status],
+            );
+            for l in &lines {
+                table.rows.push(vec![
+                    l.0.clone().into(),
+                    l.2.clone().into(),
+                    l.3.clone().into(),
+                    l.4.clone().into(),
+                ]);
+            }
+            return crate::pages::download_table(&table, f, &format!("qua-han-{unit_code}"));
+        }
+        let page = CalendarPage {
+            t,
+            lang: lang.code(),
+            title: format!("{} — {}", t.st_overdue, unit.name),
+            sample: true,
+            who: user.user.display_name.clone(),
+            csrf: user.csrf_token.clone(),
+            admin: user.user.role == Role::Admin,
+            unit_code: unit_code.clone(),
+            unit_name: unit.name,
+            heading: t.overdue_list.to_string(),
+            prev: String::new(),
+            next: String::new(),
+            overdue_only: true,
+            lines,
+        };
+        Ok(Html(page.render()?).into_response())
     }
     .await;
     r.unwrap_or_else(|e| e.page(lang))

@@ -136,13 +136,40 @@ fn expected(method: &str, path: &str, who: Who, own: bool) -> u16 {
         }
         (
             "GET",
-            "/units/{unit_code}/tasks" | "/units/{unit_code}/violations" | "/tasks/{task_id}",
+            "/units/{unit_code}/tasks"
+            | "/units/{unit_code}/violations"
+            | "/tasks/{task_id}"
+            | "/units/{unit_code}/calendar"
+            | "/units/{unit_code}/overdue",
         ) => login_first.unwrap_or(if who == Who::Admin || (who.unit_role() && own) {
             200
         } else {
             403
         }),
         ("GET", "/notifications") => login_first.unwrap_or(200),
+        // An empty comment or reason is refused with 400 once allowed.
+        ("POST", "/tasks/{task_id}/comments") => {
+            login_first.unwrap_or(if who == Who::Admin || (who.unit_role() && own) {
+                400
+            } else {
+                403
+            })
+        }
+        ("POST", "/tasks/{task_id}/cancel") => {
+            login_first.unwrap_or(if own && matches!(who, Who::Focal | Who::Leader) {
+                400
+            } else {
+                403
+            })
+        }
+        // The occurrence was reported already: starting it is a conflict once allowed.
+        ("POST", "/occurrences/{occurrence_id}/start") => login_first.unwrap_or(
+            if own && matches!(who, Who::Focal | Who::Leader | Who::Division) {
+                409
+            } else {
+                403
+            },
+        ),
         // The example set is still in self-assessment: nothing lost is released yet.
         ("GET" | "POST", "/units/{unit_code}/sets/{set_id}/lost") => login_first.unwrap_or(403),
         // Nobody can acknowledge a notification that is not theirs.
@@ -390,6 +417,12 @@ async fn every_route_every_role_own_and_other_unit() {
         let (other_t, other_o) = task_of("STC", "STC").await;
         db.sweep_violations("2020-05-01", now).await.unwrap();
         let own_v = db.violations("SKHDT").await.unwrap()[0].id;
+        db.complete_occurrence(own_o, "Đã báo cáo", None, "test", now)
+            .await
+            .unwrap();
+        db.complete_occurrence(other_o, "Đã báo cáo", None, "test", now)
+            .await
+            .unwrap();
         let other_v = db.violations("STC").await.unwrap()[0].id;
         let ids = Ids {
             own_evidence,

@@ -409,6 +409,119 @@ async fn demo_notice_import_reports_and_violations() {
         .await;
         assert_eq!(foreign.status, StatusCode::FORBIDDEN);
 
+        // Comments, starting an occurrence, cancelling a task with its reason.
+        let vcsrf = csrf_of(&app, &vp).await;
+        let c = send(
+            &app,
+            "POST",
+            &format!("/tasks/{}/comments", own.id),
+            &nv,
+            &[("csrf", &ncsrf), ("text", "Cần thêm số liệu quý II")],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(c.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            db.comments(own.id).await.unwrap()[0].2,
+            "Cần thêm số liệu quý II"
+        );
+        let web_id = web.id;
+        let next = db
+            .occurrences(web_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|o| o.status == "open")
+            .unwrap();
+        let st = send(
+            &app,
+            "POST",
+            &format!("/occurrences/{}/start", next.id),
+            &vp,
+            &[("csrf", &vcsrf)],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(st.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            db.occurrences(web_id)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|o| o.id == next.id)
+                .unwrap()
+                .status,
+            "in_progress"
+        );
+        let no_reason = send(
+            &app,
+            "POST",
+            &format!("/tasks/{web_id}/cancel"),
+            &vp,
+            &[("csrf", &vcsrf), ("text", "")],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+        let by_division = send(
+            &app,
+            "POST",
+            &format!("/tasks/{web_id}/cancel"),
+            &nv,
+            &[("csrf", &ncsrf), ("text", "x")],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(by_division.status, StatusCode::FORBIDDEN);
+        let cancel = send(
+            &app,
+            "POST",
+            &format!("/tasks/{web_id}/cancel"),
+            &vp,
+            &[("csrf", &vcsrf), ("text", "Đã gộp vào nhiệm vụ II.1.15")],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(cancel.status, StatusCode::SEE_OTHER);
+        assert!(
+            db.occurrences(web_id)
+                .await
+                .unwrap()
+                .iter()
+                .all(|o| o.status == "cancelled")
+        );
+        let page = send(&app, "GET", &format!("/tasks/{web_id}"), &vp, &[], None).await;
+        assert!(
+            page.body
+                .contains("Hủy nhiệm vụ: Đã gộp vào nhiệm vụ II.1.15")
+        );
+        // Calendar of a month and the overdue list.
+        let cal = send(
+            &app,
+            "GET",
+            "/units/SKHDT/calendar?month=2021-06",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(cal.status, StatusCode::OK);
+        assert!(
+            cal.body.contains("30/06/2021")
+                && cal.body.contains("2021-05")
+                && cal.body.contains("2021-07")
+        );
+        let overdue_csv = send(
+            &app,
+            "GET",
+            "/units/SKHDT/overdue?format=csv",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        assert!(overdue_csv.body.lines().count() > 5, "{}", overdue_csv.body);
+
         // The register: a late report was recorded; the Office excuses one with a reason.
         let register = send(&app, "GET", "/units/SKHDT/violations", &vp, &[], None).await;
         assert!(register.body.contains("hoàn thành muộn"), "{kind}");
