@@ -16,7 +16,9 @@ pub use assess::{LeafChange, SaveOutcome, StoredLeaf};
 pub use cycle::{Extension, PhaseWindow, Progress};
 pub use evidence::{Evidence, EvidenceFile, EvidenceMeta, NewFile};
 pub use repo::*;
-pub use tasks::{NewTask, Notification, Occurrence, Recipient, TaskSummary, Violation};
+pub use tasks::{
+    NewTask, Notification, Occurrence, Recipient, StoredDirective, TaskSummary, Violation,
+};
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -28,6 +28,7 @@ pub struct NewTask {
 pub struct TaskSummary {
     pub id: i64,
     pub directive_id: Option<i64>,
+    pub source_line: Option<i64>,
     pub item_ref: Option<String>,
     pub title: String,
     pub body: String,
@@ -77,6 +78,7 @@ pub struct Violation {
 struct TaskRow {
     id: i64,
     directive_id: Option<i64>,
+    source_line: Option<i64>,
     item_ref: Option<String>,
     title: String,
     body: String,
@@ -199,7 +201,7 @@ impl Db {
 
     /// The tasks of a unit with their counts as of `today` (`YYYY-MM-DD`).
     pub async fn tasks(&self, unit: &str, today: &str) -> Result<Vec<TaskSummary>> {
-        let sql = "SELECT t.id, t.directive_id, t.item_ref, t.title, t.body, t.responsible, t.repeat_kind, t.repeat_a, t.repeat_b, \
+        let sql = "SELECT t.id, t.directive_id, t.source_line, t.item_ref, t.title, t.body, t.responsible, t.repeat_kind, t.repeat_a, t.repeat_b, \
                    t.start_on, t.end_on, t.criteria, t.refs, t.cancelled, \
                    (SELECT COUNT(*) FROM occurrences o WHERE o.task_id = t.id AND o.status IN ('open', 'in_progress') AND o.due_on >= $2) AS open_count, \
                    (SELECT COUNT(*) FROM occurrences o WHERE o.task_id = t.id AND o.status = 'done') AS done_count, \
@@ -230,6 +232,7 @@ impl Db {
                 cancelled: r.cancelled != 0,
                 id: r.id,
                 directive_id: r.directive_id,
+                source_line: r.source_line,
                 item_ref: r.item_ref,
                 title: r.title,
                 body: r.body,
@@ -772,5 +775,62 @@ impl Db {
                 (o, t, title, due, status, l)
             })
             .collect())
+    }
+}
+
+/// A stored directive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDirective {
+    pub id: i64,
+    pub unit_code: String,
+    pub subject: Option<String>,
+    pub symbol: Option<String>,
+    pub doc_date: Option<String>,
+    pub signer: Option<String>,
+    pub source_text: String,
+    pub file_name: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+impl Db {
+    pub async fn directive(&self, id: i64) -> Result<Option<StoredDirective>> {
+        type R = (
+            i64,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            String,
+            Option<String>,
+            String,
+            String,
+        );
+        let row: Option<R> = on_db!(self, pool =>
+            sqlx::query_as("SELECT id, unit_code, subject, symbol, doc_date, signer, source_text, file_name, created_by, created_at FROM directives WHERE id = $1")
+                .bind(id).fetch_optional(pool).await?);
+        Ok(row.map(|r| StoredDirective {
+            id: r.0,
+            unit_code: r.1,
+            subject: r.2,
+            symbol: r.3,
+            doc_date: r.4,
+            signer: r.5,
+            source_text: r.6,
+            file_name: r.7,
+            created_by: r.8,
+            created_at: r.9,
+        }))
+    }
+
+    /// (task id, item ref, title, source line) of a directive's tasks.
+    pub async fn directive_tasks(
+        &self,
+        id: i64,
+    ) -> Result<Vec<(i64, Option<String>, String, Option<i64>)>> {
+        Ok(on_db!(self, pool =>
+            sqlx::query_as("SELECT id, item_ref, title, source_line FROM tasks WHERE directive_id = $1 ORDER BY id")
+                .bind(id).fetch_all(pool).await?))
     }
 }

@@ -110,6 +110,7 @@ pub fn router(state: AppState) -> Router {
             get(tasks::new_directive).post(tasks::post_directive),
         )
         .route("/tasks/{task_id}", get(tasks::show_task))
+        .route("/directives/{directive_id}", get(tasks::show_directive))
         .route(
             "/tasks/{task_id}/comments",
             axum::routing::post(tasks::add_comment),

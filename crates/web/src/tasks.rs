@@ -325,6 +325,8 @@ pub struct TaskPage {
     pub body: String,
     pub references: String,
     pub responsible: String,
+    /// `/directives/{id}#line-{n}` when the task came from a directive.
+    pub source: String,
     pub occurrences: Vec<OccurrenceLine>,
     /// (author, when, text).
     pub comments: Vec<(String, String, String)>,
@@ -425,6 +427,10 @@ pub async fn show_task(
             body: x.body.clone(),
             references: x.references.join("; "),
             responsible: x.responsible.clone().unwrap_or_default(),
+            source: x
+                .directive_id
+                .map(|d| format!("/directives/{d}#line-{}", x.source_line.unwrap_or(1)))
+                .unwrap_or_default(),
             task: TaskCard {
                 id: x.id,
                 item_ref: x.item_ref.clone().unwrap_or_default(),
@@ -1732,6 +1738,92 @@ pub async fn show_overdue(
             prev: String::new(),
             next: String::new(),
             overdue_only: true,
+            lines,
+        };
+        Ok(Html(page.render()?).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+// ---------- a stored directive, each task at its paragraph ----------
+
+#[derive(Template)]
+#[template(path = "directive.html")]
+pub struct DirectiveShowPage {
+    pub t: &'static Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
+    pub unit_code: String,
+    pub heading: String,
+    pub meta: String,
+    /// (line number, text, tasks starting there: (id, ref, title)).
+    pub lines: Vec<(usize, String, Vec<(i64, String, String)>)>,
+}
+
+pub async fn show_directive(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+) -> Response {
+    let user = match require_user(user, &format!("/directives/{id}")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let t = lang.tr();
+    let r: Result<Response, AppError> = async {
+        let d = st.db.directive(id).await?.ok_or(AppError::NotFound)?;
+        if !sees_unit_tasks(&user, &d.unit_code) {
+            return Err(AppError::Forbidden("Văn bản của đơn vị khác.".into()));
+        }
+        let tasks = st.db.directive_tasks(id).await?;
+        let text = parindex_domain::text::nfc(&d.source_text.replace("\r\n", "\n"));
+        let lines = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                let n = i + 1;
+                let here = tasks
+                    .iter()
+                    .filter(|(_, _, _, line)| *line == i64::try_from(n).ok())
+                    .map(|(tid, r, title, _)| (*tid, r.clone().unwrap_or_default(), title.clone()))
+                    .collect();
+                (n, l.to_string(), here)
+            })
+            .collect();
+        let page = DirectiveShowPage {
+            t,
+            lang: lang.code(),
+            title: d
+                .subject
+                .clone()
+                .unwrap_or_else(|| t.import_directive.to_string()),
+            sample: false,
+            who: user.user.display_name.clone(),
+            csrf: user.csrf_token.clone(),
+            admin: user.user.role == Role::Admin,
+            unit_code: d.unit_code.clone(),
+            heading: d.subject.clone().unwrap_or_default(),
+            meta: [
+                d.symbol.clone(),
+                d.doc_date.clone(),
+                d.signer.clone(),
+                d.file_name.clone(),
+                Some(format!(
+                    "{} · {}",
+                    d.created_by,
+                    vi_date(d.created_at.get(..10).unwrap_or(&d.created_at))
+                )),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · "),
             lines,
         };
         Ok(Html(page.render()?).into_response())

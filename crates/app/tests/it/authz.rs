@@ -140,7 +140,8 @@ fn expected(method: &str, path: &str, who: Who, own: bool) -> u16 {
             | "/units/{unit_code}/violations"
             | "/tasks/{task_id}"
             | "/units/{unit_code}/calendar"
-            | "/units/{unit_code}/overdue",
+            | "/units/{unit_code}/overdue"
+            | "/directives/{directive_id}",
         ) => login_first.unwrap_or(if who == Who::Admin || (who.unit_role() && own) {
             200
         } else {
@@ -250,12 +251,23 @@ struct Ids {
     /// (task, occurrence, violation) of the own unit and of the other.
     own_task: (i64, i64, i64),
     other_task: (i64, i64, i64),
+    own_directive: i64,
+    other_directive: i64,
 }
 
 fn fill(path: &str, own: bool, ids: &Ids) -> String {
     let (task, occurrence, violation) = if own { ids.own_task } else { ids.other_task };
     path.replace("{task_id}", &task.to_string())
         .replace("{notification_id}", "999999")
+        .replace(
+            "{directive_id}",
+            &(if own {
+                ids.own_directive
+            } else {
+                ids.other_directive
+            })
+            .to_string(),
+        )
         .replace("{occurrence_id}", &occurrence.to_string())
         .replace("{violation_id}", &violation.to_string())
         .replace("{set_id}", "example-so-2020")
@@ -413,6 +425,18 @@ async fn every_route_every_role_own_and_other_unit() {
                 (id, occ[1].id)
             }
         };
+        let directive_of = |unit: &'static str| {
+            let db = db.clone();
+            async move {
+                let text =
+                    std::fs::read_to_string(data("tb-skhdt-2021-04-chan-chinh-cchc.txt")).unwrap();
+                let d = parindex_domain::directive::parse_directive(&text, &[]).unwrap();
+                db.import_directive(unit, &d, &text, None, &[], "test", now)
+                    .await
+                    .unwrap()
+                    .0
+            }
+        };
         let (own_t, own_o) = task_of("SKHDT", "SKHDT-VP").await;
         let (other_t, other_o) = task_of("STC", "STC").await;
         db.sweep_violations("2020-05-01", now).await.unwrap();
@@ -431,6 +455,8 @@ async fn every_route_every_role_own_and_other_unit() {
             other_file: file_of("STC").await,
             own_task: (own_t, own_o, own_v),
             other_task: (other_t, other_o, other_v),
+            own_directive: directive_of("SKHDT").await,
+            other_directive: directive_of("STC").await,
         };
 
         let mut state = parindex_web::AppState::new(db.clone());

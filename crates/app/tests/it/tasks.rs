@@ -361,6 +361,40 @@ async fn demo_notice_import_reports_and_violations() {
             .find(|o| o.status == "open")
             .unwrap();
         let page = send(&app, "GET", &format!("/tasks/{}", own.id), &nv, &[], None).await;
+        // The task links back to its paragraph of the notice.
+        let source = page
+            .body
+            .split(r#"<a href=""#)
+            .find(|s| s.starts_with("/directives/"))
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let line = source.rsplit("#line-").next().unwrap().to_string();
+        let notice = send(
+            &app,
+            "GET",
+            source.split('#').next().unwrap(),
+            &nv,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(notice.status, StatusCode::OK);
+        let para = notice
+            .body
+            .split(&format!(r#"<p id="line-{line}">"#))
+            .nth(1)
+            .unwrap()
+            .split("</p>")
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(
+            para.contains(&format!(r#"href="/tasks/{}""#, own.id)),
+            "{para}"
+        );
         assert!(
             page.body
                 .contains(&format!(r#"action="/occurrences/{}/report""#, occ.id))
