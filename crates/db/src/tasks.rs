@@ -789,6 +789,7 @@ pub struct StoredDirective {
     pub signer: Option<String>,
     pub source_text: String,
     pub file_name: Option<String>,
+    pub file_sha256: Option<String>,
     pub created_by: String,
     pub created_at: String,
 }
@@ -806,9 +807,10 @@ impl Db {
             Option<String>,
             String,
             String,
+            Option<String>,
         );
         let row: Option<R> = on_db!(self, pool =>
-            sqlx::query_as("SELECT id, unit_code, subject, symbol, doc_date, signer, source_text, file_name, created_by, created_at FROM directives WHERE id = $1")
+            sqlx::query_as("SELECT id, unit_code, subject, symbol, doc_date, signer, source_text, file_name, created_by, created_at, file_sha256 FROM directives WHERE id = $1")
                 .bind(id).fetch_optional(pool).await?);
         Ok(row.map(|r| StoredDirective {
             id: r.0,
@@ -821,7 +823,14 @@ impl Db {
             file_name: r.7,
             created_by: r.8,
             created_at: r.9,
+            file_sha256: r.10,
         }))
+    }
+
+    /// Keeps the uploaded file of a directive (already in the file store).
+    pub async fn set_directive_file(&self, id: i64, sha256: &str) -> Result<()> {
+        on_db!(self, pool => sqlx::query("UPDATE directives SET file_sha256 = $1 WHERE id = $2").bind(sha256).bind(id).execute(pool).await.map(|_| ())?);
+        Ok(())
     }
 
     /// (task id, item ref, title, source line) of a directive's tasks.

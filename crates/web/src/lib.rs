@@ -112,6 +112,10 @@ pub fn router(state: AppState) -> Router {
         .route("/tasks/{task_id}", get(tasks::show_task))
         .route("/directives/{directive_id}", get(tasks::show_directive))
         .route(
+            "/directives/{directive_id}/file",
+            get(tasks::directive_file),
+        )
+        .route(
             "/tasks/{task_id}/comments",
             axum::routing::post(tasks::add_comment),
         )

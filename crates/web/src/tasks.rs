@@ -730,14 +730,29 @@ pub struct DirectivePage {
     pub divisions: Vec<(String, String)>,
     pub warnings: Vec<String>,
     pub error: String,
+    /// The uploaded file, kept in the store: name, SHA-256 and its signature for this session.
+    pub file_name: String,
+    pub file_sha: String,
+    pub file_sig: String,
 }
 
+/// Binds a stored file to the session that uploaded it, so that the confirmation step can
+/// only attach a file this user sent.
+fn file_signature(csrf: &str, sha: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(
+        format!("{csrf}|directive-file|{sha}").as_bytes(),
+    ))
+}
+
+#[expect(clippy::too_many_arguments, reason = "a page shown from several steps of the import")]
 async fn directive_page(
     st: &AppState,
     lang: Lang,
     user: &SessionUser,
     unit_code: &str,
     text: &str,
+    file: Option<(&str, &str)>,
     error: &str,
     status: StatusCode,
 ) -> Result<Response, AppError> {
@@ -780,6 +795,7 @@ async fn directive_page(
                     user,
                     unit_code,
                     text,
+                    None,
                     &e,
                     StatusCode::BAD_REQUEST,
                 ))
@@ -803,6 +819,11 @@ async fn directive_page(
         divisions,
         warnings,
         error: error.to_string(),
+        file_name: file.map(|f| f.0.to_string()).unwrap_or_default(),
+        file_sha: file.map(|f| f.1.to_string()).unwrap_or_default(),
+        file_sig: file
+            .map(|f| file_signature(&user.csrf_token, f.1))
+            .unwrap_or_default(),
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -823,7 +844,7 @@ pub async fn new_directive(
         )
         .page(lang);
     }
-    directive_page(&st, lang, &user, &unit_code, "", "", StatusCode::OK)
+    directive_page(&st, lang, &user, &unit_code, "", None, "", StatusCode::OK)
         .await
         .unwrap_or_else(|e| e.page(lang))
 }
@@ -849,18 +870,59 @@ pub async fn post_directive(
         }
         let (fields, file) = crate::evidence::read_text_upload(&st, &user, &headers, mp).await?;
         check_csrf(&user, fields.get("csrf").map_or("", String::as_str))?;
+        let mut kept: Option<(String, String)> = None;
         let text = match file {
-            Some((name, bytes)) if name.to_ascii_lowercase().ends_with(".docx") => {
-                parindex_reports::docx::docx_text(&bytes).map_err(AppError::BadRequest)?
+            Some((name, bytes)) => {
+                let text = if name.to_ascii_lowercase().ends_with(".docx") {
+                    parindex_reports::docx::docx_text(&bytes).map_err(AppError::BadRequest)?
+                } else {
+                    String::from_utf8(bytes.clone()).map_err(|_| {
+                        AppError::BadRequest(
+                            "Tệp không phải văn bản UTF-8 (.txt) hay .docx.".into(),
+                        )
+                    })?
+                };
+                let mut inc = st
+                    .files
+                    .begin()
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                inc.write(&bytes)
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                let (sha, _) = st
+                    .files
+                    .commit(inc)
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                kept = Some((name, sha));
+                text
             }
-            Some((_, bytes)) => String::from_utf8(bytes).map_err(|_| {
-                AppError::BadRequest("Tệp không phải văn bản UTF-8 (.txt) hay .docx.".into())
-            })?,
             None => fields.get("text").cloned().unwrap_or_default(),
         };
         if fields.get("action").map(String::as_str) != Some("create") {
-            return directive_page(&st, lang, &user, &unit_code, &text, "", StatusCode::OK).await;
+            let file = kept.as_ref().map(|(n, s)| (n.as_str(), s.as_str()));
+            return directive_page(
+                &st,
+                lang,
+                &user,
+                &unit_code,
+                &text,
+                file,
+                "",
+                StatusCode::OK,
+            )
+            .await;
         }
+        // The file sent at the preview, if its signature shows this session sent it.
+        let attached = match (fields.get("file_sha"), fields.get("file_sig")) {
+            (Some(sha), Some(sig))
+                if !sha.is_empty() && *sig == file_signature(&user.csrf_token, sha) =>
+            {
+                Some(sha.clone())
+            }
+            _ => None,
+        };
         let today = Date::parse(&today(&st)).ok_or_else(|| AppError::Internal("clock".into()))?;
         let (d, proposals) = proposals_for(&st.db, &unit_code, &text, today)
             .await
@@ -881,6 +943,9 @@ pub async fn post_directive(
             let mut task = to_task(p, &divisions);
             if let Some(title) = get("title").filter(|x| !x.is_empty()) {
                 task.title = title;
+            }
+            if let Some(person) = get("person").filter(|x| !x.is_empty()) {
+                task.responsible = Some(person);
             }
             if let Some(lead) = get("lead") {
                 if lead.is_empty() {
@@ -934,7 +999,8 @@ pub async fn post_directive(
                 "Chưa chọn mục nào để tạo nhiệm vụ.".into(),
             ));
         }
-        st.db
+        let (did, _) = st
+            .db
             .import_directive(
                 &unit_code,
                 &d,
@@ -945,6 +1011,9 @@ pub async fn post_directive(
                 &st.now(),
             )
             .await?;
+        if let Some(sha) = attached {
+            st.db.set_directive_file(did, &sha).await?;
+        }
         Ok(Redirect::to(&format!("/units/{unit_code}/tasks")).into_response())
     }
     .await;
@@ -1761,6 +1830,8 @@ pub struct DirectiveShowPage {
     pub unit_code: String,
     pub heading: String,
     pub meta: String,
+    pub directive_id: i64,
+    pub has_file: bool,
     /// (line number, text, tasks starting there: (id, ref, title)).
     pub lines: Vec<(usize, String, Vec<(i64, String, String)>)>,
 }
@@ -1809,6 +1880,8 @@ pub async fn show_directive(
             admin: user.user.role == Role::Admin,
             unit_code: d.unit_code.clone(),
             heading: d.subject.clone().unwrap_or_default(),
+            directive_id: d.id,
+            has_file: d.file_sha256.is_some(),
             meta: [
                 d.symbol.clone(),
                 d.doc_date.clone(),
@@ -1827,6 +1900,52 @@ pub async fn show_directive(
             lines,
         };
         Ok(Html(page.render()?).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+/// The file a directive was imported from, for its unit.
+pub async fn directive_file(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+) -> Response {
+    let user = match require_user(user, &format!("/directives/{id}")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let r: Result<Response, AppError> = async {
+        let d = st.db.directive(id).await?.ok_or(AppError::NotFound)?;
+        if !sees_unit_tasks(&user, &d.unit_code) {
+            return Err(AppError::Forbidden("Văn bản của đơn vị khác.".into()));
+        }
+        let sha = d.file_sha256.ok_or(AppError::NotFound)?;
+        let bytes = st
+            .files
+            .read(&sha)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let docx = d
+            .file_name
+            .as_deref()
+            .is_some_and(|n| n.to_ascii_lowercase().ends_with(".docx"));
+        let ctype = if docx {
+            crate::files::Kind::Docx.content_type()
+        } else {
+            "text/plain; charset=utf-8"
+        };
+        let mut res = bytes.into_response();
+        res.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static(ctype),
+        );
+        res.headers_mut().insert(
+            axum::http::header::CONTENT_DISPOSITION,
+            axum::http::HeaderValue::from_static("attachment; filename=\"van-ban\""),
+        );
+        Ok(res)
     }
     .await;
     r.unwrap_or_else(|e| e.page(lang))

@@ -148,6 +148,14 @@ fn expected(method: &str, path: &str, who: Who, own: bool) -> u16 {
             403
         }),
         ("GET", "/notifications") => login_first.unwrap_or(200),
+        // The matrix's directives were imported from text: no file to give.
+        ("GET", "/directives/{directive_id}/file") => {
+            login_first.unwrap_or(if who == Who::Admin || (who.unit_role() && own) {
+                404
+            } else {
+                403
+            })
+        }
         // An empty comment or reason is refused with 400 once allowed.
         ("POST", "/tasks/{task_id}/comments") => {
             login_first.unwrap_or(if who == Who::Admin || (who.unit_role() && own) {

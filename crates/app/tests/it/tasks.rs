@@ -291,6 +291,7 @@ async fn demo_notice_import_reports_and_violations() {
                 ("text", PLAN),
                 ("include_0", "on"),
                 ("title_0", "Cập nhật TTHC lên website mỗi thứ Sáu"),
+                ("person_0", "Nguyễn Thị Văn thư"),
                 ("lead_0", "SKHDT-VP"),
                 ("repeat_0", "weekly"),
                 ("end_on_0", "2021-12-31"),
@@ -315,6 +316,7 @@ async fn demo_notice_import_reports_and_violations() {
             .find(|t| t.title == "Cập nhật TTHC lên website mỗi thứ Sáu")
             .unwrap();
         assert_eq!(web.leads, ["SKHDT-VP"]);
+        assert_eq!(web.responsible.as_deref(), Some("Nguyễn Thị Văn thư"));
         assert!(matches!(
             web.repeat,
             parindex_domain::schedule::Repeat::Weekly { weekday: 5 }
@@ -344,6 +346,61 @@ async fn demo_notice_import_reports_and_violations() {
         )
         .await;
         assert_eq!(no_lead.status, StatusCode::BAD_REQUEST);
+
+        // A directive sent as a file keeps its file; a forged signature attaches nothing.
+        let with_file = multipart(
+            &app,
+            "/units/SKHDT/directives/new",
+            &vp,
+            &[("csrf", &csrf), ("action", "preview")],
+            Some(("ke-hoach-30.txt", PLAN.as_bytes())),
+        )
+        .await;
+        assert_eq!(with_file.status, StatusCode::OK);
+        let (sha, sig) = (with_file.hidden("file_sha"), with_file.hidden("file_sig"));
+        assert_eq!(sha.len(), 64);
+        for (sig, kept) in [("forged", false), (sig.as_str(), true)] {
+            let r = multipart(
+                &app,
+                "/units/SKHDT/directives/new",
+                &vp,
+                &[
+                    ("csrf", &csrf),
+                    ("action", "create"),
+                    ("text", PLAN),
+                    ("file_name", "ke-hoach-30.txt"),
+                    ("file_sha", &sha),
+                    ("file_sig", sig),
+                    ("include_0", "on"),
+                    ("lead_0", "SKHDT-VP"),
+                ],
+                None,
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+            let newest = db
+                .tasks("SKHDT", "2026-11-27")
+                .await
+                .unwrap()
+                .last()
+                .unwrap()
+                .directive_id
+                .unwrap();
+            let d = db.directive(newest).await.unwrap().unwrap();
+            assert_eq!(d.file_sha256.is_some(), kept);
+            if kept {
+                let file = send(
+                    &app,
+                    "GET",
+                    &format!("/directives/{newest}/file"),
+                    &vp,
+                    &[],
+                    None,
+                )
+                .await;
+                assert_eq!(file.body, PLAN);
+            }
+        }
 
         // A division reports on its own task, with a file; others cannot.
         let own = db
