@@ -745,7 +745,10 @@ fn file_signature(csrf: &str, sha: &str) -> String {
     ))
 }
 
-#[expect(clippy::too_many_arguments, reason = "a page shown from several steps of the import")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a page shown from several steps of the import"
+)]
 async fn directive_page(
     st: &AppState,
     lang: Lang,

@@ -239,3 +239,39 @@ pub async fn click_and_wait(c: &Client, css: &str) -> Result<(), String> {
     }
     Err(format!("{css}: the page did not change"))
 }
+
+/// One step of a browser journey: an error says what was expected.
+pub type Step = Result<(), String>;
+
+pub fn e<T: std::fmt::Display>(x: T) -> String {
+    x.to_string()
+}
+
+pub async fn text(c: &Client, css: &str) -> Result<String, String> {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(|x| format!("{css}: {x}"))?
+        .text()
+        .await
+        .map_err(e)
+}
+
+pub async fn fill(c: &Client, css: &str, value: &str) -> Step {
+    let el = c
+        .find(Locator::Css(css))
+        .await
+        .map_err(|x| format!("{css}: {x}"))?;
+    el.clear().await.map_err(e)?;
+    el.send_keys(value).await.map_err(e)
+}
+
+pub async fn click(c: &Client, css: &str) -> Step {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(|x| format!("{css}: {x}"))?
+        .click()
+        .await
+        .map_err(e)?;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    Ok(())
+}

@@ -3,49 +3,12 @@
 //! cuts a point with a reason, the unit contests, the appraiser accepts, the secretariat
 //! publishes, and the ranking changes.
 
-use std::time::Duration;
-
 use fantoccini::{Client, Locator};
 use parindex_domain::access::Role;
 
 use crate::auth::add_user;
-use crate::browser::{click_and_wait, connect, shot, start_driver};
+use crate::browser::{Step, click, click_and_wait, connect, e, fill, shot, start_driver, text};
 use crate::common::{data, run, temp_file};
-
-type Step = Result<(), String>;
-
-fn e<T: std::fmt::Display>(x: T) -> String {
-    x.to_string()
-}
-
-async fn text(c: &Client, css: &str) -> Result<String, String> {
-    c.find(Locator::Css(css))
-        .await
-        .map_err(|x| format!("{css}: {x}"))?
-        .text()
-        .await
-        .map_err(e)
-}
-
-async fn fill(c: &Client, css: &str, value: &str) -> Step {
-    let el = c
-        .find(Locator::Css(css))
-        .await
-        .map_err(|x| format!("{css}: {x}"))?;
-    el.clear().await.map_err(e)?;
-    el.send_keys(value).await.map_err(e)
-}
-
-async fn click(c: &Client, css: &str) -> Step {
-    c.find(Locator::Css(css))
-        .await
-        .map_err(|x| format!("{css}: {x}"))?
-        .click()
-        .await
-        .map_err(e)?;
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    Ok(())
-}
 
 async fn login(c: &Client, base: &str, user: &str) -> Step {
     c.goto(&format!("{base}/login")).await.map_err(e)?;

@@ -5,32 +5,8 @@ use fantoccini::{Client, Locator};
 use parindex_domain::access::Role;
 
 use crate::auth::add_user;
-use crate::browser::{click_and_wait, connect, shot, start_driver};
+use crate::browser::{Step, click_and_wait, connect, e, fill, shot, start_driver, text};
 use crate::common::{data, run};
-
-type Step = Result<(), String>;
-
-fn e<T: std::fmt::Display>(x: T) -> String {
-    x.to_string()
-}
-
-async fn text(c: &Client, css: &str) -> Result<String, String> {
-    c.find(Locator::Css(css))
-        .await
-        .map_err(|x| format!("{css}: {x}"))?
-        .text()
-        .await
-        .map_err(e)
-}
-
-async fn fill(c: &Client, css: &str, value: &str) -> Step {
-    let el = c
-        .find(Locator::Css(css))
-        .await
-        .map_err(|x| format!("{css}: {x}"))?;
-    el.clear().await.map_err(e)?;
-    el.send_keys(value).await.map_err(e)
-}
 
 async fn overdue_of(c: &Client, base: &str, division: &str) -> Result<i64, String> {
     c.goto(&format!("{base}/units/SKHDT/brief"))

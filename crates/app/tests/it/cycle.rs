@@ -4,14 +4,10 @@
 use axum::http::StatusCode;
 use parindex_domain::access::Role;
 
-use crate::auth::{Resp, add_user, send, sign_in};
+use crate::auth::{add_user, send, sid, sign_in};
 use crate::common::{data, run, temp_file};
 
 const ORIGIN: Option<&str> = Some("http://127.0.0.1:8080");
-
-fn sid(r: &Resp) -> String {
-    format!("sid={}", r.cookie_value("sid").unwrap())
-}
 
 #[tokio::test]
 async fn self_assessment_appraisal_explanation_publication() {

@@ -10,59 +10,10 @@ use http_body_util::BodyExt;
 use parindex_domain::access::Role;
 use tower::ServiceExt;
 
-use crate::auth::{Resp, add_user, send, sign_in};
+use crate::auth::{add_user, send, send_multipart as post_multipart, sign_in};
 use crate::common::{data, run, temp_file};
 
 const ORIGIN: Option<&str> = Some("http://127.0.0.1:8080");
-
-fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
-    let boundary = "----parindexTestBoundary7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    if let Some((name, bytes)) = file {
-        body.extend(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-                .as_bytes(),
-        );
-        body.extend(bytes);
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-async fn post_multipart(
-    app: &axum::Router,
-    uri: &str,
-    cookie: &str,
-    fields: &[(&str, &str)],
-    file: Option<(&str, &[u8])>,
-) -> Resp {
-    let (ctype, body) = multipart(fields, file);
-    let req = Request::post(uri)
-        .header(header::HOST, "127.0.0.1:8080")
-        .header(header::ORIGIN, "http://127.0.0.1:8080")
-        .header(header::COOKIE, cookie)
-        .header(header::CONTENT_TYPE, ctype)
-        .header(header::CONTENT_LENGTH, body.len())
-        .body(Body::from(body))
-        .unwrap();
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body =
-        String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).into_owned();
-    Resp {
-        status,
-        headers,
-        body,
-    }
-}
 
 fn pdf(text: &str) -> Vec<u8> {
     format!("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% {text}\n%%EOF\n").into_bytes()

@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 
-use crate::auth::{Resp, send, sign_in};
+use crate::auth::{send, send_multipart as multipart, sid, sign_in};
 use crate::common::{data, demo_dbs, run, temp_file};
 
 const ORIGIN: Option<&str> = Some("http://127.0.0.1:8080");
@@ -12,57 +12,6 @@ async fn csrf_of(app: &axum::Router, cookie: &str) -> String {
     send(app, "GET", "/account/password", cookie, &[], None)
         .await
         .hidden("csrf")
-}
-
-fn sid(r: &Resp) -> String {
-    format!("sid={}", r.cookie_value("sid").unwrap())
-}
-
-async fn multipart(
-    app: &axum::Router,
-    uri: &str,
-    cookie: &str,
-    fields: &[(&str, &str)],
-    file: Option<(&str, &[u8])>,
-) -> Resp {
-    use axum::body::Body;
-    use axum::http::{Request, header};
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let b = "----tasks";
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend(
-            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    if let Some((name, bytes)) = file {
-        body.extend(format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n").as_bytes());
-        body.extend(bytes);
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{b}--\r\n").as_bytes());
-    let req = Request::post(uri)
-        .header(header::HOST, "127.0.0.1:8080")
-        .header(header::ORIGIN, "http://127.0.0.1:8080")
-        .header(header::COOKIE, cookie)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={b}"),
-        )
-        .body(Body::from(body))
-        .unwrap();
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body =
-        String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).into_owned();
-    Resp {
-        status,
-        headers,
-        body,
-    }
 }
 
 const PLAN: &str = "SỞ KẾ HOẠCH VÀ ĐẦU TƯ\n\nSố: 30/KH-SKHĐT\n\nBà Rịa – Vũng Tàu, ngày 05 tháng 5 năm 2021\n\nKẾ HOẠCH\nTăng cường công khai thủ tục hành chính\n\n\
