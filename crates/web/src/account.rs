@@ -17,6 +17,7 @@ use crate::auth::{
 };
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
+use crate::pages::Chrome;
 use crate::pages::LangPref;
 use crate::state::AppState;
 
@@ -121,12 +122,7 @@ pub fn urlencode(s: &str) -> String {
 #[template(path = "login.html")]
 pub struct LoginPage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub form_token: String,
     pub next: String,
     pub username: String,
@@ -143,12 +139,14 @@ fn login_page(lang: Lang, next: &str, username: &str, error: &str, status: Statu
     let token = new_token();
     let page = LoginPage {
         t,
-        lang: lang.code(),
-        title: t.login.to_string(),
-        sample: false,
-        who: String::new(),
-        csrf: String::new(),
-        admin: false,
+        chrome: Chrome {
+            lang: lang.code(),
+            title: t.login.to_string(),
+            sample: false,
+            who: String::new(),
+            csrf: String::new(),
+            admin: false,
+        },
         form_token: token.clone(),
         next: next.to_string(),
         username: username.to_string(),
@@ -298,12 +296,7 @@ pub async fn submit_logout(
 #[template(path = "password.html")]
 pub struct PasswordPage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub error: String,
     pub done: bool,
 }
@@ -318,12 +311,14 @@ fn password_page(
     let t = lang.tr();
     let page = PasswordPage {
         t,
-        lang: lang.code(),
-        title: t.change_password.to_string(),
-        sample: false,
-        who: user.user.display_name.clone(),
-        csrf: user.csrf_token.clone(),
-        admin: user.user.role == Role::Admin,
+        chrome: Chrome {
+            lang: lang.code(),
+            title: t.change_password.to_string(),
+            sample: false,
+            who: user.user.display_name.clone(),
+            csrf: user.csrf_token.clone(),
+            admin: user.user.role == Role::Admin,
+        },
         error: error.to_string(),
         done,
     };
@@ -439,12 +434,7 @@ pub struct Choice {
 #[template(path = "users.html")]
 pub struct UsersPage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub users: Vec<UserLine>,
     pub roles: Vec<Choice>,
     pub units: Vec<Choice>,
@@ -482,12 +472,14 @@ async fn users_page(
         }
         let page = UsersPage {
             t,
-            lang: lang.code(),
-            title: t.accounts.to_string(),
-            sample: false,
-            who: admin.user.display_name.clone(),
-            csrf: admin.csrf_token.clone(),
-            admin: true,
+            chrome: Chrome {
+                lang: lang.code(),
+                title: t.accounts.to_string(),
+                sample: false,
+                who: admin.user.display_name.clone(),
+                csrf: admin.csrf_token.clone(),
+                admin: true,
+            },
             users: users
                 .into_iter()
                 .map(|u| UserLine {

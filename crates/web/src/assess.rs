@@ -18,6 +18,7 @@ use crate::account::{check_csrf, require_user};
 use crate::auth::{MaybeUser, viewer};
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
+use crate::pages::Chrome;
 use crate::pages::LangPref;
 use crate::state::AppState;
 
@@ -188,12 +189,7 @@ pub struct EvidenceLine {
 #[template(path = "assess.html")]
 pub struct AssessPage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub set_id: String,
     pub set_name: String,
     pub unit_code: String,
@@ -594,12 +590,14 @@ async fn render_assessment(
         && user.user.unit_code.as_deref() == Some(unit_code);
     let page = AssessPage {
         t,
-        lang: lang.code(),
-        title: format!("{} — {}", t.assessment, unit.name),
-        sample: set.sample,
-        who: user.user.display_name.clone(),
-        csrf: user.csrf_token.clone(),
-        admin: user.user.role == Role::Admin,
+        chrome: Chrome {
+            lang: lang.code(),
+            title: format!("{} — {}", t.assessment, unit.name),
+            sample: set.sample,
+            who: user.user.display_name.clone(),
+            csrf: user.csrf_token.clone(),
+            admin: user.user.role == Role::Admin,
+        },
         set_id: set.id.clone(),
         set_name: set.name.clone(),
         unit_code: unit_code.to_string(),
@@ -668,12 +666,7 @@ fn opt(s: &str) -> Option<String> {
 #[template(path = "conflict.html")]
 pub struct ConflictPage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub code: String,
     pub by: String,
     pub at: String,
@@ -776,12 +769,14 @@ pub async fn save_leaf(
                 };
                 let page = ConflictPage {
                     t,
-                    lang: lang.code(),
-                    title: t.conflict_title.to_string(),
-                    sample: false,
-                    who: user.user.display_name.clone(),
-                    csrf: user.csrf_token.clone(),
-                    admin: user.user.role == Role::Admin,
+                    chrome: Chrome {
+                        lang: lang.code(),
+                        title: t.conflict_title.to_string(),
+                        sample: false,
+                        who: user.user.display_name.clone(),
+                        csrf: user.csrf_token.clone(),
+                        admin: user.user.role == Role::Admin,
+                    },
                     code: leaf_code.clone(),
                     by: current.updated_by.clone().unwrap_or_default(),
                     at: current.updated_at.get(..19).unwrap_or_default().replace('T', " "),

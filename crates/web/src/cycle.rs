@@ -16,6 +16,7 @@ use crate::account::{check_csrf, require_user};
 use crate::auth::MaybeUser;
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
+use crate::pages::Chrome;
 use crate::pages::LangPref;
 use crate::state::AppState;
 
@@ -40,12 +41,7 @@ pub struct ProgressLine {
 #[template(path = "cycle.html")]
 pub struct CyclePage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub set_id: String,
     pub set_name: String,
     pub phase: String,
@@ -101,12 +97,14 @@ async fn render(
     let progress = st.db.progress(set_id).await?;
     let page = CyclePage {
         t,
-        lang: lang.code(),
-        title: format!("{} — {}", t.cycle, set.name),
-        sample: set.sample,
-        who: user.user.display_name.clone(),
-        csrf: user.csrf_token.clone(),
-        admin: user.user.role == Role::Admin,
+        chrome: Chrome {
+            lang: lang.code(),
+            title: format!("{} — {}", t.cycle, set.name),
+            sample: set.sample,
+            who: user.user.display_name.clone(),
+            csrf: user.csrf_token.clone(),
+            admin: user.user.role == Role::Admin,
+        },
         set_id: set.id.clone(),
         set_name: set.name.clone(),
         phase: phase.map_or(t.no_cycle, |p| label(p, lang)).to_string(),

@@ -225,12 +225,7 @@ pub struct SetLine {
 #[template(path = "sets.html")]
 pub struct SetsPage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub sets: Vec<SetLine>,
 }
 
@@ -262,12 +257,14 @@ pub async fn list_sets(
         }
         let page = SetsPage {
             t,
-            lang: lang.code(),
-            title: t.sets.to_string(),
-            sample: false,
-            who: who(user.as_ref()),
-            csrf: csrf(user.as_ref()),
-            admin: is_admin(user.as_ref()),
+            chrome: Chrome {
+                lang: lang.code(),
+                title: t.sets.to_string(),
+                sample: false,
+                who: who(user.as_ref()),
+                csrf: csrf(user.as_ref()),
+                admin: is_admin(user.as_ref()),
+            },
             sets: sets
                 .into_iter()
                 .map(|s| SetLine {
@@ -284,6 +281,17 @@ pub async fn list_sets(
     }
     .await;
     finish(r, lang)
+}
+
+/// What every page's frame shows: language, title, sample banner, the signed-in user,
+/// the form token and whether the accounts link shows.
+pub struct Chrome {
+    pub lang: &'static str,
+    pub title: String,
+    pub sample: bool,
+    pub who: String,
+    pub csrf: String,
+    pub admin: bool,
 }
 
 /// What a page handler produces: a page body, or a download.
@@ -320,12 +328,7 @@ pub struct RankLine {
 #[template(path = "ranking.html")]
 pub struct RankingPage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub set_id: String,
     pub set_name: String,
     pub group: String,
@@ -410,12 +413,14 @@ pub async fn show_ranking(
         let chart = bar_chart(t.chart_title, &bars, c.set.total_max(), p);
         let page = RankingPage {
             t,
-            lang: lang.code(),
-            title: format!("{} — {}", t.ranking, c.set.name),
-            sample: c.set.sample,
-            who: who(user.as_ref()),
-            csrf: csrf(user.as_ref()),
-            admin: is_admin(user.as_ref()),
+            chrome: Chrome {
+                lang: lang.code(),
+                title: format!("{} — {}", t.ranking, c.set.name),
+                sample: c.set.sample,
+                who: who(user.as_ref()),
+                csrf: csrf(user.as_ref()),
+                admin: is_admin(user.as_ref()),
+            },
             set_id: c.set.id.clone(),
             set_name: c.set.name.clone(),
             groups: c.groups(),
@@ -474,12 +479,7 @@ pub struct WeakLine {
 #[template(path = "scorecard.html")]
 pub struct ScoreCardPage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub set_id: String,
     pub set_name: String,
     pub unit_code: String,
@@ -678,12 +678,14 @@ pub async fn show_score_card(
             .collect();
         let page = ScoreCardPage {
             t,
-            lang: lang.code(),
-            title: format!("{} — {}", t.score_card, unit.unit_name),
-            sample: c.set.sample,
-            who: who(user.as_ref()),
-            csrf: csrf(user.as_ref()),
-            admin: is_admin(user.as_ref()),
+            chrome: Chrome {
+                lang: lang.code(),
+                title: format!("{} — {}", t.score_card, unit.unit_name),
+                sample: c.set.sample,
+                who: who(user.as_ref()),
+                csrf: csrf(user.as_ref()),
+                admin: is_admin(user.as_ref()),
+            },
             set_id: c.set.id.clone(),
             set_name: c.set.name.clone(),
             unit_code: unit.unit_code.clone(),
@@ -727,12 +729,7 @@ pub struct CriterionLine {
 #[template(path = "criteria.html")]
 pub struct CriteriaPage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub set_id: String,
     pub set_name: String,
     pub legal_basis: String,
@@ -825,12 +822,14 @@ pub async fn show_criteria(
         }
         let page = CriteriaPage {
             t,
-            lang: lang.code(),
-            title: format!("{} — {}", t.criteria, set.name),
-            sample: set.sample,
-            who: who(user.as_ref()),
-            csrf: csrf(user.as_ref()),
-            admin: is_admin(user.as_ref()),
+            chrome: Chrome {
+                lang: lang.code(),
+                title: format!("{} — {}", t.criteria, set.name),
+                sample: set.sample,
+                who: who(user.as_ref()),
+                csrf: csrf(user.as_ref()),
+                admin: is_admin(user.as_ref()),
+            },
             set_id: set.id.clone(),
             set_name: set.name.clone(),
             legal_basis: set.legal_basis.clone().unwrap_or_default(),

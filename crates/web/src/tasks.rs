@@ -103,6 +103,7 @@ use crate::account::{check_csrf, require_user};
 use crate::auth::{MaybeUser, viewer};
 use crate::error::AppError;
 use crate::i18n::{Lang, Tr};
+use crate::pages::Chrome;
 use crate::pages::LangPref;
 use crate::state::AppState;
 
@@ -173,12 +174,7 @@ pub struct BoardColumn {
 #[template(path = "tasks.html")]
 pub struct BoardPage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub unit_code: String,
     pub unit_name: String,
     pub division: String,
@@ -279,12 +275,14 @@ pub async fn show_board(
             .collect();
         let page = BoardPage {
             t,
-            lang: lang.code(),
-            title: format!("{} — {}", t.tasks, unit.name),
-            sample: true,
-            who: user.user.display_name.clone(),
-            csrf: user.csrf_token.clone(),
-            admin: user.user.role == Role::Admin,
+            chrome: Chrome {
+                lang: lang.code(),
+                title: format!("{} — {}", t.tasks, unit.name),
+                sample: true,
+                who: user.user.display_name.clone(),
+                csrf: user.csrf_token.clone(),
+                admin: user.user.role == Role::Admin,
+            },
             unit_code: unit_code.clone(),
             unit_name: unit.name,
             division,
@@ -314,12 +312,7 @@ pub struct OccurrenceLine {
 #[template(path = "task.html")]
 pub struct TaskPage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub unit_code: String,
     pub task: TaskCard,
     pub body: String,
@@ -417,12 +410,14 @@ pub async fn show_task(
             .collect();
         let page = TaskPage {
             t,
-            lang: lang.code(),
-            title: x.title.clone(),
-            sample: true,
-            who: user.user.display_name.clone(),
-            csrf: user.csrf_token.clone(),
-            admin: user.user.role == Role::Admin,
+            chrome: Chrome {
+                lang: lang.code(),
+                title: x.title.clone(),
+                sample: true,
+                who: user.user.display_name.clone(),
+                csrf: user.csrf_token.clone(),
+                admin: user.user.role == Role::Admin,
+            },
             unit_code: unit.clone(),
             body: x.body.clone(),
             references: x.references.join("; "),
@@ -550,12 +545,7 @@ pub struct ViolationLine {
 #[template(path = "violations.html")]
 pub struct ViolationsPage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub unit_code: String,
     pub unit_name: String,
     pub lines: Vec<ViolationLine>,
@@ -630,12 +620,14 @@ pub async fn show_violations(
         }
         let page = ViolationsPage {
             t,
-            lang: lang.code(),
-            title: format!("{} — {}", t.violations, unit.name),
-            sample: true,
-            who: user.user.display_name.clone(),
-            csrf: user.csrf_token.clone(),
-            admin: user.user.role == Role::Admin,
+            chrome: Chrome {
+                lang: lang.code(),
+                title: format!("{} — {}", t.violations, unit.name),
+                sample: true,
+                who: user.user.display_name.clone(),
+                csrf: user.csrf_token.clone(),
+                admin: user.user.role == Role::Admin,
+            },
             unit_code: unit_code.clone(),
             unit_name: unit.name,
             lines,
@@ -716,12 +708,7 @@ pub struct ProposalLine {
 #[template(path = "directive_new.html")]
 pub struct DirectivePage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub unit_code: String,
     pub unit_name: String,
     pub text: String,
@@ -808,12 +795,14 @@ async fn directive_page(
     };
     let page = DirectivePage {
         t,
-        lang: lang.code(),
-        title: format!("{} — {}", t.import_directive, unit.name),
-        sample: false,
-        who: user.user.display_name.clone(),
-        csrf: user.csrf_token.clone(),
-        admin: user.user.role == Role::Admin,
+        chrome: Chrome {
+            lang: lang.code(),
+            title: format!("{} — {}", t.import_directive, unit.name),
+            sample: false,
+            who: user.user.display_name.clone(),
+            csrf: user.csrf_token.clone(),
+            admin: user.user.role == Role::Admin,
+        },
         unit_code: unit_code.to_string(),
         unit_name: unit.name,
         text: text.to_string(),
@@ -1036,12 +1025,7 @@ pub struct StakeLine {
 #[template(path = "brief.html")]
 pub struct BriefPage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub unit_code: String,
     pub unit_name: String,
     pub today: String,
@@ -1165,12 +1149,14 @@ pub async fn show_brief(
         }
         let page = BriefPage {
             t,
-            lang: lang.code(),
-            title: format!("{} — {}", t.brief, unit.name),
-            sample: true,
-            who: user.user.display_name.clone(),
-            csrf: user.csrf_token.clone(),
-            admin: user.user.role == Role::Admin,
+            chrome: Chrome {
+                lang: lang.code(),
+                title: format!("{} — {}", t.brief, unit.name),
+                sample: true,
+                who: user.user.display_name.clone(),
+                csrf: user.csrf_token.clone(),
+                admin: user.user.role == Role::Admin,
+            },
             unit_code: unit_code.clone(),
             unit_name: unit.name,
             today: today.to_vi(),
@@ -1201,12 +1187,7 @@ pub struct NoticeLine {
 #[template(path = "notifications.html")]
 pub struct NotificationsPage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub lines: Vec<NoticeLine>,
 }
 
@@ -1239,12 +1220,14 @@ pub async fn show_notifications(
             .collect();
         let page = NotificationsPage {
             t,
-            lang: lang.code(),
-            title: t.notifications.to_string(),
-            sample: false,
-            who: user.user.display_name.clone(),
-            csrf: user.csrf_token.clone(),
-            admin: user.user.role == Role::Admin,
+            chrome: Chrome {
+                lang: lang.code(),
+                title: t.notifications.to_string(),
+                sample: false,
+                who: user.user.display_name.clone(),
+                csrf: user.csrf_token.clone(),
+                admin: user.user.role == Role::Admin,
+            },
             lines,
         };
         Ok(Html(page.render()?).into_response())
@@ -1320,12 +1303,7 @@ pub struct LostLine {
 #[template(path = "lost.html")]
 pub struct LostPage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub unit_code: String,
     pub unit_name: String,
     pub set_id: String,
@@ -1417,12 +1395,14 @@ pub async fn show_lost(
             .unwrap_or_default();
         let page = LostPage {
             t,
-            lang: lang.code(),
-            title: format!("{} — {}", t.lost_to_tasks, unit.name),
-            sample: cx.set.sample,
-            who: user.user.display_name.clone(),
-            csrf: user.csrf_token.clone(),
-            admin: user.user.role == Role::Admin,
+            chrome: Chrome {
+                lang: lang.code(),
+                title: format!("{} — {}", t.lost_to_tasks, unit.name),
+                sample: cx.set.sample,
+                who: user.user.display_name.clone(),
+                csrf: user.csrf_token.clone(),
+                admin: user.user.role == Role::Admin,
+            },
             unit_code: unit_code.clone(),
             unit_name: unit.name,
             set_id: set_id.clone(),
@@ -1641,12 +1621,7 @@ type DayLine = (String, i64, String, String, String, bool);
 #[template(path = "calendar.html")]
 pub struct CalendarPage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub unit_code: String,
     pub unit_name: String,
     pub heading: String,
@@ -1743,12 +1718,14 @@ pub async fn show_calendar(
             calendar_lines(&st, &unit_code, &first.to_iso(), &last.to_iso(), t, false).await?;
         let page = CalendarPage {
             t,
-            lang: lang.code(),
-            title: format!("{} — {}", t.calendar, unit.name),
-            sample: true,
-            who: user.user.display_name.clone(),
-            csrf: user.csrf_token.clone(),
-            admin: user.user.role == Role::Admin,
+            chrome: Chrome {
+                lang: lang.code(),
+                title: format!("{} — {}", t.calendar, unit.name),
+                sample: true,
+                who: user.user.display_name.clone(),
+                csrf: user.csrf_token.clone(),
+                admin: user.user.role == Role::Admin,
+            },
             unit_code: unit_code.clone(),
             unit_name: unit.name,
             heading: format!("{} {m:02}/{y}", t.month),
@@ -1798,12 +1775,14 @@ pub async fn show_overdue(
         }
         let page = CalendarPage {
             t,
-            lang: lang.code(),
-            title: format!("{} — {}", t.st_overdue, unit.name),
-            sample: true,
-            who: user.user.display_name.clone(),
-            csrf: user.csrf_token.clone(),
-            admin: user.user.role == Role::Admin,
+            chrome: Chrome {
+                lang: lang.code(),
+                title: format!("{} — {}", t.st_overdue, unit.name),
+                sample: true,
+                who: user.user.display_name.clone(),
+                csrf: user.csrf_token.clone(),
+                admin: user.user.role == Role::Admin,
+            },
             unit_code: unit_code.clone(),
             unit_name: unit.name,
             heading: t.overdue_list.to_string(),
@@ -1824,12 +1803,7 @@ pub async fn show_overdue(
 #[template(path = "directive.html")]
 pub struct DirectiveShowPage {
     pub t: &'static Tr,
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
+    pub chrome: Chrome,
     pub unit_code: String,
     pub heading: String,
     pub meta: String,
@@ -1872,15 +1846,17 @@ pub async fn show_directive(
             .collect();
         let page = DirectiveShowPage {
             t,
-            lang: lang.code(),
-            title: d
-                .subject
-                .clone()
-                .unwrap_or_else(|| t.import_directive.to_string()),
-            sample: false,
-            who: user.user.display_name.clone(),
-            csrf: user.csrf_token.clone(),
-            admin: user.user.role == Role::Admin,
+            chrome: Chrome {
+                lang: lang.code(),
+                title: d
+                    .subject
+                    .clone()
+                    .unwrap_or_else(|| t.import_directive.to_string()),
+                sample: false,
+                who: user.user.display_name.clone(),
+                csrf: user.csrf_token.clone(),
+                admin: user.user.role == Role::Admin,
+            },
             unit_code: d.unit_code.clone(),
             heading: d.subject.clone().unwrap_or_default(),
             directive_id: d.id,
