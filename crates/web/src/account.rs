@@ -139,14 +139,7 @@ fn login_page(lang: Lang, next: &str, username: &str, error: &str, status: Statu
     let token = new_token();
     let page = LoginPage {
         t,
-        chrome: Chrome {
-            lang: lang.code(),
-            title: t.login.to_string(),
-            sample: false,
-            who: String::new(),
-            csrf: String::new(),
-            admin: false,
-        },
+        chrome: Chrome::new(lang, t.login.to_string(), false, None),
         form_token: token.clone(),
         next: next.to_string(),
         username: username.to_string(),
@@ -311,14 +304,7 @@ fn password_page(
     let t = lang.tr();
     let page = PasswordPage {
         t,
-        chrome: Chrome {
-            lang: lang.code(),
-            title: t.change_password.to_string(),
-            sample: false,
-            who: user.user.display_name.clone(),
-            csrf: user.csrf_token.clone(),
-            admin: user.user.role == Role::Admin,
-        },
+        chrome: Chrome::new(lang, t.change_password.to_string(), false, Some(user)),
         error: error.to_string(),
         done,
     };
@@ -472,14 +458,7 @@ async fn users_page(
         }
         let page = UsersPage {
             t,
-            chrome: Chrome {
-                lang: lang.code(),
-                title: t.accounts.to_string(),
-                sample: false,
-                who: admin.user.display_name.clone(),
-                csrf: admin.csrf_token.clone(),
-                admin: true,
-            },
+            chrome: Chrome::new(lang, t.accounts.to_string(), false, Some(admin)),
             users: users
                 .into_iter()
                 .map(|u| UserLine {

@@ -590,14 +590,12 @@ async fn render_assessment(
         && user.user.unit_code.as_deref() == Some(unit_code);
     let page = AssessPage {
         t,
-        chrome: Chrome {
-            lang: lang.code(),
-            title: format!("{} — {}", t.assessment, unit.name),
-            sample: set.sample,
-            who: user.user.display_name.clone(),
-            csrf: user.csrf_token.clone(),
-            admin: user.user.role == Role::Admin,
-        },
+        chrome: Chrome::new(
+            lang,
+            format!("{} — {}", t.assessment, unit.name),
+            set.sample,
+            Some(user),
+        ),
         set_id: set.id.clone(),
         set_name: set.name.clone(),
         unit_code: unit_code.to_string(),
@@ -769,14 +767,7 @@ pub async fn save_leaf(
                 };
                 let page = ConflictPage {
                     t,
-                    chrome: Chrome {
-                        lang: lang.code(),
-                        title: t.conflict_title.to_string(),
-                        sample: false,
-                        who: user.user.display_name.clone(),
-                        csrf: user.csrf_token.clone(),
-                        admin: user.user.role == Role::Admin,
-                    },
+                    chrome: Chrome::new(lang, t.conflict_title.to_string(), false, Some(&user)),
                     code: leaf_code.clone(),
                     by: current.updated_by.clone().unwrap_or_default(),
                     at: current.updated_at.get(..19).unwrap_or_default().replace('T', " "),

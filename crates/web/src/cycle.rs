@@ -97,14 +97,12 @@ async fn render(
     let progress = st.db.progress(set_id).await?;
     let page = CyclePage {
         t,
-        chrome: Chrome {
-            lang: lang.code(),
-            title: format!("{} — {}", t.cycle, set.name),
-            sample: set.sample,
-            who: user.user.display_name.clone(),
-            csrf: user.csrf_token.clone(),
-            admin: user.user.role == Role::Admin,
-        },
+        chrome: Chrome::new(
+            lang,
+            format!("{} — {}", t.cycle, set.name),
+            set.sample,
+            Some(user),
+        ),
         set_id: set.id.clone(),
         set_name: set.name.clone(),
         phase: phase.map_or(t.no_cycle, |p| label(p, lang)).to_string(),

@@ -135,14 +135,6 @@ fn who(user: Option<&parindex_db::SessionUser>) -> String {
         .unwrap_or_default()
 }
 
-fn csrf(user: Option<&parindex_db::SessionUser>) -> String {
-    user.map(|u| u.csrf_token.clone()).unwrap_or_default()
-}
-
-fn is_admin(user: Option<&parindex_db::SessionUser>) -> bool {
-    user.is_some_and(|u| u.user.role == parindex_domain::access::Role::Admin)
-}
-
 /// A table as a CSV or XLSX download.
 pub fn download_table(table: &Table, format: &str, name: &str) -> Result<Response, AppError> {
     download(table, format, name)
@@ -257,14 +249,7 @@ pub async fn list_sets(
         }
         let page = SetsPage {
             t,
-            chrome: Chrome {
-                lang: lang.code(),
-                title: t.sets.to_string(),
-                sample: false,
-                who: who(user.as_ref()),
-                csrf: csrf(user.as_ref()),
-                admin: is_admin(user.as_ref()),
-            },
+            chrome: Chrome::new(lang, t.sets.to_string(), false, user.as_ref()),
             sets: sets
                 .into_iter()
                 .map(|s| SetLine {
@@ -292,6 +277,26 @@ pub struct Chrome {
     pub who: String,
     pub csrf: String,
     pub admin: bool,
+}
+
+impl Chrome {
+    pub fn new(
+        lang: Lang,
+        title: impl Into<String>,
+        sample: bool,
+        user: Option<&parindex_db::SessionUser>,
+    ) -> Chrome {
+        Chrome {
+            lang: lang.code(),
+            title: title.into(),
+            sample,
+            who: user
+                .map(|u| u.user.display_name.clone())
+                .unwrap_or_default(),
+            csrf: user.map(|u| u.csrf_token.clone()).unwrap_or_default(),
+            admin: user.is_some_and(|u| u.user.role == parindex_domain::access::Role::Admin),
+        }
+    }
 }
 
 /// What a page handler produces: a page body, or a download.
@@ -413,14 +418,12 @@ pub async fn show_ranking(
         let chart = bar_chart(t.chart_title, &bars, c.set.total_max(), p);
         let page = RankingPage {
             t,
-            chrome: Chrome {
-                lang: lang.code(),
-                title: format!("{} — {}", t.ranking, c.set.name),
-                sample: c.set.sample,
-                who: who(user.as_ref()),
-                csrf: csrf(user.as_ref()),
-                admin: is_admin(user.as_ref()),
-            },
+            chrome: Chrome::new(
+                lang,
+                format!("{} — {}", t.ranking, c.set.name),
+                c.set.sample,
+                user.as_ref(),
+            ),
             set_id: c.set.id.clone(),
             set_name: c.set.name.clone(),
             groups: c.groups(),
@@ -678,14 +681,12 @@ pub async fn show_score_card(
             .collect();
         let page = ScoreCardPage {
             t,
-            chrome: Chrome {
-                lang: lang.code(),
-                title: format!("{} — {}", t.score_card, unit.unit_name),
-                sample: c.set.sample,
-                who: who(user.as_ref()),
-                csrf: csrf(user.as_ref()),
-                admin: is_admin(user.as_ref()),
-            },
+            chrome: Chrome::new(
+                lang,
+                format!("{} — {}", t.score_card, unit.unit_name),
+                c.set.sample,
+                user.as_ref(),
+            ),
             set_id: c.set.id.clone(),
             set_name: c.set.name.clone(),
             unit_code: unit.unit_code.clone(),
@@ -822,14 +823,12 @@ pub async fn show_criteria(
         }
         let page = CriteriaPage {
             t,
-            chrome: Chrome {
-                lang: lang.code(),
-                title: format!("{} — {}", t.criteria, set.name),
-                sample: set.sample,
-                who: who(user.as_ref()),
-                csrf: csrf(user.as_ref()),
-                admin: is_admin(user.as_ref()),
-            },
+            chrome: Chrome::new(
+                lang,
+                format!("{} — {}", t.criteria, set.name),
+                set.sample,
+                user.as_ref(),
+            ),
             set_id: set.id.clone(),
             set_name: set.name.clone(),
             legal_basis: set.legal_basis.clone().unwrap_or_default(),

@@ -275,14 +275,12 @@ pub async fn show_board(
             .collect();
         let page = BoardPage {
             t,
-            chrome: Chrome {
-                lang: lang.code(),
-                title: format!("{} — {}", t.tasks, unit.name),
-                sample: true,
-                who: user.user.display_name.clone(),
-                csrf: user.csrf_token.clone(),
-                admin: user.user.role == Role::Admin,
-            },
+            chrome: Chrome::new(
+                lang,
+                format!("{} — {}", t.tasks, unit.name),
+                true,
+                Some(&user),
+            ),
             unit_code: unit_code.clone(),
             unit_name: unit.name,
             division,
@@ -410,14 +408,7 @@ pub async fn show_task(
             .collect();
         let page = TaskPage {
             t,
-            chrome: Chrome {
-                lang: lang.code(),
-                title: x.title.clone(),
-                sample: true,
-                who: user.user.display_name.clone(),
-                csrf: user.csrf_token.clone(),
-                admin: user.user.role == Role::Admin,
-            },
+            chrome: Chrome::new(lang, x.title.clone(), true, Some(&user)),
             unit_code: unit.clone(),
             body: x.body.clone(),
             references: x.references.join("; "),
@@ -620,14 +611,12 @@ pub async fn show_violations(
         }
         let page = ViolationsPage {
             t,
-            chrome: Chrome {
-                lang: lang.code(),
-                title: format!("{} — {}", t.violations, unit.name),
-                sample: true,
-                who: user.user.display_name.clone(),
-                csrf: user.csrf_token.clone(),
-                admin: user.user.role == Role::Admin,
-            },
+            chrome: Chrome::new(
+                lang,
+                format!("{} — {}", t.violations, unit.name),
+                true,
+                Some(&user),
+            ),
             unit_code: unit_code.clone(),
             unit_name: unit.name,
             lines,
@@ -795,14 +784,12 @@ async fn directive_page(
     };
     let page = DirectivePage {
         t,
-        chrome: Chrome {
-            lang: lang.code(),
-            title: format!("{} — {}", t.import_directive, unit.name),
-            sample: false,
-            who: user.user.display_name.clone(),
-            csrf: user.csrf_token.clone(),
-            admin: user.user.role == Role::Admin,
-        },
+        chrome: Chrome::new(
+            lang,
+            format!("{} — {}", t.import_directive, unit.name),
+            false,
+            Some(user),
+        ),
         unit_code: unit_code.to_string(),
         unit_name: unit.name,
         text: text.to_string(),
@@ -1149,14 +1136,12 @@ pub async fn show_brief(
         }
         let page = BriefPage {
             t,
-            chrome: Chrome {
-                lang: lang.code(),
-                title: format!("{} — {}", t.brief, unit.name),
-                sample: true,
-                who: user.user.display_name.clone(),
-                csrf: user.csrf_token.clone(),
-                admin: user.user.role == Role::Admin,
-            },
+            chrome: Chrome::new(
+                lang,
+                format!("{} — {}", t.brief, unit.name),
+                true,
+                Some(&user),
+            ),
             unit_code: unit_code.clone(),
             unit_name: unit.name,
             today: today.to_vi(),
@@ -1220,14 +1205,7 @@ pub async fn show_notifications(
             .collect();
         let page = NotificationsPage {
             t,
-            chrome: Chrome {
-                lang: lang.code(),
-                title: t.notifications.to_string(),
-                sample: false,
-                who: user.user.display_name.clone(),
-                csrf: user.csrf_token.clone(),
-                admin: user.user.role == Role::Admin,
-            },
+            chrome: Chrome::new(lang, t.notifications.to_string(), false, Some(&user)),
             lines,
         };
         Ok(Html(page.render()?).into_response())
@@ -1395,14 +1373,12 @@ pub async fn show_lost(
             .unwrap_or_default();
         let page = LostPage {
             t,
-            chrome: Chrome {
-                lang: lang.code(),
-                title: format!("{} — {}", t.lost_to_tasks, unit.name),
-                sample: cx.set.sample,
-                who: user.user.display_name.clone(),
-                csrf: user.csrf_token.clone(),
-                admin: user.user.role == Role::Admin,
-            },
+            chrome: Chrome::new(
+                lang,
+                format!("{} — {}", t.lost_to_tasks, unit.name),
+                cx.set.sample,
+                Some(&user),
+            ),
             unit_code: unit_code.clone(),
             unit_name: unit.name,
             set_id: set_id.clone(),
@@ -1718,14 +1694,12 @@ pub async fn show_calendar(
             calendar_lines(&st, &unit_code, &first.to_iso(), &last.to_iso(), t, false).await?;
         let page = CalendarPage {
             t,
-            chrome: Chrome {
-                lang: lang.code(),
-                title: format!("{} — {}", t.calendar, unit.name),
-                sample: true,
-                who: user.user.display_name.clone(),
-                csrf: user.csrf_token.clone(),
-                admin: user.user.role == Role::Admin,
-            },
+            chrome: Chrome::new(
+                lang,
+                format!("{} — {}", t.calendar, unit.name),
+                true,
+                Some(&user),
+            ),
             unit_code: unit_code.clone(),
             unit_name: unit.name,
             heading: format!("{} {m:02}/{y}", t.month),
@@ -1775,14 +1749,12 @@ pub async fn show_overdue(
         }
         let page = CalendarPage {
             t,
-            chrome: Chrome {
-                lang: lang.code(),
-                title: format!("{} — {}", t.st_overdue, unit.name),
-                sample: true,
-                who: user.user.display_name.clone(),
-                csrf: user.csrf_token.clone(),
-                admin: user.user.role == Role::Admin,
-            },
+            chrome: Chrome::new(
+                lang,
+                format!("{} — {}", t.st_overdue, unit.name),
+                true,
+                Some(&user),
+            ),
             unit_code: unit_code.clone(),
             unit_name: unit.name,
             heading: t.overdue_list.to_string(),
@@ -1846,17 +1818,14 @@ pub async fn show_directive(
             .collect();
         let page = DirectiveShowPage {
             t,
-            chrome: Chrome {
-                lang: lang.code(),
-                title: d
-                    .subject
+            chrome: Chrome::new(
+                lang,
+                d.subject
                     .clone()
                     .unwrap_or_else(|| t.import_directive.to_string()),
-                sample: false,
-                who: user.user.display_name.clone(),
-                csrf: user.csrf_token.clone(),
-                admin: user.user.role == Role::Admin,
-            },
+                false,
+                Some(&user),
+            ),
             unit_code: d.unit_code.clone(),
             heading: d.subject.clone().unwrap_or_default(),
             directive_id: d.id,
