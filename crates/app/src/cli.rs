@@ -123,6 +123,11 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Lịch làm việc: tính hạn trả kết quả theo ngày làm việc.
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarAction,
+    },
     /// Nhiệm vụ khắc phục: ghi nhận vi phạm.
     Tasks {
         #[command(subcommand)]
@@ -195,6 +200,20 @@ enum DirectiveAction {
         /// Đơn vị ban hành văn bản (các phòng là đơn vị con của nó).
         #[arg(long)]
         unit: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarAction {
+    /// Hạn trả kết quả của hồ sơ tiếp nhận lúc --received với thời hạn --days ngày làm việc.
+    Due {
+        #[arg(long)]
+        calendar: String,
+        /// "YYYY-MM-DD HH:MM" (giờ địa phương)
+        #[arg(long)]
+        received: String,
+        #[arg(long)]
+        days: u32,
     },
 }
 
@@ -734,6 +753,27 @@ async fn run(cli: Cli) -> Res {
             } else {
                 Ok(())
             }
+        }
+        Command::Calendar {
+            action:
+                CalendarAction::Due {
+                    calendar,
+                    received,
+                    days,
+                },
+        } => {
+            let cal = parindex_domain::calendar::parse_calendar(&calendar, &read_text(&calendar)?)?;
+            let t = parindex_domain::calendar::Instant::parse(&received).ok_or_else(|| {
+                Fail(
+                    2,
+                    format!("thời điểm `{received}` phải có dạng YYYY-MM-DD HH:MM"),
+                )
+            })?;
+            let due = cal
+                .due_instant(t, days)
+                .map_err(|e| Fail(1, format!("{calendar}: {e}")))?;
+            println!("{}", due.to_iso());
+            Ok(())
         }
         Command::Tasks {
             action: TasksAction::Sweep { today },

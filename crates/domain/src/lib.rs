@@ -2,6 +2,7 @@
 //! Vietnamese text. No IO, no clock, no async.
 
 pub mod access;
+pub mod calendar;
 pub mod code;
 pub mod criteria;
 pub mod cycle;

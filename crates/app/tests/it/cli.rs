@@ -375,3 +375,68 @@ fn directive_parse_reads_docx_like_text() {
     assert_eq!(a, b);
     let _ = std::fs::remove_file(&path);
 }
+
+fn calendar_file(name: &str) -> String {
+    format!("{}/../../data/calendars/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn calendar_due_from_the_shipped_calendars() {
+    let due = |file: &str, received: &str, days: &str| {
+        run(
+            "sqlite::memory:",
+            &[
+                "calendar",
+                "due",
+                "--calendar",
+                &calendar_file(file),
+                "--received",
+                received,
+                "--days",
+                days,
+            ],
+        )
+    };
+    let r = due("vn-2021.yaml", "2021-02-09 09:15", "2");
+    assert_eq!(
+        (r.code, r.stdout.trim()),
+        (0, "2021-02-18 09:15"),
+        "{}",
+        r.stderr
+    );
+    // Tết 2024 and the make-up Saturday of 04/05/2024.
+    assert_eq!(
+        due("vn-2020-2026.yaml", "2024-02-07 16:00", "1")
+            .stdout
+            .trim(),
+        "2024-02-15 16:00"
+    );
+    assert_eq!(
+        due("vn-2024.yaml", "2024-05-03 17:30", "1").stdout.trim(),
+        "2024-05-06 07:30",
+        "04/05 counts as the first working day"
+    );
+    assert_eq!(
+        due("vn-2024.yaml", "2024-05-03 10:00", "1").stdout.trim(),
+        "2024-05-04 10:00"
+    );
+    // Tết 2026 (14–22/02) and National Day 2025 (30/08–02/09).
+    assert_eq!(
+        due("vn-2020-2026.yaml", "2026-02-13 08:00", "1")
+            .stdout
+            .trim(),
+        "2026-02-23 08:00"
+    );
+    assert_eq!(
+        due("vn-2025.yaml", "2025-08-29 14:00", "2").stdout.trim(),
+        "2025-09-04 14:00"
+    );
+    let out = due("vn-2021.yaml", "2021-12-31 10:00", "1");
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("ngoài các năm"), "{}", out.stderr);
+    assert_eq!(due("vn-2021.yaml", "31/12 10h", "1").code, 2);
+    for y in 2020..=2026 {
+        let r = due(&format!("vn-{y}.yaml"), &format!("{y}-06-15 09:00"), "3");
+        assert_eq!(r.code, 0, "{y}: {}", r.stderr);
+    }
+}

@@ -140,3 +140,27 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// The due day is a working day, exactly N working days after the counting day,
+    /// and the clock time is within working hours.
+    #[test]
+    fn due_instants_count_working_days(offset in 0i64..330, minute in 0u16..1440, n in 1u32..25) {
+        use parindex_domain::calendar::{Instant, parse_calendar};
+        use parindex_domain::schedule::from_days;
+        let cal = parse_calendar("vn.yaml", include_str!("../../../../data/calendars/vn-2020-2026.yaml"))
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let start = parindex_domain::text::Date::new(2021, 1, 1).ok_or(TestCaseError::fail("date"))?;
+        let t = Instant { date: from_days(start.days_since_epoch() + offset), minute };
+        let due = cal.due_instant(t, n).map_err(TestCaseError::fail)?;
+        prop_assert!(cal.is_working_day(due.date));
+        prop_assert!(cal.hours.iter().any(|(a, b)| due.minute >= *a && due.minute <= *b));
+        prop_assert!(due > t);
+        let between = (t.date.days_since_epoch() + 1..=due.date.days_since_epoch())
+            .filter(|d| cal.is_working_day(from_days(*d)))
+            .count();
+        // N working days after the counting day, which is t's day or the next working day.
+        let counting_is_later = !(cal.is_working_day(t.date) && t.minute <= cal.hours.last().map_or(0, |h| h.1));
+        prop_assert_eq!(between, n as usize + usize::from(counting_is_later));
+    }
+}

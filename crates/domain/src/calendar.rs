@@ -1,0 +1,363 @@
+//! The working-day calendar (`shared/spec/dossiers.md`): weekends, working hours, holidays,
+//! make-up working days; and the due instant of a dossier received at an instant with a
+//! limit in working days.
+
+use std::collections::HashSet;
+
+use crate::problem::{Problem, Problems};
+use crate::schedule::{from_days, weekday};
+use crate::text::Date;
+use crate::yaml::{self, Node, Value};
+
+/// A local date and time to the minute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Instant {
+    pub date: Date,
+    /// Minutes after midnight.
+    pub minute: u16,
+}
+
+impl Instant {
+    /// `2021-02-09 09:15`.
+    pub fn parse(s: &str) -> Option<Instant> {
+        let (d, t) = s.trim().split_once([' ', 'T'])?;
+        let date = Date::parse(d)?;
+        let minute = parse_clock(t)?;
+        Some(Instant { date, minute })
+    }
+
+    pub fn to_iso(self) -> String {
+        format!(
+            "{} {:02}:{:02}",
+            self.date.to_iso(),
+            self.minute / 60,
+            self.minute % 60
+        )
+    }
+
+    /// `18/02/2021 09:15`.
+    pub fn to_vi(self) -> String {
+        format!(
+            "{} {:02}:{:02}",
+            self.date.to_vi(),
+            self.minute / 60,
+            self.minute % 60
+        )
+    }
+}
+
+fn parse_clock(t: &str) -> Option<u16> {
+    let (h, m) = t.trim().split_once(':')?;
+    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calendar {
+    pub name: Option<String>,
+    /// The years whose holidays the file knows (inclusive).
+    pub years: Option<(i32, i32)>,
+    /// Index 1 (Monday) … 7 (Sunday): not a working day.
+    weekend: [bool; 8],
+    /// Working periods, minutes after midnight, in order.
+    pub hours: Vec<(u16, u16)>,
+    holidays: HashSet<i64>,
+    working_days: HashSet<i64>,
+}
+
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const KEYS: [&str; 6] = [
+    "name",
+    "years",
+    "weekend",
+    "hours",
+    "holidays",
+    "working_days",
+];
+
+/// Reads a calendar file; every problem names its line.
+pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, Problems> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let root = yaml::parse(text).map_err(|e| {
+        Problems(vec![Problem::new(
+            file,
+            e.pos.line,
+            Some(e.pos.col),
+            e.message,
+        )])
+    })?;
+    let mut problems = Vec::new();
+    let mut err =
+        |n: &Node, m: String| problems.push(Problem::new(file, n.pos.line, Some(n.pos.col), m));
+    let Value::Map(entries) = &root.value else {
+        return Err(Problems(vec![Problem::new(
+            file,
+            1,
+            None,
+            "lịch phải là một bảng khoá: giá trị (weekend, hours, holidays, …)",
+        )]));
+    };
+    for (k, _, n) in entries {
+        if !KEYS.contains(&k.as_str()) {
+            err(
+                n,
+                format!("khoá `{k}` không được biết (các khoá: {})", KEYS.join(", ")),
+            );
+        }
+    }
+    let get = |k: &str| root.get(k).map(|(_, n)| n);
+    let seq = |n: &Node| match &n.value {
+        Value::Seq(items) => items.clone(),
+        _ => Vec::new(),
+    };
+    let date_of = |n: &Node, s: &str, err: &mut dyn FnMut(&Node, String)| {
+        let d = Date::parse(s);
+        if d.is_none() {
+            err(n, format!("ngày `{s}` không hợp lệ (YYYY-MM-DD)"));
+        }
+        d
+    };
+    let mut cal = Calendar {
+        name: get("name").and_then(Node::as_scalar).map(str::to_string),
+        years: None,
+        weekend: [false; 8],
+        hours: Vec::new(),
+        holidays: HashSet::new(),
+        working_days: HashSet::new(),
+    };
+    if let Some(n) = get("years") {
+        let s = n.as_scalar().unwrap_or_default();
+        let parsed = s.split_once("..").and_then(|(a, b)| {
+            Some((a.trim().parse::<i32>().ok()?, b.trim().parse::<i32>().ok()?))
+        });
+        match parsed {
+            Some((a, b)) if a <= b => cal.years = Some((a, b)),
+            _ => err(n, format!("`years` = `{s}` phải có dạng 2021..2022")),
+        }
+    }
+    match get("weekend") {
+        None => {
+            cal.weekend[6] = true;
+            cal.weekend[7] = true;
+        }
+        Some(n) => {
+            for d in seq(n) {
+                let name = d.as_scalar().unwrap_or_default().to_ascii_lowercase();
+                match DAYS.iter().position(|x| *x == name) {
+                    Some(i) => cal.weekend[i + 1] = true,
+                    None => err(
+                        &d,
+                        format!(
+                            "ngày trong tuần `{name}` không được biết (mon, tue, wed, thu, fri, sat, sun)"
+                        ),
+                    ),
+                }
+            }
+        }
+    }
+    match get("hours") {
+        None => cal.hours = vec![(450, 690), (810, 1020)],
+        Some(n) => {
+            for h in seq(n) {
+                let s = h.as_scalar().unwrap_or_default();
+                let period = s
+                    .split_once('-')
+                    .and_then(|(a, b)| Some((parse_clock(a)?, parse_clock(b)?)));
+                match period {
+                    Some((a, b)) if a < b && cal.hours.last().is_none_or(|(_, end)| *end < a) => {
+                        cal.hours.push((a, b));
+                    }
+                    _ => err(
+                        &h,
+                        format!(
+                            "giờ làm việc `{s}` phải có dạng 07:30-11:30, tăng dần, không chồng lên nhau"
+                        ),
+                    ),
+                }
+            }
+            if cal.hours.is_empty() {
+                err(n, "cần ít nhất một khoảng giờ làm việc".into());
+            }
+        }
+    }
+    for (key, into) in [("holidays", 0), ("working_days", 1)] {
+        let Some(n) = get(key) else { continue };
+        if n.is_null() {
+            continue;
+        }
+        for item in seq(n) {
+            let s = item.as_scalar().unwrap_or_default().to_string();
+            let (a, b) = match s.split_once("..") {
+                Some((a, b)) => (a.trim().to_string(), b.trim().to_string()),
+                None => (s.clone(), s.clone()),
+            };
+            let (Some(a), Some(b)) = (date_of(&item, &a, &mut err), date_of(&item, &b, &mut err))
+            else {
+                continue;
+            };
+            if b < a {
+                err(&item, format!("khoảng `{s}` kết thúc trước khi bắt đầu"));
+                continue;
+            }
+            for day in a.days_since_epoch()..=b.days_since_epoch() {
+                if into == 0 {
+                    cal.holidays.insert(day);
+                } else {
+                    cal.working_days.insert(day);
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(cal)
+    } else {
+        Err(Problems(problems))
+    }
+}
+
+impl Calendar {
+    pub fn is_working_day(&self, d: Date) -> bool {
+        let day = d.days_since_epoch();
+        if self.working_days.contains(&day) {
+            return true;
+        }
+        !self.weekend[usize::from(weekday(d))] && !self.holidays.contains(&day)
+    }
+
+    fn check_year(&self, d: Date, what: &str) -> Result<(), String> {
+        match self.years {
+            Some((a, b)) if d.year < a || d.year > b => Err(format!(
+                "{what} {} nằm ngoài các năm của lịch ({a}–{b}): chưa biết ngày nghỉ của năm đó",
+                d.to_vi()
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn next_working_day(&self, d: Date) -> Result<Date, String> {
+        let start = d.days_since_epoch();
+        (start + 1..start + 400)
+            .map(from_days)
+            .find(|x| self.is_working_day(*x))
+            .ok_or_else(|| "lịch không có ngày làm việc nào trong một năm".to_string())
+    }
+
+    /// The due instant of a dossier received at `t` with a limit of `n` working days.
+    pub fn due_instant(&self, t: Instant, n: u32) -> Result<Instant, String> {
+        if n == 0 {
+            return Err("số ngày làm việc phải từ 1 trở lên".into());
+        }
+        self.check_year(t.date, "thời điểm tiếp nhận")?;
+        let first = self.hours.first().map_or(0, |h| h.0);
+        let last = self.hours.last().map_or(0, |h| h.1);
+        let (day, minute) = if self.is_working_day(t.date) {
+            if self
+                .hours
+                .iter()
+                .any(|(a, b)| t.minute >= *a && t.minute <= *b)
+            {
+                (t.date, t.minute)
+            } else if t.minute < first {
+                (t.date, first)
+            } else if t.minute > last {
+                (self.next_working_day(t.date)?, first)
+            } else {
+                // In a break: the next opening.
+                let next = self
+                    .hours
+                    .iter()
+                    .map(|h| h.0)
+                    .find(|a| *a > t.minute)
+                    .unwrap_or(first);
+                (t.date, next)
+            }
+        } else {
+            (self.next_working_day(t.date)?, first)
+        };
+        let mut due = day;
+        for _ in 0..n {
+            due = self.next_working_day(due)?;
+        }
+        self.check_year(due, "hạn trả kết quả")?;
+        Ok(Instant { date: due, minute })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "name: \"Lịch làm việc\"\nyears: 2021..2021\nweekend: [sat, sun]\nhours:\n  - \"07:30-11:30\"\n  - \"13:30-17:00\"\nholidays:\n  - 2021-01-01\n  - 2021-02-10..2021-02-16\nworking_days:\n  - 2021-01-09\n";
+
+    fn due(received: &str, n: u32) -> Result<String, String> {
+        let cal = parse_calendar("c.yaml", FILE).map_err(|e| e.to_string())?;
+        let t = Instant::parse(received).ok_or("instant")?;
+        cal.due_instant(t, n).map(Instant::to_iso)
+    }
+
+    #[test]
+    fn the_spec_example_and_the_counting_rules() {
+        assert_eq!(
+            due("2021-02-09 09:15", 2).as_deref(),
+            Ok("2021-02-18 09:15")
+        );
+        assert_eq!(
+            due("2021-02-09 07:00", 1).as_deref(),
+            Ok("2021-02-17 07:30"),
+            "before opening"
+        );
+        assert_eq!(
+            due("2021-02-09 12:10", 1).as_deref(),
+            Ok("2021-02-17 13:30"),
+            "in the break"
+        );
+        assert_eq!(
+            due("2021-02-09 11:30", 1).as_deref(),
+            Ok("2021-02-17 11:30"),
+            "bounds included"
+        );
+        assert_eq!(
+            due("2021-02-09 17:01", 1).as_deref(),
+            Ok("2021-02-18 07:30"),
+            "after closing"
+        );
+        assert_eq!(
+            due("2021-02-13 10:00", 1).as_deref(),
+            Ok("2021-02-18 07:30"),
+            "on a holiday"
+        );
+        assert_eq!(
+            due("2021-01-08 17:30", 1).as_deref(),
+            Ok("2021-01-11 07:30"),
+            "the make-up Saturday counts"
+        );
+        assert!(
+            due("2021-12-30 10:00", 3)
+                .unwrap_err()
+                .contains("ngoài các năm")
+        );
+        assert!(
+            due("2020-12-30 10:00", 1)
+                .unwrap_err()
+                .contains("ngoài các năm")
+        );
+    }
+
+    #[test]
+    fn bad_files_name_the_line() {
+        let bad = FILE
+            .replace("[sat, sun]", "[sat, cn]")
+            .replace("2021-02-10..2021-02-16", "2021-02-16..2021-02-10")
+            .replace("2021-01-09", "2021-13-09");
+        let e = parse_calendar("c.yaml", &bad).unwrap_err().to_string();
+        assert!(e.contains("c.yaml:3:") && e.contains("`cn`"), "{e}");
+        assert!(
+            e.contains("c.yaml:9:") && e.contains("kết thúc trước khi bắt đầu"),
+            "{e}"
+        );
+        assert!(
+            e.contains("c.yaml:11:") && e.contains("`2021-13-09`"),
+            "{e}"
+        );
+    }
+}
