@@ -7,6 +7,7 @@ pub mod code;
 pub mod criteria;
 pub mod cycle;
 pub mod directive;
+pub mod dossiers;
 pub mod followup;
 pub mod points;
 pub mod problem;

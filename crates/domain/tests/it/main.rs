@@ -7,6 +7,7 @@
 )]
 
 mod directive;
+mod dossiers;
 mod properties;
 
 use parindex_domain::{RankingReport, parse_criteria_yaml, parse_scores_csv, rank_units};

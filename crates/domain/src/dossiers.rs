@@ -1,0 +1,697 @@
+//! Administrative procedures and their dossiers (`shared/spec/dossiers.md`): the procedures
+//! CSV, a streaming reader of the dossier CSV that reports every bad row with its line and
+//! column, the classification of a dossier against its due instant (early, on time, late,
+//! pending, pending overdue), the apology rule of Nghị định 61/2018 and the figures.
+
+use std::io::Read;
+
+use crate::calendar::{Calendar, Instant};
+use crate::problem::{Problem, Problems};
+use crate::text::nfc;
+
+/// How far a procedure can be done online.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnlineLevel {
+    /// Levels 1–4 of the former classification (Nghị định 43/2011).
+    Level(u8),
+    /// Dịch vụ công trực tuyến toàn trình (Nghị định 42/2022).
+    Full,
+    /// Dịch vụ công trực tuyến một phần.
+    Partial,
+}
+
+impl OnlineLevel {
+    pub fn parse(s: &str) -> Option<OnlineLevel> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "full" | "toan trinh" | "toàn trình" => Some(OnlineLevel::Full),
+            "partial" | "mot phan" | "một phần" => Some(OnlineLevel::Partial),
+            x => x
+                .parse::<u8>()
+                .ok()
+                .filter(|l| (1..=4).contains(l))
+                .map(OnlineLevel::Level),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnlineLevel::Level(1) => "1",
+            OnlineLevel::Level(2) => "2",
+            OnlineLevel::Level(3) => "3",
+            OnlineLevel::Level(_) => "4",
+            OnlineLevel::Full => "full",
+            OnlineLevel::Partial => "partial",
+        }
+    }
+}
+
+/// A row of the procedures catalogue (thủ tục hành chính).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Procedure {
+    pub code: String,
+    pub name: String,
+    pub unit_code: String,
+    /// Legal limit in working days.
+    pub limit_days: u32,
+    /// The unit's own, shorter limit (the 40% cut of the notice).
+    pub internal_days: Option<u32>,
+    pub online_level: Option<OnlineLevel>,
+    pub postal: Option<bool>,
+    pub line: usize,
+}
+
+const PROCEDURE_COLUMNS: [&str; 7] = [
+    "code",
+    "name",
+    "unit_code",
+    "limit_days",
+    "internal_days",
+    "online_level",
+    "postal",
+];
+
+/// Maps a header row to the positions of `wanted`; unknown columns are ignored.
+fn header_positions(header: &csv::StringRecord, wanted: &[&str]) -> Vec<Option<usize>> {
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    wanted
+        .iter()
+        .map(|w| names.iter().position(|n| n == w))
+        .collect()
+}
+
+fn record_line(rec: &csv::StringRecord, fallback: usize) -> usize {
+    rec.position()
+        .map_or(fallback, |p| usize::try_from(p.line()).unwrap_or(fallback))
+}
+
+fn cell(rec: &csv::StringRecord, pos: Option<usize>) -> Option<&str> {
+    pos.and_then(|p| rec.get(p))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn parse_days(s: &str) -> Option<u32> {
+    s.parse::<u32>().ok().filter(|d| (1..=3650).contains(d))
+}
+
+fn parse_yes_no(s: &str) -> Option<bool> {
+    match s.to_lowercase().as_str() {
+        "yes" | "y" | "1" | "true" | "có" | "co" => Some(true),
+        "no" | "n" | "0" | "false" | "không" | "khong" => Some(false),
+        _ => None,
+    }
+}
+
+/// Reads a procedures CSV (header row required); every problem names its line and column.
+pub fn parse_procedures_csv(file: &str, text: &str) -> Result<Vec<Procedure>, Problems> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut problems = Vec::new();
+    let header = match rdr.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            return Err(Problems(vec![Problem::new(
+                file,
+                1,
+                None,
+                format!("không đọc được dòng tiêu đề: {e}"),
+            )]));
+        }
+    };
+    let pos = header_positions(&header, &PROCEDURE_COLUMNS);
+    for (k, name) in PROCEDURE_COLUMNS.iter().enumerate().take(4) {
+        if pos[k].is_none() {
+            problems.push(Problem::new(
+                file,
+                1,
+                None,
+                format!("thiếu cột bắt buộc `{name}`"),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+    let mut out: Vec<Procedure> = Vec::new();
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(Problem::new(
+                    file,
+                    i + 2,
+                    None,
+                    format!("dòng CSV không đọc được: {e}"),
+                ));
+                continue;
+            }
+        };
+        if rec.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let line = record_line(&rec, i + 2);
+        let mut err = |col: &str, m: String| {
+            problems.push(Problem::new(file, line, None, format!("{col}: {m}")));
+        };
+        let get = |k: usize| cell(&rec, pos[k]);
+        let code = get(0).map(nfc);
+        let name = get(1).map(nfc);
+        let unit = get(2).map(nfc);
+        if code.is_none() {
+            err("code", "thiếu mã thủ tục".into());
+        }
+        if name.is_none() {
+            err("name", "thiếu tên thủ tục".into());
+        }
+        if unit.is_none() {
+            err("unit_code", "thiếu mã đơn vị".into());
+        }
+        let limit = match get(3) {
+            None => {
+                err(
+                    "limit_days",
+                    "thiếu thời hạn giải quyết (ngày làm việc)".into(),
+                );
+                None
+            }
+            Some(s) => {
+                let d = parse_days(s);
+                if d.is_none() {
+                    err(
+                        "limit_days",
+                        format!("`{s}` không phải số ngày làm việc (1–3650)"),
+                    );
+                }
+                d
+            }
+        };
+        let internal = get(4).and_then(|s| {
+            let d = parse_days(s);
+            if d.is_none() {
+                err(
+                    "internal_days",
+                    format!("`{s}` không phải số ngày làm việc (1–3650)"),
+                );
+            }
+            d
+        });
+        if let (Some(l), Some(n)) = (limit, internal)
+            && n > l
+        {
+            err(
+                "internal_days",
+                format!("thời hạn nội bộ {n} ngày dài hơn thời hạn luật định {l} ngày"),
+            );
+        }
+        let online = get(5).and_then(|s| {
+            let o = OnlineLevel::parse(s);
+            if o.is_none() {
+                err(
+                    "online_level",
+                    format!("`{s}` không hợp lệ (1–4, full hoặc partial)"),
+                );
+            }
+            o
+        });
+        let postal = get(6).and_then(|s| {
+            let p = parse_yes_no(s);
+            if p.is_none() {
+                err("postal", format!("`{s}` không hợp lệ (yes hoặc no)"));
+            }
+            p
+        });
+        if let Some(c) = &code
+            && let Some(prev) = seen.insert(c.clone(), line)
+        {
+            seen.insert(c.clone(), prev);
+            err(
+                "code",
+                format!("mã thủ tục {c} đã có ở dòng {prev} của tệp"),
+            );
+            continue;
+        }
+        if let (Some(code), Some(name), Some(unit_code), Some(limit_days)) =
+            (code, name, unit, limit)
+        {
+            out.push(Procedure {
+                code,
+                name,
+                unit_code,
+                limit_days,
+                internal_days: internal,
+                online_level: online,
+                postal,
+                line,
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(Problems(problems))
+    }
+}
+
+/// How a dossier reached the office.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    Direct,
+    Online,
+    Postal,
+}
+
+impl Channel {
+    pub fn parse(s: &str) -> Option<Channel> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "" | "direct" | "truc tiep" | "trực tiếp" => Some(Channel::Direct),
+            "online" | "truc tuyen" | "trực tuyến" => Some(Channel::Online),
+            "postal" | "buu chinh" | "bưu chính" => Some(Channel::Postal),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Direct => "direct",
+            Channel::Online => "online",
+            Channel::Postal => "postal",
+        }
+    }
+}
+
+/// One dossier row as read from the file (the due instant may still be unknown).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierRow {
+    pub code: String,
+    pub unit_code: String,
+    pub procedure_code: String,
+    pub received_at: Instant,
+    pub due_at: Option<Instant>,
+    pub finished_at: Option<Instant>,
+    pub channel: Channel,
+    pub apology_at: Option<Instant>,
+    pub new_due_at: Option<Instant>,
+    pub line: usize,
+}
+
+const DOSSIER_COLUMNS: [&str; 9] = [
+    "code",
+    "unit_code",
+    "procedure_code",
+    "received_at",
+    "due_at",
+    "finished_at",
+    "channel",
+    "apology_at",
+    "new_due_at",
+];
+
+/// Reads dossier rows one at a time from any reader, so that memory stays constant
+/// whatever the file size. A bad row is returned as its problems; the caller decides
+/// whether to stop (all-or-nothing) or to set the row aside (`--skip-invalid`).
+pub struct DossierReader<R: Read> {
+    file: String,
+    rdr: csv::Reader<R>,
+    pos: Vec<Option<usize>>,
+    rec: csv::StringRecord,
+    header_problem: Option<Problems>,
+}
+
+impl<R: Read> DossierReader<R> {
+    pub fn new(file: &str, input: R) -> DossierReader<R> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(input);
+        let mut header_problem = None;
+        let pos = match rdr.headers() {
+            Ok(h) => {
+                let pos = header_positions(h, &DOSSIER_COLUMNS);
+                let missing: Vec<Problem> = DOSSIER_COLUMNS
+                    .iter()
+                    .enumerate()
+                    .take(4)
+                    .filter(|(k, _)| pos[*k].is_none())
+                    .map(|(_, name)| {
+                        Problem::new(file, 1, None, format!("thiếu cột bắt buộc `{name}`"))
+                    })
+                    .collect();
+                if !missing.is_empty() {
+                    header_problem = Some(Problems(missing));
+                }
+                pos
+            }
+            Err(e) => {
+                header_problem = Some(Problems(vec![Problem::new(
+                    file,
+                    1,
+                    None,
+                    utf8_or(&e, "không đọc được dòng tiêu đề"),
+                )]));
+                vec![None; DOSSIER_COLUMNS.len()]
+            }
+        };
+        DossierReader {
+            file: file.to_string(),
+            rdr,
+            pos,
+            rec: csv::StringRecord::new(),
+            header_problem,
+        }
+    }
+
+    /// The header's problems (a missing required column, an unreadable header).
+    pub fn header_problems(&self) -> Option<&Problems> {
+        self.header_problem.as_ref()
+    }
+
+    /// The next row: `None` at the end of the file.
+    pub fn next_row(&mut self) -> Option<Result<DossierRow, Problems>> {
+        if self.header_problem.is_some() {
+            return None;
+        }
+        loop {
+            match self.rdr.read_record(&mut self.rec) {
+                Ok(false) => return None,
+                Ok(true) => {
+                    if self.rec.iter().all(|c| c.trim().is_empty()) {
+                        continue;
+                    }
+                    return Some(self.row());
+                }
+                Err(e) => {
+                    let line = e
+                        .position()
+                        .map_or(0, |p| usize::try_from(p.line()).unwrap_or(0));
+                    let fatal = !matches!(e.kind(), csv::ErrorKind::Utf8 { .. });
+                    let problem = Problems(vec![Problem::new(
+                        &self.file,
+                        line,
+                        None,
+                        utf8_or(&e, "dòng CSV không đọc được"),
+                    )]);
+                    if fatal {
+                        // An IO error cannot be skipped over.
+                        self.header_problem = Some(problem.clone());
+                    }
+                    return Some(Err(problem));
+                }
+            }
+        }
+    }
+
+    /// The raw cells of the last row read (for the rejected-rows file).
+    pub fn last_record(&self) -> impl Iterator<Item = &str> {
+        self.rec.iter()
+    }
+
+    fn row(&self) -> Result<DossierRow, Problems> {
+        let rec = &self.rec;
+        // The csv crate gives a record the line where its reading began, which is before
+        // any blank lines it skipped; the end position, less the record's own lines, is
+        // the line an editor shows.
+        let newlines: u64 = rec
+            .iter()
+            .map(|c| c.bytes().filter(|b| *b == b'\n').count() as u64)
+            .sum();
+        let end = self.rdr.position().line();
+        let line =
+            record_line(rec, 0).max(usize::try_from(end.saturating_sub(newlines + 1)).unwrap_or(0));
+        let mut problems = Vec::new();
+        let mut err = |col: &str, m: String| {
+            problems.push(Problem::new(&self.file, line, None, format!("{col}: {m}")));
+        };
+        let get = |k: usize| cell(rec, self.pos[k]);
+        let mut required = |k: usize, what: &str| {
+            let v = get(k).map(nfc);
+            if v.is_none() {
+                err(DOSSIER_COLUMNS[k], format!("thiếu {what}"));
+            }
+            v
+        };
+        let code = required(0, "mã hồ sơ");
+        let unit = required(1, "mã đơn vị");
+        let procedure = required(2, "mã thủ tục");
+        let mut instant = |k: usize| {
+            get(k).and_then(|s| {
+                let t = Instant::parse(s);
+                if t.is_none() {
+                    err(
+                        DOSSIER_COLUMNS[k],
+                        format!("`{s}` không phải thời điểm dạng YYYY-MM-DD HH:MM"),
+                    );
+                }
+                t
+            })
+        };
+        let received = instant(3);
+        let due = instant(4);
+        let finished = instant(5);
+        let apology = instant(7);
+        let new_due = instant(8);
+        if received.is_none() && get(3).is_none() {
+            err("received_at", "thiếu thời điểm tiếp nhận".into());
+        }
+        let channel = match get(6) {
+            None => Some(Channel::Direct),
+            Some(s) => {
+                let c = Channel::parse(s);
+                if c.is_none() {
+                    err(
+                        "channel",
+                        format!("`{s}` không hợp lệ (direct, online hoặc postal)"),
+                    );
+                }
+                c
+            }
+        };
+        if let Some(r) = received {
+            if let Some(f) = finished
+                && f < r
+            {
+                err(
+                    "finished_at",
+                    format!(
+                        "ngày có kết quả {} trước ngày tiếp nhận {}",
+                        f.to_vi(),
+                        r.to_vi()
+                    ),
+                );
+            }
+            if let Some(d) = due
+                && d < r
+            {
+                err(
+                    "due_at",
+                    format!(
+                        "ngày hẹn trả {} trước ngày tiếp nhận {}",
+                        d.to_vi(),
+                        r.to_vi()
+                    ),
+                );
+            }
+        }
+        if let (Some(d), Some(n)) = (due, new_due)
+            && n <= d
+        {
+            err(
+                "new_due_at",
+                format!(
+                    "ngày hẹn lại {} không sau ngày hẹn trả {}",
+                    n.to_vi(),
+                    d.to_vi()
+                ),
+            );
+        }
+        if new_due.is_some() && apology.is_none() {
+            err(
+                "apology_at",
+                "có ngày hẹn lại nhưng không có ngày gửi phiếu xin lỗi".into(),
+            );
+        }
+        match (code, unit, procedure, received, channel) {
+            (
+                Some(code),
+                Some(unit_code),
+                Some(procedure_code),
+                Some(received_at),
+                Some(channel),
+            ) if problems.is_empty() => Ok(DossierRow {
+                code,
+                unit_code,
+                procedure_code,
+                received_at,
+                due_at: due,
+                finished_at: finished,
+                channel,
+                apology_at: apology,
+                new_due_at: new_due,
+                line,
+            }),
+            _ => Err(Problems(problems)),
+        }
+    }
+}
+
+fn utf8_or(e: &csv::Error, what: &str) -> String {
+    if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+        "dòng không phải văn bản UTF-8 (hãy lưu tệp với mã hoá UTF-8)".to_string()
+    } else {
+        format!("{what}: {e}")
+    }
+}
+
+/// Where a dossier stands against its due instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Early,
+    OnTime,
+    Late,
+    Pending,
+    PendingOverdue,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Early => "early",
+            Status::OnTime => "on_time",
+            Status::Late => "late",
+            Status::Pending => "pending",
+            Status::PendingOverdue => "pending_overdue",
+        }
+    }
+
+    pub fn vi(self) -> &'static str {
+        match self {
+            Status::Early => "Trước hạn",
+            Status::OnTime => "Đúng hạn",
+            Status::Late => "Trễ hạn",
+            Status::Pending => "Đang giải quyết",
+            Status::PendingOverdue => "Đang giải quyết, quá hạn",
+        }
+    }
+}
+
+/// Classifies a dossier against its due instant (never against the re-appointment).
+pub fn classify(due: Instant, finished: Option<Instant>, as_of: Instant) -> Status {
+    match finished {
+        Some(f) if f.date < due.date => Status::Early,
+        Some(f) if f <= due => Status::OnTime,
+        Some(_) => Status::Late,
+        None if as_of > due => Status::PendingOverdue,
+        None => Status::Pending,
+    }
+}
+
+/// A late or overdue dossier has an apology when at least one working day lies in
+/// `[date of apology, date of due)` (Nghị định 61/2018: no later than one day before the
+/// deadline).
+pub fn has_timely_apology(cal: &Calendar, apology: Option<Instant>, due: Instant) -> bool {
+    let Some(a) = apology else { return false };
+    let (start, end) = (a.date.days_since_epoch(), due.date.days_since_epoch());
+    (start..end).any(|d| cal.is_working_day(crate::schedule::from_days(d)))
+}
+
+/// The figures of a set of dossiers (spec: `dossiers stats`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Figures {
+    pub received: u64,
+    pub finished: u64,
+    pub early: u64,
+    pub on_time: u64,
+    pub late: u64,
+    pub pending: u64,
+    pub pending_overdue: u64,
+    pub late_without_apology: u64,
+    pub online: u64,
+    pub postal: u64,
+}
+
+impl Figures {
+    /// Counts one dossier.
+    pub fn add(&mut self, status: Status, channel: Channel, timely_apology: bool) {
+        self.received += 1;
+        match status {
+            Status::Early => self.early += 1,
+            Status::OnTime => self.on_time += 1,
+            Status::Late => self.late += 1,
+            Status::Pending => self.pending += 1,
+            Status::PendingOverdue => self.pending_overdue += 1,
+        }
+        if matches!(status, Status::Early | Status::OnTime | Status::Late) {
+            self.finished += 1;
+        }
+        if matches!(status, Status::Late | Status::PendingOverdue) && !timely_apology {
+            self.late_without_apology += 1;
+        }
+        match channel {
+            Channel::Online => self.online += 1,
+            Channel::Postal => self.postal += 1,
+            Channel::Direct => {}
+        }
+    }
+
+    /// Adds another set's figures (rollups are summed).
+    pub fn merge(&mut self, o: &Figures) {
+        self.received += o.received;
+        self.finished += o.finished;
+        self.early += o.early;
+        self.on_time += o.on_time;
+        self.late += o.late;
+        self.pending += o.pending;
+        self.pending_overdue += o.pending_overdue;
+        self.late_without_apology += o.late_without_apology;
+        self.online += o.online;
+        self.postal += o.postal;
+    }
+
+    pub fn on_time_rate(&self) -> String {
+        rate(self.early + self.on_time, self.finished)
+    }
+
+    pub fn online_rate(&self) -> String {
+        rate(self.online, self.received)
+    }
+
+    pub fn postal_rate(&self) -> String {
+        rate(self.postal, self.received)
+    }
+}
+
+/// `num / den × 100` with 2 decimals, half-up; `"0.00"` when `den` is 0.
+pub fn rate(num: u64, den: u64) -> String {
+    if den == 0 {
+        return "0.00".into();
+    }
+    let (num, den) = (u128::from(num), u128::from(den));
+    let hundredths = (num * 20_000 + den) / (2 * den);
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+/// Checks a parsed file against itself: a dossier code twice for the same unit.
+pub fn duplicate_codes(rows: &[DossierRow], file: &str) -> Vec<Problem> {
+    let mut seen: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for r in rows {
+        if let Some(first) = seen.insert((&r.unit_code, &r.code), r.line) {
+            out.push(Problem::new(
+                file,
+                r.line,
+                None,
+                format!(
+                    "code: mã hồ sơ {} của đơn vị {} đã có ở dòng {first}",
+                    r.code, r.unit_code
+                ),
+            ));
+            seen.insert((&r.unit_code, &r.code), first);
+        }
+    }
+    out
+}
