@@ -128,6 +128,16 @@ enum Command {
         #[command(subcommand)]
         action: CalendarAction,
     },
+    /// Thủ tục hành chính: nạp danh mục từ CSV.
+    Procedures {
+        #[command(subcommand)]
+        action: ProceduresAction,
+    },
+    /// Hồ sơ thủ tục hành chính: nạp từ CSV, thống kê đúng hạn/trễ hạn.
+    Dossiers {
+        #[command(subcommand)]
+        action: DossiersAction,
+    },
     /// Nhiệm vụ khắc phục: ghi nhận vi phạm.
     Tasks {
         #[command(subcommand)]
@@ -218,6 +228,46 @@ enum CalendarAction {
 }
 
 #[derive(Subcommand)]
+enum ProceduresAction {
+    /// Nạp (thêm hoặc cập nhật theo mã) tệp CSV code,name,unit_code,limit_days[,internal_days,online_level,postal].
+    Import { file: String },
+}
+
+#[derive(Subcommand)]
+enum DossiersAction {
+    /// Nạp hồ sơ từ tệp CSV; mặc định có lỗi thì không lưu gì.
+    Import {
+        file: String,
+        /// Lịch làm việc để tính hạn khi thiếu due_at (mặc định: lịch 2020–2026 kèm theo).
+        #[arg(long)]
+        calendar: Option<String>,
+        /// Lưu các dòng đúng, ghi các dòng lỗi kèm lý do vào FILE.rejected.csv.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+    /// Thống kê hồ sơ tiếp nhận trong [--from, --to].
+    Stats {
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        /// Thời điểm xét quá hạn, "YYYY-MM-DD HH:MM".
+        #[arg(long)]
+        as_of: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: StatsFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StatsFormat {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand)]
 enum TasksAction {
     /// Ghi nhận vi phạm: mọi kỳ quá hạn chưa hoàn thành (mặc định: hôm nay).
     Sweep {
@@ -283,7 +333,7 @@ enum RankingFormat {
 }
 
 /// A failure with its exit code: 1 for the user's input, 2 for usage.
-struct Fail(u8, String);
+pub(crate) struct Fail(pub(crate) u8, pub(crate) String);
 
 impl From<DbError> for Fail {
     fn from(e: DbError) -> Self {
@@ -342,14 +392,14 @@ fn cli_actor() -> String {
     format!("cli:{user}")
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
     rfc3339_utc(secs)
 }
 
-async fn open_db(url: &str) -> Result<Db, Fail> {
+pub(crate) async fn open_db(url: &str) -> Result<Db, Fail> {
     let db = Db::connect(url).await.map_err(|e| {
         Fail(
             1,
@@ -374,7 +424,7 @@ fn redact(url: &str) -> String {
     }
 }
 
-fn read_text(path: &str) -> Result<String, Fail> {
+pub(crate) fn read_text(path: &str) -> Result<String, Fail> {
     let bytes =
         std::fs::read(path).map_err(|e| Fail(1, format!("{path}: không đọc được tệp: {e}")))?;
     String::from_utf8(bytes).map_err(|_| Fail(1, format!("{path}: tệp không phải văn bản UTF-8")))
@@ -774,6 +824,40 @@ async fn run(cli: Cli) -> Res {
                 .map_err(|e| Fail(1, format!("{calendar}: {e}")))?;
             println!("{}", due.to_iso());
             Ok(())
+        }
+        Command::Procedures {
+            action: ProceduresAction::Import { file },
+        } => crate::dossiers_cli::import_procedures(&cli.db, &file).await,
+        Command::Dossiers {
+            action:
+                DossiersAction::Import {
+                    file,
+                    calendar,
+                    skip_invalid,
+                },
+        } => {
+            crate::dossiers_cli::import_dossiers(&cli.db, &file, calendar.as_deref(), skip_invalid)
+                .await
+        }
+        Command::Dossiers {
+            action:
+                DossiersAction::Stats {
+                    unit,
+                    from,
+                    to,
+                    as_of,
+                    format,
+                },
+        } => {
+            crate::dossiers_cli::stats(
+                &cli.db,
+                unit.as_deref(),
+                &from,
+                &to,
+                &as_of,
+                matches!(format, StatsFormat::Json),
+            )
+            .await
         }
         Command::Tasks {
             action: TasksAction::Sweep { today },

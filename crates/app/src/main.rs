@@ -2,6 +2,7 @@
 
 mod cli;
 mod demo;
+mod dossiers_cli;
 
 use std::process::ExitCode;
 

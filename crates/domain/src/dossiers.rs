@@ -607,7 +607,9 @@ pub struct Figures {
     pub early: u64,
     pub on_time: u64,
     pub late: u64,
+    /// Every unfinished dossier, overdue or not.
     pub pending: u64,
+    /// The unfinished dossiers whose due instant has passed.
     pub pending_overdue: u64,
     pub late_without_apology: u64,
     pub online: u64,
@@ -623,7 +625,11 @@ impl Figures {
             Status::OnTime => self.on_time += 1,
             Status::Late => self.late += 1,
             Status::Pending => self.pending += 1,
-            Status::PendingOverdue => self.pending_overdue += 1,
+            // Pending counts every unfinished dossier; overdue ones are a part of it.
+            Status::PendingOverdue => {
+                self.pending += 1;
+                self.pending_overdue += 1;
+            }
         }
         if matches!(status, Status::Early | Status::OnTime | Status::Late) {
             self.finished += 1;

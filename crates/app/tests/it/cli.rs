@@ -440,3 +440,165 @@ fn calendar_due_from_the_shipped_calendars() {
         assert_eq!(r.code, 0, "{y}: {}", r.stderr);
     }
 }
+
+fn stats_json(url: &str, unit: Option<&str>) -> serde_json::Value {
+    let mut args = vec![
+        "dossiers",
+        "stats",
+        "--from",
+        "2021-01-01",
+        "--to",
+        "2021-12-31",
+        "--as-of",
+        "2021-03-01 08:00",
+        "--format",
+        "json",
+    ];
+    if let Some(u) = unit {
+        args.extend(["--unit", u]);
+    }
+    let r = run(url, &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn dossiers_import_all_or_nothing_then_stats() {
+    for (_db, url) in each_db().await {
+        let units = temp_file(
+            "d-units.csv",
+            "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\nSTC,Sở Tài chính,,so,so\n",
+        );
+        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+        let bad_procs = temp_file(
+            "d-procs-bad.csv",
+            "code,name,unit_code,limit_days\nP1,Thủ tục 1,SXX,2\n",
+        );
+        let r = run(&url, &["procedures", "import", &bad_procs]);
+        assert_eq!(r.code, 1);
+        assert!(
+            r.stderr
+                .contains(&format!("{bad_procs}:2: unit_code: đơn vị `SXX`")),
+            "{}",
+            r.stderr
+        );
+        let procs = temp_file(
+            "d-procs.csv",
+            "code,name,unit_code,limit_days,internal_days,online_level,postal\nP1,Đăng ký doanh nghiệp,SKHDT,2,1,full,yes\nP2,Thẩm định giá,STC,5,,3,no\n",
+        );
+        let r = run(&url, &["procedures", "import", &procs]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains("Đã nạp 2 thủ tục"), "{}", r.stdout);
+
+        // Five kinds of error, each with its line; nothing stored.
+        let mut bad = b"code,unit_code,procedure_code,received_at,due_at,finished_at,channel\n\
+HS1,SKHDT,P1,2021-02-30 09:15,,,\n\
+HS2,SXX,P1,2021-02-09 09:15,,,\n\
+HS3,SKHDT,P1,2021-02-09 09:15,,2021-02-08 10:00,\n\
+HS4,SKHDT,P1,2021-02-09 09:15,,,\n\
+HS4,SKHDT,P1,2021-02-09 10:15,,,\n"
+            .to_vec();
+        bad.extend_from_slice(b"HS6,SKHDT,P1,2021-02-09 09:15,,,tr\xe1\xbb\xb1c tuy\xe1n\n");
+        let bad_path = temp_file("d-bad.csv", "");
+        std::fs::write(&bad_path, &bad).unwrap();
+        let r = run(&url, &["dossiers", "import", &bad_path]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        for want in [
+            format!("{bad_path}:2: received_at: `2021-02-30 09:15`"),
+            format!("{bad_path}:3: unit_code: đơn vị `SXX`"),
+            format!("{bad_path}:4: finished_at: "),
+            format!("{bad_path}:6: code: mã hồ sơ HS4"),
+            format!("{bad_path}:7: "),
+        ] {
+            assert!(r.stderr.contains(&want), "missing {want} in {}", r.stderr);
+        }
+        assert!(r.stderr.contains("UTF-8"), "{}", r.stderr);
+        assert!(r.stderr.contains("Không lưu hồ sơ nào"), "{}", r.stderr);
+        assert_eq!(stats_json(&url, None)["received"], 0);
+
+        // --skip-invalid keeps the good rows and writes the others with a reason.
+        let r = run(&url, &["dossiers", "import", "--skip-invalid", &bad_path]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains("Đã lưu 1 hồ sơ"), "{}", r.stdout);
+        let rejected = std::fs::read_to_string(format!("{bad_path}.rejected.csv")).unwrap();
+        let lines: Vec<&str> = rejected.lines().collect();
+        assert_eq!(lines.len(), 1 + 5, "{rejected}");
+        assert!(
+            lines[5].contains("dòng 7: ") && lines[5].contains("UTF-8"),
+            "{rejected}"
+        );
+        assert!(lines[0].ends_with(",reason"), "{rejected}");
+        assert!(
+            lines[2].starts_with("HS2,SXX,") && lines[2].contains("SXX"),
+            "{rejected}"
+        );
+
+        // A good file: due computed from the calendar (Tết 2021) when missing.
+        let good = temp_file(
+            "d-good.csv",
+            "code,unit_code,procedure_code,received_at,due_at,finished_at,channel,apology_at,new_due_at\n\
+             HS4,SKHDT,P1,2021-02-09 09:15,,2021-02-17 10:00,online,,\n\
+             HS5,SKHDT,P1,2021-02-09 09:15,,2021-02-18 09:15,,,\n\
+             HS6,SKHDT,P1,2021-02-09 09:15,,2021-02-19 09:00,postal,2021-02-17 08:00,2021-02-22 09:00\n\
+             HS7,SKHDT,P1,2021-02-09 09:15,,,online,,\n\
+             HS8,STC,P2,2021-02-25 09:15,,,,,\n",
+        );
+        let r = run(&url, &["dossiers", "import", &good]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let s = stats_json(&url, Some("SKHDT"));
+        assert_eq!(s["received"], 4, "{s}");
+        assert_eq!(
+            (&s["early"], &s["on_time"], &s["late"]),
+            (&1.into(), &1.into(), &1.into()),
+            "{s}"
+        );
+        assert_eq!(
+            (&s["pending"], &s["pending_overdue"]),
+            (&1.into(), &1.into()),
+            "{s}"
+        );
+        assert_eq!(s["late_without_apology"], 1, "{s}");
+        assert_eq!(s["on_time_rate"], "66.67", "{s}");
+        assert_eq!(s["online_rate"], "50.00", "{s}");
+        assert_eq!(s["postal_rate"], "25.00", "{s}");
+        let all = stats_json(&url, None);
+        assert_eq!(all["received"], 5, "{all}");
+        assert_eq!(
+            all["pending_overdue"], 1,
+            "STC's dossier is not yet due: {all}"
+        );
+
+        // Re-importing a code updates it: HS7 finished late after all.
+        let again = temp_file(
+            "d-again.csv",
+            "code,unit_code,procedure_code,received_at,finished_at\nHS7,SKHDT,P1,2021-02-09 09:15,2021-02-20 08:00\n",
+        );
+        assert_eq!(run(&url, &["dossiers", "import", &again]).code, 0);
+        let s = stats_json(&url, Some("SKHDT"));
+        assert_eq!(
+            (&s["received"], &s["late"], &s["pending"]),
+            (&4.into(), &2.into(), &0.into()),
+            "{s}"
+        );
+        let r = run(
+            &url,
+            &[
+                "dossiers",
+                "stats",
+                "--unit",
+                "SKHDT",
+                "--from",
+                "2021-01-01",
+                "--to",
+                "2021-12-31",
+                "--as-of",
+                "2021-03-01 08:00",
+            ],
+        );
+        assert!(
+            r.stdout.contains("Tỉ lệ đúng hạn:               50,00%"),
+            "{}",
+            r.stdout
+        );
+    }
+}

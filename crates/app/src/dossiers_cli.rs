@@ -1,0 +1,293 @@
+//! `parindex procedures import`, `parindex dossiers import` and `parindex dossiers stats`.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufReader, IsTerminal as _, Write as _};
+
+use parindex_db::{Db, DbError, DossierRecord, ProcedureBrief};
+use parindex_domain::calendar::{Calendar, Instant, parse_calendar};
+use parindex_domain::dossiers::{
+    DossierReader, DossierRow, Figures, classify, has_timely_apology, parse_procedures_csv,
+};
+use parindex_domain::text::Date;
+
+use crate::cli::{Fail, now, open_db, read_text};
+
+/// The official calendar 2020–2026 shipped in `data/calendars/`.
+const SHIPPED_CALENDAR: &str = include_str!("../../../data/calendars/vn-2020-2026.yaml");
+
+pub(crate) async fn import_procedures(db_url: &str, file: &str) -> Result<(), Fail> {
+    let rows = parse_procedures_csv(file, &read_text(file)?)?;
+    let db = open_db(db_url).await?;
+    match db.upsert_procedures(&rows, &now()).await {
+        Ok(n) => {
+            println!("Đã nạp {n} thủ tục hành chính.");
+            Ok(())
+        }
+        Err(DbError::UnknownUnits(missing)) => Err(Fail(
+            1,
+            missing
+                .iter()
+                .map(|(u, line)| format!("{file}:{line}: unit_code: đơn vị `{u}` chưa có (nạp bằng parindex units import)"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Everything the import checks a row against.
+struct Context {
+    cal: Calendar,
+    units: HashSet<String>,
+    procedures: HashMap<String, ProcedureBrief>,
+}
+
+impl Context {
+    /// The row ready to store, or the reasons it cannot be.
+    fn record(&self, file: &str, row: DossierRow) -> Result<DossierRecord, Vec<String>> {
+        let mut reasons = Vec::new();
+        let at = |col: &str, m: String| format!("{file}:{}: {col}: {m}", row.line);
+        if !self.units.contains(&row.unit_code) {
+            reasons.push(at(
+                "unit_code",
+                format!("đơn vị `{}` chưa có trong danh sách", row.unit_code),
+            ));
+        }
+        let procedure = self.procedures.get(&row.procedure_code);
+        if procedure.is_none() {
+            reasons.push(at(
+                "procedure_code",
+                format!(
+                    "thủ tục `{}` chưa có (nạp bằng parindex procedures import)",
+                    row.procedure_code
+                ),
+            ));
+        }
+        let due = match (row.due_at, procedure) {
+            (Some(d), _) => Some(d),
+            (None, Some(p)) => match self.cal.due_instant(row.received_at, p.limit_days) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    reasons.push(at("due_at", e));
+                    None
+                }
+            },
+            (None, None) => None,
+        };
+        match due {
+            Some(due_at) if reasons.is_empty() => Ok(DossierRecord {
+                status: classify(due_at, row.finished_at, due_at),
+                timely_apology: has_timely_apology(&self.cal, row.apology_at, due_at),
+                due_at,
+                row,
+            }),
+            _ => Err(reasons),
+        }
+    }
+}
+
+fn open(file: &str) -> Result<DossierReader<BufReader<std::fs::File>>, Fail> {
+    let f = std::fs::File::open(file)
+        .map_err(|e| Fail(1, format!("{file}: không đọc được tệp: {e}")))?;
+    let r = DossierReader::new(file, BufReader::with_capacity(1 << 16, f));
+    if let Some(p) = r.header_problems() {
+        return Err(Fail(1, p.to_string()));
+    }
+    Ok(r)
+}
+
+fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+pub(crate) async fn import_dossiers(
+    db_url: &str,
+    file: &str,
+    calendar: Option<&str>,
+    skip_invalid: bool,
+) -> Result<(), Fail> {
+    let cal = match calendar {
+        Some(path) => parse_calendar(path, &read_text(path)?)?,
+        None => parse_calendar("vn-2020-2026.yaml", SHIPPED_CALENDAR)?,
+    };
+    let db = open_db(db_url).await?;
+    let ctx = Context {
+        cal,
+        units: db.list_units().await?.into_iter().map(|u| u.code).collect(),
+        procedures: db.procedure_briefs().await?,
+    };
+    // First pass: check every row, keep nothing but the lines to leave out.
+    let mut problems: Vec<String> = Vec::new();
+    let mut rejected_lines: HashSet<usize> = HashSet::new();
+    let mut rejected_out: Option<std::io::BufWriter<std::fs::File>> = None;
+    let rejected_path = format!("{file}.rejected.csv");
+    if skip_invalid {
+        let f = std::fs::File::create(&rejected_path)
+            .map_err(|e| Fail(1, format!("{rejected_path}: không ghi được tệp: {e}")))?;
+        let mut w = std::io::BufWriter::new(f);
+        let header = std::fs::read(file)
+            .ok()
+            .and_then(|b| {
+                let end = b.iter().position(|c| *c == b'\n').unwrap_or(b.len());
+                String::from_utf8(b[..end].to_vec()).ok()
+            })
+            .unwrap_or_default();
+        let header = header.trim_end_matches('\r').trim_start_matches('\u{feff}');
+        writeln!(w, "{header},reason").map_err(|e| Fail(1, e.to_string()))?;
+        rejected_out = Some(w);
+    }
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut reader = open(file)?;
+    let mut total = 0u64;
+    while let Some(row) = reader.next_row() {
+        total += 1;
+        let (line, reasons) = match row {
+            Ok(row) => {
+                let line = row.line;
+                let key = (row.unit_code.clone(), row.code.clone());
+                match ctx.record(file, row) {
+                    Ok(_) if !seen.insert(key.clone()) => (
+                        line,
+                        vec![format!(
+                            "{file}:{line}: code: mã hồ sơ {} của đơn vị {} lặp lại trong tệp",
+                            key.1, key.0
+                        )],
+                    ),
+                    Ok(_) => continue,
+                    Err(r) => (line, r),
+                }
+            }
+            Err(p) => (
+                p.0.first().map_or(0, |x| x.line),
+                p.0.iter().map(ToString::to_string).collect(),
+            ),
+        };
+        if let Some(w) = rejected_out.as_mut() {
+            let cells: Vec<String> = reader.last_record().map(csv_cell).collect();
+            let reason = reasons
+                .iter()
+                .map(|r| r.split_once(": ").map_or(r.as_str(), |x| x.1))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let reason = format!("dòng {line}: {reason}");
+            writeln!(w, "{},{}", cells.join(","), csv_cell(&reason))
+                .map_err(|e| Fail(1, e.to_string()))?;
+        }
+        rejected_lines.insert(line);
+        problems.extend(reasons);
+    }
+    if !problems.is_empty() && !skip_invalid {
+        return Err(Fail(
+            1,
+            format!(
+                "{}\nKhông lưu hồ sơ nào: {} dòng lỗi trong {total} dòng (sửa tệp, hoặc dùng --skip-invalid để lưu các dòng đúng).",
+                problems.join("\n"),
+                rejected_lines.len()
+            ),
+        ));
+    }
+    if let Some(mut w) = rejected_out {
+        w.flush().map_err(|e| Fail(1, e.to_string()))?;
+    }
+    // Second pass: store the valid rows in one transaction.
+    let mut reader = open(file)?;
+    let valid = std::iter::from_fn(|| {
+        loop {
+            match reader.next_row()? {
+                Ok(row) if !rejected_lines.contains(&row.line) => {
+                    if let Ok(rec) = ctx.record(file, row) {
+                        return Some(rec);
+                    }
+                }
+                _ => {}
+            }
+        }
+    });
+    let terminal = std::io::stderr().is_terminal();
+    let stored = db
+        .store_dossiers(valid, |n| {
+            if terminal {
+                eprint!("\rĐã lưu {n} hồ sơ…");
+            }
+        })
+        .await?;
+    if terminal {
+        eprintln!();
+    }
+    println!("Đã lưu {stored} hồ sơ từ {file}.");
+    if skip_invalid && !rejected_lines.is_empty() {
+        println!(
+            "Bỏ qua {} dòng lỗi, ghi kèm lý do vào {rejected_path}.",
+            rejected_lines.len()
+        );
+    }
+    Ok(())
+}
+
+fn parse_date(s: &str) -> Result<Date, Fail> {
+    Date::parse(s).ok_or_else(|| Fail(2, format!("ngày `{s}` phải có dạng YYYY-MM-DD")))
+}
+
+pub(crate) async fn stats(
+    db_url: &str,
+    unit: Option<&str>,
+    from: &str,
+    to: &str,
+    as_of: &str,
+    json: bool,
+) -> Result<(), Fail> {
+    let (from, to) = (parse_date(from)?, parse_date(to)?);
+    let as_of = Instant::parse(as_of).ok_or_else(|| {
+        Fail(
+            2,
+            format!("thời điểm `{as_of}` phải có dạng YYYY-MM-DD HH:MM"),
+        )
+    })?;
+    let db: Db = open_db(db_url).await?;
+    let f: Figures = db.dossier_figures(unit, from, to, as_of).await?;
+    if json {
+        let v = serde_json::json!({
+            "unit_code": unit,
+            "from": from.to_iso(),
+            "to": to.to_iso(),
+            "as_of": as_of.to_iso(),
+            "received": f.received,
+            "finished": f.finished,
+            "early": f.early,
+            "on_time": f.on_time,
+            "late": f.late,
+            "pending": f.pending,
+            "pending_overdue": f.pending_overdue,
+            "late_without_apology": f.late_without_apology,
+            "on_time_rate": f.on_time_rate(),
+            "online_rate": f.online_rate(),
+            "postal_rate": f.postal_rate(),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        let vi = |s: String| s.replace('.', ",");
+        println!(
+            "Hồ sơ tiếp nhận từ {} đến {} ({}), tính đến {}:",
+            from.to_vi(),
+            to.to_vi(),
+            unit.unwrap_or("mọi đơn vị"),
+            as_of.to_vi()
+        );
+        println!("  Tiếp nhận:                    {}", f.received);
+        println!("  Đã giải quyết:                {}", f.finished);
+        println!("    trước hạn:                  {}", f.early);
+        println!("    đúng hạn:                   {}", f.on_time);
+        println!("    trễ hạn:                    {}", f.late);
+        println!("  Đang giải quyết:              {}", f.pending);
+        println!("    trong đó quá hạn:           {}", f.pending_overdue);
+        println!("  Trễ/quá hạn chưa xin lỗi kịp: {}", f.late_without_apology);
+        println!("  Tỉ lệ đúng hạn:               {}%", vi(f.on_time_rate()));
+        println!("  Tỉ lệ trực tuyến:             {}%", vi(f.online_rate()));
+        println!("  Tỉ lệ qua bưu chính:          {}%", vi(f.postal_rate()));
+    }
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! Administrative procedures and dossiers: storage and the figures of `dossiers stats`.
+
+use std::collections::HashMap;
+
+use parindex_domain::calendar::Instant;
+use parindex_domain::dossiers::{DossierRow, Figures, Procedure, Status};
+use parindex_domain::text::Date;
+
+use crate::{BeginWrite, Db, DbError, Result, on_db};
+
+/// A dossier ready to store: its due instant is known and it is classified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierRecord {
+    pub row: DossierRow,
+    pub due_at: Instant,
+    /// `Pending` for an unfinished dossier (overdue is a matter of the clock).
+    pub status: Status,
+    pub timely_apology: bool,
+}
+
+/// What the import needs to know about a procedure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcedureBrief {
+    pub unit_code: String,
+    pub limit_days: u32,
+}
+
+type FigureRow = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+
+fn count(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+impl Db {
+    /// Inserts or updates procedures by code, all or nothing; every unit must exist.
+    pub async fn upsert_procedures(&self, rows: &[Procedure], now: &str) -> Result<usize> {
+        let known: std::collections::HashSet<String> = self
+            .list_units()
+            .await?
+            .into_iter()
+            .map(|u| u.code)
+            .collect();
+        let missing: Vec<(String, usize)> = rows
+            .iter()
+            .filter(|p| !known.contains(&p.unit_code))
+            .map(|p| (p.unit_code.clone(), p.line))
+            .collect();
+        if !missing.is_empty() {
+            return Err(DbError::UnknownUnits(missing));
+        }
+        on_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            for p in rows {
+                sqlx::query(
+                    "INSERT INTO procedures (code, name, unit_code, limit_days, internal_days, online_level, postal, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, unit_code = excluded.unit_code, \
+                     limit_days = excluded.limit_days, internal_days = excluded.internal_days, \
+                     online_level = excluded.online_level, postal = excluded.postal, updated_at = excluded.updated_at",
+                )
+                .bind(&p.code)
+                .bind(&p.name)
+                .bind(&p.unit_code)
+                .bind(i64::from(p.limit_days))
+                .bind(p.internal_days.map(i64::from))
+                .bind(p.online_level.map(parindex_domain::dossiers::OnlineLevel::as_str))
+                .bind(p.postal)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(rows.len())
+        })
+    }
+
+    /// Every procedure's unit and legal limit, by code.
+    pub async fn procedure_briefs(&self) -> Result<HashMap<String, ProcedureBrief>> {
+        let sql = "SELECT code, unit_code, limit_days FROM procedures";
+        let rows: Vec<(String, String, i64)> =
+            on_db!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(code, unit_code, limit)| {
+                let limit_days = u32::try_from(limit).unwrap_or(1);
+                (
+                    code,
+                    ProcedureBrief {
+                        unit_code,
+                        limit_days,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// Stores dossiers in one transaction, updating those already known by unit and code;
+    /// `progress` is called with the number stored so far every 10,000 rows.
+    pub async fn store_dossiers<I>(&self, rows: I, mut progress: impl FnMut(u64)) -> Result<u64>
+    where
+        I: IntoIterator<Item = DossierRecord>,
+    {
+        on_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let mut n = 0u64;
+            for d in rows {
+                let r = &d.row;
+                sqlx::query(
+                    "INSERT INTO dossiers (unit_code, code, procedure_code, received_at, due_at, finished_at, channel, \
+                     apology_at, new_due_at, status, timely_apology) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                     ON CONFLICT (unit_code, code) DO UPDATE SET procedure_code = excluded.procedure_code, \
+                     received_at = excluded.received_at, due_at = excluded.due_at, finished_at = excluded.finished_at, \
+                     channel = excluded.channel, apology_at = excluded.apology_at, new_due_at = excluded.new_due_at, \
+                     status = excluded.status, timely_apology = excluded.timely_apology",
+                )
+                .bind(&r.unit_code)
+                .bind(&r.code)
+                .bind(&r.procedure_code)
+                .bind(r.received_at.to_iso())
+                .bind(d.due_at.to_iso())
+                .bind(r.finished_at.map(Instant::to_iso))
+                .bind(r.channel.as_str())
+                .bind(r.apology_at.map(Instant::to_iso))
+                .bind(r.new_due_at.map(Instant::to_iso))
+                .bind(d.status.as_str())
+                .bind(d.timely_apology)
+                .execute(&mut *tx)
+                .await?;
+                n += 1;
+                if n.is_multiple_of(10_000) {
+                    progress(n);
+                }
+            }
+            tx.commit().await?;
+            progress(n);
+            Ok(n)
+        })
+    }
+
+    /// The figures of the dossiers received in `[from, to]` by one unit or all, with
+    /// pending dossiers judged overdue against `as_of`.
+    pub async fn dossier_figures(
+        &self,
+        unit: Option<&str>,
+        from: Date,
+        to: Date,
+        as_of: Instant,
+    ) -> Result<Figures> {
+        let sql = "SELECT COUNT(*), \
+             COALESCE(SUM(CASE WHEN status <> 'pending' THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN status = 'early' THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN status = 'on_time' THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN status = 'late' THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN status = 'pending' AND due_at < $4 THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN (status = 'late' OR (status = 'pending' AND due_at < $4)) AND NOT timely_apology THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN channel = 'online' THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN channel = 'postal' THEN 1 ELSE 0 END), 0) \
+             FROM dossiers WHERE ($1 IS NULL OR unit_code = $1) AND received_at >= $2 AND received_at <= $3";
+        let from = format!("{} 00:00", from.to_iso());
+        let to = format!("{} 23:59", to.to_iso());
+        let r: FigureRow = on_db!(self, pool => sqlx::query_as(sql)
+            .bind(unit)
+            .bind(&from)
+            .bind(&to)
+            .bind(as_of.to_iso())
+            .fetch_one(pool)
+            .await?);
+        Ok(Figures {
+            received: count(r.0),
+            finished: count(r.1),
+            early: count(r.2),
+            on_time: count(r.3),
+            late: count(r.4),
+            pending: count(r.5),
+            pending_overdue: count(r.6),
+            late_without_apology: count(r.7),
+            online: count(r.8),
+            postal: count(r.9),
+        })
+    }
+}
