@@ -55,9 +55,10 @@ pub async fn load(db: &Db, now: &str) -> Result<String, String> {
     }
     let accounts = add_accounts(db, now).await?;
     let tasks = add_notice_tasks(db).await?;
+    let dossiers = add_dossiers(db, now).await?;
     Ok(format!(
         "Đã nạp dữ liệu mẫu: bộ chỉ số {} ({} tiêu chí thành phần), {} đơn vị, {} điểm tiêu chí của {} sở, ngành; \
-         chu kỳ {} đang tự đánh giá; {accounts} tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}); {tasks}.",
+         chu kỳ {} đang tự đánh giá; {accounts} tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}); {tasks}; {dossiers}.",
         set.id,
         set.leaf_count(),
         units.len(),
@@ -65,6 +66,71 @@ pub async fn load(db: &Db, now: &str) -> Result<String, String> {
         s.units,
         next.id
     ))
+}
+
+pub const PROCEDURES_CSV: &str = include_str!("../../../data/sample-procedures-skhdt.csv");
+/// How many sample dossiers SKHDT received in 2021 in the demo.
+const DEMO_DOSSIERS: u64 = 1_500;
+
+/// SKHDT's procedures and a year (2021) of sample dossiers, due instants from the shipped
+/// calendar; kept if present.
+async fn add_dossiers(db: &Db, now: &str) -> Result<String, String> {
+    use parindex_domain::dossiers::{
+        DossierReader, SampleProcedure, parse_procedures_csv, write_sample_csv,
+    };
+    let procedures = parse_procedures_csv("data/sample-procedures-skhdt.csv", PROCEDURES_CSV)
+        .map_err(|e| e.to_string())?;
+    db.upsert_procedures(&procedures, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    let from = parindex_domain::text::Date {
+        year: 2021,
+        month: 1,
+        day: 1,
+    };
+    let to = parindex_domain::text::Date {
+        year: 2021,
+        month: 12,
+        day: 31,
+    };
+    let as_of = parindex_domain::calendar::Instant {
+        date: to,
+        minute: 0,
+    };
+    let have = db
+        .dossier_figures(Some("SKHDT"), from, to, as_of)
+        .await
+        .map_err(|e| e.to_string())?;
+    if have.received > 0 {
+        return Ok(format!(
+            "{} hồ sơ mẫu của SKHDT năm 2021 đã có",
+            have.received
+        ));
+    }
+    let sample: Vec<SampleProcedure<'_>> = procedures
+        .iter()
+        .map(|p| SampleProcedure {
+            unit_code: &p.unit_code,
+            code: &p.code,
+            limit_days: p.limit_days,
+        })
+        .collect();
+    let mut csv = Vec::new();
+    write_sample_csv(&mut csv, 2021, 2021, &sample, DEMO_DOSSIERS).map_err(|e| e.to_string())?;
+    let ctx = crate::dossiers_cli::Context::load(db, None)
+        .await
+        .map_err(|e| e.1)?;
+    let mut reader = DossierReader::new("mẫu", csv.as_slice());
+    let mut records = Vec::new();
+    while let Some(row) = reader.next_row() {
+        let row = row.map_err(|e| e.to_string())?;
+        records.push(ctx.record("mẫu", row).map_err(|e| e.join("; "))?);
+    }
+    let n = db
+        .store_dossiers(records, |_| {})
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(format!("{n} hồ sơ mẫu của SKHDT năm 2021"))
 }
 
 /// The demo accounts' password: for trying the demo only.

@@ -36,15 +36,28 @@ pub(crate) async fn import_procedures(db_url: &str, file: &str) -> Result<(), Fa
 }
 
 /// Everything the import checks a row against.
-struct Context {
+pub(crate) struct Context {
     cal: Calendar,
     units: HashSet<String>,
     procedures: HashMap<String, ProcedureBrief>,
 }
 
 impl Context {
+    /// The calendar (default: the shipped one) with the stored units and procedures.
+    pub(crate) async fn load(db: &Db, calendar: Option<&str>) -> Result<Context, Fail> {
+        let cal = match calendar {
+            Some(path) => parse_calendar(path, &read_text(path)?)?,
+            None => parse_calendar("vn-2020-2026.yaml", SHIPPED_CALENDAR)?,
+        };
+        Ok(Context {
+            cal,
+            units: db.list_units().await?.into_iter().map(|u| u.code).collect(),
+            procedures: db.procedure_briefs().await?,
+        })
+    }
+
     /// The row ready to store, or the reasons it cannot be.
-    fn record(&self, file: &str, row: DossierRow) -> Result<DossierRecord, Vec<String>> {
+    pub(crate) fn record(&self, file: &str, row: DossierRow) -> Result<DossierRecord, Vec<String>> {
         let mut reasons = Vec::new();
         let at = |col: &str, m: String| format!("{file}:{}: {col}: {m}", row.line);
         if !self.units.contains(&row.unit_code) {
@@ -110,16 +123,8 @@ pub(crate) async fn import_dossiers(
     calendar: Option<&str>,
     skip_invalid: bool,
 ) -> Result<(), Fail> {
-    let cal = match calendar {
-        Some(path) => parse_calendar(path, &read_text(path)?)?,
-        None => parse_calendar("vn-2020-2026.yaml", SHIPPED_CALENDAR)?,
-    };
     let db = open_db(db_url).await?;
-    let ctx = Context {
-        cal,
-        units: db.list_units().await?.into_iter().map(|u| u.code).collect(),
-        procedures: db.procedure_briefs().await?,
-    };
+    let ctx = Context::load(&db, calendar).await?;
     // First pass: check every row, keep nothing but the lines to leave out.
     let mut problems: Vec<String> = Vec::new();
     let mut rejected_lines: HashSet<usize> = HashSet::new();

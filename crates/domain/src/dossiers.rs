@@ -701,3 +701,116 @@ pub fn duplicate_codes(rows: &[DossierRow], file: &str) -> Vec<Problem> {
     }
     out
 }
+
+/// A small deterministic generator (xorshift) so that samples and benchmarks are the same
+/// on every machine without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// A procedure the sample generator draws from: unit, code, legal limit in working days.
+pub struct SampleProcedure<'a> {
+    pub unit_code: &'a str,
+    pub code: &'a str,
+    pub limit_days: u32,
+}
+
+fn clock(minute: u64) -> String {
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
+/// Writes `n` sample dossiers received in `year` (sample data, not real records) as the
+/// dossier CSV of the contract, without `due_at` so that the import computes it from the
+/// calendar. About 1 in 25 finishes after its limit, 4 in 10 come online and 1 in 10 by
+/// post; the last weeks of the year hold dossiers still in process.
+pub fn write_sample_csv<W: std::io::Write>(
+    mut w: W,
+    seed: u64,
+    year: i32,
+    procedures: &[SampleProcedure<'_>],
+    n: u64,
+) -> std::io::Result<()> {
+    use crate::schedule::from_days;
+    use crate::text::Date;
+    let mut rng = Rng(seed.max(1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let start = Date {
+        year,
+        month: 1,
+        day: 1,
+    }
+    .days_since_epoch();
+    writeln!(
+        w,
+        "code,unit_code,procedure_code,received_at,finished_at,channel,apology_at"
+    )?;
+    if procedures.is_empty() {
+        return Ok(());
+    }
+    let len = u64::try_from(procedures.len()).unwrap_or(1);
+    for i in 0..n {
+        let p = &procedures[usize::try_from(rng.below(len)).unwrap_or(0)];
+        // Weekdays only: skip to Monday when the draw falls on a weekend.
+        let mut day = start + i64::try_from(rng.below(360)).unwrap_or(0);
+        while crate::schedule::weekday(from_days(day)) > 5 {
+            day += 1;
+        }
+        let received = from_days(day);
+        let minute = 450 + rng.below(540);
+        let limit = u64::from(p.limit_days);
+        let roll = rng.below(100);
+        let late = roll < 4;
+        let unfinished = day - start > 340 && roll > 60;
+        // Calendar days roughly match working days ×1.4; late ones go past it.
+        let spent = if late {
+            limit * 2 + 3 + rng.below(5)
+        } else {
+            rng.below(limit + 1)
+        };
+        let finished_day = from_days(day + i64::try_from(spent).unwrap_or(0));
+        let finished_minute = if spent == 0 {
+            minute + rng.below(1020 - minute.min(1019))
+        } else {
+            450 + rng.below(540)
+        };
+        let channel = match rng.below(10) {
+            0 => "postal",
+            1..=4 => "online",
+            _ => "direct",
+        };
+        let finished = if unfinished {
+            String::new()
+        } else {
+            format!("{} {}", finished_day.to_iso(), clock(finished_minute))
+        };
+        let apology = if late && roll.is_multiple_of(2) {
+            let a = from_days(day + i64::try_from(limit).unwrap_or(0));
+            format!("{} 08:00", a.to_iso())
+        } else {
+            String::new()
+        };
+        writeln!(
+            w,
+            "{}-{year}-{:07},{},{},{} {},{finished},{channel},{apology}",
+            p.unit_code,
+            i + 1,
+            p.unit_code,
+            p.code,
+            received.to_iso(),
+            clock(minute),
+        )?;
+    }
+    Ok(())
+}

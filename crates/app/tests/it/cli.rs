@@ -104,6 +104,31 @@ async fn demo_ranking_lists_skhdt_11th_of_21() {
         assert_eq!(x.code, 0, "{}", x.stderr);
         assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
         assert_eq!(run(&url, &["ranking", "--format", "xlsx"]).code, 2);
+        // A year of sample dossiers for SKHDT, loaded once.
+        let r = run(
+            &url,
+            &[
+                "dossiers",
+                "stats",
+                "--unit",
+                "SKHDT",
+                "--from",
+                "2021-01-01",
+                "--to",
+                "2021-12-31",
+                "--as-of",
+                "2022-01-01 00:00",
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let s: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(s["received"], 1500, "{s}");
+        assert!(s["late"].as_u64().unwrap() > 20, "{s}");
+        assert!(s["pending"].as_u64().unwrap() > 0, "{s}");
+        let rate: f64 = s["on_time_rate"].as_str().unwrap().parse().unwrap();
+        assert!((90.0..99.5).contains(&rate), "{s}");
     }
 }
 

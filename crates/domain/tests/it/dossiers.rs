@@ -200,3 +200,38 @@ fn procedures_are_read_and_checked() {
     let missing = parse_procedures_csv("p.csv", "code,name\n").unwrap_err();
     assert_eq!(missing.0.len(), 2);
 }
+
+#[test]
+fn the_sample_generator_is_valid_and_repeatable() {
+    use parindex_domain::dossiers::{SampleProcedure, write_sample_csv};
+    let procs = [
+        SampleProcedure {
+            unit_code: "SKHDT",
+            code: "P1",
+            limit_days: 3,
+        },
+        SampleProcedure {
+            unit_code: "STC",
+            code: "P2",
+            limit_days: 15,
+        },
+    ];
+    let mut a = Vec::new();
+    write_sample_csv(&mut a, 7, 2021, &procs, 3000).unwrap();
+    let mut b = Vec::new();
+    write_sample_csv(&mut b, 7, 2021, &procs, 3000).unwrap();
+    assert_eq!(a, b, "same seed, same file");
+    let mut c = Vec::new();
+    write_sample_csv(&mut c, 8, 2021, &procs, 3000).unwrap();
+    assert_ne!(a, c);
+    let (rows, problems) = read(&a);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(rows.len(), 3000);
+    let online = rows.iter().filter(|r| r.channel == Channel::Online).count();
+    let postal = rows.iter().filter(|r| r.channel == Channel::Postal).count();
+    let open = rows.iter().filter(|r| r.finished_at.is_none()).count();
+    assert!((1000..1400).contains(&online), "{online}");
+    assert!((200..400).contains(&postal), "{postal}");
+    assert!(open > 0 && open < 150, "{open}");
+    assert!(rows.iter().all(|r| r.received_at.date.year == 2021));
+}
