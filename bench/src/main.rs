@@ -397,6 +397,51 @@ fn generate(dir: &str, units: usize, leaves: usize) {
     println!("generated {units} units × {leaves} leaves in {dir}");
 }
 
+/// Writes `DIR/procedures.csv` (5 procedures for each department of the demo) and
+/// `DIR/dossiers.csv` with `rows` seeded sample dossiers received in 2021.
+fn gen_dossiers(dir: &str, rows: u64) -> Result<(), String> {
+    use parindex_domain::dossiers::{SampleProcedure, write_sample_csv};
+    use std::fmt::Write as _;
+    let units = parindex_domain::units::parse_units_csv(
+        "brvt-units.csv",
+        include_str!("../../data/brvt-units.csv"),
+    )
+    .unwrap_or_default();
+    let departments: Vec<&str> = units
+        .iter()
+        .filter(|u| u.kind.as_deref() == Some("so"))
+        .map(|u| u.code.as_str())
+        .collect();
+    std::fs::create_dir_all(dir).map_err(|e| format!("{dir}: {e}"))?;
+    let limits = [3u32, 5, 10, 15, 20];
+    let mut procs = String::from("code,name,unit_code,limit_days\n");
+    let mut codes = Vec::new();
+    for u in &departments {
+        for (k, l) in limits.iter().enumerate() {
+            let code = format!("{u}-TT{k}");
+            let _ = writeln!(procs, "{code},Thủ tục mẫu {k} của {u},{u},{l}");
+            codes.push((*u, code, *l));
+        }
+    }
+    std::fs::write(format!("{dir}/procedures.csv"), procs).map_err(|e| e.to_string())?;
+    let sample: Vec<SampleProcedure<'_>> = codes
+        .iter()
+        .map(|(u, c, l)| SampleProcedure {
+            unit_code: u,
+            code: c,
+            limit_days: *l,
+        })
+        .collect();
+    let f = std::fs::File::create(format!("{dir}/dossiers.csv")).map_err(|e| e.to_string())?;
+    write_sample_csv(std::io::BufWriter::new(f), 42, 2021, &sample, rows)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "generated {rows} dossiers of {} departments in {dir}",
+        departments.len()
+    );
+    Ok(())
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let units = arg(&args, "--units", 1000);
@@ -405,6 +450,15 @@ fn main() {
         Some("scoring") => scoring(units, leaves),
         Some("directive") => directive(arg(&args, "--pages", 200)),
         Some("occurrences") => occurrences(arg(&args, "--tasks", 5000)),
+        Some("gen-dossiers") => {
+            if let Err(e) = gen_dossiers(
+                args.get(2).map_or("bench-data", String::as_str),
+                u64::try_from(arg(&args, "--rows", 1_000_000)).unwrap_or(0),
+            ) {
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+        }
         Some("generate") => generate(
             args.get(2).map_or("bench-data", String::as_str),
             units,
@@ -412,7 +466,7 @@ fn main() {
         ),
         _ => {
             eprintln!(
-                "usage: parindex-bench scoring|directive|occurrences|generate DIR [--units N] [--leaves L] [--pages P]"
+                "usage: parindex-bench scoring|directive|occurrences|generate DIR|gen-dossiers DIR [--units N] [--leaves L] [--pages P] [--rows R]"
             );
             std::process::exit(2);
         }

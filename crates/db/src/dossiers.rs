@@ -25,6 +25,19 @@ pub struct ProcedureBrief {
     pub limit_days: u32,
 }
 
+/// The rollups of one unit, recomputed from its dossiers.
+const ROLLUP_REBUILD: &str = "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, early, \
+     on_time, late, late_no_apology, online, postal) \
+     SELECT unit_code, procedure_code, substr(received_at, 1, 10), COUNT(*), \
+     SUM(CASE WHEN status <> 'pending' THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN status = 'early' THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN status = 'on_time' THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN status = 'late' THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN status = 'late' AND NOT timely_apology THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN channel = 'online' THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN channel = 'postal' THEN 1 ELSE 0 END) \
+     FROM dossiers WHERE unit_code = $1 GROUP BY unit_code, procedure_code, substr(received_at, 1, 10)";
+
 type FigureRow = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
 
 fn count(v: i64) -> u64 {
@@ -94,43 +107,67 @@ impl Db {
             .collect())
     }
 
-    /// Stores dossiers in one transaction, updating those already known by unit and code;
-    /// `progress` is called with the number stored so far every 10,000 rows.
+    /// Stores dossiers in one transaction, 500 rows per statement, updating those already
+    /// known by unit and code (a file must not hold the same code twice: the importer checks);
+    /// `progress` is called with the number stored so far about every 10,000 rows.
     pub async fn store_dossiers<I>(&self, rows: I, mut progress: impl FnMut(u64)) -> Result<u64>
     where
         I: IntoIterator<Item = DossierRecord>,
     {
+        const BATCH: usize = 500;
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let mut n = 0u64;
-            for d in rows {
-                let r = &d.row;
-                sqlx::query(
+            let mut rows = rows.into_iter().peekable();
+            let mut batch: Vec<DossierRecord> = Vec::with_capacity(BATCH);
+            let mut touched: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+            while rows.peek().is_some() {
+                batch.clear();
+                batch.extend(rows.by_ref().take(BATCH));
+                for d in &batch {
+                    if !touched.contains(&d.row.unit_code) {
+                        touched.insert(d.row.unit_code.clone());
+                    }
+                }
+                let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO dossiers (unit_code, code, procedure_code, received_at, due_at, finished_at, channel, \
-                     apology_at, new_due_at, status, timely_apology) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                     ON CONFLICT (unit_code, code) DO UPDATE SET procedure_code = excluded.procedure_code, \
+                     apology_at, new_due_at, status, timely_apology) ",
+                );
+                q.push_values(batch.iter(), |mut b, d| {
+                    let r = &d.row;
+                    b.push_bind(&r.unit_code)
+                        .push_bind(&r.code)
+                        .push_bind(&r.procedure_code)
+                        .push_bind(r.received_at.to_iso())
+                        .push_bind(d.due_at.to_iso())
+                        .push_bind(r.finished_at.map(Instant::to_iso))
+                        .push_bind(r.channel.as_str())
+                        .push_bind(r.apology_at.map(Instant::to_iso))
+                        .push_bind(r.new_due_at.map(Instant::to_iso))
+                        .push_bind(d.status.as_str())
+                        .push_bind(d.timely_apology);
+                });
+                q.push(
+                    " ON CONFLICT (unit_code, code) DO UPDATE SET procedure_code = excluded.procedure_code, \
                      received_at = excluded.received_at, due_at = excluded.due_at, finished_at = excluded.finished_at, \
                      channel = excluded.channel, apology_at = excluded.apology_at, new_due_at = excluded.new_due_at, \
                      status = excluded.status, timely_apology = excluded.timely_apology",
-                )
-                .bind(&r.unit_code)
-                .bind(&r.code)
-                .bind(&r.procedure_code)
-                .bind(r.received_at.to_iso())
-                .bind(d.due_at.to_iso())
-                .bind(r.finished_at.map(Instant::to_iso))
-                .bind(r.channel.as_str())
-                .bind(r.apology_at.map(Instant::to_iso))
-                .bind(r.new_due_at.map(Instant::to_iso))
-                .bind(d.status.as_str())
-                .bind(d.timely_apology)
-                .execute(&mut *tx)
-                .await?;
-                n += 1;
-                if n.is_multiple_of(10_000) {
+                );
+                q.build().persistent(true).execute(&mut *tx).await?;
+                let before = n;
+                n += batch.len() as u64;
+                if before / 10_000 != n / 10_000 {
                     progress(n);
                 }
+            }
+            // Rebuild the rollups of every unit the file touched (re-imported dossiers may
+            // have moved between days, procedures or outcomes).
+            for unit in &touched {
+                sqlx::query("DELETE FROM dossier_rollups WHERE unit_code = $1")
+                    .bind(unit)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(ROLLUP_REBUILD).bind(unit).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             progress(n);
@@ -147,26 +184,42 @@ impl Db {
         to: Date,
         as_of: Instant,
     ) -> Result<Figures> {
-        let sql = "SELECT COUNT(*), \
-             COALESCE(SUM(CASE WHEN status <> 'pending' THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN status = 'early' THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN status = 'on_time' THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN status = 'late' THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN status = 'pending' AND due_at < $4 THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN (status = 'late' OR (status = 'pending' AND due_at < $4)) AND NOT timely_apology THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN channel = 'online' THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN channel = 'postal' THEN 1 ELSE 0 END), 0) \
-             FROM dossiers WHERE ($1 IS NULL OR unit_code = $1) AND received_at >= $2 AND received_at <= $3";
-        let from = format!("{} 00:00", from.to_iso());
-        let to = format!("{} 23:59", to.to_iso());
-        let r: FigureRow = on_db!(self, pool => sqlx::query_as(sql)
-            .bind(unit)
-            .bind(&from)
-            .bind(&to)
-            .bind(as_of.to_iso())
-            .fetch_one(pool)
-            .await?);
+        let from = from.to_iso();
+        let to = to.to_iso();
+        let sums: (i64, i64, i64, i64, i64, i64, i64, i64) = on_db!(self, pool => sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(received), 0) AS BIGINT), CAST(COALESCE(SUM(finished), 0) AS BIGINT), CAST(COALESCE(SUM(early), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(on_time), 0) AS BIGINT), CAST(COALESCE(SUM(late), 0) AS BIGINT), CAST(COALESCE(SUM(late_no_apology), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(online), 0) AS BIGINT), CAST(COALESCE(SUM(postal), 0) AS BIGINT) \
+             FROM dossier_rollups WHERE ($1 IS NULL OR unit_code = $1) AND day >= $2 AND day <= $3",
+        )
+        .bind(unit)
+        .bind(&from)
+        .bind(&to)
+        .fetch_one(pool)
+        .await?);
+        let overdue: (i64, i64) = on_db!(self, pool => sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN timely_apology THEN 0 ELSE 1 END), 0) FROM dossiers \
+             WHERE status = 'pending' AND ($1 IS NULL OR unit_code = $1) \
+             AND received_at >= $2 AND received_at <= $3 AND due_at < $4",
+        )
+        .bind(unit)
+        .bind(format!("{from} 00:00"))
+        .bind(format!("{to} 23:59"))
+        .bind(as_of.to_iso())
+        .fetch_one(pool)
+        .await?);
+        let r: FigureRow = (
+            sums.0,
+            sums.1,
+            sums.2,
+            sums.3,
+            sums.4,
+            sums.0 - sums.1,
+            overdue.0,
+            sums.5 + overdue.1,
+            sums.6,
+            sums.7,
+        );
         Ok(Figures {
             received: count(r.0),
             finished: count(r.1),

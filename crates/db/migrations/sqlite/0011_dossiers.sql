@@ -28,4 +28,23 @@ CREATE TABLE dossiers (
     PRIMARY KEY (unit_code, code)
 );
 CREATE INDEX dossiers_unit_received ON dossiers (unit_code, received_at);
-CREATE INDEX dossiers_received ON dossiers (received_at);
+
+-- Per unit, procedure and day of receipt: the figures that do not depend on the clock,
+-- kept up to date by every import so that `dossiers stats` reads sums, not dossiers.
+-- Pending dossiers (few) are read from `dossiers` through the partial index below.
+CREATE TABLE dossier_rollups (
+    unit_code       TEXT NOT NULL,
+    procedure_code  TEXT NOT NULL,
+    day             TEXT NOT NULL,
+    received        BIGINT NOT NULL,
+    finished        BIGINT NOT NULL,
+    early           BIGINT NOT NULL,
+    on_time         BIGINT NOT NULL,
+    late            BIGINT NOT NULL,
+    late_no_apology BIGINT NOT NULL,
+    online          BIGINT NOT NULL,
+    postal          BIGINT NOT NULL,
+    PRIMARY KEY (unit_code, day, procedure_code)
+);
+CREATE INDEX dossier_rollups_day ON dossier_rollups (day);
+CREATE INDEX dossiers_pending ON dossiers (unit_code, received_at) WHERE status = 'pending';
