@@ -109,6 +109,22 @@ fn open(file: &str) -> Result<DossierReader<BufReader<std::fs::File>>, Fail> {
     Ok(r)
 }
 
+/// Two independent 64-bit hashes of a unit and a dossier code.
+fn fingerprint(unit: &str, code: &str) -> u128 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let half = |seed: u64| {
+        let mut h =
+            std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
+                .build_hasher();
+        h.write_u64(seed);
+        h.write(unit.as_bytes());
+        h.write_u8(0xff);
+        h.write(code.as_bytes());
+        h.finish()
+    };
+    (u128::from(half(0x5eed_0001)) << 64) | u128::from(half(0x5eed_0002))
+}
+
 fn csv_cell(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -145,7 +161,9 @@ pub(crate) async fn import_dossiers(
         writeln!(w, "{header},reason").map_err(|e| Fail(1, e.to_string()))?;
         rejected_out = Some(w);
     }
-    let mut seen: HashSet<(String, String)> = HashSet::new();
+    // Fingerprints (128 bits) of unit and code, not the strings, so that memory stays small
+    // on files of millions of rows; a false duplicate needs a 128-bit collision.
+    let mut seen: HashSet<u128> = HashSet::new();
     let mut reader = open(file)?;
     let mut total = 0u64;
     while let Some(row) = reader.next_row() {
@@ -153,14 +171,12 @@ pub(crate) async fn import_dossiers(
         let (line, reasons) = match row {
             Ok(row) => {
                 let line = row.line;
-                let key = (row.unit_code.clone(), row.code.clone());
+                let key = fingerprint(&row.unit_code, &row.code);
+                let label = format!("mã hồ sơ {} của đơn vị {}", row.code, row.unit_code);
                 match ctx.record(file, row) {
-                    Ok(_) if !seen.insert(key.clone()) => (
+                    Ok(_) if !seen.insert(key) => (
                         line,
-                        vec![format!(
-                            "{file}:{line}: code: mã hồ sơ {} của đơn vị {} lặp lại trong tệp",
-                            key.1, key.0
-                        )],
+                        vec![format!("{file}:{line}: code: {label} lặp lại trong tệp")],
                     ),
                     Ok(_) => continue,
                     Err(r) => (line, r),
