@@ -245,6 +245,18 @@ enum DossiersAction {
         #[arg(long)]
         skip_invalid: bool,
     },
+    /// Hồ sơ chưa có kết quả, chưa có phiếu xin lỗi, đến hạn trong --days ngày làm việc.
+    DueSoon {
+        #[arg(long)]
+        unit: Option<String>,
+        /// Thời điểm tính, "YYYY-MM-DD HH:MM".
+        #[arg(long)]
+        as_of: String,
+        #[arg(long, default_value_t = 2)]
+        days: u32,
+        #[arg(long)]
+        calendar: Option<String>,
+    },
     /// Thống kê hồ sơ tiếp nhận trong [--from, --to].
     Stats {
         #[arg(long)]
@@ -838,6 +850,24 @@ async fn run(cli: Cli) -> Res {
         } => {
             crate::dossiers_cli::import_dossiers(&cli.db, &file, calendar.as_deref(), skip_invalid)
                 .await
+        }
+        Command::Dossiers {
+            action:
+                DossiersAction::DueSoon {
+                    unit,
+                    as_of,
+                    days,
+                    calendar,
+                },
+        } => {
+            crate::dossiers_cli::due_soon(
+                &cli.db,
+                unit.as_deref(),
+                &as_of,
+                days,
+                calendar.as_deref(),
+            )
+            .await
         }
         Command::Dossiers {
             action:

@@ -312,3 +312,47 @@ pub(crate) async fn stats(
     }
     Ok(())
 }
+
+/// Unfinished dossiers due within `days` working days of `as_of` (or already overdue) that
+/// have no apology slip yet: the list to act on before the deadline passes.
+pub(crate) async fn due_soon(
+    db_url: &str,
+    unit: Option<&str>,
+    as_of: &str,
+    days: u32,
+    calendar: Option<&str>,
+) -> Result<(), Fail> {
+    let as_of = Instant::parse(as_of).ok_or_else(|| {
+        Fail(
+            2,
+            format!("thời điểm `{as_of}` phải có dạng YYYY-MM-DD HH:MM"),
+        )
+    })?;
+    let db = open_db(db_url).await?;
+    let ctx = Context::load(&db, calendar).await?;
+    let until = ctx.cal.due_instant(as_of, days).map_err(|e| Fail(1, e))?;
+    let list = db.dossiers_due_without_slip(unit, until).await?;
+    let vi = |s: &str| Instant::parse(s).map_or_else(|| s.to_string(), Instant::to_vi);
+    println!(
+        "{} hồ sơ chưa có kết quả, chưa có phiếu xin lỗi, đến hạn trước {} ({days} ngày làm việc tính từ {}):",
+        list.len(),
+        until.to_vi(),
+        as_of.to_vi()
+    );
+    for d in &list {
+        let state = if d.due_at.as_str() < as_of.to_iso().as_str() {
+            "đã quá hạn"
+        } else {
+            "sắp đến hạn"
+        };
+        println!(
+            "  {}  {}  {}  tiếp nhận {}  hạn {}  {state}",
+            d.unit_code,
+            d.code,
+            d.procedure_code,
+            vi(&d.received_at),
+            vi(&d.due_at)
+        );
+    }
+    Ok(())
+}

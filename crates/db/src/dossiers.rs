@@ -234,3 +234,42 @@ impl Db {
         })
     }
 }
+
+/// An unfinished dossier without an apology slip, for the "due soon" list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueSoon {
+    pub unit_code: String,
+    pub code: String,
+    pub procedure_code: String,
+    pub received_at: String,
+    pub due_at: String,
+}
+
+impl Db {
+    /// Unfinished dossiers with no apology slip whose due instant is at or before `until`
+    /// (already overdue ones first), of one unit or all.
+    pub async fn dossiers_due_without_slip(
+        &self,
+        unit: Option<&str>,
+        until: Instant,
+    ) -> Result<Vec<DueSoon>> {
+        let sql = "SELECT unit_code, code, procedure_code, received_at, due_at FROM dossiers \
+                   WHERE status = 'pending' AND apology_at IS NULL AND ($1 IS NULL OR unit_code = $1) \
+                   AND due_at <= $2 ORDER BY due_at, unit_code, code";
+        let rows: Vec<(String, String, String, String, String)> = on_db!(self, pool => sqlx::query_as(sql)
+            .bind(unit)
+            .bind(until.to_iso())
+            .fetch_all(pool)
+            .await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| DueSoon {
+                unit_code: r.0,
+                code: r.1,
+                procedure_code: r.2,
+                received_at: r.3,
+                due_at: r.4,
+            })
+            .collect())
+    }
+}

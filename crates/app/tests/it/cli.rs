@@ -625,5 +625,28 @@ HS4,SKHDT,P1,2021-02-09 10:15,,,\n"
             "{}",
             r.stdout
         );
+
+        // Due within 2 working days of the given instant with no slip: STC's HS8 is due
+        // 04/03/2021 (5 working days from 25/02), so only once the window reaches it.
+        let soon = |as_of: &str| {
+            run(
+                &url,
+                &["dossiers", "due-soon", "--as-of", as_of, "--days", "2"],
+            )
+        };
+        let r = soon("2021-02-24 08:00");
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.starts_with("0 hồ sơ"), "{}", r.stdout);
+        let r = soon("2021-03-02 10:00");
+        assert!(r.stdout.starts_with("1 hồ sơ"), "{}", r.stdout);
+        assert!(
+            r.stdout.contains(
+                "STC  HS8  P2  tiếp nhận 25/02/2021 09:15  hạn 04/03/2021 09:15  sắp đến hạn"
+            ),
+            "{}",
+            r.stdout
+        );
+        let r = soon("2021-03-05 08:00");
+        assert!(r.stdout.contains("đã quá hạn"), "{}", r.stdout);
     }
 }
