@@ -47,3 +47,26 @@ impl fmt::Display for Problems {
 }
 
 impl std::error::Error for Problems {}
+
+/// The line of a CSV record as an editor shows it. The csv crate dates a record from where
+/// its reading began, which is before any blank lines it skipped; this counts them from the
+/// text the reader was given.
+pub fn csv_record_line(text: &str, pos: Option<&csv::Position>, fallback: usize) -> usize {
+    let Some(pos) = pos else { return fallback };
+    let mut line = usize::try_from(pos.line()).unwrap_or(fallback);
+    let mut rest = usize::try_from(pos.byte())
+        .ok()
+        .and_then(|b| text.as_bytes().get(b..))
+        .unwrap_or_default();
+    loop {
+        if let Some(r) = rest.strip_prefix(b"\n") {
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix(b"\r\n") {
+            rest = r;
+        } else {
+            break;
+        }
+        line += 1;
+    }
+    line
+}

@@ -157,9 +157,7 @@ pub fn parse_scores_csv(
                 continue;
             }
         };
-        let line = rec
-            .position()
-            .map_or(0, |p| usize::try_from(p.line()).unwrap_or(0));
+        let line = crate::problem::csv_record_line(text, rec.position(), 0);
         let get = |name: &str| col.get(name).and_then(|&i| rec.get(i)).unwrap_or("");
         if rec.iter().all(str::is_empty) {
             continue;

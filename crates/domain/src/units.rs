@@ -52,9 +52,7 @@ pub fn parse_units_csv(file: &str, text: &str) -> Result<Vec<UnitRow>, Problems>
                 continue;
             }
         };
-        let line = rec
-            .position()
-            .map_or(i + 1, |p| usize::try_from(p.line()).unwrap_or(0));
+        let line = crate::problem::csv_record_line(text, rec.position(), i + 1);
         if i == 0 && rec.get(0).is_some_and(|c| c.eq_ignore_ascii_case("code")) {
             let names: Vec<String> = rec.iter().map(str::to_ascii_lowercase).collect();
             for (k, name) in COLUMNS.iter().enumerate() {

@@ -102,3 +102,18 @@ fn options_match_without_diacritics_and_binary_words() {
                B,Sở B,so,I.1.1,,,,kịp thời\n";
     assert!(score_problems(csv).is_empty());
 }
+
+#[test]
+fn lines_after_blank_lines_are_the_editors_lines() {
+    let csv = "unit_code,unit_name,group,criterion,self,appraised,final,input\n\
+               A,Sở A,so,I.1.1,1,,,\n\
+               \n\
+               \r\n\
+               A,Sở A,so,I.8.4,2.5,,,\n";
+    let p = score_problems(csv);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].starts_with("s.csv:5: "), "{p:?}");
+    let units = "code,name,parent_code\nA,Sở A,\n\n\nB,,\n";
+    let e = parindex_domain::units::parse_units_csv("u.csv", units).unwrap_err();
+    assert!(e.to_string().starts_with("u.csv:5: "), "{e}");
+}
