@@ -146,25 +146,21 @@ pub(crate) async fn import_dossiers(
     let mut rejected_lines: HashSet<usize> = HashSet::new();
     let mut rejected_out: Option<std::io::BufWriter<std::fs::File>> = None;
     let rejected_path = format!("{file}.rejected.csv");
+    let mut reader = open(file)?;
     if skip_invalid {
         let f = std::fs::File::create(&rejected_path)
             .map_err(|e| Fail(1, format!("{rejected_path}: không ghi được tệp: {e}")))?;
         let mut w = std::io::BufWriter::new(f);
-        let header = std::fs::read(file)
-            .ok()
-            .and_then(|b| {
-                let end = b.iter().position(|c| *c == b'\n').unwrap_or(b.len());
-                String::from_utf8(b[..end].to_vec()).ok()
-            })
-            .unwrap_or_default();
-        let header = header.trim_end_matches('\r').trim_start_matches('\u{feff}');
-        writeln!(w, "{header},reason").map_err(|e| Fail(1, e.to_string()))?;
+        let header: Vec<String> = reader
+            .header()
+            .map(|h| csv_cell(h.trim_start_matches('\u{feff}')))
+            .collect();
+        writeln!(w, "{},reason", header.join(",")).map_err(|e| Fail(1, e.to_string()))?;
         rejected_out = Some(w);
     }
     // Fingerprints (128 bits) of unit and code, not the strings, so that memory stays small
     // on files of millions of rows; a false duplicate needs a 128-bit collision.
     let mut seen: HashSet<u128> = HashSet::new();
-    let mut reader = open(file)?;
     let mut total = 0u64;
     while let Some(row) = reader.next_row() {
         total += 1;
@@ -249,6 +245,11 @@ pub(crate) async fn import_dossiers(
     Ok(())
 }
 
+fn parse_instant(s: &str) -> Result<Instant, Fail> {
+    Instant::parse(s)
+        .ok_or_else(|| Fail(2, format!("thời điểm `{s}` phải có dạng YYYY-MM-DD HH:MM")))
+}
+
 fn parse_date(s: &str) -> Result<Date, Fail> {
     Date::parse(s).ok_or_else(|| Fail(2, format!("ngày `{s}` phải có dạng YYYY-MM-DD")))
 }
@@ -262,12 +263,7 @@ pub(crate) async fn stats(
     json: bool,
 ) -> Result<(), Fail> {
     let (from, to) = (parse_date(from)?, parse_date(to)?);
-    let as_of = Instant::parse(as_of).ok_or_else(|| {
-        Fail(
-            2,
-            format!("thời điểm `{as_of}` phải có dạng YYYY-MM-DD HH:MM"),
-        )
-    })?;
+    let as_of = parse_instant(as_of)?;
     let db: Db = open_db(db_url).await?;
     let f: Figures = db.dossier_figures(unit, from, to, as_of).await?;
     if json {
@@ -322,12 +318,7 @@ pub(crate) async fn due_soon(
     days: u32,
     calendar: Option<&str>,
 ) -> Result<(), Fail> {
-    let as_of = Instant::parse(as_of).ok_or_else(|| {
-        Fail(
-            2,
-            format!("thời điểm `{as_of}` phải có dạng YYYY-MM-DD HH:MM"),
-        )
-    })?;
+    let as_of = parse_instant(as_of)?;
     let db = open_db(db_url).await?;
     let ctx = Context::load(&db, calendar).await?;
     let until = ctx.cal.due_instant(as_of, days).map_err(|e| Fail(1, e))?;
@@ -339,8 +330,9 @@ pub(crate) async fn due_soon(
         until.to_vi(),
         as_of.to_vi()
     );
+    let now = as_of.to_iso();
     for d in &list {
-        let state = if d.due_at.as_str() < as_of.to_iso().as_str() {
+        let state = if d.due_at < now {
             "đã quá hạn"
         } else {
             "sắp đến hạn"

@@ -38,8 +38,6 @@ const ROLLUP_REBUILD: &str = "INSERT INTO dossier_rollups (unit_code, procedure_
      SUM(CASE WHEN channel = 'postal' THEN 1 ELSE 0 END) \
      FROM dossiers WHERE unit_code = $1 GROUP BY unit_code, procedure_code, substr(received_at, 1, 10)";
 
-type FigureRow = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
-
 fn count(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
@@ -208,29 +206,17 @@ impl Db {
         .bind(as_of.to_iso())
         .fetch_one(pool)
         .await?);
-        let r: FigureRow = (
-            sums.0,
-            sums.1,
-            sums.2,
-            sums.3,
-            sums.4,
-            sums.0 - sums.1,
-            overdue.0,
-            sums.5 + overdue.1,
-            sums.6,
-            sums.7,
-        );
         Ok(Figures {
-            received: count(r.0),
-            finished: count(r.1),
-            early: count(r.2),
-            on_time: count(r.3),
-            late: count(r.4),
-            pending: count(r.5),
-            pending_overdue: count(r.6),
-            late_without_apology: count(r.7),
-            online: count(r.8),
-            postal: count(r.9),
+            received: count(sums.0),
+            finished: count(sums.1),
+            early: count(sums.2),
+            on_time: count(sums.3),
+            late: count(sums.4),
+            pending: count(sums.0 - sums.1),
+            pending_overdue: count(overdue.0),
+            late_without_apology: count(sums.5 + overdue.1),
+            online: count(sums.6),
+            postal: count(sums.7),
         })
     }
 }

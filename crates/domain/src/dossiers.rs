@@ -82,9 +82,9 @@ fn header_positions(header: &csv::StringRecord, wanted: &[&str]) -> Vec<Option<u
         .collect()
 }
 
-fn record_line(rec: &csv::StringRecord, fallback: usize) -> usize {
+fn record_line(rec: &csv::StringRecord) -> usize {
     rec.position()
-        .map_or(fallback, |p| usize::try_from(p.line()).unwrap_or(fallback))
+        .map_or(0, |p| usize::try_from(p.line()).unwrap_or(0))
 }
 
 fn cell(rec: &csv::StringRecord, pos: Option<usize>) -> Option<&str> {
@@ -155,7 +155,7 @@ pub fn parse_procedures_csv(file: &str, text: &str) -> Result<Vec<Procedure>, Pr
         if rec.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let line = record_line(&rec, i + 2);
+        let line = crate::problem::csv_record_line(text, rec.position(), i + 2);
         let mut err = |col: &str, m: String| {
             problems.push(Problem::new(file, line, None, format!("{col}: {m}")));
         };
@@ -320,6 +320,7 @@ pub struct DossierReader<R: Read> {
     rdr: csv::Reader<R>,
     pos: Vec<Option<usize>>,
     rec: csv::StringRecord,
+    header: csv::StringRecord,
     header_problem: Option<Problems>,
 }
 
@@ -330,8 +331,10 @@ impl<R: Read> DossierReader<R> {
             .flexible(true)
             .from_reader(input);
         let mut header_problem = None;
+        let mut header = csv::StringRecord::new();
         let pos = match rdr.headers() {
             Ok(h) => {
+                header = h.clone();
                 let pos = header_positions(h, &DOSSIER_COLUMNS);
                 let missing: Vec<Problem> = DOSSIER_COLUMNS
                     .iter()
@@ -362,6 +365,7 @@ impl<R: Read> DossierReader<R> {
             rdr,
             pos,
             rec: csv::StringRecord::new(),
+            header,
             header_problem,
         }
     }
@@ -406,6 +410,11 @@ impl<R: Read> DossierReader<R> {
         }
     }
 
+    /// The header row's cells, as written in the file.
+    pub fn header(&self) -> impl Iterator<Item = &str> {
+        self.header.iter()
+    }
+
     /// The raw cells of the last row read (for the rejected-rows file).
     pub fn last_record(&self) -> impl Iterator<Item = &str> {
         self.rec.iter()
@@ -422,7 +431,7 @@ impl<R: Read> DossierReader<R> {
             .sum();
         let end = self.rdr.position().line();
         let line =
-            record_line(rec, 0).max(usize::try_from(end.saturating_sub(newlines + 1)).unwrap_or(0));
+            record_line(rec).max(usize::try_from(end.saturating_sub(newlines + 1)).unwrap_or(0));
         let mut problems = Vec::new();
         let mut err = |col: &str, m: String| {
             problems.push(Problem::new(&self.file, line, None, format!("{col}: {m}")));

@@ -235,3 +235,14 @@ fn the_sample_generator_is_valid_and_repeatable() {
     assert!(open > 0 && open < 150, "{open}");
     assert!(rows.iter().all(|r| r.received_at.date.year == 2021));
 }
+
+#[test]
+fn procedure_errors_after_a_blank_line_name_the_editors_line() {
+    let e = parse_procedures_csv(
+        "p.csv",
+        "code,name,unit_code,limit_days\nP1,A,SKHDT,3\n\nP2,B,SKHDT,0\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.starts_with("p.csv:4: limit_days: "), "{e}");
+}
