@@ -433,7 +433,7 @@ fn gen_dossiers(dir: &str, rows: u64) -> Result<(), String> {
         })
         .collect();
     let f = std::fs::File::create(format!("{dir}/dossiers.csv")).map_err(|e| e.to_string())?;
-    write_sample_csv(std::io::BufWriter::new(f), 42, 2021, &sample, rows)
+    write_sample_csv(std::io::BufWriter::new(f), 42, 2021, &sample, rows, 4)
         .map_err(|e| e.to_string())?;
     println!(
         "generated {rows} dossiers of {} departments in {dir}",

@@ -55,8 +55,9 @@ def levels(leaf):
         bands = r["bands"]
         for i, b in enumerate(bands):
             if d(b["points"]) < mx:
-                # an input inside this band
-                out.append((d(b["points"]), str(d(b["min"]) + D("1.5"))))
+                # an input inside this band (below the next band up)
+                step = d(bands[i - 1]["min"]) - d(b["min"]) if i > 0 else D(3)
+                out.append((d(b["points"]), str(d(b["min"]) + step / 2)))
         lowest = d(bands[-1]["min"])
         if lowest > 0 and all(p != 0 for p, _ in out):
             out.append((D(0), str(lowest / 2)))
@@ -69,11 +70,16 @@ def levels(leaf):
     raise ValueError(k)
 
 
+def thresholds_full(r):
+    top = d(r.get("bands", [{}])[0].get("min", 0))
+    return str(top) if top >= 100 else str(top + 2)
+
+
 def full_input(leaf):
     r, mx = leaf["rule"], leaf["max"]
     k = r["kind"]
     return {"binary": "đạt", "options": r.get("options", [{}])[0].get("label"),
-            "thresholds": str(d(r.get("bands", [{}])[0].get("min", 0)) + 2), "deduction": "0",
+            "thresholds": thresholds_full(r), "deduction": "0",
             "proportional": "100"}[k]
 
 
@@ -86,7 +92,7 @@ def rows_for(code, target, rng):
     rows = []
     if code == "SKHDT":
         losses = {"I.1.5.1": (D("0.5"), "3"), "I.2.1.1": (D(1), "Chậm tiến độ"),
-                  "I.2.1.2": (D(0), "không đạt"), "I.7.1": (D(3), "65"), "I.8.4": (D("0.75"), "13")}
+                  "I.2.1.2": (D(0), "không đạt"), "I.7.1": (D(3), "65"), "I.8.4": (D("0.75"), "87.89")}
         survey = [D("3.55"), D("3.62"), D("3.48"), D("3.70"), D("3.52")]
     else:
         while True:
@@ -109,7 +115,7 @@ def rows_for(code, target, rng):
         "I.2.1.1": "Mẫu: văn bản QPPL được giao trình chậm so với kế hoạch.",
         "I.2.1.2": "Mẫu: thiếu bước lấy ý kiến, thẩm định theo Luật ban hành văn bản QPPL.",
         "I.7.1": "Mẫu: tỷ lệ sử dụng thư điện tử công vụ và cập nhật website đạt 65%.",
-        "I.8.4": "Mẫu: 13 hồ sơ lĩnh vực đầu tư trễ hạn theo quy trình nội bộ (QĐ 2341/QĐ-UBND).",
+        "I.8.4": "Mẫu: tỷ lệ hồ sơ đúng hạn năm 2020 là 87,89% (177 hồ sơ trễ hạn), tự tính từ hồ sơ mẫu của Sở.",
     } if code == "SKHDT" else {}
     # SKHDT claimed full points on two of its five criteria; the appraisal cut them.
     over_claimed = {"I.2.1.1", "I.2.1.2"} if code == "SKHDT" else set()

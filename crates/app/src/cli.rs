@@ -397,7 +397,7 @@ fn init_logging(format: LogFormat) {
 }
 
 /// The audit trail's actor for command-line changes: `cli:<system user>`.
-fn cli_actor() -> String {
+pub(crate) fn cli_actor() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "local".into());

@@ -29,7 +29,19 @@ pub async fn load(db: &Db, now: &str) -> Result<String, String> {
         .import_scores(&set, &scores, ACTOR, now)
         .await
         .map_err(|e| e.to_string())?;
-    // The 2020 results were published (Quyết định 809/QĐ-UBND ngày 26/03/2021).
+    // SKHDT's dossiers drive I.8.4 (its on-time rate of 2020) before the results are
+    // published (Quyết định 809/QĐ-UBND ngày 26/03/2021); a published set keeps its points.
+    let dossiers = add_dossiers(db, now).await?;
+    if db
+        .phase(&set.id)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_none()
+    {
+        db.refresh_figure_leaves(crate::dossiers_cli::local_now(), ACTOR, now)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     db.set_phase(&set.id, Phase::Published, ACTOR, now)
         .await
         .map_err(|e| e.to_string())?;
@@ -55,7 +67,6 @@ pub async fn load(db: &Db, now: &str) -> Result<String, String> {
     }
     let accounts = add_accounts(db, now).await?;
     let tasks = add_notice_tasks(db).await?;
-    let dossiers = add_dossiers(db, now).await?;
     Ok(format!(
         "Đã nạp dữ liệu mẫu: bộ chỉ số {} ({} tiêu chí thành phần), {} đơn vị, {} điểm tiêu chí của {} sở, ngành; \
          chu kỳ {} đang tự đánh giá; {accounts} tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}); {tasks}; {dossiers}.",
@@ -69,11 +80,14 @@ pub async fn load(db: &Db, now: &str) -> Result<String, String> {
 }
 
 pub const PROCEDURES_CSV: &str = include_str!("../../../data/sample-procedures-skhdt.csv");
-/// How many sample dossiers SKHDT received in 2021 in the demo.
+/// How many sample dossiers SKHDT received in each demo year.
 const DEMO_DOSSIERS: u64 = 1_500;
+/// The demo years with the share (%) of dossiers held well past their limit: 2020 is the
+/// year the index assessed (its on-time rate scores I.8.4), 2021 the year after the notice.
+const DEMO_YEARS: [(i32, u64); 2] = [(2020, 10), (2021, 4)];
 
-/// SKHDT's procedures and a year (2021) of sample dossiers, due instants from the shipped
-/// calendar; kept if present.
+/// SKHDT's procedures and two years (2020, 2021) of sample dossiers, due instants from
+/// the shipped calendar; a year already present is kept.
 async fn add_dossiers(db: &Db, now: &str) -> Result<String, String> {
     use parindex_domain::dossiers::{
         DossierReader, SampleProcedure, parse_procedures_csv, write_sample_csv,
@@ -83,30 +97,6 @@ async fn add_dossiers(db: &Db, now: &str) -> Result<String, String> {
     db.upsert_procedures(&procedures, now)
         .await
         .map_err(|e| e.to_string())?;
-    let from = parindex_domain::text::Date {
-        year: 2021,
-        month: 1,
-        day: 1,
-    };
-    let to = parindex_domain::text::Date {
-        year: 2021,
-        month: 12,
-        day: 31,
-    };
-    let as_of = parindex_domain::calendar::Instant {
-        date: to,
-        minute: 0,
-    };
-    let have = db
-        .dossier_figures(Some("SKHDT"), from, to, as_of)
-        .await
-        .map_err(|e| e.to_string())?;
-    if have.received > 0 {
-        return Ok(format!(
-            "{} hồ sơ mẫu của SKHDT năm 2021 đã có",
-            have.received
-        ));
-    }
     let sample: Vec<SampleProcedure<'_>> = procedures
         .iter()
         .map(|p| SampleProcedure {
@@ -115,22 +105,50 @@ async fn add_dossiers(db: &Db, now: &str) -> Result<String, String> {
             limit_days: p.limit_days,
         })
         .collect();
-    let mut csv = Vec::new();
-    write_sample_csv(&mut csv, 2021, 2021, &sample, DEMO_DOSSIERS).map_err(|e| e.to_string())?;
     let ctx = crate::dossiers_cli::Context::load(db, None)
         .await
         .map_err(|e| e.1)?;
-    let mut reader = DossierReader::new("mẫu", csv.as_slice());
-    let mut records = Vec::new();
-    while let Some(row) = reader.next_row() {
-        let row = row.map_err(|e| e.to_string())?;
-        records.push(ctx.record("mẫu", row).map_err(|e| e.join("; "))?);
+    let mut said = Vec::new();
+    for (year, late_percent) in DEMO_YEARS {
+        let from = parindex_domain::text::Date {
+            year,
+            month: 1,
+            day: 1,
+        };
+        let to = parindex_domain::text::Date {
+            year,
+            month: 12,
+            day: 31,
+        };
+        let as_of = parindex_domain::calendar::Instant {
+            date: to,
+            minute: 0,
+        };
+        let have = db
+            .dossier_figures(Some("SKHDT"), from, to, as_of)
+            .await
+            .map_err(|e| e.to_string())?;
+        if have.received > 0 {
+            said.push(format!("{year}: {} (đã có)", have.received));
+            continue;
+        }
+        let mut csv = Vec::new();
+        let seed = u64::try_from(year).unwrap_or(1);
+        write_sample_csv(&mut csv, seed, year, &sample, DEMO_DOSSIERS, late_percent)
+            .map_err(|e| e.to_string())?;
+        let mut reader = DossierReader::new("mẫu", csv.as_slice());
+        let mut records = Vec::new();
+        while let Some(row) = reader.next_row() {
+            let row = row.map_err(|e| e.to_string())?;
+            records.push(ctx.record("mẫu", row).map_err(|e| e.join("; "))?);
+        }
+        let n = db
+            .store_dossiers(records, |_| {})
+            .await
+            .map_err(|e| e.to_string())?;
+        said.push(format!("{year}: {n}"));
     }
-    let n = db
-        .store_dossiers(records, |_| {})
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(format!("{n} hồ sơ mẫu của SKHDT năm 2021"))
+    Ok(format!("hồ sơ mẫu của SKHDT — {}", said.join(", ")))
 }
 
 /// The demo accounts' password: for trying the demo only.

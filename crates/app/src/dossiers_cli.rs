@@ -236,10 +236,37 @@ pub(crate) async fn import_dossiers(
         eprintln!();
     }
     println!("Đã lưu {stored} hồ sơ từ {file}.");
+    refresh_scores(&db).await?;
     if skip_invalid && !rejected_lines.is_empty() {
         println!(
             "Bỏ qua {} dòng lỗi, ghi kèm lý do vào {rejected_path}.",
             rejected_lines.len()
+        );
+    }
+    Ok(())
+}
+
+/// The wall clock in Việt Nam (UTC+7, no daylight saving) as a dossier instant.
+pub(crate) fn local_now() -> Instant {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+        + 7 * 3600;
+    Instant {
+        date: parindex_domain::schedule::from_days(secs.div_euclid(86_400)),
+        minute: u16::try_from(secs.rem_euclid(86_400) / 60).unwrap_or(0),
+    }
+}
+
+/// Recomputes the leaves that score themselves from dossiers and says which changed.
+pub(crate) async fn refresh_scores(db: &parindex_db::Db) -> Result<(), Fail> {
+    let changes = db
+        .refresh_figure_leaves(local_now(), &crate::cli::cli_actor(), &crate::cli::now())
+        .await?;
+    for c in &changes {
+        println!(
+            "Điểm tự tính: {} / {} / {} ← {}",
+            c.set_id, c.unit_code, c.criterion, c.input
         );
     }
     Ok(())

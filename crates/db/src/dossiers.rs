@@ -221,6 +221,250 @@ impl Db {
     }
 }
 
+/// How figures are broken down on the statistics pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breakdown {
+    Procedure,
+    /// `YYYY-MM` of the receipt.
+    Month,
+}
+
+/// Which dossiers a drill-down lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DossierFilter {
+    Received,
+    Finished,
+    Early,
+    OnTime,
+    Late,
+    Pending,
+    PendingOverdue,
+    LateWithoutApology,
+    Online,
+    Postal,
+}
+
+impl DossierFilter {
+    pub const ALL: [DossierFilter; 10] = [
+        DossierFilter::Received,
+        DossierFilter::Finished,
+        DossierFilter::Early,
+        DossierFilter::OnTime,
+        DossierFilter::Late,
+        DossierFilter::Pending,
+        DossierFilter::PendingOverdue,
+        DossierFilter::LateWithoutApology,
+        DossierFilter::Online,
+        DossierFilter::Postal,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            DossierFilter::Received => "received",
+            DossierFilter::Finished => "finished",
+            DossierFilter::Early => "early",
+            DossierFilter::OnTime => "on_time",
+            DossierFilter::Late => "late",
+            DossierFilter::Pending => "pending",
+            DossierFilter::PendingOverdue => "pending_overdue",
+            DossierFilter::LateWithoutApology => "late_without_apology",
+            DossierFilter::Online => "online",
+            DossierFilter::Postal => "postal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DossierFilter> {
+        DossierFilter::ALL.into_iter().find(|f| f.key() == s)
+    }
+
+    /// The SQL condition (`$4` is the as-of instant).
+    fn condition(self) -> &'static str {
+        match self {
+            DossierFilter::Received => "1 = 1",
+            DossierFilter::Finished => "status <> 'pending'",
+            DossierFilter::Early => "status = 'early'",
+            DossierFilter::OnTime => "status = 'on_time'",
+            DossierFilter::Late => "status = 'late'",
+            DossierFilter::Pending => "status = 'pending'",
+            DossierFilter::PendingOverdue => "status = 'pending' AND due_at < $4",
+            DossierFilter::LateWithoutApology => {
+                "((status = 'late') OR (status = 'pending' AND due_at < $4)) AND NOT timely_apology"
+            }
+            DossierFilter::Online => "channel = 'online'",
+            DossierFilter::Postal => "channel = 'postal'",
+        }
+    }
+}
+
+/// One dossier in a drill-down list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierLine {
+    pub code: String,
+    pub procedure_code: String,
+    pub received_at: String,
+    pub due_at: String,
+    pub finished_at: Option<String>,
+    pub channel: String,
+    pub status: String,
+    pub apology_at: Option<String>,
+    pub new_due_at: Option<String>,
+    pub timely_apology: bool,
+}
+
+impl Db {
+    /// The figures of one unit's dossiers received in `[from, to]`, per procedure or per
+    /// month, read from the rollups (plus the unfinished dossiers for what is overdue).
+    pub async fn dossier_figures_by(
+        &self,
+        unit: &str,
+        from: Date,
+        to: Date,
+        as_of: Instant,
+        by: Breakdown,
+    ) -> Result<Vec<(String, Figures)>> {
+        let (rollup_key, dossier_key) = match by {
+            Breakdown::Procedure => ("procedure_code", "procedure_code"),
+            Breakdown::Month => ("substr(day, 1, 7)", "substr(received_at, 1, 7)"),
+        };
+        let sql = format!(
+            "SELECT {rollup_key}, CAST(SUM(received) AS BIGINT), CAST(SUM(finished) AS BIGINT), CAST(SUM(early) AS BIGINT), \
+             CAST(SUM(on_time) AS BIGINT), CAST(SUM(late) AS BIGINT), CAST(SUM(late_no_apology) AS BIGINT), \
+             CAST(SUM(online) AS BIGINT), CAST(SUM(postal) AS BIGINT) \
+             FROM dossier_rollups WHERE unit_code = $1 AND day >= $2 AND day <= $3 \
+             GROUP BY {rollup_key} ORDER BY {rollup_key}"
+        );
+        type Sums = (String, i64, i64, i64, i64, i64, i64, i64, i64);
+        let rows: Vec<Sums> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(unit)
+            .bind(from.to_iso())
+            .bind(to.to_iso())
+            .fetch_all(pool)
+            .await?);
+        let overdue_sql = format!(
+            "SELECT {dossier_key}, COUNT(*), COALESCE(SUM(CASE WHEN timely_apology THEN 0 ELSE 1 END), 0) FROM dossiers \
+             WHERE status = 'pending' AND unit_code = $1 AND received_at >= $2 AND received_at <= $3 AND due_at < $4 \
+             GROUP BY {dossier_key}"
+        );
+        let overdue: Vec<(String, i64, i64)> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(overdue_sql.as_str()))
+            .bind(unit)
+            .bind(format!("{} 00:00", from.to_iso()))
+            .bind(format!("{} 23:59", to.to_iso()))
+            .bind(as_of.to_iso())
+            .fetch_all(pool)
+            .await?);
+        let overdue: HashMap<String, (i64, i64)> =
+            overdue.into_iter().map(|(k, a, b)| (k, (a, b))).collect();
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let (od, od_no_apology) = overdue.get(&r.0).copied().unwrap_or_default();
+                let f = Figures {
+                    received: count(r.1),
+                    finished: count(r.2),
+                    early: count(r.3),
+                    on_time: count(r.4),
+                    late: count(r.5),
+                    pending: count(r.1 - r.2),
+                    pending_overdue: count(od),
+                    late_without_apology: count(r.6 + od_no_apology),
+                    online: count(r.7),
+                    postal: count(r.8),
+                };
+                (r.0, f)
+            })
+            .collect())
+    }
+
+    /// The dossiers behind a figure: one unit's, received in `[from, to]`, of one procedure
+    /// or all, matching `filter`, in receipt order; at most `limit` of them, with how many
+    /// match in all.
+    #[expect(clippy::too_many_arguments, reason = "one query's parameters")]
+    pub async fn dossier_list(
+        &self,
+        unit: &str,
+        from: Date,
+        to: Date,
+        as_of: Instant,
+        procedure: Option<&str>,
+        filter: DossierFilter,
+        limit: i64,
+    ) -> Result<(i64, Vec<DossierLine>)> {
+        let cond = filter.condition();
+        let procedure_cond = if procedure.is_some() {
+            "AND procedure_code = $5"
+        } else {
+            "AND $5 IS NULL"
+        };
+        let base = format!(
+            "FROM dossiers WHERE unit_code = $1 AND received_at >= $2 AND received_at <= $3 \
+             AND {cond} {procedure_cond}"
+        );
+        let from = format!("{} 00:00", from.to_iso());
+        let to = format!("{} 23:59", to.to_iso());
+        let as_of = as_of.to_iso();
+        let (total,): (i64,) = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {base}")))
+            .bind(unit)
+            .bind(&from)
+            .bind(&to)
+            .bind(&as_of)
+            .bind(procedure)
+            .fetch_one(pool)
+            .await?);
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            bool,
+        );
+        let sql = format!(
+            "SELECT code, procedure_code, received_at, due_at, finished_at, channel, status, apology_at, new_due_at, timely_apology \
+             {base} ORDER BY received_at, code LIMIT $6"
+        );
+        let rows: Vec<Row> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(unit)
+            .bind(&from)
+            .bind(&to)
+            .bind(&as_of)
+            .bind(procedure)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?);
+        Ok((
+            total,
+            rows.into_iter()
+                .map(|r| DossierLine {
+                    code: r.0,
+                    procedure_code: r.1,
+                    received_at: r.2,
+                    due_at: r.3,
+                    finished_at: r.4,
+                    channel: r.5,
+                    status: r.6,
+                    apology_at: r.7,
+                    new_due_at: r.8,
+                    timely_apology: r.9,
+                })
+                .collect(),
+        ))
+    }
+
+    /// Names and legal limits of procedures by code.
+    pub async fn procedure_names(&self) -> Result<HashMap<String, (String, i64, Option<i64>)>> {
+        let rows: Vec<(String, String, i64, Option<i64>)> = on_db!(self, pool => sqlx::query_as(
+            "SELECT code, name, CAST(limit_days AS BIGINT), CAST(internal_days AS BIGINT) FROM procedures",
+        )
+        .fetch_all(pool)
+        .await?);
+        Ok(rows.into_iter().map(|r| (r.0, (r.1, r.2, r.3))).collect())
+    }
+}
+
 /// An unfinished dossier without an apology slip, for the "due soon" list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueSoon {
@@ -257,5 +501,106 @@ impl Db {
                 due_at: r.4,
             })
             .collect())
+    }
+}
+
+/// One leaf whose points were recomputed from a dossier figure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FigureChange {
+    pub set_id: String,
+    pub unit_code: String,
+    pub criterion: String,
+    pub input: String,
+}
+
+impl Db {
+    /// Recomputes every leaf that takes its input from a dossier figure
+    /// (`rule.input: dossiers.on_time_rate`…), for every unit assessed against a set that is
+    /// not yet published, from the unit's dossiers received in the set's year; stores the
+    /// changes (audited, the set's version bumped) and returns them. The computed points are
+    /// the leaf's self-assessment layer. A published set keeps
+    /// its points; a unit without dossiers in that year keeps what it had.
+    pub async fn refresh_figure_leaves(
+        &self,
+        as_of: Instant,
+        actor: &str,
+        now: &str,
+    ) -> Result<Vec<FigureChange>> {
+        let mut changes = Vec::new();
+        for summary in self.list_sets().await? {
+            let Some(set) = self.load_set(&summary.id).await? else {
+                continue;
+            };
+            let figure_leaves: Vec<(usize, parindex_domain::dossiers::Figure)> = set
+                .leaves()
+                .filter_map(|(i, n)| n.figure.map(|f| (i, f)))
+                .collect();
+            if figure_leaves.is_empty()
+                || self.phase(&set.id).await? == Some(parindex_domain::cycle::Phase::Published)
+            {
+                continue;
+            }
+            let from = Date {
+                year: set.year,
+                month: 1,
+                day: 1,
+            };
+            let to = Date {
+                year: set.year,
+                month: 12,
+                day: 31,
+            };
+            let mut updates = Vec::new();
+            for mut unit in self.load_scores(&set).await? {
+                let figures = self
+                    .dossier_figures(Some(&unit.unit_code), from, to, as_of)
+                    .await?;
+                let mut changed = std::collections::HashMap::new();
+                for &(leaf, figure) in &figure_leaves {
+                    let Some(value) = figure.value(&figures) else {
+                        continue;
+                    };
+                    let old = unit.leaves.remove(&leaf);
+                    if old.as_ref().and_then(|l| l.input.as_deref()) == Some(value.as_str()) {
+                        continue;
+                    }
+                    // The computed points stand as the unit's self-assessment; an appraiser's
+                    // or the final layer still wins over them.
+                    let node = &set.nodes[leaf];
+                    let computed = node
+                        .rule
+                        .as_ref()
+                        .map(|r| r.points_from_input(node.max, &value))
+                        .transpose()
+                        .map_err(|e| DbError::Conflict(format!("{}: {e}", node.code)))?;
+                    let layers = [
+                        computed,
+                        old.as_ref().and_then(|l| l.appraised),
+                        old.as_ref().and_then(|l| l.final_points),
+                    ];
+                    let mut score =
+                        parindex_domain::LeafScore::new(&set, leaf, layers, Some(value.clone()))
+                            .map_err(|e| {
+                                DbError::Conflict(format!("{}: {e}", set.nodes[leaf].code))
+                            })?;
+                    score.note = old.and_then(|l| l.note);
+                    changes.push(FigureChange {
+                        set_id: set.id.clone(),
+                        unit_code: unit.unit_code.clone(),
+                        criterion: set.nodes[leaf].code.to_string(),
+                        input: value,
+                    });
+                    changed.insert(leaf, score);
+                }
+                if !changed.is_empty() {
+                    unit.leaves = changed;
+                    updates.push(unit);
+                }
+            }
+            if !updates.is_empty() {
+                self.import_scores(&set, &updates, actor, now).await?;
+            }
+        }
+        Ok(changes)
     }
 }

@@ -15,7 +15,9 @@ mod tasks;
 pub use accounts::{AuditCheck, AuditRecord, NewUser, SessionUser, User};
 pub use assess::{LeafChange, SaveOutcome, StoredLeaf};
 pub use cycle::{Extension, PhaseWindow, Progress};
-pub use dossiers::{DossierRecord, DueSoon, ProcedureBrief};
+pub use dossiers::{
+    Breakdown, DossierFilter, DossierLine, DossierRecord, DueSoon, FigureChange, ProcedureBrief,
+};
 pub use evidence::{Evidence, EvidenceFile, EvidenceMeta, NewFile};
 pub use repo::*;
 pub use tasks::{

@@ -206,6 +206,9 @@ pub struct Criterion {
     pub max: Points,
     /// `Some` exactly for leaves.
     pub rule: Option<Rule>,
+    /// The dossier figure the rule reads instead of an entered input (`rule.input`):
+    /// the leaf scores itself from the unit's dossiers of the set's year.
+    pub figure: Option<crate::dossiers::Figure>,
     pub evidence: Option<String>,
     pub owner: Option<String>,
     pub parent: Option<usize>,
@@ -336,7 +339,11 @@ impl CriteriaSet {
                         .join(", ")
                 ),
             };
-            let _ = writeln!(out, "{pad}  rule: {{ {body} }}");
+            let input = n
+                .figure
+                .map(|f| format!(", input: {}", f.key()))
+                .unwrap_or_default();
+            let _ = writeln!(out, "{pad}  rule: {{ {body}{input} }}");
         }
         if !n.children.is_empty() {
             let _ = writeln!(out, "{pad}  children:");
@@ -679,6 +686,7 @@ fn read_node(
         name: name.unwrap_or_default(),
         max: max.unwrap_or_default(),
         rule: None,
+        figure: None,
         evidence,
         owner,
         parent,
@@ -700,6 +708,7 @@ fn read_node(
                 if let Some(max) = max {
                     nodes[me].rule = read_rule(r, rn, max, &label);
                 }
+                nodes[me].figure = read_figure(r, rn, nodes[me].rule.as_ref(), &label);
             }
         }
         max
@@ -739,6 +748,39 @@ fn read_node(
     }
 }
 
+/// `rule.input`: a dossier figure; counts only for `deduction`, rates for the others.
+fn read_figure(
+    r: &mut Reader<'_>,
+    rn: &yaml::Node,
+    rule: Option<&Rule>,
+    label: &str,
+) -> Option<crate::dossiers::Figure> {
+    use crate::dossiers::Figure;
+    let (p, n) = rn.get("input")?;
+    let raw = n.as_scalar().unwrap_or_default();
+    let Some(f) = Figure::parse(raw) else {
+        let known: Vec<&str> = Figure::ALL.iter().map(|f| f.key()).collect();
+        r.err(
+            *p,
+            format!(
+                "`input` của {label} là `{raw}`, không phải số liệu đã biết ({})",
+                known.join(", ")
+            ),
+        );
+        return None;
+    };
+    if matches!(rule, Some(Rule::Deduction { .. })) && !f.is_count() {
+        r.err(
+            *p,
+            format!(
+                "quy tắc deduction của {label} cần một số lần (dossiers.late, …), không phải tỷ lệ `{raw}`"
+            ),
+        );
+        return None;
+    }
+    Some(f)
+}
+
 fn read_rule(r: &mut Reader<'_>, rn: &yaml::Node, max: Points, label: &str) -> Option<Rule> {
     if !matches!(rn.value, Value::Map(_)) {
         r.err(rn.pos, "`rule` phải là một bảng khoá có `kind`");
@@ -753,9 +795,9 @@ fn read_rule(r: &mut Reader<'_>, rn: &yaml::Node, max: Points, label: &str) -> O
         "manual" => &["kind", "step"],
         "binary" | "survey" => &["kind"],
         "options" => &["kind", "options"],
-        "thresholds" => &["kind", "bands"],
-        "proportional" => &["kind", "of"],
-        "deduction" => &["kind", "per", "floor"],
+        "thresholds" => &["kind", "bands", "input"],
+        "proportional" => &["kind", "of", "input"],
+        "deduction" => &["kind", "per", "floor", "input"],
         _ => {
             r.err(
                 *kp,

@@ -743,7 +743,8 @@ fn clock(minute: u64) -> String {
 
 /// Writes `n` sample dossiers received in `year` (sample data, not real records) as the
 /// dossier CSV of the contract, without `due_at` so that the import computes it from the
-/// calendar. About 1 in 25 finishes after its limit, 4 in 10 come online and 1 in 10 by
+/// calendar. About `late_percent` in 100 are held well past their limit (a few more end
+/// late because calendar days outrun working days), 4 in 10 come online and 1 in 10 by
 /// post; the last weeks of the year hold dossiers still in process.
 pub fn write_sample_csv<W: std::io::Write>(
     mut w: W,
@@ -751,6 +752,7 @@ pub fn write_sample_csv<W: std::io::Write>(
     year: i32,
     procedures: &[SampleProcedure<'_>],
     n: u64,
+    late_percent: u64,
 ) -> std::io::Result<()> {
     use crate::schedule::from_days;
     use crate::text::Date;
@@ -780,7 +782,7 @@ pub fn write_sample_csv<W: std::io::Write>(
         let minute = 450 + rng.below(540);
         let limit = u64::from(p.limit_days);
         let roll = rng.below(100);
-        let late = roll < 4;
+        let late = roll < late_percent;
         let unfinished = day - start > 340 && roll > 60;
         // Calendar days roughly match working days ×1.4; late ones go past it.
         let spent = if late {
@@ -822,4 +824,77 @@ pub fn write_sample_csv<W: std::io::Write>(
         )?;
     }
     Ok(())
+}
+
+/// A dossier figure a criterion can take as its rule's input (`rule.input` in a set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Figure {
+    OnTimeRate,
+    OnlineRate,
+    PostalRate,
+    Late,
+    LateWithoutApology,
+    PendingOverdue,
+}
+
+impl Figure {
+    pub const ALL: [Figure; 6] = [
+        Figure::OnTimeRate,
+        Figure::OnlineRate,
+        Figure::PostalRate,
+        Figure::Late,
+        Figure::LateWithoutApology,
+        Figure::PendingOverdue,
+    ];
+
+    /// The name written in a criteria set, e.g. `dossiers.on_time_rate`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Figure::OnTimeRate => "dossiers.on_time_rate",
+            Figure::OnlineRate => "dossiers.online_rate",
+            Figure::PostalRate => "dossiers.postal_rate",
+            Figure::Late => "dossiers.late",
+            Figure::LateWithoutApology => "dossiers.late_without_apology",
+            Figure::PendingOverdue => "dossiers.pending_overdue",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Figure> {
+        Figure::ALL.into_iter().find(|f| f.key() == s.trim())
+    }
+
+    /// Vietnamese label for pages.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Figure::OnTimeRate => "Tỷ lệ hồ sơ giải quyết đúng hạn (%)",
+            Figure::OnlineRate => "Tỷ lệ hồ sơ nộp trực tuyến (%)",
+            Figure::PostalRate => "Tỷ lệ hồ sơ qua bưu chính công ích (%)",
+            Figure::Late => "Số hồ sơ trễ hạn",
+            Figure::LateWithoutApology => "Số hồ sơ trễ hạn không có phiếu xin lỗi kịp thời",
+            Figure::PendingOverdue => "Số hồ sơ đang giải quyết đã quá hạn",
+        }
+    }
+
+    /// A count (integer) rather than a percentage.
+    pub fn is_count(self) -> bool {
+        matches!(
+            self,
+            Figure::Late | Figure::LateWithoutApology | Figure::PendingOverdue
+        )
+    }
+
+    /// The figure's value as a rule input, `None` when it is undefined (a rate of nothing:
+    /// no dossier finished or received in the period).
+    pub fn value(self, f: &Figures) -> Option<String> {
+        match self {
+            Figure::OnTimeRate => (f.finished > 0).then(|| f.on_time_rate()),
+            Figure::OnlineRate => (f.received > 0).then(|| f.online_rate()),
+            Figure::PostalRate => (f.received > 0).then(|| f.postal_rate()),
+            Figure::Late => (f.received > 0).then(|| f.late.to_string()),
+            Figure::LateWithoutApology => {
+                (f.received > 0).then(|| f.late_without_apology.to_string())
+            }
+            Figure::PendingOverdue => (f.received > 0).then(|| f.pending_overdue.to_string()),
+        }
+    }
 }

@@ -70,6 +70,124 @@ pub fn bar_chart(title: &str, bars: &[Bar], max: Points, precision: u8) -> Strin
     s
 }
 
+/// One month of the dossier trend chart.
+pub struct MonthBar {
+    /// `MM/YYYY`.
+    pub label: String,
+    pub on_time: u64,
+    pub late: u64,
+    pub pending: u64,
+    /// On-time rate in hundredths of a percent (`9267` = 92,67%), when anything finished.
+    pub rate_hundredths: Option<u64>,
+    /// Where a click on the month leads (its dossiers).
+    pub link: String,
+}
+
+/// Monthly trend of dossiers: stacked bars (finished on time or early, late, still in
+/// process) on the left axis, the on-time rate as a line on the right axis (0–100 %).
+pub fn month_chart(title: &str, months: &[MonthBar]) -> String {
+    let (left, top, plot_h, col_w, right) = (48_u64, 34_u64, 200_u64, 46_u64, 56_u64);
+    let n = u64::try_from(months.len()).unwrap_or(0);
+    let width = left + col_w * n.max(1) + right;
+    let height = top + plot_h + 56;
+    let peak = months
+        .iter()
+        .map(|m| m.on_time + m.late + m.pending)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let y = |v: u64| top + plot_h - v * plot_h / peak;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="month-chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{t}"><title>{t}</title>"#,
+        t = xml_escape(title)
+    );
+    let _ = write!(
+        s,
+        r##"<text x="{left}" y="18" class="chart-title">{}</text><line x1="{left}" y1="{b}" x2="{r}" y2="{b}" stroke="#888"/><text x="{lx}" y="{ty}" text-anchor="end" font-size="11">{peak}</text><text x="{lx}" y="{b}" text-anchor="end" font-size="11">0</text><text x="{rx}" y="{ty}" font-size="11">100%</text><text x="{rx}" y="{b}" font-size="11">0%</text>"##,
+        xml_escape(title),
+        b = top + plot_h,
+        r = left + col_w * n.max(1),
+        lx = left - 4,
+        rx = left + col_w * n.max(1) + 4,
+        ty = top + 4,
+    );
+    let mut points = Vec::new();
+    for (i, m) in (0_u64..).zip(months) {
+        let x = left + i * col_w + 6;
+        let w = col_w - 12;
+        let mut base = 0;
+        let _ = write!(
+            s,
+            r#"<a href="{}" class="month" data-month="{}"><title>{}: {} đúng hạn/trước hạn, {} trễ hạn, {} đang giải quyết</title>"#,
+            xml_escape(&m.link),
+            xml_escape(&m.label),
+            xml_escape(&m.label),
+            m.on_time,
+            m.late,
+            m.pending
+        );
+        for (v, class, color) in [
+            (m.on_time, "on-time", "#2e7d32"),
+            (m.late, "late", "#c62828"),
+            (m.pending, "pending", "#9e9e9e"),
+        ] {
+            if v > 0 {
+                let _ = write!(
+                    s,
+                    r#"<rect class="{class}" x="{x}" y="{}" width="{w}" height="{}" fill="{color}"/>"#,
+                    y(base + v),
+                    y(base) - y(base + v)
+                );
+            }
+            base += v;
+        }
+        s.push_str("</a>");
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{}" text-anchor="middle" font-size="10">{}</text>"#,
+            x + w / 2,
+            top + plot_h + 14,
+            xml_escape(m.label.get(..2).unwrap_or(&m.label))
+        );
+        if let Some(r) = m.rate_hundredths {
+            points.push(format!(
+                "{},{}",
+                x + w / 2,
+                top + plot_h - r.min(10_000) * plot_h / 10_000
+            ));
+        }
+    }
+    if !points.is_empty() {
+        let _ = write!(
+            s,
+            r##"<polyline class="rate" points="{}" fill="none" stroke="#1565c0" stroke-width="2"/>"##,
+            points.join(" ")
+        );
+    }
+    let ly = top + plot_h + 34;
+    let _ = write!(
+        s,
+        r##"<g font-size="11"><rect x="{left}" y="{}" width="10" height="10" fill="#2e7d32"/><text x="{}" y="{ly}">Đúng hạn, trước hạn</text><rect x="{}" y="{}" width="10" height="10" fill="#c62828"/><text x="{}" y="{ly}">Trễ hạn</text><rect x="{}" y="{}" width="10" height="10" fill="#9e9e9e"/><text x="{}" y="{ly}">Đang giải quyết</text><line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#1565c0" stroke-width="2"/><text x="{}" y="{ly}">Tỉ lệ đúng hạn (trục phải)</text></g>"##,
+        ly - 9,
+        left + 14,
+        left + 150,
+        ly - 9,
+        left + 164,
+        left + 230,
+        ly - 9,
+        left + 244,
+        left + 360,
+        ly - 4,
+        left + 380,
+        ly - 4,
+        left + 384,
+    );
+    s.push_str("</svg>");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +211,44 @@ mod tests {
         assert!(svg.contains("85,620"));
         assert!(svg.contains("Sở &lt;KH&amp;ĐT&gt;"));
         assert_eq!(svg.matches("<rect").count(), 2);
+    }
+
+    #[test]
+    fn months_stack_their_dossiers_and_draw_the_rate() {
+        let months = [
+            MonthBar {
+                label: "01/2021".into(),
+                on_time: 90,
+                late: 10,
+                pending: 0,
+                rate_hundredths: Some(9000),
+                link: "/units/SKHDT/dossiers/list?month=2021-01&filter=received".into(),
+            },
+            MonthBar {
+                label: "02/2021".into(),
+                on_time: 0,
+                late: 0,
+                pending: 50,
+                rate_hundredths: None,
+                link: "/x?a=1&b=2".into(),
+            },
+        ];
+        let svg = month_chart("Hồ sơ <SKHDT>", &months);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains("Hồ sơ &lt;SKHDT&gt;"));
+        assert_eq!(svg.matches(r#"class="on-time""#).count(), 1);
+        assert_eq!(svg.matches(r#"class="late""#).count(), 1);
+        assert_eq!(svg.matches(r#"class="pending""#).count(), 1);
+        assert!(svg.contains(r#"href="/x?a=1&amp;b=2""#));
+        // The tallest month (100) fills the plot: 90 on time from the baseline up.
+        assert!(
+            svg.contains(r#"class="on-time" x="54" y="54" width="34" height="180""#),
+            "{svg}"
+        );
+        // One month with a rate: a one-point line at 90 % of the height.
+        assert!(
+            svg.contains(r#"<polyline class="rate" points="71,54""#),
+            "{svg}"
+        );
     }
 }

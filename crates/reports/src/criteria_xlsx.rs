@@ -3,7 +3,8 @@
 //! columns `code | name | max | rule | params | evidence | owner`. A row's parent is the
 //! nearest row above whose code is a prefix of its own (`I.8` is the parent of `I.8.4`).
 //! `params` (also headed `options/bands`) by rule: options `Kịp thời=1; Chậm=0.5`, thresholds `100=2; 80=1` (min=points),
-//! deduction `per=0.25; floor=0`, proportional `of=100`, manual `step=0.25`.
+//! deduction `per=0.25; floor=0`, proportional `of=100`, manual `step=0.25`; any of them may
+//! add `input=dossiers.on_time_rate` (a leaf that scores itself from the unit's dossiers).
 //!
 //! The sheet becomes the same positioned tree as a YAML file (rows as lines, columns as
 //! columns), so every check and message is shared with the YAML reader.
@@ -77,15 +78,18 @@ struct Row {
 
 fn rule_node(kind: &str, kpos: Pos, params: &str, ppos: Pos) -> Node {
     let mut entries = vec![("kind".to_string(), scalar(kind, kpos))];
+    // `input=dossiers.on_time_rate` may sit among the params of any rule.
+    let (input, params): (Vec<_>, Vec<_>) =
+        pairs(params).into_iter().partition(|(k, _)| k == "input");
     let list = |key_a: &str, key_b: &str| {
-        let items = pairs(params)
-            .into_iter()
+        let items = params
+            .iter()
             .map(|(a, b)| {
                 map(
                     ppos,
                     vec![
-                        (key_a.to_string(), scalar(&a, ppos)),
-                        (key_b.to_string(), scalar(&b, ppos)),
+                        (key_a.to_string(), scalar(a, ppos)),
+                        (key_b.to_string(), scalar(b, ppos)),
                     ],
                 )
             })
@@ -99,10 +103,13 @@ fn rule_node(kind: &str, kpos: Pos, params: &str, ppos: Pos) -> Node {
         "options" => entries.push(("options".into(), list("label", "points"))),
         "thresholds" => entries.push(("bands".into(), list("min", "points"))),
         _ => {
-            for (k, v) in pairs(params) {
-                entries.push((k, scalar(&v, ppos)));
+            for (k, v) in &params {
+                entries.push((k.clone(), scalar(v, ppos)));
             }
         }
+    }
+    for (k, v) in input {
+        entries.push((k, scalar(&v, ppos)));
     }
     map(kpos, entries)
 }
@@ -343,6 +350,11 @@ pub fn write_criteria_xlsx(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
                 Rule::Deduction { per, floor } => format!("per={per}; floor={floor}"),
                 Rule::Binary | Rule::Survey => String::new(),
             };
+            let params = match (n.figure, params.is_empty()) {
+                (Some(f), true) => format!("input={}", f.key()),
+                (Some(f), false) => format!("{params}; input={}", f.key()),
+                (None, _) => params,
+            };
             if !params.is_empty() {
                 ws.write_string(r, 4, params)?;
             }
@@ -372,6 +384,19 @@ mod tests {
         let back = read_criteria_xlsx("e.xlsx", &bytes)
             .map_err(|e| e.to_string())
             .unwrap();
+        assert_eq!(back.to_yaml(), set.to_yaml());
+    }
+
+    #[test]
+    fn a_figure_input_round_trips_through_xlsx() {
+        let demo = include_str!("../../../data/brvt-so-2020.yaml");
+        let set = parse_criteria_yaml("demo.yaml", demo).unwrap();
+        let leaf = set.position("I.8.4").unwrap();
+        assert!(set.nodes[leaf].figure.is_some());
+        let back = read_criteria_xlsx("demo.xlsx", &write_criteria_xlsx(&set).unwrap())
+            .map_err(|e| e.to_string())
+            .unwrap();
+        assert_eq!(back.nodes[leaf].figure, set.nodes[leaf].figure);
         assert_eq!(back.to_yaml(), set.to_yaml());
     }
 

@@ -152,6 +152,10 @@ pub struct LeafLine {
     pub delegated: String,
     /// For the focal point: the unit's divisions (code, name, chosen).
     pub divisions: Vec<(String, String, bool)>,
+    /// A leaf that scores itself from the unit's dossiers: the live figure, and the page
+    /// of the dossiers behind it (both empty otherwise).
+    pub computed: String,
+    pub computed_link: String,
 }
 
 pub struct HistoryLine {
@@ -441,6 +445,16 @@ async fn render_assessment(
     let released = parindex_domain::cycle::appraisal_released(phase) || sees_all;
     let p = set.precision;
     let f = |x: Option<Points>| x.map_or_else(String::new, |v| v.to_vi(p));
+    let figures = if set.leaves().any(|(_, n)| n.figure.is_some()) {
+        let (from, to) = crate::dossiers::year_range(set.year);
+        Some(
+            st.db
+                .dossier_figures(Some(unit_code), from, to, st.local_instant())
+                .await?,
+        )
+    } else {
+        None
+    };
     let mut lines = Vec::new();
     let mut missing = Vec::new();
     for (_, n) in set.leaves() {
@@ -579,6 +593,15 @@ async fn render_assessment(
                     reason: r.entry.reason.clone().unwrap_or_default(),
                 })
                 .collect(),
+            computed: match (n.figure, &figures) {
+                (Some(fig), Some(f)) => crate::dossiers::figure_text(fig, f, set.year),
+                _ => String::new(),
+            },
+            computed_link: if n.figure.is_some() {
+                format!("/units/{unit_code}/dossiers?year={}", set.year)
+            } else {
+                String::new()
+            },
             code,
         });
     }
@@ -695,7 +718,12 @@ pub async fn save_leaf(
         let bad = |m: String| AppError::BadRequest(format!("{leaf_code}: {m}"));
         let change = match (f.action.as_str(), allowed) {
             ("self", Some(Power::SelfAssess)) => {
-                let input = opt(&f.input);
+                // A leaf that scores itself keeps the figure; only the note is the unit's.
+                let input = if node.figure.is_some() {
+                    stored.as_ref().and_then(|l| l.score.input.clone())
+                } else {
+                    opt(&f.input)
+                };
                 let self_points = match &input {
                     Some(i) => Some(rule.points_from_input(node.max, i).map_err(bad)?),
                     None => None,

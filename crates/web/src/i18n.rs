@@ -200,6 +200,9 @@ pub struct Tr {
     pub comment: &'static str,
     pub cancel_reason: &'static str,
     pub cancel_task: &'static str,
+    pub computed: &'static str,
+    pub no_dossiers_yet: &'static str,
+    pub dossiers_behind: &'static str,
 }
 
 pub static VI: Tr = Tr {
@@ -378,6 +381,9 @@ pub static VI: Tr = Tr {
     comment: "Ý kiến",
     cancel_reason: "Lý do hủy",
     cancel_task: "Hủy nhiệm vụ",
+    computed: "Tự tính từ hồ sơ",
+    no_dossiers_yet: "chưa có hồ sơ của năm đánh giá (giữ giá trị đã nhập)",
+    dossiers_behind: "xem các hồ sơ",
 };
 
 pub static EN: Tr = Tr {
@@ -556,4 +562,7 @@ pub static EN: Tr = Tr {
     comment: "Comment",
     cancel_reason: "Reason for cancelling",
     cancel_task: "Cancel the task",
+    computed: "Computed from dossiers",
+    no_dossiers_yet: "no dossiers of the assessed year yet (the entered value stands)",
+    dossiers_behind: "see the dossiers",
 };

@@ -6,6 +6,7 @@ mod api;
 pub mod assess;
 pub mod auth;
 pub mod cycle;
+pub mod dossiers;
 mod error;
 pub(crate) mod evidence;
 pub mod files;
@@ -129,6 +130,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/units/{unit_code}/calendar", get(tasks::show_calendar))
         .route("/units/{unit_code}/overdue", get(tasks::show_overdue))
+        .route("/units/{unit_code}/dossiers", get(dossiers::show_stats))
+        .route("/units/{unit_code}/dossiers/list", get(dossiers::show_list))
         .route("/notifications", get(tasks::show_notifications))
         .route(
             "/notifications/{notification_id}/ack",

@@ -85,6 +85,19 @@ impl AppState {
         parindex_domain::text::rfc3339_utc(secs + self.clock_offset_secs)
     }
 
+    /// Now on the wall clock of Việt Nam (UTC+7), as a dossier instant.
+    pub fn local_instant(&self) -> parindex_domain::calendar::Instant {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+            + self.clock_offset_secs
+            + 7 * 3600;
+        parindex_domain::calendar::Instant {
+            date: parindex_domain::schedule::from_days(secs.div_euclid(86_400)),
+            minute: u16::try_from(secs.rem_euclid(86_400) / 60).unwrap_or(0),
+        }
+    }
+
     /// Forgets the memo of a set's version after this instance changed the set, so that
     /// its own next page shows the change at once.
     pub fn invalidate(&self, set_id: &str) {

@@ -147,6 +147,9 @@ fn expected(method: &str, path: &str, who: Who, own: bool) -> u16 {
         } else {
             403
         }),
+        ("GET", "/units/{unit_code}/dossiers" | "/units/{unit_code}/dossiers/list") => {
+            login_first.unwrap_or(if unit_ok { 200 } else { 403 })
+        }
         ("GET", "/notifications") => login_first.unwrap_or(200),
         // The matrix's directives were imported from text: no file to give.
         ("GET", "/directives/{directive_id}/file") => {

@@ -650,3 +650,96 @@ HS4,SKHDT,P1,2021-02-09 10:15,,,\n"
         assert!(r.stdout.contains("đã quá hạn"), "{}", r.stdout);
     }
 }
+
+#[tokio::test]
+async fn a_leaf_scores_itself_from_the_units_dossiers() {
+    for (db, url) in each_db().await {
+        let set = example_with(
+            "rule: { kind: proportional }",
+            "rule: { kind: thresholds, input: dossiers.on_time_rate, bands: [ { min: 95, points: 2 }, { min: 60, points: 1 } ] }",
+        )
+        .replacen("id: example-so-2020", "id: figures-2021", 1)
+        .replacen("year: 2020", "year: 2021", 1);
+        assert!(set.contains("id: figures-2021") && set.contains("year: 2021"));
+        let set_path = temp_file("figures.yaml", &set);
+        assert_eq!(run(&url, &["criteria", "import", &set_path]).code, 0);
+        let units = temp_file(
+            "f-units.csv",
+            "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\nSTC,Sở Tài chính,,so,so\n",
+        );
+        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+        // SKHDT claims 100 % on time; STC enters nothing for I.8.4.
+        let scores = temp_file(
+            "f-scores.csv",
+            "unit_code,unit_name,group,criterion,self,appraised,final,input\n\
+             SKHDT,,so,I.1.1,1,,,\nSKHDT,,so,I.8.4,,,,100\nSTC,,so,I.1.1,1,,,\n",
+        );
+        let r = run(
+            &url,
+            &["scores", "import", "--set", "figures-2021", &scores],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let points = |unit: &str| {
+            let r = run(
+                &url,
+                &["ranking", "--set", "figures-2021", "--format", "json"],
+            );
+            let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+            v["units"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|u| u["unit_code"] == unit)
+                .map(|u| u["score"].as_str().unwrap().to_string())
+                .unwrap()
+        };
+        assert_eq!(points("SKHDT"), "3.000", "{}", db.kind());
+
+        let procs = temp_file(
+            "f-procs.csv",
+            "code,name,unit_code,limit_days\nP1,Đăng ký doanh nghiệp,SKHDT,2\n",
+        );
+        assert_eq!(run(&url, &["procedures", "import", &procs]).code, 0);
+        // 2 of 3 finished dossiers on time: 66.67 % → 1 point instead of the claimed 2.
+        let dossiers = temp_file(
+            "f-dossiers.csv",
+            "code,unit_code,procedure_code,received_at,finished_at\n\
+             HS1,SKHDT,P1,2021-03-01 09:00,2021-03-02 10:00\n\
+             HS2,SKHDT,P1,2021-03-01 09:00,2021-03-03 09:00\n\
+             HS3,SKHDT,P1,2021-03-01 09:00,2021-03-10 09:00\n\
+             HS4,SKHDT,P1,2020-03-02 09:00,2020-03-20 09:00\n",
+        );
+        let r = run(&url, &["dossiers", "import", &dossiers]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stdout
+                .contains("Điểm tự tính: figures-2021 / SKHDT / I.8.4 ← 66.67"),
+            "{}",
+            r.stdout
+        );
+        assert!(!r.stdout.contains("/ STC /"), "no dossiers, no change");
+        assert_eq!(points("SKHDT"), "2.000", "{}", db.kind());
+        let history = db.audit_history("figures-2021/SKHDT/I.8.4").await.unwrap();
+        assert_eq!(history.len(), 2, "import, then the figure");
+
+        // The late one was in fact on time: the points follow the re-import.
+        let fixed = temp_file(
+            "f-fixed.csv",
+            "code,unit_code,procedure_code,received_at,finished_at\nHS3,SKHDT,P1,2021-03-01 09:00,2021-03-03 08:00\n",
+        );
+        let r = run(&url, &["dossiers", "import", &fixed]);
+        assert!(r.stdout.contains("← 100.00"), "{}", r.stdout);
+        assert_eq!(points("SKHDT"), "3.000");
+
+        // Once published, the points no longer move.
+        let r = run(
+            &url,
+            &["cycle", "phase", "--set", "figures-2021", "published"],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let r = run(&url, &["dossiers", "import", &dossiers]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(!r.stdout.contains("Điểm tự tính"), "{}", r.stdout);
+        assert_eq!(points("SKHDT"), "3.000");
+    }
+}

@@ -15,6 +15,7 @@ mod browser_tasks;
 mod cli;
 mod common;
 mod cycle;
+mod dossiers;
 mod evidence;
 mod http;
 mod tasks;

@@ -217,12 +217,12 @@ fn the_sample_generator_is_valid_and_repeatable() {
         },
     ];
     let mut a = Vec::new();
-    write_sample_csv(&mut a, 7, 2021, &procs, 3000).unwrap();
+    write_sample_csv(&mut a, 7, 2021, &procs, 3000, 4).unwrap();
     let mut b = Vec::new();
-    write_sample_csv(&mut b, 7, 2021, &procs, 3000).unwrap();
+    write_sample_csv(&mut b, 7, 2021, &procs, 3000, 4).unwrap();
     assert_eq!(a, b, "same seed, same file");
     let mut c = Vec::new();
-    write_sample_csv(&mut c, 8, 2021, &procs, 3000).unwrap();
+    write_sample_csv(&mut c, 8, 2021, &procs, 3000, 4).unwrap();
     assert_ne!(a, c);
     let (rows, problems) = read(&a);
     assert!(problems.is_empty(), "{problems:?}");
@@ -245,4 +245,66 @@ fn procedure_errors_after_a_blank_line_name_the_editors_line() {
     .unwrap_err()
     .to_string();
     assert!(e.starts_with("p.csv:4: limit_days: "), "{e}");
+}
+
+#[test]
+fn a_rule_may_take_its_input_from_a_dossier_figure() {
+    use parindex_domain::dossiers::Figure;
+    use parindex_domain::parse_criteria_yaml;
+    let set_text = include_str!("../data/example-so-2020.yaml").replace(
+        "rule: { kind: proportional }",
+        "rule: { kind: thresholds, input: dossiers.on_time_rate, bands: [ { min: 95, points: 2 }, { min: 90, points: 1 } ] }",
+    );
+    let set = parse_criteria_yaml("s.yaml", &set_text).unwrap();
+    let leaf = set.position("I.8.4").unwrap();
+    assert_eq!(set.nodes[leaf].figure, Some(Figure::OnTimeRate));
+    // The figure survives the set's own YAML (stored sets are re-read from it).
+    let again = parse_criteria_yaml("again.yaml", &set.to_yaml()).unwrap();
+    assert_eq!(again.nodes[leaf].figure, Some(Figure::OnTimeRate));
+    assert_eq!(again.to_yaml(), set.to_yaml());
+
+    // 19 of 20 finished on time or early: 95.00 % → 2 points through the leaf's rule.
+    let f = Figures {
+        received: 21,
+        finished: 20,
+        early: 10,
+        on_time: 9,
+        late: 1,
+        pending: 1,
+        ..Figures::default()
+    };
+    let input = Figure::OnTimeRate.value(&f).unwrap();
+    assert_eq!(input, "95.00");
+    let rule = set.nodes[leaf].rule.as_ref().unwrap();
+    assert_eq!(
+        rule.points_from_input(set.nodes[leaf].max, &input).unwrap(),
+        parindex_domain::Points::parse("2").unwrap()
+    );
+    assert_eq!(Figure::Late.value(&f).as_deref(), Some("1"));
+    // A rate of nothing is not a figure: the leaf keeps what it had.
+    assert_eq!(Figure::OnTimeRate.value(&Figures::default()), None);
+
+    let bad = |from: &str, to: &str| {
+        parse_criteria_yaml("b.yaml", &set_text.replace(from, to))
+            .unwrap_err()
+            .to_string()
+    };
+    let unknown = bad("dossiers.on_time_rate", "dossiers.speed");
+    assert!(
+        unknown.contains("b.yaml:38:") && unknown.contains("`dossiers.speed`"),
+        "{unknown}"
+    );
+    let rate_as_count = bad(
+        "{ kind: thresholds, input: dossiers.on_time_rate, bands: [ { min: 95, points: 2 }, { min: 90, points: 1 } ] }",
+        "{ kind: deduction, per: 0.5, input: dossiers.on_time_rate }",
+    );
+    assert!(
+        rate_as_count.contains("b.yaml:38:") && rate_as_count.contains("số lần"),
+        "{rate_as_count}"
+    );
+    let on_binary = bad(
+        "{ kind: thresholds, input: dossiers.on_time_rate, bands: [ { min: 95, points: 2 }, { min: 90, points: 1 } ] }",
+        "{ kind: binary, input: dossiers.late }",
+    );
+    assert!(on_binary.contains("b.yaml:38:"), "{on_binary}");
 }

@@ -1,0 +1,815 @@
+//! Dossier statistics of a unit: the figures of a period, per procedure and per month with
+//! the monthly trend chart, each number leading to the dossiers behind it; CSV and XLSX
+//! downloads of every table.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use parindex_db::{Breakdown, DossierFilter, DossierLine};
+use parindex_domain::calendar::Instant;
+use parindex_domain::dossiers::{Figure, Figures};
+use parindex_domain::text::Date;
+use parindex_reports::chart::{MonthBar, month_chart};
+use parindex_reports::{Cell, Table};
+use serde::Deserialize;
+
+use crate::account::require_user;
+use crate::auth::MaybeUser;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::pages::{Chrome, LangPref};
+use crate::state::AppState;
+
+/// The first and last day of a year.
+pub fn year_range(year: i32) -> (Date, Date) {
+    (
+        Date {
+            year,
+            month: 1,
+            day: 1,
+        },
+        Date {
+            year,
+            month: 12,
+            day: 31,
+        },
+    )
+}
+
+/// `87.89` → `87,89%`.
+fn rate_vi(r: &str) -> String {
+    format!("{}%", r.replace('.', ","))
+}
+
+/// `1461` → `1.461` (Vietnamese thousands separator).
+fn count_vi(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The live figure of a leaf that scores itself, for the assessment page; empty when the
+/// figure is undefined (nothing received or finished in the year).
+pub fn figure_text(figure: Figure, f: &Figures, year: i32) -> String {
+    let Some(value) = figure.value(f) else {
+        return String::new();
+    };
+    let shown = if figure.is_count() {
+        value
+    } else {
+        rate_vi(&value)
+    };
+    format!(
+        "{}: {shown} (năm {year}: {} hồ sơ tiếp nhận, {} đã giải quyết, {} trễ hạn)",
+        figure.label_vi(),
+        count_vi(f.received),
+        count_vi(f.finished),
+        count_vi(f.late)
+    )
+}
+
+/// Labels of these pages.
+pub struct Labels {
+    pub title: &'static str,
+    pub period: &'static str,
+    pub year: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub procedure: &'static str,
+    pub all_procedures: &'static str,
+    pub show: &'static str,
+    pub received_between: &'static str,
+    pub as_of: &'static str,
+    pub figure: &'static str,
+    pub value: &'static str,
+    pub by_procedure: &'static str,
+    pub by_month: &'static str,
+    pub month: &'static str,
+    pub limit_days: &'static str,
+    pub download: &'static str,
+    pub list: &'static str,
+    pub shown_of: &'static str,
+    pub code: &'static str,
+    pub received_at: &'static str,
+    pub due_at: &'static str,
+    pub finished_at: &'static str,
+    pub channel: &'static str,
+    pub status: &'static str,
+    pub apology: &'static str,
+    pub new_due: &'static str,
+    pub back: &'static str,
+    pub none: &'static str,
+    /// In `Figures` order: received, finished, early, on time, late, pending, pending
+    /// overdue, late without a timely apology, online, postal; then the three rates.
+    pub names: [&'static str; 13],
+}
+
+pub static VI: Labels = Labels {
+    title: "Hồ sơ thủ tục hành chính",
+    period: "Kỳ thống kê",
+    year: "Năm",
+    from: "Từ ngày",
+    to: "Đến ngày",
+    procedure: "Thủ tục",
+    all_procedures: "Tất cả thủ tục",
+    show: "Xem",
+    received_between: "Hồ sơ tiếp nhận từ",
+    as_of: "tính đến",
+    figure: "Chỉ tiêu",
+    value: "Số liệu",
+    by_procedure: "Theo thủ tục",
+    by_month: "Theo tháng",
+    month: "Tháng",
+    limit_days: "Thời hạn (ngày làm việc)",
+    download: "Tải về",
+    list: "Danh sách hồ sơ",
+    shown_of: "hiển thị",
+    code: "Mã hồ sơ",
+    received_at: "Tiếp nhận",
+    due_at: "Hẹn trả",
+    finished_at: "Có kết quả",
+    channel: "Hình thức nộp",
+    status: "Tình trạng",
+    apology: "Phiếu xin lỗi",
+    new_due: "Hẹn lại",
+    back: "Về thống kê",
+    none: "Không có hồ sơ nào.",
+    names: [
+        "Tiếp nhận",
+        "Đã giải quyết",
+        "Trước hạn",
+        "Đúng hạn",
+        "Trễ hạn",
+        "Đang giải quyết",
+        "Đang giải quyết, đã quá hạn",
+        "Trễ hạn không có phiếu xin lỗi kịp thời",
+        "Nộp trực tuyến",
+        "Qua bưu chính công ích",
+        "Tỉ lệ đúng hạn",
+        "Tỉ lệ trực tuyến",
+        "Tỉ lệ bưu chính",
+    ],
+};
+
+pub static EN: Labels = Labels {
+    title: "Administrative procedure dossiers",
+    period: "Period",
+    year: "Year",
+    from: "From",
+    to: "To",
+    procedure: "Procedure",
+    all_procedures: "All procedures",
+    show: "Show",
+    received_between: "Dossiers received from",
+    as_of: "as of",
+    figure: "Figure",
+    value: "Value",
+    by_procedure: "By procedure",
+    by_month: "By month",
+    month: "Month",
+    limit_days: "Limit (working days)",
+    download: "Download",
+    list: "Dossiers",
+    shown_of: "shown",
+    code: "Dossier",
+    received_at: "Received",
+    due_at: "Due",
+    finished_at: "Finished",
+    channel: "Channel",
+    status: "Status",
+    apology: "Apology slip",
+    new_due: "New date",
+    back: "Back to the figures",
+    none: "No dossiers.",
+    names: [
+        "Received",
+        "Finished",
+        "Early",
+        "On time",
+        "Late",
+        "In process",
+        "In process, overdue",
+        "Late without a timely apology",
+        "Online",
+        "By public post",
+        "On-time rate",
+        "Online share",
+        "Postal share",
+    ],
+};
+
+fn labels(lang: Lang) -> &'static Labels {
+    match lang {
+        Lang::Vi => &VI,
+        Lang::En => &EN,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PeriodQuery {
+    pub year: Option<i32>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// `YYYY-MM`: that month only.
+    pub month: Option<String>,
+    pub procedure: Option<String>,
+    /// Drill-down: which dossiers (`late`, `pending_overdue`, …).
+    pub filter: Option<String>,
+    /// `procedures` or `months` (downloads of the statistics page).
+    pub table: Option<String>,
+    pub format: Option<String>,
+}
+
+/// The period asked for: a month, else from–to, else a year (this year by default).
+fn period(q: &PeriodQuery, now: Instant) -> Result<(Date, Date), AppError> {
+    let bad = |what: &str, v: &str| AppError::BadRequest(format!("{what} `{v}` không hợp lệ"));
+    if let Some(m) = q.month.as_deref().filter(|m| !m.is_empty()) {
+        let first = Date::parse(&format!("{m}-01")).ok_or_else(|| bad("tháng", m))?;
+        let mut last = first;
+        for day in (28..=31).rev() {
+            if let Some(d) = Date::parse(&format!("{m}-{day:02}")) {
+                last = d;
+                break;
+            }
+        }
+        return Ok((first, last));
+    }
+    let year = q.year.unwrap_or(now.date.year);
+    if !(1900..=2200).contains(&year) {
+        return Err(bad("năm", &year.to_string()));
+    }
+    let (mut from, mut to) = year_range(year);
+    if let Some(f) = q.from.as_deref().filter(|s| !s.is_empty()) {
+        from = Date::parse(f).ok_or_else(|| bad("ngày bắt đầu", f))?;
+    }
+    if let Some(t) = q.to.as_deref().filter(|s| !s.is_empty()) {
+        to = Date::parse(t).ok_or_else(|| bad("ngày kết thúc", t))?;
+    }
+    if to < from {
+        return Err(AppError::BadRequest(
+            "ngày kết thúc trước ngày bắt đầu".into(),
+        ));
+    }
+    Ok((from, to))
+}
+
+/// Query string of a period (and procedure) for links.
+fn period_query(from: Date, to: Date, procedure: Option<&str>) -> String {
+    let mut q = format!("from={}&to={}", from.to_iso(), to.to_iso());
+    if let Some(p) = procedure {
+        q.push_str("&procedure=");
+        q.push_str(&crate::account::urlencode(p));
+    }
+    q
+}
+
+/// Who may read a unit's dossiers: its own people and the province-wide roles (the
+/// appraisers check the figures behind I.8.4).
+async fn check_unit(
+    st: &AppState,
+    user: &parindex_db::SessionUser,
+    unit_code: &str,
+) -> Result<String, AppError> {
+    let v = crate::auth::viewer(user);
+    if !(user.user.role == parindex_domain::access::Role::Admin
+        || v.sees_all()
+        || v.belongs_to(unit_code))
+    {
+        return Err(AppError::Forbidden("Hồ sơ của đơn vị khác.".into()));
+    }
+    Ok(st.db.unit(unit_code).await?.ok_or(AppError::NotFound)?.name)
+}
+
+/// One figure line: label, shown value, drill-down filter (empty for rates).
+pub struct FigureLine {
+    pub label: &'static str,
+    pub value: String,
+    pub filter: &'static str,
+}
+
+fn figure_lines(l: &Labels, f: &Figures) -> Vec<FigureLine> {
+    let counts = [
+        (f.received, DossierFilter::Received),
+        (f.finished, DossierFilter::Finished),
+        (f.early, DossierFilter::Early),
+        (f.on_time, DossierFilter::OnTime),
+        (f.late, DossierFilter::Late),
+        (f.pending, DossierFilter::Pending),
+        (f.pending_overdue, DossierFilter::PendingOverdue),
+        (f.late_without_apology, DossierFilter::LateWithoutApology),
+        (f.online, DossierFilter::Online),
+        (f.postal, DossierFilter::Postal),
+    ];
+    let mut out: Vec<FigureLine> = counts
+        .iter()
+        .zip(l.names)
+        .map(|((n, filter), label)| FigureLine {
+            label,
+            value: count_vi(*n),
+            filter: filter.key(),
+        })
+        .collect();
+    for (label, r) in l.names[10..]
+        .iter()
+        .zip([f.on_time_rate(), f.online_rate(), f.postal_rate()])
+    {
+        out.push(FigureLine {
+            label,
+            value: rate_vi(&r),
+            filter: "",
+        });
+    }
+    out
+}
+
+/// A row of the per-procedure or per-month table.
+pub struct BreakdownLine {
+    pub key: String,
+    pub label: String,
+    pub limit: String,
+    pub figures: Figures,
+    pub on_time_rate: String,
+    pub online_rate: String,
+    pub postal_rate: String,
+    /// Query string of the dossiers of this row.
+    pub query: String,
+}
+
+#[derive(Template)]
+#[template(path = "dossiers.html")]
+pub struct StatsPage {
+    pub t: &'static crate::i18n::Tr,
+    pub l: &'static Labels,
+    pub chrome: Chrome,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub year: i32,
+    pub from_iso: String,
+    pub to_iso: String,
+    pub from_vi: String,
+    pub to_vi: String,
+    pub as_of: String,
+    pub procedure: String,
+    pub procedures: Vec<(String, String)>,
+    pub query: String,
+    pub figures: Vec<FigureLine>,
+    pub chart: String,
+    pub by_procedure: Vec<BreakdownLine>,
+    pub by_month: Vec<BreakdownLine>,
+}
+
+fn breakdown_table(title: String, l: &Labels, first: &str, lines: &[BreakdownLine]) -> Table {
+    let mut headers = vec![first];
+    headers.extend_from_slice(&l.names);
+    let mut table = Table::new(title, &headers);
+    for b in lines {
+        let f = &b.figures;
+        let mut row: Vec<Cell> = vec![b.label.clone().into()];
+        for n in [
+            f.received,
+            f.finished,
+            f.early,
+            f.on_time,
+            f.late,
+            f.pending,
+            f.pending_overdue,
+            f.late_without_apology,
+            f.online,
+            f.postal,
+        ] {
+            row.push(Cell::Int(i64::try_from(n).unwrap_or(i64::MAX)));
+        }
+        row.push(b.on_time_rate.clone().into());
+        row.push(b.online_rate.clone().into());
+        row.push(b.postal_rate.clone().into());
+        table.rows.push(row);
+    }
+    table
+}
+
+pub async fn show_stats(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    let user = match require_user(user, &format!("/units/{unit_code}/dossiers")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let t = lang.tr();
+    let l = labels(lang);
+    let r: Result<Response, AppError> = async {
+        let unit_name = check_unit(&st, &user, &unit_code).await?;
+        let now = st.local_instant();
+        let (from, to) = period(&q, now)?;
+        let names = st.db.procedure_names().await?;
+        let procedure = q
+            .procedure
+            .as_deref()
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
+        let total = match &procedure {
+            None => {
+                st.db
+                    .dossier_figures(Some(&unit_code), from, to, now)
+                    .await?
+            }
+            Some(p) => st
+                .db
+                .dossier_figures_by(&unit_code, from, to, now, Breakdown::Procedure)
+                .await?
+                .into_iter()
+                .find(|(k, _)| k == p)
+                .map(|(_, f)| f)
+                .unwrap_or_default(),
+        };
+        let line =
+            |key: String, label: String, limit: String, f: Figures, query: String| BreakdownLine {
+                on_time_rate: f.on_time_rate(),
+                online_rate: f.online_rate(),
+                postal_rate: f.postal_rate(),
+                key,
+                label,
+                limit,
+                figures: f,
+                query,
+            };
+        let by_procedure: Vec<BreakdownLine> = st
+            .db
+            .dossier_figures_by(&unit_code, from, to, now, Breakdown::Procedure)
+            .await?
+            .into_iter()
+            .map(|(code, f)| {
+                let (name, limit) = names.get(&code).map_or_else(
+                    || (String::new(), String::new()),
+                    |(n, d, i)| {
+                        let limit =
+                            i.map_or_else(|| d.to_string(), |i| format!("{d} (nội bộ {i})"));
+                        (n.clone(), limit)
+                    },
+                );
+                let query = period_query(from, to, Some(&code));
+                line(code.clone(), format!("{code} — {name}"), limit, f, query)
+            })
+            .collect();
+        // Months of the chosen procedure (or all), from the rollups.
+        let months_raw = match &procedure {
+            None => {
+                st.db
+                    .dossier_figures_by(&unit_code, from, to, now, Breakdown::Month)
+                    .await?
+            }
+            Some(p) => months_of_procedure(&st, &unit_code, from, to, now, p).await?,
+        };
+        let by_month: Vec<BreakdownLine> = months_raw
+            .into_iter()
+            .map(|(m, f)| {
+                let label = format!("{}/{}", m.get(5..7).unwrap_or(""), m.get(..4).unwrap_or(""));
+                let mut query = format!("month={m}");
+                if let Some(p) = &procedure {
+                    query.push_str("&procedure=");
+                    query.push_str(&crate::account::urlencode(p));
+                }
+                line(m, label, String::new(), f, query)
+            })
+            .collect();
+        if let Some(format) = q.format.as_deref() {
+            let (title, first, lines, name) = if q.table.as_deref() == Some("months") {
+                (l.by_month, l.month, &by_month, "thang")
+            } else {
+                (l.by_procedure, l.procedure, &by_procedure, "thu-tuc")
+            };
+            let table = breakdown_table(
+                format!(
+                    "{} — {unit_code} — {title} ({} – {})",
+                    l.title,
+                    from.to_vi(),
+                    to.to_vi()
+                ),
+                l,
+                first,
+                lines,
+            );
+            return crate::pages::download_table(
+                &table,
+                format,
+                &format!("ho-so-{unit_code}-{name}-{}-{}", from.to_iso(), to.to_iso()),
+            );
+        }
+        let chart = month_chart(
+            &format!("{} — {unit_name}", l.title),
+            &by_month
+                .iter()
+                .map(|b| MonthBar {
+                    label: b.label.clone(),
+                    on_time: b.figures.early + b.figures.on_time,
+                    late: b.figures.late,
+                    pending: b.figures.pending,
+                    rate_hundredths: (b.figures.finished > 0)
+                        .then(|| b.on_time_rate.replace('.', "").parse::<u64>().unwrap_or(0)),
+                    link: format!(
+                        "/units/{unit_code}/dossiers/list?{}&filter=received",
+                        b.query
+                    ),
+                })
+                .collect::<Vec<_>>(),
+        );
+        let mut procedures: Vec<(String, String)> = names
+            .iter()
+            .filter(|(code, _)| by_procedure.iter().any(|b| &b.key == *code))
+            .map(|(code, (name, _, _))| (code.clone(), format!("{code} — {name}")))
+            .collect();
+        procedures.sort();
+        let page = StatsPage {
+            t,
+            l,
+            chrome: Chrome::new(
+                lang,
+                format!("{} — {unit_name}", l.title),
+                false,
+                Some(&user),
+            ),
+            query: period_query(from, to, procedure.as_deref()),
+            unit_code: unit_code.clone(),
+            unit_name,
+            year: from.year,
+            from_iso: from.to_iso(),
+            to_iso: to.to_iso(),
+            from_vi: from.to_vi(),
+            to_vi: to.to_vi(),
+            as_of: now.to_vi(),
+            procedure: procedure.unwrap_or_default(),
+            procedures,
+            figures: figure_lines(l, &total),
+            chart,
+            by_procedure,
+            by_month,
+        };
+        Ok(Html(page.render()?).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+/// Months of one procedure: the month breakdown restricted to it, month by month.
+async fn months_of_procedure(
+    st: &AppState,
+    unit: &str,
+    from: Date,
+    to: Date,
+    now: Instant,
+    procedure: &str,
+) -> Result<Vec<(String, Figures)>, AppError> {
+    let mut out = Vec::new();
+    let (mut y, mut m) = (from.year, from.month);
+    while (y, m) <= (to.year, to.month) {
+        let first = Date {
+            year: y,
+            month: m,
+            day: 1,
+        };
+        let last = (28..=31)
+            .rev()
+            .find_map(|d| Date::parse(&format!("{y:04}-{m:02}-{d:02}")))
+            .unwrap_or(first);
+        let start = if first < from { from } else { first };
+        let end = if last > to { to } else { last };
+        if let Some((_, f)) = st
+            .db
+            .dossier_figures_by(unit, start, end, now, Breakdown::Procedure)
+            .await?
+            .into_iter()
+            .find(|(k, _)| k == procedure)
+        {
+            out.push((format!("{y:04}-{m:02}"), f));
+        }
+        if m == 12 {
+            (y, m) = (y + 1, 1);
+        } else {
+            m += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// How many dossiers a list page shows; downloads hold up to `EXPORT_LIMIT`.
+const PAGE_LIMIT: i64 = 500;
+const EXPORT_LIMIT: i64 = 200_000;
+
+pub struct ListLine {
+    pub code: String,
+    pub procedure: String,
+    pub received: String,
+    pub due: String,
+    pub finished: String,
+    pub channel: &'static str,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub apology: String,
+    pub new_due: String,
+}
+
+fn vi_instant(s: &str) -> String {
+    Instant::parse(s).map_or_else(|| s.to_string(), Instant::to_vi)
+}
+
+fn list_line(d: &DossierLine, now: Instant) -> ListLine {
+    let overdue = d.finished_at.is_none() && Instant::parse(&d.due_at).is_some_and(|due| due < now);
+    let (status, status_class) = match (d.status.as_str(), overdue) {
+        ("early", _) => ("Trước hạn", "early"),
+        ("on_time", _) => ("Đúng hạn", "on-time"),
+        ("late", _) => ("Trễ hạn", "late"),
+        (_, true) => ("Quá hạn, đang giải quyết", "late"),
+        _ => ("Đang giải quyết", "pending"),
+    };
+    ListLine {
+        code: d.code.clone(),
+        procedure: d.procedure_code.clone(),
+        received: vi_instant(&d.received_at),
+        due: vi_instant(&d.due_at),
+        finished: d.finished_at.as_deref().map(vi_instant).unwrap_or_default(),
+        channel: match d.channel.as_str() {
+            "online" => "Trực tuyến",
+            "postal" => "Bưu chính",
+            _ => "Trực tiếp",
+        },
+        status,
+        status_class,
+        apology: d
+            .apology_at
+            .as_deref()
+            .map(|a| {
+                let mark = if d.timely_apology { "" } else { " (muộn)" };
+                format!("{}{mark}", vi_instant(a))
+            })
+            .unwrap_or_default(),
+        new_due: d.new_due_at.as_deref().map(vi_instant).unwrap_or_default(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dossier_list.html")]
+pub struct ListPage {
+    pub t: &'static crate::i18n::Tr,
+    pub l: &'static Labels,
+    pub chrome: Chrome,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub heading: String,
+    pub total: String,
+    pub shown: String,
+    pub query: String,
+    pub back_query: String,
+    pub lines: Vec<ListLine>,
+}
+
+pub async fn show_list(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    let user = match require_user(user, &format!("/units/{unit_code}/dossiers/list")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let t = lang.tr();
+    let l = labels(lang);
+    let r: Result<Response, AppError> = async {
+        let unit_name = check_unit(&st, &user, &unit_code).await?;
+        let now = st.local_instant();
+        let (from, to) = period(&q, now)?;
+        let filter_key = q.filter.as_deref().unwrap_or("received");
+        let filter = DossierFilter::parse(filter_key)
+            .ok_or_else(|| AppError::BadRequest(format!("bộ lọc `{filter_key}` không hợp lệ")))?;
+        let procedure = q.procedure.as_deref().filter(|p| !p.is_empty());
+        let limit = if q.format.is_some() {
+            EXPORT_LIMIT
+        } else {
+            PAGE_LIMIT
+        };
+        let (total, rows) = st
+            .db
+            .dossier_list(&unit_code, from, to, now, procedure, filter, limit)
+            .await?;
+        let name = DossierFilter::ALL
+            .iter()
+            .position(|f| *f == filter)
+            .map_or("", |i| l.names[i]);
+        let heading = format!(
+            "{}: {name}{} — {} – {}",
+            l.list,
+            procedure.map(|p| format!(" — {p}")).unwrap_or_default(),
+            from.to_vi(),
+            to.to_vi()
+        );
+        let lines: Vec<ListLine> = rows.iter().map(|d| list_line(d, now)).collect();
+        if let Some(format) = q.format.as_deref() {
+            let mut table = Table::new(
+                format!("{heading} — {unit_code}"),
+                &[
+                    l.code,
+                    l.procedure,
+                    l.received_at,
+                    l.due_at,
+                    l.finished_at,
+                    l.channel,
+                    l.status,
+                    l.apology,
+                    l.new_due,
+                ],
+            );
+            for d in &lines {
+                table.rows.push(vec![
+                    d.code.clone().into(),
+                    d.procedure.clone().into(),
+                    d.received.clone().into(),
+                    d.due.clone().into(),
+                    d.finished.clone().into(),
+                    d.channel.into(),
+                    d.status.into(),
+                    d.apology.clone().into(),
+                    d.new_due.clone().into(),
+                ]);
+            }
+            return crate::pages::download_table(
+                &table,
+                format,
+                &format!(
+                    "ho-so-{unit_code}-{}-{}-{}",
+                    filter.key(),
+                    from.to_iso(),
+                    to.to_iso()
+                ),
+            );
+        }
+        let query = format!(
+            "{}&filter={}",
+            period_query(from, to, procedure),
+            filter.key()
+        );
+        let page = ListPage {
+            t,
+            l,
+            chrome: Chrome::new(lang, format!("{heading} — {unit_name}"), false, Some(&user)),
+            unit_code: unit_code.clone(),
+            unit_name,
+            heading,
+            total: count_vi(u64::try_from(total).unwrap_or(0)),
+            shown: count_vi(u64::try_from(lines.len()).unwrap_or(0)),
+            back_query: period_query(from, to, procedure),
+            query,
+            lines,
+        };
+        Ok(Html(page.render()?).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_the_vietnamese_way() {
+        assert_eq!(count_vi(0), "0");
+        assert_eq!(count_vi(999), "999");
+        assert_eq!(count_vi(1461), "1.461");
+        assert_eq!(count_vi(10_000_000), "10.000.000");
+        assert_eq!(rate_vi("87.89"), "87,89%");
+    }
+
+    #[test]
+    fn a_period_is_a_month_a_range_or_a_year() {
+        let now = Instant::parse("2021-06-15 10:00").unwrap();
+        let q = |s: &str| -> PeriodQuery {
+            let uri: axum::http::Uri = format!("http://x/?{s}").parse().unwrap();
+            Query::<PeriodQuery>::try_from_uri(&uri).unwrap().0
+        };
+        let iso = |(a, b): (Date, Date)| (a.to_iso(), b.to_iso());
+        assert_eq!(
+            iso(period(&q(""), now).unwrap()),
+            ("2021-01-01".into(), "2021-12-31".into())
+        );
+        assert_eq!(
+            iso(period(&q("month=2020-02"), now).unwrap()),
+            ("2020-02-01".into(), "2020-02-29".into())
+        );
+        assert_eq!(
+            iso(period(&q("year=2020&from=2020-03-01"), now).unwrap()),
+            ("2020-03-01".into(), "2020-12-31".into())
+        );
+        assert!(period(&q("from=2021-05-01&to=2021-04-01"), now).is_err());
+        assert!(period(&q("month=2021-13"), now).is_err());
+    }
+}
