@@ -257,6 +257,41 @@ enum DossiersAction {
         #[arg(long)]
         calendar: Option<String>,
     },
+    /// Lập phiếu xin lỗi và hẹn lại ngày trả kết quả (DOCX) cho hồ sơ trễ hoặc sắp trễ hạn; ghi nhận ngày hẹn lại (chỉ một lần).
+    Apology {
+        #[arg(long)]
+        unit: String,
+        /// Mã hồ sơ.
+        #[arg(long)]
+        code: String,
+        /// Lý do chậm.
+        #[arg(long)]
+        reason: String,
+        /// Ngày giờ hẹn lại, "YYYY-MM-DD HH:MM".
+        #[arg(long)]
+        new_due: String,
+        /// Thời điểm lập phiếu (mặc định: bây giờ), "YYYY-MM-DD HH:MM".
+        #[arg(long)]
+        at: Option<String>,
+        /// Người/tổ chức nhận phiếu (Kính gửi).
+        #[arg(long, default_value = "")]
+        applicant: String,
+        /// Chức danh người ký, ví dụ "Giám đốc".
+        #[arg(long, default_value = "")]
+        signer_title: String,
+        #[arg(long, default_value = "")]
+        signer_name: String,
+        /// Cơ quan cấp trên (dòng đầu của khối tên cơ quan).
+        #[arg(long, default_value = "UBND tỉnh Bà Rịa – Vũng Tàu")]
+        governing_body: String,
+        #[arg(long, default_value = "Bà Rịa – Vũng Tàu")]
+        place: String,
+        /// Tệp DOCX ghi ra.
+        #[arg(long)]
+        output: String,
+        #[arg(long)]
+        calendar: Option<String>,
+    },
     /// Thống kê hồ sơ tiếp nhận trong [--from, --to].
     Stats {
         #[arg(long)]
@@ -868,6 +903,37 @@ async fn run(cli: Cli) -> Res {
                 calendar.as_deref(),
             )
             .await
+        }
+        Command::Dossiers {
+            action:
+                DossiersAction::Apology {
+                    unit,
+                    code,
+                    reason,
+                    new_due,
+                    at,
+                    applicant,
+                    signer_title,
+                    signer_name,
+                    governing_body,
+                    place,
+                    output,
+                    calendar,
+                },
+        } => {
+            let slip = crate::dossiers_cli::SlipArgs {
+                unit,
+                code,
+                reason,
+                new_due,
+                at,
+                applicant,
+                signer_title,
+                signer_name,
+                governing_body,
+                place,
+            };
+            crate::dossiers_cli::apology(&cli.db, &slip, &output, calendar.as_deref()).await
         }
         Command::Dossiers {
             action:

@@ -12,9 +12,6 @@ use parindex_domain::text::Date;
 
 use crate::cli::{Fail, now, open_db, read_text};
 
-/// The official calendar 2020–2026 shipped in `data/calendars/`.
-const SHIPPED_CALENDAR: &str = include_str!("../../../data/calendars/vn-2020-2026.yaml");
-
 pub(crate) async fn import_procedures(db_url: &str, file: &str) -> Result<(), Fail> {
     let rows = parse_procedures_csv(file, &read_text(file)?)?;
     let db = open_db(db_url).await?;
@@ -47,7 +44,7 @@ impl Context {
     pub(crate) async fn load(db: &Db, calendar: Option<&str>) -> Result<Context, Fail> {
         let cal = match calendar {
             Some(path) => parse_calendar(path, &read_text(path)?)?,
-            None => parse_calendar("vn-2020-2026.yaml", SHIPPED_CALENDAR)?,
+            None => parse_calendar("vn-2020-2026.yaml", parindex_domain::calendar::SHIPPED)?,
         };
         Ok(Context {
             cal,
@@ -374,4 +371,99 @@ pub(crate) async fn due_soon(
         );
     }
     Ok(())
+}
+
+/// What `parindex dossiers apology` was given.
+pub(crate) struct SlipArgs {
+    pub unit: String,
+    pub code: String,
+    pub reason: String,
+    pub new_due: String,
+    pub at: Option<String>,
+    pub applicant: String,
+    pub signer_title: String,
+    pub signer_name: String,
+    pub governing_body: String,
+    pub place: String,
+}
+
+/// Records a dossier's apology slip (one re-appointment only) and writes it as DOCX.
+pub(crate) async fn apology(
+    db_url: &str,
+    a: &SlipArgs,
+    output: &str,
+    calendar: Option<&str>,
+) -> Result<(), Fail> {
+    if a.reason.trim().is_empty() {
+        return Err(Fail(2, "cần ghi lý do chậm (--reason)".into()));
+    }
+    let new_due = parse_instant(&a.new_due)?;
+    let at = match &a.at {
+        Some(s) => parse_instant(s)?,
+        None => local_now(),
+    };
+    let db = open_db(db_url).await?;
+    let ctx = Context::load(&db, calendar).await?;
+    let d = db.dossier(&a.unit, &a.code).await?.ok_or_else(|| {
+        Fail(
+            1,
+            format!("không có hồ sơ {} của đơn vị {}", a.code, a.unit),
+        )
+    })?;
+    let due = Instant::parse(&d.line.due_at)
+        .ok_or_else(|| Fail(1, format!("hạn đã lưu `{}` hỏng", d.line.due_at)))?;
+    let received = Instant::parse(&d.line.received_at).ok_or_else(|| {
+        Fail(
+            1,
+            format!("ngày tiếp nhận đã lưu `{}` hỏng", d.line.received_at),
+        )
+    })?;
+    let timely = has_timely_apology(&ctx.cal, Some(at), due);
+    let record = parindex_db::NewApology {
+        at,
+        new_due,
+        reason: a.reason.trim().to_string(),
+        applicant: a.applicant.trim().to_string(),
+        by: crate::cli::cli_actor(),
+        timely,
+    };
+    match db.record_apology(&a.unit, &a.code, &record).await {
+        Ok(Some(())) => {}
+        Ok(None) => return Err(Fail(1, format!("không có hồ sơ {}", a.code))),
+        Err(DbError::Conflict(m)) => return Err(Fail(1, m)),
+        Err(e) => return Err(e.into()),
+    }
+    let slip = parindex_reports::apology::ApologySlip {
+        governing_body: a.governing_body.clone(),
+        agency: d.unit_name,
+        number: String::new(),
+        place: a.place.clone(),
+        issued: at.date,
+        applicant: a.applicant.clone(),
+        procedure: if d.procedure_name.is_empty() {
+            d.line.procedure_code
+        } else {
+            d.procedure_name
+        },
+        dossier_code: a.code.clone(),
+        received,
+        due,
+        reason: a.reason.clone(),
+        new_due,
+        signer_title: a.signer_title.clone(),
+        signer_name: a.signer_name.clone(),
+    };
+    let bytes = parindex_reports::apology::apology_docx(&slip).map_err(|e| Fail(1, e))?;
+    std::fs::write(output, bytes).map_err(|e| Fail(1, format!("{output}: {e}")))?;
+    println!(
+        "Đã ghi nhận phiếu xin lỗi hồ sơ {} ({}), hẹn lại {}; tệp {output}.",
+        a.code,
+        if timely {
+            "kịp thời"
+        } else {
+            "muộn: chưa trước hạn một ngày làm việc"
+        },
+        new_due.to_vi()
+    );
+    refresh_scores(&db).await
 }

@@ -145,11 +145,15 @@ impl Db {
                         .push_bind(d.status.as_str())
                         .push_bind(d.timely_apology);
                 });
+                // A slip recorded in parindex survives a re-import whose file has none.
                 q.push(
                     " ON CONFLICT (unit_code, code) DO UPDATE SET procedure_code = excluded.procedure_code, \
                      received_at = excluded.received_at, due_at = excluded.due_at, finished_at = excluded.finished_at, \
-                     channel = excluded.channel, apology_at = excluded.apology_at, new_due_at = excluded.new_due_at, \
-                     status = excluded.status, timely_apology = excluded.timely_apology",
+                     channel = excluded.channel, status = excluded.status, \
+                     apology_at = COALESCE(excluded.apology_at, dossiers.apology_at), \
+                     new_due_at = CASE WHEN excluded.apology_at IS NULL THEN dossiers.new_due_at ELSE excluded.new_due_at END, \
+                     timely_apology = CASE WHEN excluded.apology_at IS NULL AND dossiers.apology_at IS NOT NULL \
+                     THEN dossiers.timely_apology ELSE excluded.timely_apology END",
                 );
                 q.build().persistent(true).execute(&mut *tx).await?;
                 let before = n;
@@ -462,6 +466,141 @@ impl Db {
         .fetch_all(pool)
         .await?);
         Ok(rows.into_iter().map(|r| (r.0, (r.1, r.2, r.3))).collect())
+    }
+}
+
+/// A dossier with what its apology slip needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierDetail {
+    pub line: DossierLine,
+    pub procedure_name: String,
+    pub unit_name: String,
+    pub apology_reason: Option<String>,
+    pub apology_applicant: Option<String>,
+    pub apology_by: Option<String>,
+}
+
+/// An apology slip to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApology {
+    pub at: Instant,
+    pub new_due: Instant,
+    pub reason: String,
+    pub applicant: String,
+    pub by: String,
+    /// Issued at least one working day before the due instant (Nghị định 61/2018).
+    pub timely: bool,
+}
+
+impl Db {
+    /// One dossier with its procedure's and unit's names.
+    pub async fn dossier(&self, unit: &str, code: &str) -> Result<Option<DossierDetail>> {
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            bool,
+            Option<String>,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let row: Option<Row> = on_db!(self, pool => sqlx::query_as(
+            "SELECT d.code, d.procedure_code, d.received_at, d.due_at, d.finished_at, d.channel, d.status, \
+             d.apology_at, d.new_due_at, d.timely_apology, p.name, u.name, d.apology_reason, d.apology_applicant, d.apology_by \
+             FROM dossiers d JOIN units u ON u.code = d.unit_code LEFT JOIN procedures p ON p.code = d.procedure_code \
+             WHERE d.unit_code = $1 AND d.code = $2",
+        )
+        .bind(unit)
+        .bind(code)
+        .fetch_optional(pool)
+        .await?);
+        Ok(row.map(|r| DossierDetail {
+            line: DossierLine {
+                code: r.0,
+                procedure_code: r.1,
+                received_at: r.2,
+                due_at: r.3,
+                finished_at: r.4,
+                channel: r.5,
+                status: r.6,
+                apology_at: r.7,
+                new_due_at: r.8,
+                timely_apology: r.9,
+            },
+            procedure_name: r.10.unwrap_or_default(),
+            unit_name: r.11,
+            apology_reason: r.12,
+            apology_applicant: r.13,
+            apology_by: r.14,
+        }))
+    }
+
+    /// Records a dossier's apology slip and its single new date; refuses a second one
+    /// (`Conflict`) and a dossier finished in time. Rebuilds the unit's rollups. `None`
+    /// when there is no such dossier.
+    pub async fn record_apology(
+        &self,
+        unit: &str,
+        code: &str,
+        a: &NewApology,
+    ) -> Result<Option<()>> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let row: Option<(String, String, Option<String>)> = sqlx::query_as(
+                "SELECT status, due_at, apology_at FROM dossiers WHERE unit_code = $1 AND code = $2",
+            )
+            .bind(unit)
+            .bind(code)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((status, due_at, apology_at)) = row else {
+                return Ok(None);
+            };
+            if let Some(at) = apology_at {
+                return Err(DbError::Conflict(format!(
+                    "hồ sơ {code} đã có phiếu xin lỗi ({at}); chỉ được hẹn lại một lần"
+                )));
+            }
+            if status == "early" || status == "on_time" {
+                return Err(DbError::Conflict(format!(
+                    "hồ sơ {code} đã giải quyết đúng hạn, không cần phiếu xin lỗi"
+                )));
+            }
+            if a.new_due.to_iso() <= due_at {
+                return Err(DbError::Conflict(format!(
+                    "ngày hẹn lại phải sau hạn cũ ({due_at})"
+                )));
+            }
+            sqlx::query(
+                "UPDATE dossiers SET apology_at = $3, new_due_at = $4, timely_apology = $5, apology_reason = $6, \
+                 apology_applicant = $7, apology_by = $8 WHERE unit_code = $1 AND code = $2",
+            )
+            .bind(unit)
+            .bind(code)
+            .bind(a.at.to_iso())
+            .bind(a.new_due.to_iso())
+            .bind(a.timely)
+            .bind(&a.reason)
+            .bind(&a.applicant)
+            .bind(&a.by)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM dossier_rollups WHERE unit_code = $1")
+                .bind(unit)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(ROLLUP_REBUILD).bind(unit).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(Some(()))
+        })
     }
 }
 

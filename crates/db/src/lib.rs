@@ -16,7 +16,8 @@ pub use accounts::{AuditCheck, AuditRecord, NewUser, SessionUser, User};
 pub use assess::{LeafChange, SaveOutcome, StoredLeaf};
 pub use cycle::{Extension, PhaseWindow, Progress};
 pub use dossiers::{
-    Breakdown, DossierFilter, DossierLine, DossierRecord, DueSoon, FigureChange, ProcedureBrief,
+    Breakdown, DossierDetail, DossierFilter, DossierLine, DossierRecord, DueSoon, FigureChange,
+    NewApology, ProcedureBrief,
 };
 pub use evidence::{Evidence, EvidenceFile, EvidenceMeta, NewFile};
 pub use repo::*;

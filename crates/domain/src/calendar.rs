@@ -2,6 +2,9 @@
 //! make-up working days; and the due instant of a dossier received at an instant with a
 //! limit in working days.
 
+/// The official calendar 2020–2026 shipped in `data/calendars/` (sources cited there).
+pub const SHIPPED: &str = include_str!("../../../data/calendars/vn-2020-2026.yaml");
+
 use std::collections::HashSet;
 
 use crate::problem::{Problem, Problems};

@@ -776,6 +776,255 @@ pub async fn show_list(
     r.unwrap_or_else(|e| e.page(lang))
 }
 
+// ---------- apology slips ----------
+
+/// The shipped calendar, read once (the apology rule counts working days).
+fn calendar() -> Option<&'static parindex_domain::calendar::Calendar> {
+    static CAL: std::sync::OnceLock<Option<parindex_domain::calendar::Calendar>> =
+        std::sync::OnceLock::new();
+    CAL.get_or_init(|| {
+        parindex_domain::calendar::parse_calendar(
+            "vn-2020-2026.yaml",
+            parindex_domain::calendar::SHIPPED,
+        )
+        .ok()
+    })
+    .as_ref()
+}
+
+/// The unit's leader and focal point issue its slips.
+fn issues_slips(user: &parindex_db::SessionUser, unit: &str) -> bool {
+    matches!(
+        user.user.role,
+        parindex_domain::access::Role::Leader | parindex_domain::access::Role::Focal
+    ) && user.user.unit_code.as_deref() == Some(unit)
+}
+
+#[derive(Template)]
+#[template(path = "apology.html")]
+pub struct ApologyPage {
+    pub t: &'static crate::i18n::Tr,
+    pub chrome: Chrome,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub line: ListLine,
+    pub procedure_name: String,
+    pub form_title: &'static str,
+    pub issued: bool,
+    pub reason: String,
+    pub applicant: String,
+    pub can_issue: bool,
+    pub error: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SlipQuery {
+    pub format: Option<String>,
+    pub signer_title: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SlipForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub reason: String,
+    /// `YYYY-MM-DDTHH:MM` (a datetime-local input) or `YYYY-MM-DD HH:MM`.
+    #[serde(default)]
+    pub new_due: String,
+    #[serde(default)]
+    pub applicant: String,
+}
+
+async fn slip_page(
+    st: &AppState,
+    lang: Lang,
+    user: &parindex_db::SessionUser,
+    unit_code: &str,
+    code: &str,
+    error: String,
+) -> Result<Response, AppError> {
+    let unit_name = check_unit(st, user, unit_code).await?;
+    let d = st
+        .db
+        .dossier(unit_code, code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let received = Instant::parse(&d.line.received_at).map(|i| i.date);
+    let form = received.map(parindex_reports::apology::SlipForm::for_receipt);
+    let issued = d.line.apology_at.is_some();
+    let needs = !issued && d.line.status != "early" && d.line.status != "on_time";
+    let page = ApologyPage {
+        t: lang.tr(),
+        chrome: Chrome::new(lang, format!("{} — {code}", VI.apology), false, Some(user)),
+        unit_code: unit_code.to_string(),
+        unit_name,
+        line: list_line(&d.line, st.local_instant()),
+        procedure_name: d.procedure_name,
+        form_title: form.map_or("", parindex_reports::apology::SlipForm::title),
+        issued,
+        reason: d.apology_reason.unwrap_or_default(),
+        applicant: d.apology_applicant.unwrap_or_default(),
+        can_issue: needs && issues_slips(user, unit_code),
+        error,
+    };
+    let status = if page.error.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::BAD_REQUEST
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// A dossier's apology slip: the form to issue it, or the issued slip as DOCX.
+pub async fn show_apology(
+    State(st): State<AppState>,
+    Path((unit_code, code)): Path<(String, String)>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<SlipQuery>,
+) -> Response {
+    let back = format!("/units/{unit_code}/dossiers/{code}/apology");
+    let user = match require_user(user, &back) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let r: Result<Response, AppError> = async {
+        if q.format.as_deref() != Some("docx") {
+            return slip_page(&st, lang, &user, &unit_code, &code, String::new()).await;
+        }
+        check_unit(&st, &user, &unit_code).await?;
+        let d = st
+            .db
+            .dossier(&unit_code, &code)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let (Some(at), Some(new_due)) = (
+            d.line.apology_at.as_deref().and_then(Instant::parse),
+            d.line.new_due_at.as_deref().and_then(Instant::parse),
+        ) else {
+            return Err(AppError::NotFound);
+        };
+        let stored = |s: &str| {
+            Instant::parse(s)
+                .ok_or_else(|| AppError::Internal(format!("thời điểm đã lưu `{s}` hỏng")))
+        };
+        let slip = parindex_reports::apology::ApologySlip {
+            governing_body: "UBND tỉnh Bà Rịa – Vũng Tàu".into(),
+            agency: d.unit_name,
+            number: String::new(),
+            place: "Bà Rịa – Vũng Tàu".into(),
+            issued: at.date,
+            applicant: d.apology_applicant.unwrap_or_default(),
+            procedure: if d.procedure_name.is_empty() {
+                d.line.procedure_code.clone()
+            } else {
+                d.procedure_name
+            },
+            dossier_code: d.line.code.clone(),
+            received: stored(&d.line.received_at)?,
+            due: stored(&d.line.due_at)?,
+            reason: d.apology_reason.unwrap_or_default(),
+            new_due,
+            signer_title: q.signer_title.clone().unwrap_or_else(|| "Giám đốc".into()),
+            signer_name: String::new(),
+        };
+        let bytes = parindex_reports::apology::apology_docx(&slip).map_err(AppError::Internal)?;
+        let name: String = code
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                        .to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"phieu-xin-loi-{name}.docx\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+/// Issues a dossier's apology slip: records it with its single new date.
+pub async fn submit_apology(
+    State(st): State<AppState>,
+    Path((unit_code, code)): Path<(String, String)>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    axum::Form(f): axum::Form<SlipForm>,
+) -> Response {
+    let back = format!("/units/{unit_code}/dossiers/{code}/apology");
+    let user = match require_user(user, &back) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if let Err(e) = crate::account::check_csrf(&user, &f.csrf) {
+        return e.page(lang);
+    }
+    let r: Result<Response, AppError> = async {
+        if !issues_slips(&user, &unit_code) {
+            return Err(AppError::Forbidden(
+                "Chỉ lãnh đạo hoặc đầu mối của đơn vị lập phiếu xin lỗi.".into(),
+            ));
+        }
+        let d = st
+            .db
+            .dossier(&unit_code, &code)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let new_due = Instant::parse(&f.new_due.replace('T', " "));
+        let problem = if f.reason.trim().is_empty() {
+            Some("Cần ghi lý do chậm.".to_string())
+        } else if new_due.is_none() {
+            Some(format!("Ngày giờ hẹn lại `{}` không hợp lệ.", f.new_due))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            return slip_page(&st, lang, &user, &unit_code, &code, p).await;
+        }
+        let (Some(new_due), Some(due), Some(cal)) =
+            (new_due, Instant::parse(&d.line.due_at), calendar())
+        else {
+            return Err(AppError::Internal(
+                "lịch làm việc hoặc hạn đã lưu hỏng".into(),
+            ));
+        };
+        let at = st.local_instant();
+        let record = parindex_db::NewApology {
+            at,
+            new_due,
+            reason: f.reason.trim().to_string(),
+            applicant: f.applicant.trim().to_string(),
+            by: user.user.username.clone(),
+            timely: parindex_domain::dossiers::has_timely_apology(cal, Some(at), due),
+        };
+        match st.db.record_apology(&unit_code, &code, &record).await {
+            Ok(Some(())) => {}
+            Ok(None) => return Err(AppError::NotFound),
+            Err(parindex_db::DbError::Conflict(m)) => {
+                return slip_page(&st, lang, &user, &unit_code, &code, m).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        st.db
+            .refresh_figure_leaves(at, &user.user.username, &st.now())
+            .await?;
+        Ok(axum::response::Redirect::to(&back).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -132,6 +132,10 @@ pub fn router(state: AppState) -> Router {
         .route("/units/{unit_code}/overdue", get(tasks::show_overdue))
         .route("/units/{unit_code}/dossiers", get(dossiers::show_stats))
         .route("/units/{unit_code}/dossiers/list", get(dossiers::show_list))
+        .route(
+            "/units/{unit_code}/dossiers/{dossier_code}/apology",
+            get(dossiers::show_apology).post(dossiers::submit_apology),
+        )
         .route("/notifications", get(tasks::show_notifications))
         .route(
             "/notifications/{notification_id}/ack",

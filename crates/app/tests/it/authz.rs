@@ -150,6 +150,17 @@ fn expected(method: &str, path: &str, who: Who, own: bool) -> u16 {
         ("GET", "/units/{unit_code}/dossiers" | "/units/{unit_code}/dossiers/list") => {
             login_first.unwrap_or(if unit_ok { 200 } else { 403 })
         }
+        // The matrix's units have no dossier of that code.
+        ("GET", "/units/{unit_code}/dossiers/{dossier_code}/apology") => {
+            login_first.unwrap_or(if unit_ok { 404 } else { 403 })
+        }
+        ("POST", "/units/{unit_code}/dossiers/{dossier_code}/apology") => {
+            login_first.unwrap_or(if own && matches!(who, Who::Focal | Who::Leader) {
+                404
+            } else {
+                403
+            })
+        }
         ("GET", "/notifications") => login_first.unwrap_or(200),
         // The matrix's directives were imported from text: no file to give.
         ("GET", "/directives/{directive_id}/file") => {
@@ -284,6 +295,7 @@ fn fill(path: &str, own: bool, ids: &Ids) -> String {
         .replace("{set_id}", "example-so-2020")
         .replace("{unit_code}", if own { "SKHDT" } else { "STC" })
         .replace("{leaf_code}", "I.1.1")
+        .replace("{dossier_code}", "HS-KHONG-CO")
         .replace(
             "{evidence_id}",
             &(if own {

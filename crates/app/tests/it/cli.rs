@@ -743,3 +743,122 @@ async fn a_leaf_scores_itself_from_the_units_dossiers() {
         assert_eq!(points("SKHDT"), "3.000");
     }
 }
+
+#[tokio::test]
+async fn an_apology_slip_is_recorded_once_and_written_as_docx() {
+    for (db, url) in each_db().await {
+        let units = temp_file(
+            "a-units.csv",
+            "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\n",
+        );
+        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+        let procs = temp_file(
+            "a-procs.csv",
+            "code,name,unit_code,limit_days\nP1,Đăng ký doanh nghiệp,SKHDT,2\n",
+        );
+        assert_eq!(run(&url, &["procedures", "import", &procs]).code, 0);
+        // Both due 03/03/2021 09:00 and still in process.
+        let file = temp_file(
+            "a-dossiers.csv",
+            "code,unit_code,procedure_code,received_at\nHS1,SKHDT,P1,2021-03-01 09:00\nHS2,SKHDT,P1,2021-03-01 09:00\nHS3,SKHDT,P1,2021-03-01 08:00\n",
+        );
+        assert_eq!(run(&url, &["dossiers", "import", &file]).code, 0);
+        let without_slip = || {
+            let r = run(
+                &url,
+                &[
+                    "dossiers",
+                    "stats",
+                    "--unit",
+                    "SKHDT",
+                    "--from",
+                    "2021-03-01",
+                    "--to",
+                    "2021-03-31",
+                    "--as-of",
+                    "2021-03-04 08:00",
+                    "--format",
+                    "json",
+                ],
+            );
+            let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+            (
+                v["pending_overdue"].clone(),
+                v["late_without_apology"].clone(),
+            )
+        };
+        assert_eq!(without_slip(), (3.into(), 3.into()), "{}", db.kind());
+
+        let docx =
+            std::env::temp_dir().join(format!("xin-loi-{}-{}.docx", std::process::id(), db.kind()));
+        let docx = docx.display().to_string();
+        let slip = |code: &str, at: &str| {
+            run(
+                &url,
+                &[
+                    "dossiers",
+                    "apology",
+                    "--unit",
+                    "SKHDT",
+                    "--code",
+                    code,
+                    "--reason",
+                    "cần lấy ý kiến Sở Xây dựng",
+                    "--new-due",
+                    "2021-03-10 16:00",
+                    "--at",
+                    at,
+                    "--applicant",
+                    "Công ty TNHH An Bình",
+                    "--signer-title",
+                    "Giám đốc",
+                    "--output",
+                    &docx,
+                ],
+            )
+        };
+        // A day ahead: timely (Nghị định 61/2018).
+        let r = slip("HS1", "2021-03-02 08:00");
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains("kịp thời"), "{}", r.stdout);
+        let text = parindex_reports::docx::docx_text(&std::fs::read(&docx).unwrap()).unwrap();
+        for want in [
+            "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
+            "SỞ KẾ HOẠCH VÀ ĐẦU TƯ",
+            "Kính gửi: Công ty TNHH An Bình",
+            "Mã hồ sơ: HS1.",
+            "Đăng ký doanh nghiệp",
+            "09 giờ 00 phút, ngày 03 tháng 3 năm 2021",
+            "16 giờ 00 phút, ngày 10 tháng 3 năm 2021",
+            "Lý do: cần lấy ý kiến Sở Xây dựng.",
+            "GIÁM ĐỐC",
+        ] {
+            assert!(text.contains(want), "missing {want:?} in {text}");
+        }
+        // On the due day itself: recorded, but not timely.
+        let r = slip("HS2", "2021-03-03 08:00");
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains("muộn"), "{}", r.stdout);
+        assert_eq!(without_slip(), (3.into(), 2.into()));
+        // Only one re-appointment.
+        let r = slip("HS1", "2021-03-02 09:00");
+        assert_eq!(r.code, 1);
+        assert!(
+            r.stderr.contains("chỉ được hẹn lại một lần"),
+            "{}",
+            r.stderr
+        );
+        let r = slip("HS9", "2021-03-02 09:00");
+        assert_eq!(r.code, 1);
+        assert!(r.stderr.contains("không có hồ sơ HS9"), "{}", r.stderr);
+        // A re-import from the one-stop system, without slips, keeps the recorded ones.
+        assert_eq!(run(&url, &["dossiers", "import", &file]).code, 0);
+        assert_eq!(without_slip(), (3.into(), 2.into()));
+        let d = db.dossier("SKHDT", "HS1").await.unwrap().unwrap();
+        assert_eq!(d.line.new_due_at.as_deref(), Some("2021-03-10 16:00"));
+        assert_eq!(
+            d.apology_reason.as_deref(),
+            Some("cần lấy ý kiến Sở Xây dựng")
+        );
+    }
+}

@@ -184,5 +184,127 @@ async fn figures_months_procedures_and_the_dossiers_behind_them() {
             leaf.contains("92,67%") && leaf.contains(r#"href="/units/SKHDT/dossiers?year=2021""#),
             "{leaf}"
         );
+
+        // An apology slip for a dossier still in process: the form, the record, the DOCX.
+        let pending = send(
+            &app,
+            "GET",
+            "/units/SKHDT/dossiers/list?from=2021-01-01&to=2021-12-31&filter=pending",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        let code = pending
+            .body
+            .split(r#"<tr data-code=""#)
+            .nth(1)
+            .expect("a pending dossier")
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let path = format!("/units/SKHDT/dossiers/{code}/apology");
+        assert!(
+            pending
+                .body
+                .contains(&format!(r#"href="{path}">Lập phiếu</a>"#))
+        );
+        let form = send(&app, "GET", &path, &vp, &[], None).await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(form.body.contains(r#"id="apology-form""#), "{}", form.body);
+        assert_eq!(
+            send(&app, "GET", &path, &stc, &[], None).await.status,
+            StatusCode::FORBIDDEN
+        );
+        // The appraiser may read it but does not issue it.
+        let seen = send(&app, "GET", &path, &appraiser, &[], None).await;
+        assert_eq!(seen.status, StatusCode::OK);
+        assert!(!seen.body.contains(r#"id="apology-form""#));
+        let csrf = form.hidden("csrf");
+        let post = |fields: Vec<(&'static str, String)>| {
+            let app = app.clone();
+            let vp = vp.clone();
+            let path = path.clone();
+            async move {
+                let fields: Vec<(&str, &str)> =
+                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                send(
+                    &app,
+                    "POST",
+                    &path,
+                    &vp,
+                    &fields,
+                    Some("http://127.0.0.1:8080"),
+                )
+                .await
+            }
+        };
+        let missing = post(vec![
+            ("csrf", csrf.clone()),
+            ("reason", String::new()),
+            ("new_due", "2030-01-10T16:00".into()),
+        ])
+        .await;
+        assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+        assert!(missing.body.contains("Cần ghi lý do chậm"));
+        let ok = post(vec![
+            ("csrf", csrf.clone()),
+            ("reason", "chờ ý kiến Sở Xây dựng".into()),
+            ("new_due", "2030-01-10T16:00".into()),
+            ("applicant", "Công ty TNHH An Bình".into()),
+        ])
+        .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        let issued = send(&app, "GET", &path, &vp, &[], None).await;
+        assert!(
+            issued.body.contains(r#"id="new-due">10/01/2030 16:00"#),
+            "{}",
+            issued.body
+        );
+        assert!(!issued.body.contains(r#"id="apology-form""#));
+        let again = post(vec![
+            ("csrf", csrf.clone()),
+            ("reason", "lần hai".into()),
+            ("new_due", "2030-02-10T16:00".into()),
+        ])
+        .await;
+        assert_eq!(again.status, StatusCode::BAD_REQUEST);
+        assert!(again.body.contains("chỉ được hẹn lại một lần"));
+        let docx = app
+            .clone()
+            .oneshot_get_bytes(&format!("{path}?format=docx"), &vp)
+            .await;
+        let text = parindex_reports::docx::docx_text(&docx).unwrap();
+        assert!(
+            text.contains("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"),
+            "{text}"
+        );
+        assert!(text.contains(&format!("Mã hồ sơ: {code}.")));
+        assert!(text.contains("Kính gửi: Công ty TNHH An Bình"));
+        assert!(text.contains("16 giờ 00 phút, ngày 10 tháng 01 năm 2030"));
+    }
+}
+
+/// GET with a session cookie, the body as bytes (for binary downloads).
+trait GetBytes {
+    async fn oneshot_get_bytes(self, uri: &str, cookie: &str) -> Vec<u8>;
+}
+
+impl GetBytes for axum::Router {
+    async fn oneshot_get_bytes(self, uri: &str, cookie: &str) -> Vec<u8> {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let res = self
+            .oneshot(
+                axum::http::Request::get(uri)
+                    .header(axum::http::header::COOKIE, cookie)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        res.into_body().collect().await.unwrap().to_bytes().to_vec()
     }
 }
