@@ -88,6 +88,10 @@ impl Context {
             Some(due_at) if reasons.is_empty() => Ok(DossierRecord {
                 status: classify(due_at, row.finished_at, due_at),
                 timely_apology: has_timely_apology(&self.cal, row.apology_at, due_at),
+                used_days_milli: row.finished_at.and_then(|f| {
+                    let day = u64::from(self.cal.day_minutes());
+                    (day > 0).then(|| self.cal.working_minutes(row.received_at, f) * 1000 / day)
+                }),
                 due_at,
                 row,
             }),
@@ -307,6 +311,10 @@ pub(crate) async fn stats(
             "on_time_rate": f.on_time_rate(),
             "online_rate": f.online_rate(),
             "postal_rate": f.postal_rate(),
+            "avg_processing_days": f.avg_days(),
+            "avg_limit_days": f.avg_limit_days(),
+            "avg_internal_days": f.avg_internal_days(),
+            "time_used_rate": f.time_used_rate(),
         });
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
@@ -329,6 +337,16 @@ pub(crate) async fn stats(
         println!("  Tỉ lệ đúng hạn:               {}%", vi(f.on_time_rate()));
         println!("  Tỉ lệ trực tuyến:             {}%", vi(f.online_rate()));
         println!("  Tỉ lệ qua bưu chính:          {}%", vi(f.postal_rate()));
+        println!(
+            "  Thời gian giải quyết TB:      {} ngày làm việc (thời hạn TB {}; nội bộ {})",
+            vi(f.avg_days()),
+            vi(f.avg_limit_days()),
+            vi(f.avg_internal_days())
+        );
+        println!(
+            "  So với thời hạn:              {}% (mục tiêu cắt giảm 40%: ≤ 60%)",
+            vi(f.time_used_rate())
+        );
     }
     Ok(())
 }

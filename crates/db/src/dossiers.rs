@@ -16,6 +16,8 @@ pub struct DossierRecord {
     /// `Pending` for an unfinished dossier (overdue is a matter of the clock).
     pub status: Status,
     pub timely_apology: bool,
+    /// Processing time of a finished dossier, thousandths of a working day.
+    pub used_days_milli: Option<u64>,
 }
 
 /// What the import needs to know about a procedure.
@@ -27,16 +29,21 @@ pub struct ProcedureBrief {
 
 /// The rollups of one unit, recomputed from its dossiers.
 const ROLLUP_REBUILD: &str = "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, early, \
-     on_time, late, late_no_apology, online, postal) \
-     SELECT unit_code, procedure_code, substr(received_at, 1, 10), COUNT(*), \
-     SUM(CASE WHEN status <> 'pending' THEN 1 ELSE 0 END), \
-     SUM(CASE WHEN status = 'early' THEN 1 ELSE 0 END), \
-     SUM(CASE WHEN status = 'on_time' THEN 1 ELSE 0 END), \
-     SUM(CASE WHEN status = 'late' THEN 1 ELSE 0 END), \
-     SUM(CASE WHEN status = 'late' AND NOT timely_apology THEN 1 ELSE 0 END), \
-     SUM(CASE WHEN channel = 'online' THEN 1 ELSE 0 END), \
-     SUM(CASE WHEN channel = 'postal' THEN 1 ELSE 0 END) \
-     FROM dossiers WHERE unit_code = $1 GROUP BY unit_code, procedure_code, substr(received_at, 1, 10)";
+     on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days, internal_count) \
+     SELECT d.unit_code, d.procedure_code, substr(d.received_at, 1, 10), COUNT(*), \
+     SUM(CASE WHEN d.status <> 'pending' THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN d.status = 'early' THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN d.status = 'on_time' THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN d.status = 'late' THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN d.status = 'late' AND NOT d.timely_apology THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN d.channel = 'online' THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN d.channel = 'postal' THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN 1 ELSE 0 END), SUM(COALESCE(d.used_days_milli, 0)), \
+     SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN COALESCE(p.limit_days, 0) ELSE 0 END), \
+     SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN COALESCE(p.internal_days, 0) ELSE 0 END), \
+     SUM(CASE WHEN d.used_days_milli IS NOT NULL AND p.internal_days IS NOT NULL THEN 1 ELSE 0 END) \
+     FROM dossiers d LEFT JOIN procedures p ON p.code = d.procedure_code \
+     WHERE d.unit_code = $1 GROUP BY d.unit_code, d.procedure_code, substr(d.received_at, 1, 10)";
 
 fn count(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
@@ -129,7 +136,7 @@ impl Db {
                 }
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO dossiers (unit_code, code, procedure_code, received_at, due_at, finished_at, channel, \
-                     apology_at, new_due_at, status, timely_apology) ",
+                     apology_at, new_due_at, status, timely_apology, used_days_milli) ",
                 );
                 q.push_values(batch.iter(), |mut b, d| {
                     let r = &d.row;
@@ -143,13 +150,14 @@ impl Db {
                         .push_bind(r.apology_at.map(Instant::to_iso))
                         .push_bind(r.new_due_at.map(Instant::to_iso))
                         .push_bind(d.status.as_str())
-                        .push_bind(d.timely_apology);
+                        .push_bind(d.timely_apology)
+                        .push_bind(d.used_days_milli.map(|m| i64::try_from(m).unwrap_or(i64::MAX)));
                 });
                 // A slip recorded in parindex survives a re-import whose file has none.
                 q.push(
                     " ON CONFLICT (unit_code, code) DO UPDATE SET procedure_code = excluded.procedure_code, \
                      received_at = excluded.received_at, due_at = excluded.due_at, finished_at = excluded.finished_at, \
-                     channel = excluded.channel, status = excluded.status, \
+                     channel = excluded.channel, status = excluded.status, used_days_milli = excluded.used_days_milli, \
                      apology_at = COALESCE(excluded.apology_at, dossiers.apology_at), \
                      new_due_at = CASE WHEN excluded.apology_at IS NULL THEN dossiers.new_due_at ELSE excluded.new_due_at END, \
                      timely_apology = CASE WHEN excluded.apology_at IS NULL AND dossiers.apology_at IS NOT NULL \
@@ -188,10 +196,27 @@ impl Db {
     ) -> Result<Figures> {
         let from = from.to_iso();
         let to = to.to_iso();
-        let sums: (i64, i64, i64, i64, i64, i64, i64, i64) = on_db!(self, pool => sqlx::query_as(
+        type Sums = (
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+        );
+        let sums: Sums = on_db!(self, pool => sqlx::query_as(
             "SELECT CAST(COALESCE(SUM(received), 0) AS BIGINT), CAST(COALESCE(SUM(finished), 0) AS BIGINT), CAST(COALESCE(SUM(early), 0) AS BIGINT), \
              CAST(COALESCE(SUM(on_time), 0) AS BIGINT), CAST(COALESCE(SUM(late), 0) AS BIGINT), CAST(COALESCE(SUM(late_no_apology), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(online), 0) AS BIGINT), CAST(COALESCE(SUM(postal), 0) AS BIGINT) \
+             CAST(COALESCE(SUM(online), 0) AS BIGINT), CAST(COALESCE(SUM(postal), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(timed), 0) AS BIGINT), CAST(COALESCE(SUM(used_days_milli), 0) AS BIGINT), CAST(COALESCE(SUM(limit_days), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(internal_days), 0) AS BIGINT), CAST(COALESCE(SUM(internal_count), 0) AS BIGINT) \
              FROM dossier_rollups WHERE ($1 IS NULL OR unit_code = $1) AND day >= $2 AND day <= $3",
         )
         .bind(unit)
@@ -221,6 +246,11 @@ impl Db {
             late_without_apology: count(sums.5 + overdue.1),
             online: count(sums.6),
             postal: count(sums.7),
+            timed: count(sums.8),
+            used_days_milli: count(sums.9),
+            limit_days: count(sums.10),
+            internal_days: count(sums.11),
+            internal_count: count(sums.12),
         })
     }
 }
@@ -333,11 +363,27 @@ impl Db {
         let sql = format!(
             "SELECT {rollup_key}, CAST(SUM(received) AS BIGINT), CAST(SUM(finished) AS BIGINT), CAST(SUM(early) AS BIGINT), \
              CAST(SUM(on_time) AS BIGINT), CAST(SUM(late) AS BIGINT), CAST(SUM(late_no_apology) AS BIGINT), \
-             CAST(SUM(online) AS BIGINT), CAST(SUM(postal) AS BIGINT) \
+             CAST(SUM(online) AS BIGINT), CAST(SUM(postal) AS BIGINT), CAST(SUM(timed) AS BIGINT), CAST(SUM(used_days_milli) AS BIGINT), \
+             CAST(SUM(limit_days) AS BIGINT), CAST(SUM(internal_days) AS BIGINT), CAST(SUM(internal_count) AS BIGINT) \
              FROM dossier_rollups WHERE unit_code = $1 AND day >= $2 AND day <= $3 \
              GROUP BY {rollup_key} ORDER BY {rollup_key}"
         );
-        type Sums = (String, i64, i64, i64, i64, i64, i64, i64, i64);
+        type Sums = (
+            String,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+        );
         let rows: Vec<Sums> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(unit)
             .bind(from.to_iso())
@@ -373,6 +419,11 @@ impl Db {
                     late_without_apology: count(r.6 + od_no_apology),
                     online: count(r.7),
                     postal: count(r.8),
+                    timed: count(r.9),
+                    used_days_milli: count(r.10),
+                    limit_days: count(r.11),
+                    internal_days: count(r.12),
+                    internal_count: count(r.13),
                 };
                 (r.0, f)
             })

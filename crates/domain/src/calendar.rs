@@ -245,6 +245,32 @@ impl Calendar {
             .ok_or_else(|| "lịch không có ngày làm việc nào trong một năm".to_string())
     }
 
+    /// Minutes of working time in a working day (the sum of the periods).
+    pub fn day_minutes(&self) -> u32 {
+        self.hours.iter().map(|(a, b)| u32::from(b - a)).sum()
+    }
+
+    /// Working minutes between two instants (0 when `to` is not after `from`): the time a
+    /// dossier spent in processing, counted like its limit (working hours of working days).
+    pub fn working_minutes(&self, from: Instant, to: Instant) -> u64 {
+        let (a, b) = (from.date.days_since_epoch(), to.date.days_since_epoch());
+        let mut total = 0_u64;
+        for day in a..=b {
+            if !self.is_working_day(from_days(day)) {
+                continue;
+            }
+            let lo = if day == a { from.minute } else { 0 };
+            let hi = if day == b { to.minute } else { u16::MAX };
+            for (start, end) in &self.hours {
+                let (s, e) = ((*start).max(lo), (*end).min(hi));
+                if e > s {
+                    total += u64::from(e - s);
+                }
+            }
+        }
+        total
+    }
+
     /// The due instant of a dossier received at `t` with a limit of `n` working days.
     pub fn due_instant(&self, t: Instant, n: u32) -> Result<Instant, String> {
         if n == 0 {
@@ -343,6 +369,31 @@ mod tests {
             due("2020-12-30 10:00", 1)
                 .unwrap_err()
                 .contains("ngoài các năm")
+        );
+    }
+
+    #[test]
+    fn working_minutes_count_working_hours_of_working_days() {
+        let cal = parse_calendar("c.yaml", FILE).unwrap();
+        let at = |s: &str| Instant::parse(s).unwrap();
+        assert_eq!(cal.day_minutes(), 450);
+        // Received and due as in the contract's example: exactly two working days.
+        assert_eq!(
+            cal.working_minutes(at("2021-02-09 09:15"), at("2021-02-18 09:15")),
+            900
+        );
+        // The lunch break and the evening do not count; nor does a holiday.
+        assert_eq!(
+            cal.working_minutes(at("2021-02-09 11:00"), at("2021-02-09 14:00")),
+            60
+        );
+        assert_eq!(
+            cal.working_minutes(at("2021-02-09 18:00"), at("2021-02-10 10:00")),
+            0
+        );
+        assert_eq!(
+            cal.working_minutes(at("2021-02-18 10:00"), at("2021-02-18 09:00")),
+            0
         );
     }
 

@@ -623,6 +623,15 @@ pub struct Figures {
     pub late_without_apology: u64,
     pub online: u64,
     pub postal: u64,
+    /// Finished dossiers stored with their processing time.
+    pub timed: u64,
+    /// Their processing time, thousandths of a working day, summed.
+    pub used_days_milli: u64,
+    /// Legal limits (working days) of those dossiers, summed.
+    pub limit_days: u64,
+    /// Internal limits of those of them that have one, summed, and how many they are.
+    pub internal_days: u64,
+    pub internal_count: u64,
 }
 
 impl Figures {
@@ -665,6 +674,11 @@ impl Figures {
         self.late_without_apology += o.late_without_apology;
         self.online += o.online;
         self.postal += o.postal;
+        self.timed += o.timed;
+        self.used_days_milli += o.used_days_milli;
+        self.limit_days += o.limit_days;
+        self.internal_days += o.internal_days;
+        self.internal_count += o.internal_count;
     }
 
     pub fn on_time_rate(&self) -> String {
@@ -678,6 +692,36 @@ impl Figures {
     pub fn postal_rate(&self) -> String {
         rate(self.postal, self.received)
     }
+
+    /// Average processing time, working days with 2 decimals.
+    pub fn avg_days(&self) -> String {
+        quotient(self.used_days_milli, self.timed * 1000)
+    }
+
+    /// Average legal limit of the same dossiers, working days.
+    pub fn avg_limit_days(&self) -> String {
+        quotient(self.limit_days, self.timed)
+    }
+
+    /// Average internal limit of those that have one, working days.
+    pub fn avg_internal_days(&self) -> String {
+        quotient(self.internal_days, self.internal_count)
+    }
+
+    /// Processing time as a share of the legal limit (%): 60.00 means the 40 % cut is met.
+    pub fn time_used_rate(&self) -> String {
+        rate(self.used_days_milli, self.limit_days * 1000)
+    }
+}
+
+/// `num / den` with 2 decimals, half-up; `"0.00"` when `den` is 0.
+pub fn quotient(num: u64, den: u64) -> String {
+    if den == 0 {
+        return "0.00".into();
+    }
+    let (num, den) = (u128::from(num), u128::from(den));
+    let hundredths = (num * 200 + den) / (2 * den);
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
 }
 
 /// `num / den × 100` with 2 decimals, half-up; `"0.00"` when `den` is 0.

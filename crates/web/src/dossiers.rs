@@ -106,8 +106,9 @@ pub struct Labels {
     pub back: &'static str,
     pub none: &'static str,
     /// In `Figures` order: received, finished, early, on time, late, pending, pending
-    /// overdue, late without a timely apology, online, postal; then the three rates.
-    pub names: [&'static str; 13],
+    /// overdue, late without a timely apology, online, postal; then the three rates; then
+    /// the average processing time, the average legal and internal limits and their ratio.
+    pub names: [&'static str; 17],
 }
 
 pub static VI: Labels = Labels {
@@ -154,6 +155,10 @@ pub static VI: Labels = Labels {
         "Tỉ lệ đúng hạn",
         "Tỉ lệ trực tuyến",
         "Tỉ lệ bưu chính",
+        "Thời gian giải quyết trung bình (ngày làm việc)",
+        "Thời hạn theo quy định trung bình (ngày làm việc)",
+        "Thời hạn nội bộ trung bình (ngày làm việc)",
+        "Thời gian giải quyết so với thời hạn (mục tiêu cắt giảm 40%: ≤ 60%)",
     ],
 };
 
@@ -201,6 +206,10 @@ pub static EN: Labels = Labels {
         "On-time rate",
         "Online share",
         "Postal share",
+        "Average processing time (working days)",
+        "Average legal limit (working days)",
+        "Average internal limit (working days)",
+        "Processing time against the limit (40% cut: ≤ 60%)",
     ],
 };
 
@@ -315,9 +324,10 @@ fn figure_lines(l: &Labels, f: &Figures) -> Vec<FigureLine> {
             filter: filter.key(),
         })
         .collect();
-    for (label, r) in l.names[10..]
-        .iter()
-        .zip([f.on_time_rate(), f.online_rate(), f.postal_rate()])
+    for (label, r) in
+        l.names[10..13]
+            .iter()
+            .zip([f.on_time_rate(), f.online_rate(), f.postal_rate()])
     {
         out.push(FigureLine {
             label,
@@ -325,6 +335,22 @@ fn figure_lines(l: &Labels, f: &Figures) -> Vec<FigureLine> {
             filter: "",
         });
     }
+    for (label, days) in
+        l.names[13..16]
+            .iter()
+            .zip([f.avg_days(), f.avg_limit_days(), f.avg_internal_days()])
+    {
+        out.push(FigureLine {
+            label,
+            value: days.replace('.', ","),
+            filter: "",
+        });
+    }
+    out.push(FigureLine {
+        label: l.names[16],
+        value: rate_vi(&f.time_used_rate()),
+        filter: "",
+    });
     out
 }
 
@@ -366,7 +392,9 @@ pub struct StatsPage {
 
 fn breakdown_table(title: String, l: &Labels, first: &str, lines: &[BreakdownLine]) -> Table {
     let mut headers = vec![first];
-    headers.extend_from_slice(&l.names);
+    headers.extend_from_slice(&l.names[..13]);
+    headers.push(l.names[13]);
+    headers.push(l.names[16]);
     let mut table = Table::new(title, &headers);
     for b in lines {
         let f = &b.figures;
@@ -388,6 +416,8 @@ fn breakdown_table(title: String, l: &Labels, first: &str, lines: &[BreakdownLin
         row.push(b.on_time_rate.clone().into());
         row.push(b.online_rate.clone().into());
         row.push(b.postal_rate.clone().into());
+        row.push(f.avg_days().into());
+        row.push(f.time_used_rate().into());
         table.rows.push(row);
     }
     table

@@ -586,6 +586,12 @@ HS4,SKHDT,P1,2021-02-09 10:15,,,\n"
         assert_eq!(s["on_time_rate"], "66.67", "{s}");
         assert_eq!(s["online_rate"], "50.00", "{s}");
         assert_eq!(s["postal_rate"], "25.00", "{s}");
+        // Working time used (HS4 1.100, HS5 2.000, HS6 2.966 working days) against the
+        // 2-day legal and 1-day internal limits.
+        assert_eq!(s["avg_processing_days"], "2.02", "{s}");
+        assert_eq!(s["avg_limit_days"], "2.00", "{s}");
+        assert_eq!(s["avg_internal_days"], "1.00", "{s}");
+        assert_eq!(s["time_used_rate"], "101.10", "{s}");
         let all = stats_json(&url, None);
         assert_eq!(all["received"], 5, "{all}");
         assert_eq!(
