@@ -229,13 +229,13 @@ enum CalendarAction {
 
 #[derive(Subcommand)]
 enum ProceduresAction {
-    /// Nạp (thêm hoặc cập nhật theo mã) tệp CSV code,name,unit_code,limit_days[,internal_days,online_level,postal].
+    /// Nạp (thêm hoặc cập nhật theo mã) tệp CSV hoặc XLSX code,name,unit_code,limit_days[,internal_days,online_level,postal].
     Import { file: String },
 }
 
 #[derive(Subcommand)]
 enum DossiersAction {
-    /// Nạp hồ sơ từ tệp CSV; mặc định có lỗi thì không lưu gì.
+    /// Nạp hồ sơ từ tệp CSV hoặc XLSX (trang đầu); mặc định có lỗi thì không lưu gì.
     Import {
         file: String,
         /// Lịch làm việc để tính hạn khi thiếu due_at (mặc định: lịch 2020–2026 kèm theo).
@@ -244,6 +244,9 @@ enum DossiersAction {
         /// Lưu các dòng đúng, ghi các dòng lỗi kèm lý do vào FILE.rejected.csv.
         #[arg(long)]
         skip_invalid: bool,
+        /// Tệp YAML ánh xạ tên cột của tệp xuất (columns: {code: "Số hồ sơ", …}).
+        #[arg(long)]
+        columns: Option<String>,
     },
     /// Hồ sơ chưa có kết quả, chưa có phiếu xin lỗi, đến hạn trong --days ngày làm việc.
     DueSoon {
@@ -881,10 +884,17 @@ async fn run(cli: Cli) -> Res {
                     file,
                     calendar,
                     skip_invalid,
+                    columns,
                 },
         } => {
-            crate::dossiers_cli::import_dossiers(&cli.db, &file, calendar.as_deref(), skip_invalid)
-                .await
+            crate::dossiers_cli::import_dossiers(
+                &cli.db,
+                &file,
+                calendar.as_deref(),
+                skip_invalid,
+                columns.as_deref(),
+            )
+            .await
         }
         Command::Dossiers {
             action:

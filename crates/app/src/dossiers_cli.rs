@@ -6,14 +6,21 @@ use std::io::{BufReader, IsTerminal as _, Write as _};
 use parindex_db::{Db, DbError, DossierRecord, ProcedureBrief};
 use parindex_domain::calendar::{Calendar, Instant, parse_calendar};
 use parindex_domain::dossiers::{
-    DossierReader, DossierRow, Figures, classify, has_timely_apology, parse_procedures_csv,
+    ColumnMap, DossierReader, DossierRow, Figures, classify, has_timely_apology, parse_column_map,
+    parse_procedures_csv,
 };
 use parindex_domain::text::Date;
 
 use crate::cli::{Fail, now, open_db, read_text};
 
 pub(crate) async fn import_procedures(db_url: &str, file: &str) -> Result<(), Fail> {
-    let rows = parse_procedures_csv(file, &read_text(file)?)?;
+    let text = if is_xlsx(file) {
+        let source = Source::of(file)?;
+        read_text(&source.path)?
+    } else {
+        read_text(file)?
+    };
+    let rows = parse_procedures_csv(file, &text)?;
     let db = open_db(db_url).await?;
     match db.upsert_procedures(&rows, &now()).await {
         Ok(n) => {
@@ -100,10 +107,66 @@ impl Context {
     }
 }
 
-fn open(file: &str) -> Result<DossierReader<BufReader<std::fs::File>>, Fail> {
-    let f = std::fs::File::open(file)
+/// Where the rows are read from: the file itself, or its CSV copy for an XLSX workbook
+/// (removed when dropped); messages always name the user's file.
+struct Source {
+    path: String,
+    temp: bool,
+}
+
+impl Source {
+    fn of(file: &str) -> Result<Source, Fail> {
+        if !is_xlsx(file) {
+            return Ok(Source {
+                path: file.to_string(),
+                temp: false,
+            });
+        }
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let path = std::env::temp_dir()
+            .join(format!(
+                "parindex-import-{}-{}.csv",
+                std::process::id(),
+                N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ))
+            .display()
+            .to_string();
+        let source = Source { path, temp: true };
+        let input = std::fs::File::open(file)
+            .map_err(|e| Fail(1, format!("{file}: không đọc được tệp: {e}")))?;
+        let out = std::fs::File::create(&source.path)
+            .map_err(|e| Fail(1, format!("{}: không ghi được tệp tạm: {e}", source.path)))?;
+        parindex_reports::sheet_csv::xlsx_to_csv(
+            BufReader::new(input),
+            std::io::BufWriter::new(out),
+        )
+        .map_err(|e| Fail(1, format!("{file}: {e}")))?;
+        Ok(source)
+    }
+}
+
+impl Drop for Source {
+    fn drop(&mut self) {
+        if self.temp {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+fn is_xlsx(file: &str) -> bool {
+    std::path::Path::new(file)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+}
+
+fn open(
+    source: &Source,
+    file: &str,
+    columns: &ColumnMap,
+) -> Result<DossierReader<BufReader<std::fs::File>>, Fail> {
+    let f = std::fs::File::open(&source.path)
         .map_err(|e| Fail(1, format!("{file}: không đọc được tệp: {e}")))?;
-    let r = DossierReader::new(file, BufReader::with_capacity(1 << 16, f));
+    let r = DossierReader::with_columns(file, BufReader::with_capacity(1 << 16, f), columns);
     if let Some(p) = r.header_problems() {
         return Err(Fail(1, p.to_string()));
     }
@@ -139,7 +202,13 @@ pub(crate) async fn import_dossiers(
     file: &str,
     calendar: Option<&str>,
     skip_invalid: bool,
+    columns: Option<&str>,
 ) -> Result<(), Fail> {
+    let columns = match columns {
+        Some(path) => parse_column_map(path, &read_text(path)?)?,
+        None => ColumnMap::default(),
+    };
+    let source = Source::of(file)?;
     let db = open_db(db_url).await?;
     let ctx = Context::load(&db, calendar).await?;
     // First pass: check every row, keep nothing but the lines to leave out.
@@ -147,7 +216,7 @@ pub(crate) async fn import_dossiers(
     let mut rejected_lines: HashSet<usize> = HashSet::new();
     let mut rejected_out: Option<std::io::BufWriter<std::fs::File>> = None;
     let rejected_path = format!("{file}.rejected.csv");
-    let mut reader = open(file)?;
+    let mut reader = open(&source, file, &columns)?;
     if skip_invalid {
         let f = std::fs::File::create(&rejected_path)
             .map_err(|e| Fail(1, format!("{rejected_path}: không ghi được tệp: {e}")))?;
@@ -212,7 +281,7 @@ pub(crate) async fn import_dossiers(
         w.flush().map_err(|e| Fail(1, e.to_string()))?;
     }
     // Second pass: store the valid rows in one transaction.
-    let mut reader = open(file)?;
+    let mut reader = open(&source, file, &columns)?;
     let valid = std::iter::from_fn(|| {
         loop {
             match reader.next_row()? {

@@ -49,8 +49,16 @@ impl Instant {
     }
 }
 
+/// `09:15`, also `09:15:30` as exports write it (the seconds are dropped).
 fn parse_clock(t: &str) -> Option<u16> {
-    let (h, m) = t.trim().split_once(':')?;
+    let (h, rest) = t.trim().split_once(':')?;
+    let m = match rest.split_once(':') {
+        Some((m, sec)) => {
+            let sec: u16 = sec.parse().ok()?;
+            (sec < 60).then_some(m)?
+        }
+        None => rest,
+    };
     let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
     (h < 24 && m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
 }

@@ -312,6 +312,95 @@ const DOSSIER_COLUMNS: [&str; 9] = [
     "new_due_at",
 ];
 
+/// Header names of another system's export for the contract's dossier columns, read from a
+/// small YAML file:
+///
+/// ```yaml
+/// # Tệp xuất của hệ thống một cửa điện tử
+/// columns:
+///   code: "Số hồ sơ"
+///   received_at: "Ngày tiếp nhận"
+/// ```
+///
+/// Names match without regard to case or diacritics; a column not mapped keeps its own name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnMap {
+    /// Contract column → folded header name in the export.
+    names: std::collections::HashMap<&'static str, String>,
+}
+
+impl ColumnMap {
+    /// The header name to look for for a contract column (folded).
+    fn name_for(&self, column: &'static str) -> String {
+        self.names
+            .get(column)
+            .cloned()
+            .unwrap_or_else(|| column.to_string())
+    }
+}
+
+/// Reads a column map; every problem names its line.
+pub fn parse_column_map(file: &str, text: &str) -> Result<ColumnMap, Problems> {
+    use crate::yaml::Value;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let root = crate::yaml::parse(text).map_err(|e| {
+        Problems(vec![Problem::new(
+            file,
+            e.pos.line,
+            Some(e.pos.col),
+            e.message,
+        )])
+    })?;
+    let Some((pos, columns)) = root.get("columns") else {
+        return Err(Problems(vec![Problem::new(
+            file,
+            1,
+            None,
+            "thiếu khoá `columns` (cột của tệp theo từng cột của hợp đồng dữ liệu)",
+        )]));
+    };
+    let Value::Map(entries) = &columns.value else {
+        return Err(Problems(vec![Problem::new(
+            file,
+            pos.line,
+            None,
+            "`columns` phải là một bảng `cột: \"tên cột trong tệp\"`",
+        )]));
+    };
+    let mut names = std::collections::HashMap::new();
+    let mut problems = Vec::new();
+    for (key, kpos, node) in entries {
+        let Some(column) = DOSSIER_COLUMNS.iter().find(|c| **c == key.as_str()) else {
+            problems.push(Problem::new(
+                file,
+                kpos.line,
+                Some(kpos.col),
+                format!(
+                    "`{key}` không phải cột của hồ sơ ({})",
+                    DOSSIER_COLUMNS.join(", ")
+                ),
+            ));
+            continue;
+        };
+        match node.as_scalar().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(name) => {
+                names.insert(*column, crate::text::fold(name));
+            }
+            None => problems.push(Problem::new(
+                file,
+                node.pos.line,
+                Some(node.pos.col),
+                format!("tên cột cho `{key}` phải là một chuỗi"),
+            )),
+        }
+    }
+    if problems.is_empty() {
+        Ok(ColumnMap { names })
+    } else {
+        Err(Problems(problems))
+    }
+}
+
 /// Reads dossier rows one at a time from any reader, so that memory stays constant
 /// whatever the file size. A bad row is returned as its problems; the caller decides
 /// whether to stop (all-or-nothing) or to set the row aside (`--skip-invalid`).
@@ -326,6 +415,11 @@ pub struct DossierReader<R: Read> {
 
 impl<R: Read> DossierReader<R> {
     pub fn new(file: &str, input: R) -> DossierReader<R> {
+        Self::with_columns(file, input, &ColumnMap::default())
+    }
+
+    /// A reader whose header names are another system's (see [`ColumnMap`]).
+    pub fn with_columns(file: &str, input: R, map: &ColumnMap) -> DossierReader<R> {
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
@@ -335,14 +429,28 @@ impl<R: Read> DossierReader<R> {
         let pos = match rdr.headers() {
             Ok(h) => {
                 header = h.clone();
-                let pos = header_positions(h, &DOSSIER_COLUMNS);
+                let folded: Vec<String> = h
+                    .iter()
+                    .map(|c| crate::text::fold(c.trim_start_matches('\u{feff}')))
+                    .collect();
+                let pos: Vec<Option<usize>> = DOSSIER_COLUMNS
+                    .iter()
+                    .map(|c| {
+                        let want = map.name_for(c);
+                        folded.iter().position(|f| *f == want)
+                    })
+                    .collect();
                 let missing: Vec<Problem> = DOSSIER_COLUMNS
                     .iter()
                     .enumerate()
                     .take(4)
                     .filter(|(k, _)| pos[*k].is_none())
                     .map(|(_, name)| {
-                        Problem::new(file, 1, None, format!("thiếu cột bắt buộc `{name}`"))
+                        let shown = map
+                            .names
+                            .get(name)
+                            .map_or_else(String::new, |n| format!(" (trong tệp: `{n}`)"));
+                        Problem::new(file, 1, None, format!("thiếu cột bắt buộc `{name}`{shown}"))
                     })
                     .collect();
                 if !missing.is_empty() {

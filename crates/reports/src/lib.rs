@@ -5,6 +5,7 @@ pub mod apology;
 pub mod chart;
 pub mod criteria_xlsx;
 pub mod docx;
+pub mod sheet_csv;
 pub mod table;
 
 pub use table::{Cell, Table};

@@ -868,3 +868,149 @@ async fn an_apology_slip_is_recorded_once_and_written_as_docx() {
         );
     }
 }
+
+#[tokio::test]
+async fn dossiers_and_procedures_from_xlsx_with_the_exports_column_names() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    for (_db, url) in each_db().await {
+        let units = temp_file(
+            "x-units.csv",
+            "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\n",
+        );
+        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+        let dir = std::env::temp_dir();
+        let save = |wb: &mut Workbook, name: &str| {
+            let path = dir.join(format!("{}-{name}", std::process::id()));
+            wb.save(&path).unwrap();
+            path.display().to_string()
+        };
+        // Procedures as a spreadsheet, with the contract's headers.
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in ["code", "name", "unit_code", "limit_days"]
+            .iter()
+            .enumerate()
+        {
+            ws.write_string(0, u16::try_from(c).unwrap(), *h).unwrap();
+        }
+        ws.write_string(1, 0, "P1").unwrap();
+        ws.write_string(1, 1, "Đăng ký doanh nghiệp").unwrap();
+        ws.write_string(1, 2, "SKHDT").unwrap();
+        ws.write_number(1, 3, 2).unwrap();
+        let procs = save(&mut wb, "thu-tuc.xlsx");
+        let r = run(&url, &["procedures", "import", &procs]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+
+        // Dossiers as exported by a one-stop system: its own headers, real date cells.
+        let map = temp_file(
+            "cot.yaml",
+            "# Tệp xuất của hệ thống một cửa\ncolumns:\n  code: \"Số hồ sơ\"\n  unit_code: \"Mã cơ quan\"\n  procedure_code: \"Mã TTHC\"\n  received_at: \"Ngày tiếp nhận\"\n  finished_at: \"Ngày có kết quả\"\n  channel: \"Hình thức\"\n",
+        );
+        let when = Format::new().set_num_format("dd/mm/yyyy hh:mm");
+        let at = |s: &str| ExcelDateTime::parse_from_str(s).unwrap();
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in [
+            "SỐ HỒ SƠ",
+            "Mã cơ quan",
+            "Mã TTHC",
+            "Ngày tiếp nhận",
+            "Ngày có kết quả",
+            "Hình thức",
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string(0, u16::try_from(c).unwrap(), *h).unwrap();
+        }
+        for (r, (code, received, finished, channel)) in [
+            (
+                "HS1",
+                "2021-03-01 09:00:00",
+                Some("2021-03-02 10:00:00"),
+                "Trực tuyến",
+            ),
+            (
+                "HS2",
+                "2021-03-01 09:00:00",
+                Some("2021-03-10 09:00:00"),
+                "Trực tiếp",
+            ),
+            ("HS3", "2021-03-01 09:00:00", None, "Bưu chính"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let r = u32::try_from(r + 1).unwrap();
+            ws.write_string(r, 0, code).unwrap();
+            ws.write_string(r, 1, "SKHDT").unwrap();
+            ws.write_string(r, 2, "P1").unwrap();
+            ws.write_datetime_with_format(r, 3, at(received), &when)
+                .unwrap();
+            if let Some(f) = finished {
+                ws.write_datetime_with_format(r, 4, at(f), &when).unwrap();
+            }
+            ws.write_string(r, 5, channel).unwrap();
+        }
+        let good = save(&mut wb, "ho-so.xlsx");
+        // Without the map the export's headers are not the contract's.
+        let r = run(&url, &["dossiers", "import", &good]);
+        assert_eq!(r.code, 1);
+        assert!(
+            r.stderr.contains("thiếu cột bắt buộc `code`"),
+            "{}",
+            r.stderr
+        );
+        let r = run(&url, &["dossiers", "import", "--columns", &map, &good]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains("Đã lưu 3 hồ sơ"), "{}", r.stdout);
+        let s = stats_json(&url, Some("SKHDT"));
+        assert_eq!(
+            (&s["received"], &s["late"], &s["pending"]),
+            (&3.into(), &1.into(), &1.into()),
+            "{s}"
+        );
+        assert_eq!(
+            (&s["online_rate"], &s["postal_rate"]),
+            (&"33.33".into(), &"33.33".into())
+        );
+
+        // A bad row is named by its spreadsheet row; nothing stored.
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in ["Số hồ sơ", "Mã cơ quan", "Mã TTHC", "Ngày tiếp nhận"]
+            .iter()
+            .enumerate()
+        {
+            ws.write_string(0, u16::try_from(c).unwrap(), *h).unwrap();
+        }
+        for (r, unit) in [(1, "SKHDT"), (3, "SXX")] {
+            ws.write_string(r, 0, format!("HS-{r}")).unwrap();
+            ws.write_string(r, 1, unit).unwrap();
+            ws.write_string(r, 2, "P1").unwrap();
+            ws.write_string(r, 3, "01/03/2021 09:00").unwrap();
+        }
+        let bad = save(&mut wb, "ho-so-loi.xlsx");
+        let r = run(&url, &["dossiers", "import", "--columns", &map, &bad]);
+        assert_eq!(r.code, 1);
+        assert!(
+            r.stderr
+                .contains(&format!("{bad}:4: unit_code: đơn vị `SXX`")),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(stats_json(&url, Some("SKHDT"))["received"], 3);
+        // A bad map names its line.
+        let wrong = temp_file(
+            "cot-sai.yaml",
+            "columns:\n  code: \"Số hồ sơ\"\n  ngay: \"Ngày\"\n",
+        );
+        let r = run(&url, &["dossiers", "import", "--columns", &wrong, &good]);
+        assert_eq!(r.code, 1);
+        assert!(
+            r.stderr.contains(&format!("{wrong}:3:")) && r.stderr.contains("`ngay`"),
+            "{}",
+            r.stderr
+        );
+    }
+}

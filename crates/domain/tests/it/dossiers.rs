@@ -308,3 +308,24 @@ fn a_rule_may_take_its_input_from_a_dossier_figure() {
     );
     assert!(on_binary.contains("b.yaml:38:"), "{on_binary}");
 }
+
+#[test]
+fn a_column_map_renames_an_exports_headers() {
+    use parindex_domain::dossiers::parse_column_map;
+    let shipped = parse_column_map(
+        "mau.yaml",
+        include_str!("../../../../data/columns/mau-xuat-mot-cua.yaml"),
+    )
+    .unwrap();
+    let csv = "SO HO SO,Mã cơ quan,Mã thủ tục,Ngày tiếp nhận,Hình thức nộp\nHS1,SKHDT,P1,09/02/2021 09:15:30,Trực tuyến\n";
+    let mut r = DossierReader::with_columns("x.csv", csv.as_bytes(), &shipped);
+    assert!(r.header_problems().is_none());
+    let row = r.next_row().unwrap().unwrap();
+    assert_eq!(row.code, "HS1");
+    assert_eq!(row.received_at.to_iso(), "2021-02-09 09:15");
+    assert_eq!(row.channel, Channel::Online);
+    let err = parse_column_map("m.yaml", "columns:\n  codes: \"Số\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("m.yaml:2:"), "{err}");
+}

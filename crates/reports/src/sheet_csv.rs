@@ -1,0 +1,167 @@
+//! Spreadsheets read as CSV: the first sheet of an XLSX workbook streamed cell by cell
+//! (constant memory apart from the workbook's shared strings) into CSV lines, one line per
+//! sheet row, so that the CSV readers' line numbers are the rows the user sees in the
+//! spreadsheet. Date cells become `YYYY-MM-DD HH:MM`.
+
+use std::io::{Read, Seek, Write};
+
+use calamine::{DataRef, Reader, Xlsx};
+use parindex_domain::schedule::from_days;
+
+/// Excel's serial day number of 01/01/1970.
+const UNIX_EPOCH_SERIAL: i64 = 25_569;
+
+fn serial_to_text(v: f64) -> String {
+    if !v.is_finite() || !(0.0..3_000_000.0).contains(&v) {
+        return v.to_string();
+    }
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "checked to be a small positive number"
+    )]
+    let mut days = v.floor() as i64;
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a fraction of a day in minutes: 0..=1440"
+    )]
+    let mut minutes = ((v - v.floor()) * 1440.0).round() as u32;
+    if minutes >= 1440 {
+        days += 1;
+        minutes -= 1440;
+    }
+    let date = from_days(days - UNIX_EPOCH_SERIAL).to_iso();
+    if v.fract() == 0.0 {
+        date
+    } else {
+        format!("{date} {:02}:{:02}", minutes / 60, minutes % 60)
+    }
+}
+
+fn cell_text(d: &DataRef<'_>) -> String {
+    match d {
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    reason = "checked to be a whole number in range"
+                )]
+                let i = *f as i64;
+                i.to_string()
+            } else {
+                format!("{f}")
+            }
+        }
+        DataRef::String(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_string(),
+        DataRef::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+        DataRef::DateTime(t) => serial_to_text(t.as_f64()),
+        DataRef::DateTimeIso(s) => s.replacen('T', " ", 1).chars().take(16).collect(),
+        DataRef::Error(e) => format!("#{e:?}"),
+        DataRef::Empty => String::new(),
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Writes the first sheet of `input` (an XLSX workbook) as CSV to `out`; returns the
+/// number of sheet rows written (header included).
+pub fn xlsx_to_csv<R: Read + Seek, W: Write>(input: R, mut out: W) -> Result<u64, String> {
+    let mut book: Xlsx<R> =
+        Xlsx::new(input).map_err(|e| format!("không đọc được tệp XLSX: {e}"))?;
+    let Some(sheet) = book.sheet_names().first().cloned() else {
+        return Err("tệp XLSX không có trang tính nào".into());
+    };
+    let mut cells = book
+        .worksheet_cells_reader(&sheet)
+        .map_err(|e| format!("không đọc được trang `{sheet}`: {e}"))?;
+    let io = |e: std::io::Error| e.to_string();
+    let mut written: u64 = 0;
+    let mut row: Vec<String> = Vec::new();
+    let mut row_index: Option<u32> = None;
+    let flush = |row: &mut Vec<String>, out: &mut W| -> Result<(), String> {
+        let line: Vec<String> = row.iter().map(|c| csv_field(c)).collect();
+        writeln!(out, "{}", line.join(",")).map_err(io)?;
+        row.clear();
+        Ok(())
+    };
+    while let Some(cell) = cells
+        .next_cell()
+        .map_err(|e| format!("trang `{sheet}`: {e}"))?
+    {
+        let (r, c) = cell.get_position();
+        if row_index != Some(r) {
+            if row_index.is_some() {
+                flush(&mut row, &mut out)?;
+                written += 1;
+            }
+            // Rows without any cell still take their line.
+            let from = row_index.map_or(0, |p| p + 1);
+            for _ in from..r {
+                writeln!(out).map_err(io)?;
+                written += 1;
+            }
+            row_index = Some(r);
+        }
+        let c = usize::try_from(c).unwrap_or(usize::MAX);
+        if c > 16_384 {
+            return Err(format!("trang `{sheet}`: cột {c} vượt giới hạn"));
+        }
+        if row.len() <= c {
+            row.resize(c + 1, String::new());
+        }
+        row[c] = cell_text(cell.get_value());
+    }
+    if row_index.is_some() {
+        flush(&mut row, &mut out)?;
+        written += 1;
+    }
+    out.flush().map_err(io)?;
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+
+    #[test]
+    fn rows_keep_their_numbers_and_dates_their_minutes() {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        let when = Format::new().set_num_format("dd/mm/yyyy hh:mm");
+        ws.write_string(0, 0, "code").unwrap();
+        ws.write_string(0, 1, "received_at").unwrap();
+        ws.write_string(0, 2, "note").unwrap();
+        ws.write_string(1, 0, "HS1").unwrap();
+        let t = ExcelDateTime::parse_from_str("2021-02-09 09:15:00").unwrap();
+        ws.write_datetime_with_format(1, 1, &t, &when).unwrap();
+        ws.write_string(1, 2, "có \"dấu\", phẩy").unwrap();
+        // Row 3 left empty; row 4 with a number and a text date.
+        ws.write_number(3, 0, 42).unwrap();
+        ws.write_string(3, 1, "09/02/2021 09:15").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let mut out = Vec::new();
+        let n = xlsx_to_csv(std::io::Cursor::new(bytes), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(n, 4);
+        assert_eq!(
+            text,
+            "code,received_at,note\nHS1,2021-02-09 09:15,\"có \"\"dấu\"\", phẩy\"\n\n42,09/02/2021 09:15\n"
+        );
+    }
+
+    #[test]
+    fn not_a_workbook_is_a_clear_error() {
+        let err =
+            xlsx_to_csv(std::io::Cursor::new(b"code,unit\n".to_vec()), Vec::new()).unwrap_err();
+        assert!(err.contains("XLSX"), "{err}");
+    }
+}
