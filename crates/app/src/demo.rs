@@ -105,7 +105,7 @@ async fn add_dossiers(db: &Db, now: &str) -> Result<String, String> {
             limit_days: p.limit_days,
         })
         .collect();
-    let ctx = crate::dossiers_cli::Context::load(db, None)
+    let ctx = crate::dossiers_cli::load_context(db, None)
         .await
         .map_err(|e| e.1)?;
     let mut said = Vec::new();

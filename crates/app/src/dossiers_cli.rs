@@ -1,13 +1,12 @@
 //! `parindex procedures import`, `parindex dossiers import` and `parindex dossiers stats`.
 
-use std::collections::{HashMap, HashSet};
-use std::io::{BufReader, IsTerminal as _, Write as _};
+use std::fmt::Write as _;
+use std::io::{BufReader, IsTerminal as _};
 
-use parindex_db::{Db, DbError, DossierRecord, ProcedureBrief};
-use parindex_domain::calendar::{Calendar, Instant, parse_calendar};
+use parindex_db::{Db, DbError, ImportContext, ImportRequest, ImportStage};
+use parindex_domain::calendar::{Instant, parse_calendar};
 use parindex_domain::dossiers::{
-    ColumnMap, DossierReader, DossierRow, Figures, classify, has_timely_apology, parse_column_map,
-    parse_procedures_csv,
+    ColumnMap, Figures, has_timely_apology, parse_column_map, parse_procedures_csv,
 };
 use parindex_domain::text::Date;
 
@@ -39,72 +38,13 @@ pub(crate) async fn import_procedures(db_url: &str, file: &str) -> Result<(), Fa
     }
 }
 
-/// Everything the import checks a row against.
-pub(crate) struct Context {
-    cal: Calendar,
-    units: HashSet<String>,
-    procedures: HashMap<String, ProcedureBrief>,
-}
-
-impl Context {
-    /// The calendar (default: the shipped one) with the stored units and procedures.
-    pub(crate) async fn load(db: &Db, calendar: Option<&str>) -> Result<Context, Fail> {
-        let cal = match calendar {
-            Some(path) => parse_calendar(path, &read_text(path)?)?,
-            None => parse_calendar("vn-2020-2026.yaml", parindex_domain::calendar::SHIPPED)?,
-        };
-        Ok(Context {
-            cal,
-            units: db.list_units().await?.into_iter().map(|u| u.code).collect(),
-            procedures: db.procedure_briefs().await?,
-        })
-    }
-
-    /// The row ready to store, or the reasons it cannot be.
-    pub(crate) fn record(&self, file: &str, row: DossierRow) -> Result<DossierRecord, Vec<String>> {
-        let mut reasons = Vec::new();
-        let at = |col: &str, m: String| format!("{file}:{}: {col}: {m}", row.line);
-        if !self.units.contains(&row.unit_code) {
-            reasons.push(at(
-                "unit_code",
-                format!("đơn vị `{}` chưa có trong danh sách", row.unit_code),
-            ));
-        }
-        let procedure = self.procedures.get(&row.procedure_code);
-        if procedure.is_none() {
-            reasons.push(at(
-                "procedure_code",
-                format!(
-                    "thủ tục `{}` chưa có (nạp bằng parindex procedures import)",
-                    row.procedure_code
-                ),
-            ));
-        }
-        let due = match (row.due_at, procedure) {
-            (Some(d), _) => Some(d),
-            (None, Some(p)) => match self.cal.due_instant(row.received_at, p.limit_days) {
-                Ok(d) => Some(d),
-                Err(e) => {
-                    reasons.push(at("due_at", e));
-                    None
-                }
-            },
-            (None, None) => None,
-        };
-        match due {
-            Some(due_at) if reasons.is_empty() => Ok(DossierRecord {
-                status: classify(due_at, row.finished_at, due_at),
-                timely_apology: has_timely_apology(&self.cal, row.apology_at, due_at),
-                used_days_milli: row.finished_at.and_then(|f| {
-                    let day = u64::from(self.cal.day_minutes());
-                    (day > 0).then(|| self.cal.working_minutes(row.received_at, f) * 1000 / day)
-                }),
-                due_at,
-                row,
-            }),
-            _ => Err(reasons),
-        }
-    }
+/// The calendar (default: the shipped one) with the stored units and procedures.
+pub(crate) async fn load_context(db: &Db, calendar: Option<&str>) -> Result<ImportContext, Fail> {
+    let cal = match calendar {
+        Some(path) => parse_calendar(path, &read_text(path)?)?,
+        None => parse_calendar("vn-2020-2026.yaml", parindex_domain::calendar::SHIPPED)?,
+    };
+    Ok(ImportContext::load(db, cal).await?)
 }
 
 /// Where the rows are read from: the file itself, or its CSV copy for an XLSX workbook
@@ -159,44 +99,6 @@ fn is_xlsx(file: &str) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
 }
 
-fn open(
-    source: &Source,
-    file: &str,
-    columns: &ColumnMap,
-) -> Result<DossierReader<BufReader<std::fs::File>>, Fail> {
-    let f = std::fs::File::open(&source.path)
-        .map_err(|e| Fail(1, format!("{file}: không đọc được tệp: {e}")))?;
-    let r = DossierReader::with_columns(file, BufReader::with_capacity(1 << 16, f), columns);
-    if let Some(p) = r.header_problems() {
-        return Err(Fail(1, p.to_string()));
-    }
-    Ok(r)
-}
-
-/// Two independent 64-bit hashes of a unit and a dossier code.
-fn fingerprint(unit: &str, code: &str) -> u128 {
-    use std::hash::{BuildHasher as _, Hasher as _};
-    let half = |seed: u64| {
-        let mut h =
-            std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
-                .build_hasher();
-        h.write_u64(seed);
-        h.write(unit.as_bytes());
-        h.write_u8(0xff);
-        h.write(code.as_bytes());
-        h.finish()
-    };
-    (u128::from(half(0x5eed_0001)) << 64) | u128::from(half(0x5eed_0002))
-}
-
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 pub(crate) async fn import_dossiers(
     db_url: &str,
     file: &str,
@@ -210,107 +112,65 @@ pub(crate) async fn import_dossiers(
     };
     let source = Source::of(file)?;
     let db = open_db(db_url).await?;
-    let ctx = Context::load(&db, calendar).await?;
-    // First pass: check every row, keep nothing but the lines to leave out.
-    let mut problems: Vec<String> = Vec::new();
-    let mut rejected_lines: HashSet<usize> = HashSet::new();
-    let mut rejected_out: Option<std::io::BufWriter<std::fs::File>> = None;
+    let ctx = load_context(&db, calendar).await?;
     let rejected_path = format!("{file}.rejected.csv");
-    let mut reader = open(&source, file, &columns)?;
-    if skip_invalid {
+    let rejected = if skip_invalid {
         let f = std::fs::File::create(&rejected_path)
             .map_err(|e| Fail(1, format!("{rejected_path}: không ghi được tệp: {e}")))?;
-        let mut w = std::io::BufWriter::new(f);
-        let header: Vec<String> = reader
-            .header()
-            .map(|h| csv_cell(h.trim_start_matches('\u{feff}')))
-            .collect();
-        writeln!(w, "{},reason", header.join(",")).map_err(|e| Fail(1, e.to_string()))?;
-        rejected_out = Some(w);
-    }
-    // Fingerprints (128 bits) of unit and code, not the strings, so that memory stays small
-    // on files of millions of rows; a false duplicate needs a 128-bit collision.
-    let mut seen: HashSet<u128> = HashSet::new();
-    let mut total = 0u64;
-    while let Some(row) = reader.next_row() {
-        total += 1;
-        let (line, reasons) = match row {
-            Ok(row) => {
-                let line = row.line;
-                let key = fingerprint(&row.unit_code, &row.code);
-                let label = format!("mã hồ sơ {} của đơn vị {}", row.code, row.unit_code);
-                match ctx.record(file, row) {
-                    Ok(_) if !seen.insert(key) => (
-                        line,
-                        vec![format!("{file}:{line}: code: {label} lặp lại trong tệp")],
-                    ),
-                    Ok(_) => continue,
-                    Err(r) => (line, r),
-                }
-            }
-            Err(p) => (
-                p.0.first().map_or(0, |x| x.line),
-                p.0.iter().map(ToString::to_string).collect(),
-            ),
-        };
-        if let Some(w) = rejected_out.as_mut() {
-            let cells: Vec<String> = reader.last_record().map(csv_cell).collect();
-            let reason = reasons
-                .iter()
-                .map(|r| r.split_once(": ").map_or(r.as_str(), |x| x.1))
-                .collect::<Vec<_>>()
-                .join("; ");
-            let reason = format!("dòng {line}: {reason}");
-            writeln!(w, "{},{}", cells.join(","), csv_cell(&reason))
-                .map_err(|e| Fail(1, e.to_string()))?;
-        }
-        rejected_lines.insert(line);
-        problems.extend(reasons);
-    }
-    if !problems.is_empty() && !skip_invalid {
-        return Err(Fail(
-            1,
-            format!(
-                "{}\nKhông lưu hồ sơ nào: {} dòng lỗi trong {total} dòng (sửa tệp, hoặc dùng --skip-invalid để lưu các dòng đúng).",
-                problems.join("\n"),
-                rejected_lines.len()
-            ),
-        ));
-    }
-    if let Some(mut w) = rejected_out {
-        w.flush().map_err(|e| Fail(1, e.to_string()))?;
-    }
-    // Second pass: store the valid rows in one transaction.
-    let mut reader = open(&source, file, &columns)?;
-    let valid = std::iter::from_fn(|| {
-        loop {
-            match reader.next_row()? {
-                Ok(row) if !rejected_lines.contains(&row.line) => {
-                    if let Ok(rec) = ctx.record(file, row) {
-                        return Some(rec);
-                    }
-                }
-                _ => {}
-            }
-        }
-    });
+        Some(std::io::BufWriter::new(f))
+    } else {
+        None
+    };
+    let (actor, stamp) = (crate::cli::cli_actor(), now());
+    let req = ImportRequest {
+        path: &source.path,
+        file,
+        columns: &columns,
+        skip_invalid,
+        actor: &actor,
+        now: &stamp,
+        as_of: local_now(),
+    };
     let terminal = std::io::stderr().is_terminal();
-    let stored = db
-        .store_dossiers(valid, |n| {
-            if terminal {
-                eprint!("\rĐã lưu {n} hồ sơ…");
+    let mut progress = |stage: ImportStage| {
+        if terminal {
+            match stage {
+                ImportStage::Checking(n) => eprint!("\rĐã kiểm tra {n} dòng…"),
+                ImportStage::Storing(n) => eprint!("\rĐã lưu {n} hồ sơ…     "),
             }
-        })
+        }
+    };
+    let out = db
+        .import_dossier_file(&ctx, &req, rejected, &mut progress)
         .await?;
     if terminal {
         eprintln!();
     }
-    println!("Đã lưu {stored} hồ sơ từ {file}.");
-    refresh_scores(&db).await?;
-    if skip_invalid && !rejected_lines.is_empty() {
+    if out.refused {
+        if skip_invalid && out.stored == 0 && out.total == 0 {
+            let _ = std::fs::remove_file(&rejected_path);
+        }
+        let mut msg = out.problems.join("\n");
+        if out.total > 0 {
+            let _ = write!(
+                msg,
+                "\nKhông lưu hồ sơ nào: {} dòng lỗi trong {} dòng (sửa tệp, hoặc dùng --skip-invalid để lưu các dòng đúng).",
+                out.rejected, out.total
+            );
+        }
+        return Err(Fail(1, msg));
+    }
+    println!("Đã lưu {} hồ sơ từ {file}.", out.stored);
+    for c in &out.changes {
+        println!(
+            "Điểm tự tính: {} / {} / {} ← {}",
+            c.set_id, c.unit_code, c.criterion, c.input
+        );
+    }
+    if skip_invalid && out.rejected > 0 {
         println!(
             "Bỏ qua {} dòng lỗi, ghi kèm lý do vào {rejected_path}.",
-            rejected_lines.len()
+            out.rejected
         );
     }
     Ok(())
@@ -431,8 +291,11 @@ pub(crate) async fn due_soon(
 ) -> Result<(), Fail> {
     let as_of = parse_instant(as_of)?;
     let db = open_db(db_url).await?;
-    let ctx = Context::load(&db, calendar).await?;
-    let until = ctx.cal.due_instant(as_of, days).map_err(|e| Fail(1, e))?;
+    let ctx = load_context(&db, calendar).await?;
+    let until = ctx
+        .calendar()
+        .due_instant(as_of, days)
+        .map_err(|e| Fail(1, e))?;
     let list = db.dossiers_due_without_slip(unit, until).await?;
     let vi = |s: &str| Instant::parse(s).map_or_else(|| s.to_string(), Instant::to_vi);
     println!(
@@ -490,7 +353,7 @@ pub(crate) async fn apology(
         None => local_now(),
     };
     let db = open_db(db_url).await?;
-    let ctx = Context::load(&db, calendar).await?;
+    let ctx = load_context(&db, calendar).await?;
     let d = db.dossier(&a.unit, &a.code).await?.ok_or_else(|| {
         Fail(
             1,
@@ -505,7 +368,7 @@ pub(crate) async fn apology(
             format!("ngày tiếp nhận đã lưu `{}` hỏng", d.line.received_at),
         )
     })?;
-    let timely = has_timely_apology(&ctx.cal, Some(at), due);
+    let timely = has_timely_apology(ctx.calendar(), Some(at), due);
     let record = parindex_db::NewApology {
         at,
         new_due,

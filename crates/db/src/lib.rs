@@ -7,6 +7,7 @@
 mod accounts;
 mod assess;
 mod cycle;
+mod dossier_import;
 mod dossiers;
 mod evidence;
 mod repo;
@@ -15,6 +16,9 @@ mod tasks;
 pub use accounts::{AuditCheck, AuditRecord, NewUser, SessionUser, User};
 pub use assess::{LeafChange, SaveOutcome, StoredLeaf};
 pub use cycle::{Extension, PhaseWindow, Progress};
+pub use dossier_import::{
+    ImportContext, ImportOutcome, ImportRequest, ImportStage, csv_cell as csv_field,
+};
 pub use dossiers::{
     Breakdown, DossierDetail, DossierFilter, DossierLine, DossierRecord, DueSoon, FigureChange,
     NewApology, ProcedureBrief,

@@ -12,6 +12,7 @@ pub(crate) mod evidence;
 pub mod files;
 pub mod followup;
 pub mod i18n;
+pub mod imports;
 mod pages;
 mod state;
 pub mod tasks;
@@ -37,6 +38,11 @@ pub fn router(state: AppState) -> Router {
     // Uploads may carry a whole evidence file plus the form around it.
     let upload_limit = axum::extract::DefaultBodyLimit::max(
         usize::try_from(state.upload_limit)
+            .unwrap_or(usize::MAX)
+            .saturating_add(64 * 1024),
+    );
+    let dossier_limit = axum::extract::DefaultBodyLimit::max(
+        usize::try_from(state.dossier_upload_limit)
             .unwrap_or(usize::MAX)
             .saturating_add(64 * 1024),
     );
@@ -132,6 +138,20 @@ pub fn router(state: AppState) -> Router {
         .route("/units/{unit_code}/overdue", get(tasks::show_overdue))
         .route("/units/{unit_code}/dossiers", get(dossiers::show_stats))
         .route("/units/{unit_code}/dossiers/list", get(dossiers::show_list))
+        .route(
+            "/units/{unit_code}/dossiers/import",
+            get(imports::show_form)
+                .post(imports::start_import)
+                .layer(dossier_limit),
+        )
+        .route(
+            "/units/{unit_code}/dossiers/imports/{job_id}",
+            get(imports::show_job),
+        )
+        .route(
+            "/units/{unit_code}/dossiers/imports/{job_id}/rejected.csv",
+            get(imports::download_rejected),
+        )
         .route(
             "/units/{unit_code}/dossiers/{dossier_code}/apology",
             get(dossiers::show_apology).post(dossiers::submit_apology),

@@ -61,6 +61,11 @@ pub struct AppState {
     pub files: Arc<crate::files::FileStore>,
     /// Largest evidence file accepted, in bytes.
     pub upload_limit: u64,
+    /// Largest dossier file accepted on the import page, in bytes.
+    pub dossier_upload_limit: u64,
+    /// Dossier imports started from the web, by job id (kept while the process runs).
+    pub imports:
+        Arc<std::sync::Mutex<HashMap<String, Arc<std::sync::Mutex<crate::imports::ImportJob>>>>>,
 }
 
 impl AppState {
@@ -74,6 +79,8 @@ impl AppState {
             secure_cookies: false,
             files: Arc::new(crate::files::FileStore::new("parindex-files")),
             upload_limit: 20 * 1024 * 1024,
+            dossier_upload_limit: 512 * 1024 * 1024,
+            imports: Arc::default(),
         }
     }
 

@@ -150,6 +150,39 @@ fn expected(method: &str, path: &str, who: Who, own: bool) -> u16 {
         ("GET", "/units/{unit_code}/dossiers" | "/units/{unit_code}/dossiers/list") => {
             login_first.unwrap_or(if unit_ok { 200 } else { 403 })
         }
+        ("GET", "/units/{unit_code}/dossiers/import") => login_first.unwrap_or(
+            if matches!(who, Who::Admin | Who::Secretariat)
+                || (own && matches!(who, Who::Focal | Who::Leader))
+            {
+                200
+            } else {
+                403
+            },
+        ),
+        // No file in the matrix's form: refused once allowed.
+        ("POST", "/units/{unit_code}/dossiers/import") => login_first.unwrap_or(
+            if matches!(who, Who::Admin | Who::Secretariat)
+                || (own && matches!(who, Who::Focal | Who::Leader))
+            {
+                400
+            } else {
+                403
+            },
+        ),
+        // No such import job.
+        (
+            "GET",
+            "/units/{unit_code}/dossiers/imports/{job_id}"
+            | "/units/{unit_code}/dossiers/imports/{job_id}/rejected.csv",
+        ) => login_first.unwrap_or(
+            if matches!(who, Who::Admin | Who::Secretariat)
+                || (own && matches!(who, Who::Focal | Who::Leader))
+            {
+                404
+            } else {
+                403
+            },
+        ),
         // The matrix's units have no dossier of that code.
         ("GET", "/units/{unit_code}/dossiers/{dossier_code}/apology") => {
             login_first.unwrap_or(if unit_ok { 404 } else { 403 })
@@ -296,6 +329,7 @@ fn fill(path: &str, own: bool, ids: &Ids) -> String {
         .replace("{unit_code}", if own { "SKHDT" } else { "STC" })
         .replace("{leaf_code}", "I.1.1")
         .replace("{dossier_code}", "HS-KHONG-CO")
+        .replace("{job_id}", "khong-co")
         .replace(
             "{evidence_id}",
             &(if own {
@@ -317,6 +351,7 @@ fn body_for(path: &str, csrf: &str, ids: &Ids) -> (String, Vec<u8>) {
         || path.ends_with("/files")
         || path.ends_with("/report")
         || path.ends_with("/directives/new")
+        || path.ends_with("/dossiers/import")
     {
         let b = "----matrix";
         // A preview of nothing, or a report without text: refused with 400 once allowed.

@@ -308,3 +308,146 @@ impl GetBytes for axum::Router {
         res.into_body().collect().await.unwrap().to_bytes().to_vec()
     }
 }
+
+/// Follows an import job's page until it is done.
+async fn finished_job(app: &axum::Router, location: &str, cookie: &str) -> String {
+    for _ in 0..300 {
+        let page = send(app, "GET", location, cookie, &[], None).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        if !page.body.contains(r#"id="progress""#) {
+            assert!(!page.body.contains("http-equiv=\"refresh\""));
+            return page.body;
+        }
+        assert!(
+            page.body.contains("http-equiv=\"refresh\""),
+            "it follows itself"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the import did not finish");
+}
+
+#[tokio::test]
+async fn the_import_page_reports_every_bad_line_then_stores() {
+    use crate::auth::send_multipart;
+    for (db, _) in demo_dbs().await {
+        let kind = db.kind();
+        let store =
+            std::env::temp_dir().join(format!("parindex-import-{}-{kind}", std::process::id()));
+        let mut state = parindex_web::AppState::new(db.clone());
+        state.files = std::sync::Arc::new(parindex_web::files::FileStore::new(&store));
+        let app = parindex_web::router(state);
+        let vp = sid(&sign_in(&app, "vp.skhdt", "parindex-demo").await);
+        let viewer = sid(&sign_in(&app, "nv.dtpt", "parindex-demo").await);
+        let form = send(&app, "GET", "/units/SKHDT/dossiers/import", &vp, &[], None).await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = form.hidden("csrf");
+        assert_eq!(
+            send(
+                &app,
+                "GET",
+                "/units/SKHDT/dossiers/import",
+                &viewer,
+                &[],
+                None
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        let procedure = db
+            .procedure_briefs()
+            .await
+            .unwrap()
+            .into_keys()
+            .next()
+            .unwrap();
+        let csv = format!(
+            "code,unit_code,procedure_code,received_at,finished_at\n\
+             WEB-1,SKHDT,{procedure},2022-03-01 09:00,2022-03-02 10:00\n\
+             WEB-2,SKHDT,KHONG-CO,2022-03-01 09:00,\n\
+             WEB-3,SKHDT,{procedure},2022-02-30 09:00,\n"
+        );
+        // All or nothing: both bad lines reported, nothing stored.
+        let r = send_multipart(
+            &app,
+            "/units/SKHDT/dossiers/import",
+            &vp,
+            &[("csrf", &csrf)],
+            Some(("ho-so.csv", csv.as_bytes())),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{kind}: {}", r.body);
+        let job = r.headers["location"].to_str().unwrap().to_string();
+        let page = finished_job(&app, &job, &vp).await;
+        assert!(
+            page.contains(r#"id="result""#)
+                && page.contains("Không lưu hồ sơ nào: 2 dòng lỗi trong 3 dòng"),
+            "{page}"
+        );
+        assert!(
+            page.contains("ho-so.csv:3: procedure_code: thủ tục `KHONG-CO`"),
+            "{page}"
+        );
+        assert!(page.contains("ho-so.csv:4: received_at:"), "{page}");
+        let year = |y: &str| {
+            let db = db.clone();
+            let y = y.to_string();
+            async move {
+                let (from, to) = (
+                    parindex_domain::text::Date::parse(&format!("{y}-01-01")).unwrap(),
+                    parindex_domain::text::Date::parse(&format!("{y}-12-31")).unwrap(),
+                );
+                let as_of = parindex_domain::calendar::Instant::parse("2023-01-01 00:00").unwrap();
+                db.dossier_figures(Some("SKHDT"), from, to, as_of)
+                    .await
+                    .unwrap()
+                    .received
+            }
+        };
+        assert_eq!(year("2022").await, 0);
+        // Another unit's job is not found from this unit.
+        let elsewhere = job.replace("/units/SKHDT/", "/units/STC/");
+        assert_ne!(
+            send(&app, "GET", &elsewhere, &vp, &[], None).await.status,
+            StatusCode::OK
+        );
+
+        // Keeping the good rows: one stored, the two others in the CSV with their reason.
+        let r = send_multipart(
+            &app,
+            "/units/SKHDT/dossiers/import",
+            &vp,
+            &[("csrf", &csrf), ("skip_invalid", "yes")],
+            Some(("ho-so.csv", csv.as_bytes())),
+        )
+        .await;
+        let job = r.headers["location"].to_str().unwrap().to_string();
+        let page = finished_job(&app, &job, &vp).await;
+        assert!(page.contains(r#"<strong id="stored">1</strong>"#), "{page}");
+        assert_eq!(year("2022").await, 1);
+        let rejected = send(&app, "GET", &format!("{job}/rejected.csv"), &vp, &[], None).await;
+        assert_eq!(rejected.status, StatusCode::OK);
+        let lines: Vec<&str> = rejected
+            .body
+            .trim_start_matches('\u{feff}')
+            .lines()
+            .collect();
+        assert_eq!(lines.len(), 3, "{}", rejected.body);
+        assert!(lines[0].ends_with(",reason") && lines[1].starts_with("WEB-2,"));
+
+        // Not a spreadsheet nor a CSV: refused, nothing left behind.
+        let r = send_multipart(
+            &app,
+            "/units/SKHDT/dossiers/import",
+            &vp,
+            &[("csrf", &csrf)],
+            Some(("ho-so.exe", b"MZ\x90\x00binary")),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let left = std::fs::read_dir(store.join("tmp")).map_or(0, Iterator::count);
+        assert_eq!(left, 0, "no temporary file stays");
+        let _ = std::fs::remove_dir_all(&store);
+    }
+}

@@ -1,0 +1,446 @@
+//! The dossier import page: a CSV or XLSX file uploaded (streamed to a temporary file
+//! outside the web root, size-limited), imported in the background with the same two
+//! passes as `parindex dossiers import`, and a page that follows its progress and then
+//! shows the report (every problem with its line, the rejected rows as CSV).
+
+use std::sync::{Arc, Mutex};
+
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use parindex_db::{ImportContext, ImportOutcome, ImportRequest, ImportStage, SessionUser};
+use parindex_domain::access::Role;
+use parindex_domain::dossiers::{ColumnMap, parse_column_map};
+
+use crate::account::{check_csrf, require_user};
+use crate::auth::MaybeUser;
+use crate::error::AppError;
+use crate::pages::{Chrome, LangPref};
+use crate::state::AppState;
+
+/// How many problems the report page lists (all of them are in the rejected-rows CSV).
+const SHOWN_PROBLEMS: usize = 500;
+
+/// One import started from the web.
+#[derive(Debug, Default)]
+pub struct ImportJob {
+    pub unit: String,
+    pub by: String,
+    pub file: String,
+    pub skip_invalid: bool,
+    pub stage: Option<ImportStage>,
+    pub outcome: Option<ImportOutcome>,
+    /// The rejected rows with their reason (CSV), when rows were set aside or refused.
+    pub rejected_csv: Vec<u8>,
+    /// A failure outside the file's rows (database, reading the workbook).
+    pub error: Option<String>,
+    pub done: bool,
+}
+
+/// Who imports a unit's dossiers: its leader and focal point, the secretariat, the
+/// administrator.
+fn imports_for(user: &SessionUser, unit: &str) -> bool {
+    match user.user.role {
+        Role::Admin | Role::Secretariat => true,
+        Role::Leader | Role::Focal => user.user.unit_code.as_deref() == Some(unit),
+        _ => false,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dossier_import.html")]
+pub struct ImportPage {
+    pub t: &'static crate::i18n::Tr,
+    pub chrome: Chrome,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub limit_mb: u64,
+    /// Empty on the form; the job's id on its page.
+    pub job_id: String,
+    pub file: String,
+    pub running: bool,
+    pub progress: String,
+    pub stored: String,
+    pub refused: bool,
+    pub total: u64,
+    pub rejected: usize,
+    pub problems: Vec<String>,
+    pub more_problems: usize,
+    pub has_rejected_csv: bool,
+    pub error: String,
+    pub changes: Vec<String>,
+}
+
+async fn unit_name(st: &AppState, user: &SessionUser, unit: &str) -> Result<String, AppError> {
+    if !imports_for(user, unit) {
+        return Err(AppError::Forbidden(
+            "Chỉ lãnh đạo, đầu mối của đơn vị hoặc bộ phận thường trực nạp hồ sơ.".into(),
+        ));
+    }
+    Ok(st.db.unit(unit).await?.ok_or(AppError::NotFound)?.name)
+}
+
+fn blank_page(
+    st: &AppState,
+    lang: crate::i18n::Lang,
+    user: &SessionUser,
+    unit: &str,
+    name: String,
+) -> ImportPage {
+    ImportPage {
+        t: lang.tr(),
+        chrome: Chrome::new(lang, format!("Nạp hồ sơ — {name}"), false, Some(user)),
+        unit_code: unit.to_string(),
+        unit_name: name,
+        limit_mb: st.dossier_upload_limit / (1024 * 1024),
+        job_id: String::new(),
+        file: String::new(),
+        running: false,
+        progress: String::new(),
+        stored: String::new(),
+        refused: false,
+        total: 0,
+        rejected: 0,
+        problems: Vec::new(),
+        more_problems: 0,
+        has_rejected_csv: false,
+        error: String::new(),
+        changes: Vec::new(),
+    }
+}
+
+pub async fn show_form(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+) -> Response {
+    let user = match require_user(user, &format!("/units/{unit_code}/dossiers/import")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let r: Result<Response, AppError> = async {
+        let name = unit_name(&st, &user, &unit_code).await?;
+        let page = blank_page(&st, lang, &user, &unit_code, name);
+        Ok(Html(page.render()?).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+/// Receives the file and starts the import; answers with the job's page.
+pub async fn start_import(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    mut mp: Multipart,
+) -> Response {
+    let user = match require_user(user, &format!("/units/{unit_code}/dossiers/import")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let r: Result<Response, AppError> = async {
+        unit_name(&st, &user, &unit_code).await?;
+        let limit = st.dossier_upload_limit;
+        let too_large =
+            || AppError::PayloadTooLarge(format!("Tệp vượt quá {} MB.", limit / (1024 * 1024)));
+        let declared = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit + 64 * 1024) {
+            return Err(too_large());
+        }
+        let bad_form = |e: axum::extract::multipart::MultipartError| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                AppError::BadRequest("Biểu mẫu tải lên không đọc được.".into())
+            }
+        };
+        let mut csrf = String::new();
+        let mut skip_invalid = false;
+        let mut columns_text = String::new();
+        let mut upload = None;
+        while let Some(mut field) = mp.next_field().await.map_err(bad_form)? {
+            match field.name().unwrap_or_default() {
+                "file" => {
+                    check_csrf(&user, &csrf)?;
+                    let name = crate::files::clean_name(field.file_name().unwrap_or_default());
+                    let mut inc = st
+                        .files
+                        .begin()
+                        .await
+                        .map_err(|e| AppError::Internal(e.to_string()))?;
+                    loop {
+                        match field.chunk().await {
+                            Ok(Some(chunk)) => {
+                                if inc.size + chunk.len() as u64 > limit {
+                                    inc.discard().await;
+                                    return Err(too_large());
+                                }
+                                if let Err(e) = inc.write(&chunk).await {
+                                    inc.discard().await;
+                                    return Err(AppError::Internal(e.to_string()));
+                                }
+                            }
+                            Ok(None) => break,
+                            Err(e) => {
+                                inc.discard().await;
+                                return Err(bad_form(e));
+                            }
+                        }
+                    }
+                    if let Err(e) = inc.flush().await {
+                        inc.discard().await;
+                        return Err(AppError::Internal(e.to_string()));
+                    }
+                    upload = Some((name, inc));
+                }
+                "csrf" => csrf = field.text().await.map_err(bad_form)?,
+                "skip_invalid" => skip_invalid = !field.text().await.map_err(bad_form)?.is_empty(),
+                "columns" => columns_text = field.text().await.map_err(bad_form)?,
+                _ => {}
+            }
+        }
+        check_csrf(&user, &csrf)?;
+        let Some((file, inc)) = upload.filter(|(_, inc)| inc.size > 0) else {
+            return Err(AppError::BadRequest(
+                "Chưa chọn tệp hồ sơ (CSV hoặc XLSX).".into(),
+            ));
+        };
+        let xlsx = inc.head.starts_with(b"PK");
+        let looks_csv = std::path::Path::new(&file)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("txt"));
+        if !xlsx && !looks_csv {
+            inc.discard().await;
+            return Err(AppError::Unsupported(
+                "Chỉ nhận tệp CSV hoặc XLSX (kiểm tra theo nội dung tệp).".into(),
+            ));
+        }
+        let columns = if columns_text.trim().is_empty() {
+            ColumnMap::default()
+        } else {
+            match parse_column_map("ánh xạ cột", &columns_text) {
+                Ok(m) => m,
+                Err(p) => {
+                    inc.discard().await;
+                    return Err(AppError::BadRequest(p.to_string()));
+                }
+            }
+        };
+        let id = crate::auth::new_token();
+        let job = Arc::new(Mutex::new(ImportJob {
+            unit: unit_code.clone(),
+            by: user.user.username.clone(),
+            file: file.clone(),
+            skip_invalid,
+            ..ImportJob::default()
+        }));
+        if let Ok(mut jobs) = st.imports.lock() {
+            jobs.insert(id.clone(), job.clone());
+        }
+        let st2 = st.clone();
+        tokio::spawn(async move {
+            let path = inc.temp_path().to_path_buf();
+            let result = run_import(&st2, &job, &path, xlsx, &file, &columns, skip_invalid).await;
+            inc.discard().await;
+            if let Ok(mut j) = job.lock() {
+                if let Err(e) = result {
+                    j.error = Some(e);
+                }
+                j.done = true;
+            }
+        });
+        Ok(Redirect::to(&format!("/units/{unit_code}/dossiers/imports/{id}")).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+/// The import itself, in the background.
+async fn run_import(
+    st: &AppState,
+    job: &Arc<Mutex<ImportJob>>,
+    upload: &std::path::Path,
+    xlsx: bool,
+    file: &str,
+    columns: &ColumnMap,
+    skip_invalid: bool,
+) -> Result<(), String> {
+    // An XLSX workbook is read as CSV lines, one per sheet row.
+    let csv_path = if xlsx {
+        let from = upload.to_path_buf();
+        let to = upload.with_extension("csv");
+        let to2 = to.clone();
+        tokio::task::spawn_blocking(move || {
+            let input = std::fs::File::open(&from).map_err(|e| e.to_string())?;
+            let out = std::fs::File::create(&to2).map_err(|e| e.to_string())?;
+            parindex_reports::sheet_csv::xlsx_to_csv(
+                std::io::BufReader::new(input),
+                std::io::BufWriter::new(out),
+            )
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{file}: {e}"))?;
+        Some(to)
+    } else {
+        None
+    };
+    let path = csv_path.as_deref().unwrap_or(upload).display().to_string();
+    let cal = parindex_domain::calendar::parse_calendar(
+        "vn-2020-2026.yaml",
+        parindex_domain::calendar::SHIPPED,
+    )
+    .map_err(|e| e.to_string())?;
+    let ctx = ImportContext::load(&st.db, cal)
+        .await
+        .map_err(|e| e.to_string())?;
+    let by = job.lock().map(|j| j.by.clone()).unwrap_or_default();
+    let now = st.now();
+    let req = ImportRequest {
+        path: &path,
+        file,
+        columns,
+        skip_invalid,
+        actor: &by,
+        now: &now,
+        as_of: st.local_instant(),
+    };
+    let mut rejected = Vec::new();
+    let mut progress = |stage: ImportStage| {
+        if let Ok(mut j) = job.lock() {
+            j.stage = Some(stage);
+        }
+    };
+    let outcome = st
+        .db
+        .import_dossier_file(&ctx, &req, Some(&mut rejected), &mut progress)
+        .await
+        .map_err(|e| e.to_string());
+    if let Some(p) = csv_path {
+        let _ = std::fs::remove_file(p);
+    }
+    let outcome = outcome?;
+    for c in &outcome.changes {
+        st.invalidate(&c.set_id);
+    }
+    if let Ok(mut j) = job.lock() {
+        // Only a header line: nothing was set aside.
+        if outcome.rejected > 0 {
+            j.rejected_csv = rejected;
+        }
+        j.outcome = Some(outcome);
+    }
+    Ok(())
+}
+
+fn job_of(st: &AppState, unit: &str, id: &str) -> Result<Arc<Mutex<ImportJob>>, AppError> {
+    let job = st
+        .imports
+        .lock()
+        .ok()
+        .and_then(|jobs| jobs.get(id).cloned())
+        .ok_or(AppError::NotFound)?;
+    let same_unit = job.lock().is_ok_and(|j| j.unit == unit);
+    if same_unit {
+        Ok(job)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+pub async fn show_job(
+    State(st): State<AppState>,
+    Path((unit_code, id)): Path<(String, String)>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+) -> Response {
+    let user = match require_user(user, &format!("/units/{unit_code}/dossiers/import")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let r: Result<Response, AppError> = async {
+        let name = unit_name(&st, &user, &unit_code).await?;
+        let job = job_of(&st, &unit_code, &id)?;
+        let mut page = blank_page(&st, lang, &user, &unit_code, name);
+        let j = job
+            .lock()
+            .map_err(|_| AppError::Internal("trạng thái nạp hồ sơ hỏng".into()))?;
+        page.job_id.clone_from(&id);
+        page.file.clone_from(&j.file);
+        page.running = !j.done;
+        page.progress = match j.stage {
+            None => "Đang chuẩn bị…".into(),
+            Some(ImportStage::Checking(n)) => format!("Đã kiểm tra {n} dòng…"),
+            Some(ImportStage::Storing(n)) => format!("Đã lưu {n} hồ sơ…"),
+        };
+        page.error = j.error.clone().unwrap_or_default();
+        if let Some(o) = &j.outcome {
+            page.refused = o.refused;
+            page.total = o.total;
+            page.rejected = o.rejected;
+            page.stored = o.stored.to_string();
+            page.problems = o.problems.iter().take(SHOWN_PROBLEMS).cloned().collect();
+            page.more_problems = o.problems.len().saturating_sub(SHOWN_PROBLEMS);
+            page.changes = o
+                .changes
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} / {}: {} ← {}",
+                        c.set_id, c.unit_code, c.criterion, c.input
+                    )
+                })
+                .collect();
+        }
+        page.has_rejected_csv = !j.rejected_csv.is_empty();
+        drop(j);
+        Ok(Html(page.render()?).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+pub async fn download_rejected(
+    State(st): State<AppState>,
+    Path((unit_code, id)): Path<(String, String)>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+) -> Response {
+    let user = match require_user(user, &format!("/units/{unit_code}/dossiers/import")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let r: Result<Response, AppError> = async {
+        unit_name(&st, &user, &unit_code).await?;
+        let job = job_of(&st, &unit_code, &id)?;
+        let body = job
+            .lock()
+            .map(|j| j.rejected_csv.clone())
+            .unwrap_or_default();
+        if body.is_empty() {
+            return Err(AppError::NotFound);
+        }
+        let mut with_bom = "\u{feff}".as_bytes().to_vec();
+        with_bom.extend_from_slice(&body);
+        Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"ho-so-bi-loai.csv\"",
+                ),
+            ],
+            with_bom,
+        )
+            .into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
