@@ -38,11 +38,12 @@ pub(crate) async fn import_procedures(db_url: &str, file: &str) -> Result<(), Fa
     }
 }
 
-/// The calendar (default: the shipped one) with the stored units and procedures.
+/// The calendar (default: the one in force — the secretariat's, else the shipped one)
+/// with the stored units and procedures.
 pub(crate) async fn load_context(db: &Db, calendar: Option<&str>) -> Result<ImportContext, Fail> {
     let cal = match calendar {
         Some(path) => parse_calendar(path, &read_text(path)?)?,
-        None => parse_calendar("vn-2020-2026.yaml", parindex_domain::calendar::SHIPPED)?,
+        None => db.active_calendar().await?.0,
     };
     Ok(ImportContext::load(db, cal).await?)
 }

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod assess;
+mod calendars;
 mod cycle;
 mod dossier_import;
 mod dossiers;
@@ -15,6 +16,7 @@ mod tasks;
 
 pub use accounts::{AuditCheck, AuditRecord, NewUser, SessionUser, User};
 pub use assess::{LeafChange, SaveOutcome, StoredLeaf};
+pub use calendars::StoredCalendar;
 pub use cycle::{Extension, PhaseWindow, Progress};
 pub use dossier_import::{
     ImportContext, ImportOutcome, ImportRequest, ImportStage, csv_cell as csv_field,

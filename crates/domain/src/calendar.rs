@@ -227,6 +227,11 @@ pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, Problems> {
 }
 
 impl Calendar {
+    /// A weekday the calendar's `weekend` lists (a make-up working day may still fall on it).
+    pub fn is_weekend(&self, d: Date) -> bool {
+        self.weekend[usize::from(weekday(d))]
+    }
+
     pub fn is_working_day(&self, d: Date) -> bool {
         let day = d.days_since_epoch();
         if self.working_days.contains(&day) {

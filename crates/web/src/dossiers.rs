@@ -808,20 +808,6 @@ pub async fn show_list(
 
 // ---------- apology slips ----------
 
-/// The shipped calendar, read once (the apology rule counts working days).
-fn calendar() -> Option<&'static parindex_domain::calendar::Calendar> {
-    static CAL: std::sync::OnceLock<Option<parindex_domain::calendar::Calendar>> =
-        std::sync::OnceLock::new();
-    CAL.get_or_init(|| {
-        parindex_domain::calendar::parse_calendar(
-            "vn-2020-2026.yaml",
-            parindex_domain::calendar::SHIPPED,
-        )
-        .ok()
-    })
-    .as_ref()
-}
-
 /// The unit's leader and focal point issue its slips.
 fn issues_slips(user: &parindex_db::SessionUser, unit: &str) -> bool {
     matches!(
@@ -1022,13 +1008,10 @@ pub async fn submit_apology(
         if let Some(p) = problem {
             return slip_page(&st, lang, &user, &unit_code, &code, p).await;
         }
-        let (Some(new_due), Some(due), Some(cal)) =
-            (new_due, Instant::parse(&d.line.due_at), calendar())
-        else {
-            return Err(AppError::Internal(
-                "lịch làm việc hoặc hạn đã lưu hỏng".into(),
-            ));
+        let (Some(new_due), Some(due)) = (new_due, Instant::parse(&d.line.due_at)) else {
+            return Err(AppError::Internal("hạn đã lưu hỏng".into()));
         };
+        let (cal, _) = st.db.active_calendar().await?;
         let at = st.local_instant();
         let record = parindex_db::NewApology {
             at,
@@ -1036,7 +1019,7 @@ pub async fn submit_apology(
             reason: f.reason.trim().to_string(),
             applicant: f.applicant.trim().to_string(),
             by: user.user.username.clone(),
-            timely: parindex_domain::dossiers::has_timely_apology(cal, Some(at), due),
+            timely: parindex_domain::dossiers::has_timely_apology(&cal, Some(at), due),
         };
         match st.db.record_apology(&unit_code, &code, &record).await {
             Ok(Some(())) => {}

@@ -293,11 +293,7 @@ async fn run_import(
         None
     };
     let path = csv_path.as_deref().unwrap_or(upload).display().to_string();
-    let cal = parindex_domain::calendar::parse_calendar(
-        "vn-2020-2026.yaml",
-        parindex_domain::calendar::SHIPPED,
-    )
-    .map_err(|e| e.to_string())?;
+    let (cal, _) = st.db.active_calendar().await.map_err(|e| e.to_string())?;
     let ctx = ImportContext::load(&st.db, cal)
         .await
         .map_err(|e| e.to_string())?;

@@ -5,6 +5,7 @@ pub mod account;
 mod api;
 pub mod assess;
 pub mod auth;
+mod calendar_page;
 pub mod cycle;
 pub mod dossiers;
 mod error;
@@ -157,6 +158,10 @@ pub fn router(state: AppState) -> Router {
             get(dossiers::show_apology).post(dossiers::submit_apology),
         )
         .route("/notifications", get(tasks::show_notifications))
+        .route(
+            "/calendar",
+            get(calendar_page::show_calendar).post(calendar_page::save_calendar),
+        )
         .route(
             "/notifications/{notification_id}/ack",
             axum::routing::post(tasks::acknowledge_notification),

@@ -194,7 +194,15 @@ fn expected(method: &str, path: &str, who: Who, own: bool) -> u16 {
                 403
             })
         }
-        ("GET", "/notifications") => login_first.unwrap_or(200),
+        ("GET", "/notifications" | "/calendar") => login_first.unwrap_or(200),
+        // An empty calendar is refused with its problems once allowed.
+        ("POST", "/calendar") => {
+            login_first.unwrap_or(if matches!(who, Who::Admin | Who::Secretariat) {
+                400
+            } else {
+                403
+            })
+        }
         // The matrix's directives were imported from text: no file to give.
         ("GET", "/directives/{directive_id}/file") => {
             login_first.unwrap_or(if who == Who::Admin || (who.unit_role() && own) {

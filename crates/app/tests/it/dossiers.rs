@@ -451,3 +451,100 @@ async fn the_import_page_reports_every_bad_line_then_stores() {
         let _ = std::fs::remove_dir_all(&store);
     }
 }
+
+#[tokio::test]
+async fn the_calendar_page_shows_a_year_and_the_secretariat_edits_it() {
+    for (db, _) in demo_dbs().await {
+        let kind = db.kind();
+        let app = parindex_web::router(parindex_web::AppState::new(db.clone()));
+        let vp = sid(&sign_in(&app, "vp.skhdt", "parindex-demo").await);
+        let snv = sid(&sign_in(&app, "snv", "parindex-demo").await);
+        let page = send(&app, "GET", "/calendar?year=2021", &vp, &[], None).await;
+        assert_eq!(page.status, StatusCode::OK, "{kind}");
+        let p = &page.body;
+        // Tết Tân Sửu: Wednesday 10/02 off, Saturday 13/02 a weekend, 250 working days.
+        assert!(p.contains(r#"<td class="day holiday" data-date="2021-02-10">10</td>"#));
+        assert!(p.contains(r#"<td class="day weekend" data-date="2021-02-13">13</td>"#));
+        assert!(
+            p.contains(r#"<strong id="working-days">250</strong>"#),
+            "{p}"
+        );
+        assert!(p.contains("07:30–11:30, 13:30–17:00"));
+        assert!(p.contains("lịch kèm theo parindex"));
+        assert!(
+            !p.contains(r#"id="calendar-form""#),
+            "only the secretariat edits"
+        );
+        let csrf = page.hidden("csrf");
+        let origin = Some("http://127.0.0.1:8080");
+        let yaml = parindex_domain::calendar::SHIPPED
+            .replace("  - 2021-04-21\n", "  - 2021-04-21\n  - 2021-03-08\n");
+        assert_ne!(yaml, parindex_domain::calendar::SHIPPED);
+        let refused = send(
+            &app,
+            "POST",
+            "/calendar",
+            &vp,
+            &[("csrf", &csrf), ("yaml", &yaml), ("reason", "thử")],
+            origin,
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+        let form = send(&app, "GET", "/calendar?year=2021", &snv, &[], None).await;
+        assert!(form.body.contains(r#"id="calendar-form""#));
+        let csrf = form.hidden("csrf");
+        let broken = yaml.replace("weekend: [sat, sun]", "weekend: [sat, funday]");
+        assert_ne!(broken, yaml);
+        let bad = send(
+            &app,
+            "POST",
+            "/calendar",
+            &snv,
+            &[
+                ("csrf", &csrf),
+                ("yaml", &broken),
+                ("reason", "thử"),
+                ("year", "2021"),
+            ],
+            origin,
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.body.contains("funday"), "{}", bad.body);
+        assert!(
+            db.stored_calendar().await.unwrap().is_none(),
+            "nothing saved"
+        );
+        let ok = send(
+            &app,
+            "POST",
+            "/calendar",
+            &snv,
+            &[
+                ("csrf", &csrf),
+                ("yaml", &yaml),
+                ("reason", "Nghỉ bù theo văn bản mẫu"),
+                ("year", "2021"),
+            ],
+            origin,
+        )
+        .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        let page = send(&app, "GET", "/calendar?year=2021", &vp, &[], None).await;
+        assert!(
+            page.body
+                .contains(r#"<td class="day holiday" data-date="2021-03-08">8</td>"#)
+        );
+        assert!(
+            page.body
+                .contains(r#"<strong id="working-days">249</strong>"#)
+        );
+        assert!(page.body.contains("lịch do snv cập nhật"));
+        let (cal, _) = db.active_calendar().await.unwrap();
+        let monday = parindex_domain::text::Date::parse("2021-03-08").unwrap();
+        assert!(!cal.is_working_day(monday), "imports now count it off");
+        let audit = db.audit_history("calendar").await.unwrap();
+        assert_eq!(audit.len(), 1);
+    }
+}

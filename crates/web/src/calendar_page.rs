@@ -1,0 +1,266 @@
+//! The working-day calendar: a year at a glance (weekends, holidays, make-up working days,
+//! working hours) for everyone signed in, and the secretariat's edit of the calendar's
+//! YAML (checked line by line before it is saved; audited).
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use parindex_domain::access::Role;
+use parindex_domain::calendar::{Calendar, parse_calendar};
+use parindex_domain::schedule::{from_days, weekday};
+use parindex_domain::text::Date;
+use serde::Deserialize;
+
+use crate::account::{check_csrf, require_user};
+use crate::auth::MaybeUser;
+use crate::error::AppError;
+use crate::pages::{Chrome, LangPref};
+use crate::state::AppState;
+
+const MONTHS: [&str; 12] = [
+    "Tháng 1",
+    "Tháng 2",
+    "Tháng 3",
+    "Tháng 4",
+    "Tháng 5",
+    "Tháng 6",
+    "Tháng 7",
+    "Tháng 8",
+    "Tháng 9",
+    "Tháng 10",
+    "Tháng 11",
+    "Tháng 12",
+];
+
+/// One day cell: day of month (0 = padding) and its class.
+pub struct DayCell {
+    pub day: u8,
+    pub class: &'static str,
+    pub iso: String,
+}
+
+pub struct MonthGrid {
+    pub name: &'static str,
+    pub weeks: Vec<Vec<DayCell>>,
+    pub working: u32,
+}
+
+#[derive(Template)]
+#[template(path = "calendar_year.html")]
+pub struct CalendarPage {
+    pub t: &'static crate::i18n::Tr,
+    pub chrome: Chrome,
+    pub year: i32,
+    pub source: String,
+    pub hours: String,
+    pub months: Vec<MonthGrid>,
+    pub working_days: u32,
+    pub off_weekdays: Vec<String>,
+    pub makeup_days: Vec<String>,
+    pub known_years: String,
+    pub can_edit: bool,
+    pub yaml: String,
+    pub problems: Vec<String>,
+}
+
+fn month_grid(cal: &Calendar, year: i32, month: u8) -> MonthGrid {
+    let first = Date {
+        year,
+        month,
+        day: 1,
+    };
+    let start = first.days_since_epoch();
+    let mut weeks = Vec::new();
+    let mut week: Vec<DayCell> = (1..weekday(first))
+        .map(|_| DayCell {
+            day: 0,
+            class: "pad",
+            iso: String::new(),
+        })
+        .collect();
+    let mut working = 0;
+    for offset in 0..31 {
+        let d = from_days(start + offset);
+        if d.month != month {
+            break;
+        }
+        let work = cal.is_working_day(d);
+        if work {
+            working += 1;
+        }
+        let class = match (work, cal.is_weekend(d)) {
+            (true, true) => "makeup",
+            (true, false) => "work",
+            (false, true) => "weekend",
+            (false, false) => "holiday",
+        };
+        week.push(DayCell {
+            day: d.day,
+            class,
+            iso: d.to_iso(),
+        });
+        if week.len() == 7 {
+            weeks.push(std::mem::take(&mut week));
+        }
+    }
+    if !week.is_empty() {
+        while week.len() < 7 {
+            week.push(DayCell {
+                day: 0,
+                class: "pad",
+                iso: String::new(),
+            });
+        }
+        weeks.push(week);
+    }
+    MonthGrid {
+        name: MONTHS[usize::from(month - 1)],
+        weeks,
+        working,
+    }
+}
+
+fn can_edit(user: &parindex_db::SessionUser) -> bool {
+    matches!(user.user.role, Role::Admin | Role::Secretariat)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct YearQuery {
+    pub year: Option<i32>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CalendarForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub yaml: String,
+    #[serde(default)]
+    pub reason: String,
+    pub year: Option<i32>,
+}
+
+async fn render(
+    st: &AppState,
+    lang: crate::i18n::Lang,
+    user: &parindex_db::SessionUser,
+    year: i32,
+    edited: Option<(String, Vec<String>)>,
+) -> Result<Response, AppError> {
+    let (cal, source) = st.db.active_calendar().await?;
+    let stored = st.db.stored_calendar().await?;
+    let months: Vec<MonthGrid> = (1..=12).map(|m| month_grid(&cal, year, m)).collect();
+    let mut off_weekdays = Vec::new();
+    let mut makeup_days = Vec::new();
+    for m in &months {
+        for w in &m.weeks {
+            for d in w {
+                if let Some(date) = Date::parse(&d.iso) {
+                    match d.class {
+                        "holiday" => off_weekdays.push(date.to_vi()),
+                        "makeup" => makeup_days.push(date.to_vi()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    let hours = cal
+        .hours
+        .iter()
+        .map(|(a, b)| format!("{:02}:{:02}–{:02}:{:02}", a / 60, a % 60, b / 60, b % 60))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (yaml, problems) = edited.unwrap_or_else(|| {
+        (
+            stored.map_or_else(
+                || parindex_domain::calendar::SHIPPED.to_string(),
+                |s| s.yaml,
+            ),
+            Vec::new(),
+        )
+    });
+    let status = if problems.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::BAD_REQUEST
+    };
+    let page = CalendarPage {
+        t: lang.tr(),
+        chrome: Chrome::new(lang, format!("Lịch làm việc năm {year}"), false, Some(user)),
+        year,
+        source,
+        hours,
+        working_days: months.iter().map(|m| m.working).sum(),
+        months,
+        off_weekdays,
+        makeup_days,
+        known_years: cal
+            .years
+            .map_or_else(|| "không giới hạn".to_string(), |(a, b)| format!("{a}–{b}")),
+        can_edit: can_edit(user),
+        yaml,
+        problems,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn show_calendar(
+    State(st): State<AppState>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<YearQuery>,
+) -> Response {
+    let user = match require_user(user, "/calendar") {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let year = q
+        .year
+        .filter(|y| (1900..=2200).contains(y))
+        .unwrap_or_else(|| st.local_instant().date.year);
+    render(&st, lang, &user, year, None)
+        .await
+        .unwrap_or_else(|e| e.page(lang))
+}
+
+pub async fn save_calendar(
+    State(st): State<AppState>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Form(f): Form<CalendarForm>,
+) -> Response {
+    let user = match require_user(user, "/calendar") {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&user, &f.csrf) {
+        return e.page(lang);
+    }
+    let r: Result<Response, AppError> = async {
+        if !can_edit(&user) {
+            return Err(AppError::Forbidden(
+                "Chỉ bộ phận thường trực hoặc quản trị sửa lịch làm việc.".into(),
+            ));
+        }
+        let year = f.year.unwrap_or_else(|| st.local_instant().date.year);
+        let yaml = f.yaml.replace("\r\n", "\n");
+        let mut problems = match parse_calendar("lịch", &yaml) {
+            Ok(_) => Vec::new(),
+            Err(p) => p.0.iter().map(ToString::to_string).collect(),
+        };
+        if f.reason.trim().is_empty() {
+            problems.push("Cần ghi lý do sửa (ví dụ: số văn bản thông báo nghỉ lễ).".into());
+        }
+        if !problems.is_empty() {
+            return render(&st, lang, &user, year, Some((yaml, problems))).await;
+        }
+        st.db
+            .save_calendar(&yaml, &user.user.username, &st.now(), f.reason.trim())
+            .await?;
+        Ok(Redirect::to(&format!("/calendar?year={year}")).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
