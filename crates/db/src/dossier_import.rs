@@ -1,10 +1,13 @@
-//! Importing a dossier file (the contract's CSV): two streaming passes — check every row,
-//! then store the valid ones in one transaction — shared by `parindex dossiers import` and
-//! the upload page. Memory stays constant whatever the file size: the first pass keeps
-//! 128-bit fingerprints of unit and code (for duplicates) and the lines to leave out.
+//! Importing a dossier file (the contract's CSV) in one streaming pass — each row checked,
+//! the valid ones stored as they come inside one transaction, rolled back at the end when
+//! the import is all-or-nothing and a row was bad — shared by `parindex dossiers import` and
+//! the upload page. Memory stays constant whatever the file size: the pass keeps 128-bit
+//! fingerprints of unit and code (for duplicates) and the problems.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Write};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use parindex_domain::calendar::{Calendar, Instant};
 use parindex_domain::dossiers::{
@@ -196,82 +199,96 @@ impl Db {
                 write_failed = Some(e.to_string());
             }
         }
-        // First pass: check every row, keep nothing but the lines to leave out.
-        let mut rejected_lines: HashSet<usize> = HashSet::new();
+        // One pass: each valid row goes to the database as it is read, inside one
+        // transaction; a bad row is reported (and written aside). All or nothing: after the
+        // first bad row nothing more is sent, the rest is only checked, and the transaction
+        // is rolled back at the end.
+        let failed = AtomicBool::new(false);
+        let progress = Mutex::new(progress);
+        let skip = req.skip_invalid;
         let mut seen: HashSet<u128> = HashSet::new();
-        while let Some(row) = reader.next_row() {
-            out.total += 1;
-            if out.total.is_multiple_of(10_000) {
-                progress(ImportStage::Checking(out.total));
-            }
-            let (line, reasons) = match row {
-                Ok(row) => {
-                    let line = row.line;
-                    let key = fingerprint(&row.unit_code, &row.code);
-                    let label = format!("mã hồ sơ {} của đơn vị {}", row.code, row.unit_code);
-                    match ctx.record(file, row) {
-                        Ok(_) if !seen.insert(key) => (
-                            line,
-                            vec![format!("{file}:{line}: code: {label} lặp lại trong tệp")],
-                        ),
-                        Ok(_) => continue,
-                        Err(r) => (line, r),
+        let (mut total, mut rejected_count) = (0_u64, 0_usize);
+        let mut problems: Vec<String> = Vec::new();
+        let rows = std::iter::from_fn(|| {
+            loop {
+                let row = reader.next_row()?;
+                total += 1;
+                if total.is_multiple_of(10_000)
+                    && let Ok(mut p) = progress.lock()
+                {
+                    (*p)(ImportStage::Checking(total));
+                }
+                let (line, reasons) = match row {
+                    Ok(row) => {
+                        let line = row.line;
+                        let key = fingerprint(&row.unit_code, &row.code);
+                        let (unit, code) = (row.unit_code.clone(), row.code.clone());
+                        match ctx.record(file, row) {
+                            Ok(rec) if seen.insert(key) => {
+                                if failed.load(Ordering::Relaxed) && !skip {
+                                    continue;
+                                }
+                                return Some(rec);
+                            }
+                            Ok(_) => (
+                                line,
+                                vec![format!(
+                                    "{file}:{line}: code: mã hồ sơ {code} của đơn vị {unit} lặp lại trong tệp"
+                                )],
+                            ),
+                            Err(r) => (line, r),
+                        }
+                    }
+                    Err(p) => (
+                        p.0.first().map_or(0, |x| x.line),
+                        p.0.iter().map(ToString::to_string).collect(),
+                    ),
+                };
+                failed.store(true, Ordering::Relaxed);
+                if let Some(w) = rejected.as_mut() {
+                    let cells: Vec<String> = reader.last_record().map(csv_cell).collect();
+                    let reason = reasons
+                        .iter()
+                        .map(|r| r.split_once(": ").map_or(r.as_str(), |x| x.1))
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    let reason = format!("dòng {line}: {reason}");
+                    if let Err(e) = writeln!(w, "{},{}", cells.join(","), csv_cell(&reason)) {
+                        write_failed = Some(e.to_string());
                     }
                 }
-                Err(p) => (
-                    p.0.first().map_or(0, |x| x.line),
-                    p.0.iter().map(ToString::to_string).collect(),
-                ),
-            };
-            if let Some(w) = rejected.as_mut() {
-                let cells: Vec<String> = reader.last_record().map(csv_cell).collect();
-                let reason = reasons
-                    .iter()
-                    .map(|r| r.split_once(": ").map_or(r.as_str(), |x| x.1))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                let reason = format!("dòng {line}: {reason}");
-                if let Err(e) = writeln!(w, "{},{}", cells.join(","), csv_cell(&reason)) {
-                    write_failed = Some(e.to_string());
-                }
+                rejected_count += 1;
+                problems.extend(reasons);
             }
-            rejected_lines.insert(line);
-            out.problems.extend(reasons);
-        }
-        progress(ImportStage::Checking(out.total));
-        out.rejected = rejected_lines.len();
+        });
+        let stored = self
+            .store_dossiers_if(
+                rows,
+                |n| {
+                    if let Ok(mut p) = progress.lock() {
+                        (*p)(ImportStage::Storing(n));
+                    }
+                },
+                || skip || !failed.load(Ordering::Relaxed),
+            )
+            .await?;
+        out.total = total;
+        out.problems = problems;
+        out.rejected = rejected_count;
+        out.stored = stored;
         if let Some(mut w) = rejected.take()
             && let Err(e) = w.flush()
         {
             write_failed = Some(e.to_string());
         }
         if let Some(e) = write_failed {
-            return Ok(refuse(out, format!("không ghi được các dòng lỗi: {e}")));
+            out.problems
+                .push(format!("không ghi được các dòng lỗi: {e}"));
         }
-        if !out.problems.is_empty() && !req.skip_invalid {
+        if !out.problems.is_empty() && !skip {
             out.refused = true;
             return Ok(out);
         }
-        // Second pass: store the valid rows in one transaction.
-        let mut reader = match open(req) {
-            Ok(r) => r,
-            Err(e) => return Ok(refuse(out, format!("{file}: không đọc được tệp: {e}"))),
-        };
-        let valid = std::iter::from_fn(|| {
-            loop {
-                match reader.next_row()? {
-                    Ok(row) if !rejected_lines.contains(&row.line) => {
-                        if let Ok(rec) = ctx.record(file, row) {
-                            return Some(rec);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        });
-        out.stored = self
-            .store_dossiers(valid, |n| progress(ImportStage::Storing(n)))
-            .await?;
         out.changes = self
             .refresh_figure_leaves(req.as_of, req.actor, req.now)
             .await?;

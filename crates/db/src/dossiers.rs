@@ -115,7 +115,22 @@ impl Db {
     /// Stores dossiers in one transaction, 500 rows per statement, updating those already
     /// known by unit and code (a file must not hold the same code twice: the importer checks);
     /// `progress` is called with the number stored so far about every 10,000 rows.
-    pub async fn store_dossiers<I>(&self, rows: I, mut progress: impl FnMut(u64)) -> Result<u64>
+    pub async fn store_dossiers<I>(&self, rows: I, progress: impl FnMut(u64)) -> Result<u64>
+    where
+        I: IntoIterator<Item = DossierRecord>,
+    {
+        self.store_dossiers_if(rows, progress, || true).await
+    }
+
+    /// Like [`Db::store_dossiers`], but once every row has been read `keep` decides: on
+    /// `false` nothing is stored (the transaction is rolled back) and 0 is returned. The
+    /// importer checks and stores in a single pass this way, all or nothing.
+    pub async fn store_dossiers_if<I>(
+        &self,
+        rows: I,
+        mut progress: impl FnMut(u64),
+        keep: impl FnOnce() -> bool,
+    ) -> Result<u64>
     where
         I: IntoIterator<Item = DossierRecord>,
     {
@@ -169,6 +184,10 @@ impl Db {
                 if before / 10_000 != n / 10_000 {
                     progress(n);
                 }
+            }
+            if !keep() {
+                tx.rollback().await?;
+                return Ok(0);
             }
             // Rebuild the rollups of every unit the file touched (re-imported dossiers may
             // have moved between days, procedures or outcomes).

@@ -1038,6 +1038,113 @@ pub async fn submit_apology(
     r.unwrap_or_else(|e| e.page(lang))
 }
 
+// ---------- due soon, no slip yet ----------
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DueSoonQuery {
+    pub days: Option<u32>,
+    pub format: Option<String>,
+}
+
+pub struct DueLine {
+    pub code: String,
+    pub procedure: String,
+    pub received: String,
+    pub due: String,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "due_soon.html")]
+pub struct DueSoonPage {
+    pub t: &'static crate::i18n::Tr,
+    pub chrome: Chrome,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub days: u32,
+    pub until: String,
+    pub now: String,
+    pub lines: Vec<DueLine>,
+}
+
+/// Unfinished dossiers with no apology slip due within N working days (or overdue): the
+/// ones to act on while Nghị định 61/2018 still allows a timely slip.
+pub async fn show_due_soon(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<DueSoonQuery>,
+) -> Response {
+    let user = match require_user(user, &format!("/units/{unit_code}/dossiers/due-soon")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let r: Result<Response, AppError> = async {
+        let unit_name = check_unit(&st, &user, &unit_code).await?;
+        let days = q.days.unwrap_or(2).clamp(1, 30);
+        let now = st.local_instant();
+        let (cal, _) = st.db.active_calendar().await?;
+        let until = cal.due_instant(now, days).map_err(AppError::BadRequest)?;
+        let lines: Vec<DueLine> = st
+            .db
+            .dossiers_due_without_slip(Some(&unit_code), until)
+            .await?
+            .into_iter()
+            .map(|d| DueLine {
+                overdue: Instant::parse(&d.due_at).is_some_and(|due| due < now),
+                received: vi_instant(&d.received_at),
+                due: vi_instant(&d.due_at),
+                code: d.code,
+                procedure: d.procedure_code,
+            })
+            .collect();
+        if let Some(format) = q.format.as_deref() {
+            let mut table = Table::new(
+                format!("Hồ sơ sắp đến hạn chưa có phiếu xin lỗi — {unit_code}"),
+                &["Mã hồ sơ", "Thủ tục", "Tiếp nhận", "Hẹn trả", "Tình trạng"],
+            );
+            for l in &lines {
+                table.rows.push(vec![
+                    l.code.clone().into(),
+                    l.procedure.clone().into(),
+                    l.received.clone().into(),
+                    l.due.clone().into(),
+                    if l.overdue {
+                        "Đã quá hạn"
+                    } else {
+                        "Sắp đến hạn"
+                    }
+                    .into(),
+                ]);
+            }
+            return crate::pages::download_table(
+                &table,
+                format,
+                &format!("sap-den-han-{unit_code}"),
+            );
+        }
+        let page = DueSoonPage {
+            t: lang.tr(),
+            chrome: Chrome::new(
+                lang,
+                format!("Hồ sơ sắp đến hạn — {unit_name}"),
+                false,
+                Some(&user),
+            ),
+            unit_code: unit_code.clone(),
+            unit_name,
+            days,
+            until: until.to_vi(),
+            now: now.to_vi(),
+            lines,
+        };
+        Ok(Html(page.render()?).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -140,6 +140,10 @@ pub fn router(state: AppState) -> Router {
         .route("/units/{unit_code}/dossiers", get(dossiers::show_stats))
         .route("/units/{unit_code}/dossiers/list", get(dossiers::show_list))
         .route(
+            "/units/{unit_code}/dossiers/due-soon",
+            get(dossiers::show_due_soon),
+        )
+        .route(
             "/units/{unit_code}/dossiers/import",
             get(imports::show_form)
                 .post(imports::start_import)

@@ -147,9 +147,12 @@ fn expected(method: &str, path: &str, who: Who, own: bool) -> u16 {
         } else {
             403
         }),
-        ("GET", "/units/{unit_code}/dossiers" | "/units/{unit_code}/dossiers/list") => {
-            login_first.unwrap_or(if unit_ok { 200 } else { 403 })
-        }
+        (
+            "GET",
+            "/units/{unit_code}/dossiers"
+            | "/units/{unit_code}/dossiers/list"
+            | "/units/{unit_code}/dossiers/due-soon",
+        ) => login_first.unwrap_or(if unit_ok { 200 } else { 403 }),
         ("GET", "/units/{unit_code}/dossiers/import") => login_first.unwrap_or(
             if matches!(who, Who::Admin | Who::Secretariat)
                 || (own && matches!(who, Who::Focal | Who::Leader))

@@ -221,6 +221,30 @@ async fn figures_months_procedures_and_the_dossiers_behind_them() {
         let seen = send(&app, "GET", &path, &appraiser, &[], None).await;
         assert_eq!(seen.status, StatusCode::OK);
         assert!(!seen.body.contains(r#"id="apology-form""#));
+        let due_soon = |cookie: String| {
+            let app = app.clone();
+            async move {
+                send(
+                    &app,
+                    "GET",
+                    "/units/SKHDT/dossiers/due-soon?days=2",
+                    &cookie,
+                    &[],
+                    None,
+                )
+                .await
+            }
+        };
+        let before = due_soon(vp.clone()).await;
+        assert_eq!(before.status, StatusCode::OK);
+        // Every dossier still in process is long overdue in the demo's past years.
+        let listed = before.body.matches("<tr data-code=").count();
+        assert_eq!(listed, 66, "{}", before.body);
+        assert!(
+            before
+                .body
+                .contains(&format!(r#"<tr data-code="{code}" class="late">"#))
+        );
         let csrf = form.hidden("csrf");
         let post = |fields: Vec<(&'static str, String)>| {
             let app = app.clone();
@@ -256,6 +280,9 @@ async fn figures_months_procedures_and_the_dossiers_behind_them() {
         ])
         .await;
         assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        let after = due_soon(vp.clone()).await;
+        assert_eq!(after.body.matches("<tr data-code=").count(), listed - 1);
+        assert!(!after.body.contains(&format!(r#"<tr data-code="{code}""#)));
         let issued = send(&app, "GET", &path, &vp, &[], None).await;
         assert!(
             issued.body.contains(r#"id="new-due">10/01/2030 16:00"#),
