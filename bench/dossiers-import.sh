@@ -43,3 +43,10 @@ for scope in unit all; do
   t2=$(now)
   python3 -c "import sys; b,o=float(sys.argv[2])-float(sys.argv[1]),float(sys.argv[3])-float(sys.argv[2]); print(f'stats ($scope): sqlite3 raw table {b*1000:.1f} ms; parindex {o*1000:.1f} ms (process start included); ratio {o/b:.2f}')" "$t0" "$t1" "$t2"
 done
+
+# The same figures in process (no process start), against sqlite3's own timer on the raw table.
+target/release/parindex-bench dossier-stats "$DB"
+for scope in unit all; do
+  if [ $scope = unit ]; then q=$q_unit; else q=$q_all; fi
+  printf '.timer on\n%s\n' "$q" | sqlite3 "$DIR/base.db" 2>&1 | awk -v s=$scope '/Run Time/ {printf "sqlite3 in process (%s, raw table): %.2f ms\n", s, $4*1000}'
+done

@@ -442,6 +442,52 @@ fn gen_dossiers(dir: &str, rows: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// `dossiers stats` figures read in process from a database loaded by the import: one
+/// unit's year, the whole province's year, one unit's months; median of 21 runs each.
+fn dossier_stats(url: &str) -> Result<(), String> {
+    use parindex_domain::calendar::Instant as At;
+    use parindex_domain::text::Date;
+    let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let db = parindex_db::Db::connect(url)
+            .await
+            .map_err(|e| e.to_string())?;
+        let from = Date::parse("2021-01-01").ok_or("date")?;
+        let to = Date::parse("2021-12-31").ok_or("date")?;
+        let as_of = At::parse("2022-01-01 00:00").ok_or("instant")?;
+        for (label, unit) in [("unit SKHDT", Some("SKHDT")), ("province", None)] {
+            let mut times = Vec::new();
+            let mut received = 0;
+            for _ in 0..21 {
+                let t = Instant::now();
+                let f = db
+                    .dossier_figures(unit, from, to, as_of)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                times.push(t.elapsed());
+                received = f.received;
+            }
+            println!(
+                "stats in process ({label}, {received} dossiers): median {:.2} ms (target < 20 ms)",
+                median(times).as_secs_f64() * 1000.0
+            );
+        }
+        let mut times = Vec::new();
+        for _ in 0..21 {
+            let t = Instant::now();
+            db.dossier_figures_by("SKHDT", from, to, as_of, parindex_db::Breakdown::Month)
+                .await
+                .map_err(|e| e.to_string())?;
+            times.push(t.elapsed());
+        }
+        println!(
+            "stats in process (unit SKHDT by month): median {:.2} ms (target < 20 ms)",
+            median(times).as_secs_f64() * 1000.0
+        );
+        Ok(())
+    })
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let units = arg(&args, "--units", 1000);
@@ -459,6 +505,12 @@ fn main() {
                 std::process::exit(1);
             }
         }
+        Some("dossier-stats") => {
+            if let Err(e) = dossier_stats(args.get(2).map_or("sqlite://bench.db", String::as_str)) {
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+        }
         Some("generate") => generate(
             args.get(2).map_or("bench-data", String::as_str),
             units,
@@ -466,7 +518,7 @@ fn main() {
         ),
         _ => {
             eprintln!(
-                "usage: parindex-bench scoring|directive|occurrences|generate DIR|gen-dossiers DIR [--units N] [--leaves L] [--pages P] [--rows R]"
+                "usage: parindex-bench scoring|directive|occurrences|generate DIR|gen-dossiers DIR|dossier-stats DB_URL [--units N] [--leaves L] [--pages P] [--rows R]"
             );
             std::process::exit(2);
         }

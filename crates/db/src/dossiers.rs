@@ -215,6 +215,20 @@ impl Db {
     ) -> Result<Figures> {
         let from = from.to_iso();
         let to = to.to_iso();
+        // Two texts rather than `($1 IS NULL OR unit_code = $1)`, which keeps the planner
+        // from using the unit's index.
+        let (unit_cond, unit_bind) = match unit {
+            Some(u) => ("unit_code = $1", u),
+            None => ("$1 = ''", ""),
+        };
+        let sums_sql = format!(
+            "SELECT CAST(COALESCE(SUM(received), 0) AS BIGINT), CAST(COALESCE(SUM(finished), 0) AS BIGINT), CAST(COALESCE(SUM(early), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(on_time), 0) AS BIGINT), CAST(COALESCE(SUM(late), 0) AS BIGINT), CAST(COALESCE(SUM(late_no_apology), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(online), 0) AS BIGINT), CAST(COALESCE(SUM(postal), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(timed), 0) AS BIGINT), CAST(COALESCE(SUM(used_days_milli), 0) AS BIGINT), CAST(COALESCE(SUM(limit_days), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(internal_days), 0) AS BIGINT), CAST(COALESCE(SUM(internal_count), 0) AS BIGINT) \
+             FROM dossier_rollups WHERE {unit_cond} AND day >= $2 AND day <= $3"
+        );
         type Sums = (
             i64,
             i64,
@@ -230,25 +244,19 @@ impl Db {
             i64,
             i64,
         );
-        let sums: Sums = on_db!(self, pool => sqlx::query_as(
-            "SELECT CAST(COALESCE(SUM(received), 0) AS BIGINT), CAST(COALESCE(SUM(finished), 0) AS BIGINT), CAST(COALESCE(SUM(early), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(on_time), 0) AS BIGINT), CAST(COALESCE(SUM(late), 0) AS BIGINT), CAST(COALESCE(SUM(late_no_apology), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(online), 0) AS BIGINT), CAST(COALESCE(SUM(postal), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(timed), 0) AS BIGINT), CAST(COALESCE(SUM(used_days_milli), 0) AS BIGINT), CAST(COALESCE(SUM(limit_days), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(internal_days), 0) AS BIGINT), CAST(COALESCE(SUM(internal_count), 0) AS BIGINT) \
-             FROM dossier_rollups WHERE ($1 IS NULL OR unit_code = $1) AND day >= $2 AND day <= $3",
-        )
-        .bind(unit)
+        let sums: Sums = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sums_sql.as_str()))
+        .bind(unit_bind)
         .bind(&from)
         .bind(&to)
         .fetch_one(pool)
         .await?);
-        let overdue: (i64, i64) = on_db!(self, pool => sqlx::query_as(
+        let overdue_sql = format!(
             "SELECT COUNT(*), COALESCE(SUM(CASE WHEN timely_apology THEN 0 ELSE 1 END), 0) FROM dossiers \
-             WHERE status = 'pending' AND ($1 IS NULL OR unit_code = $1) \
-             AND received_at >= $2 AND received_at <= $3 AND due_at < $4",
-        )
-        .bind(unit)
+             WHERE status = 'pending' AND {unit_cond} \
+             AND received_at >= $2 AND received_at <= $3 AND due_at < $4"
+        );
+        let overdue: (i64, i64) = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(overdue_sql.as_str()))
+        .bind(unit_bind)
         .bind(format!("{from} 00:00"))
         .bind(format!("{to} 23:59"))
         .bind(as_of.to_iso())

@@ -4,6 +4,10 @@ use unicode_normalization::UnicodeNormalization;
 
 /// NFC form: what we store and compare.
 pub fn nfc(s: &str) -> String {
+    // ASCII is already in every normal form (codes, dates: most cells of a large file).
+    if s.is_ascii() {
+        return s.to_string();
+    }
     s.nfc().collect()
 }
 
