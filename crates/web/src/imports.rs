@@ -36,7 +36,12 @@ pub struct ImportJob {
     /// A failure outside the file's rows (database, reading the workbook).
     pub error: Option<String>,
     pub done: bool,
+    /// When the import ended (finished jobs are forgotten after `KEEP_FINISHED`).
+    pub ended: Option<std::time::Instant>,
 }
+
+/// How long a finished import's report stays available.
+const KEEP_FINISHED: std::time::Duration = std::time::Duration::from_hours(6);
 
 /// Who imports a unit's dossiers: its leader and focal point, the secretariat, the
 /// administrator.
@@ -242,6 +247,11 @@ pub async fn start_import(
             ..ImportJob::default()
         }));
         if let Ok(mut jobs) = st.imports.lock() {
+            // Forget reports older than `KEEP_FINISHED` (they hold the rejected rows).
+            jobs.retain(|_, j| {
+                j.lock()
+                    .is_ok_and(|j| j.ended.is_none_or(|t| t.elapsed() < KEEP_FINISHED))
+            });
             jobs.insert(id.clone(), job.clone());
         }
         let st2 = st.clone();
@@ -254,6 +264,7 @@ pub async fn start_import(
                     j.error = Some(e);
                 }
                 j.done = true;
+                j.ended = Some(std::time::Instant::now());
             }
         });
         Ok(Redirect::to(&format!("/units/{unit_code}/dossiers/imports/{id}")).into_response())
