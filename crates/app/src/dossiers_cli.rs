@@ -1,7 +1,7 @@
 //! `parindex procedures import`, `parindex dossiers import` and `parindex dossiers stats`.
 
 use std::fmt::Write as _;
-use std::io::{BufReader, IsTerminal as _};
+use std::io::IsTerminal as _;
 
 use parindex_db::{Db, DbError, ImportContext, ImportRequest, ImportStage};
 use parindex_domain::calendar::{Instant, parse_calendar};
@@ -73,13 +73,9 @@ impl Source {
             .display()
             .to_string();
         let source = Source { path, temp: true };
-        let input = std::fs::File::open(file)
-            .map_err(|e| Fail(1, format!("{file}: không đọc được tệp: {e}")))?;
-        let out = std::fs::File::create(&source.path)
-            .map_err(|e| Fail(1, format!("{}: không ghi được tệp tạm: {e}", source.path)))?;
-        parindex_reports::sheet_csv::xlsx_to_csv(
-            BufReader::new(input),
-            std::io::BufWriter::new(out),
+        parindex_reports::sheet_csv::xlsx_file_to_csv(
+            std::path::Path::new(file),
+            std::path::Path::new(&source.path),
         )
         .map_err(|e| Fail(1, format!("{file}: {e}")))?;
         Ok(source)

@@ -357,6 +357,35 @@ impl DossierFilter {
     }
 }
 
+/// The columns of a [`DossierLine`], in the order the queries select them.
+type LineRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+);
+
+fn line_of(r: LineRow) -> DossierLine {
+    DossierLine {
+        code: r.0,
+        procedure_code: r.1,
+        received_at: r.2,
+        due_at: r.3,
+        finished_at: r.4,
+        channel: r.5,
+        status: r.6,
+        apology_at: r.7,
+        new_due_at: r.8,
+        timely_apology: r.9,
+    }
+}
+
 /// One dossier in a drill-down list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DossierLine {
@@ -492,23 +521,11 @@ impl Db {
             .bind(procedure)
             .fetch_one(pool)
             .await?);
-        type Row = (
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            bool,
-        );
         let sql = format!(
             "SELECT code, procedure_code, received_at, due_at, finished_at, channel, status, apology_at, new_due_at, timely_apology \
              {base} ORDER BY received_at, code LIMIT $6"
         );
-        let rows: Vec<Row> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        let rows: Vec<LineRow> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(unit)
             .bind(&from)
             .bind(&to)
@@ -517,23 +534,7 @@ impl Db {
             .bind(limit)
             .fetch_all(pool)
             .await?);
-        Ok((
-            total,
-            rows.into_iter()
-                .map(|r| DossierLine {
-                    code: r.0,
-                    procedure_code: r.1,
-                    received_at: r.2,
-                    due_at: r.3,
-                    finished_at: r.4,
-                    channel: r.5,
-                    status: r.6,
-                    apology_at: r.7,
-                    new_due_at: r.8,
-                    timely_apology: r.9,
-                })
-                .collect(),
-        ))
+        Ok((total, rows.into_iter().map(line_of).collect()))
     }
 
     /// Names and legal limits of procedures by code.
@@ -601,18 +602,7 @@ impl Db {
         .fetch_optional(pool)
         .await?);
         Ok(row.map(|r| DossierDetail {
-            line: DossierLine {
-                code: r.0,
-                procedure_code: r.1,
-                received_at: r.2,
-                due_at: r.3,
-                finished_at: r.4,
-                channel: r.5,
-                status: r.6,
-                apology_at: r.7,
-                new_due_at: r.8,
-                timely_apology: r.9,
-            },
+            line: line_of((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9)),
             procedure_name: r.10.unwrap_or_default(),
             unit_name: r.11,
             apology_reason: r.12,

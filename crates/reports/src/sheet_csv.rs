@@ -127,6 +127,14 @@ pub fn xlsx_to_csv<R: Read + Seek, W: Write>(input: R, mut out: W) -> Result<u64
     Ok(written)
 }
 
+/// Converts the first sheet of the workbook at `from` into the CSV file `to`.
+pub fn xlsx_file_to_csv(from: &std::path::Path, to: &std::path::Path) -> Result<u64, String> {
+    let input = std::fs::File::open(from).map_err(|e| format!("không đọc được tệp: {e}"))?;
+    let out = std::fs::File::create(to)
+        .map_err(|e| format!("{}: không ghi được tệp tạm: {e}", to.display()))?;
+    xlsx_to_csv(std::io::BufReader::new(input), std::io::BufWriter::new(out))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -289,12 +289,7 @@ async fn run_import(
         let to = upload.with_extension("csv");
         let to2 = to.clone();
         tokio::task::spawn_blocking(move || {
-            let input = std::fs::File::open(&from).map_err(|e| e.to_string())?;
-            let out = std::fs::File::create(&to2).map_err(|e| e.to_string())?;
-            parindex_reports::sheet_csv::xlsx_to_csv(
-                std::io::BufReader::new(input),
-                std::io::BufWriter::new(out),
-            )
+            parindex_reports::sheet_csv::xlsx_file_to_csv(&from, &to2)
         })
         .await
         .map_err(|e| e.to_string())?
