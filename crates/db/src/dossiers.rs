@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use parindex_domain::calendar::Instant;
-use parindex_domain::dossiers::{DossierRow, Figures, Procedure, Status};
+use parindex_domain::dossiers::{Channel, DossierRow, Figures, Procedure, Status};
 use parindex_domain::text::Date;
 
 use crate::{BeginWrite, Db, DbError, Result, on_db};
@@ -28,7 +28,7 @@ pub struct ProcedureBrief {
 }
 
 /// The rollups of one unit, recomputed from its dossiers.
-const ROLLUP_REBUILD: &str = "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, early, \
+pub(crate) const ROLLUP_REBUILD: &str = "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, early, \
      on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days, internal_count) \
      SELECT d.unit_code, d.procedure_code, substr(d.received_at, 1, 10), COUNT(*), \
      SUM(CASE WHEN d.status <> 'pending' THEN 1 ELSE 0 END), \
@@ -44,6 +44,119 @@ const ROLLUP_REBUILD: &str = "INSERT INTO dossier_rollups (unit_code, procedure_
      SUM(CASE WHEN d.used_days_milli IS NOT NULL AND p.internal_days IS NOT NULL THEN 1 ELSE 0 END) \
      FROM dossiers d LEFT JOIN procedures p ON p.code = d.procedure_code \
      WHERE d.unit_code = $1 GROUP BY d.unit_code, d.procedure_code, substr(d.received_at, 1, 10)";
+
+/// The start of the statement storing dossiers (values follow).
+pub(crate) const DOSSIER_INSERT: &str = "INSERT INTO dossiers (unit_code, code, procedure_code, received_at, due_at, \
+     finished_at, channel, apology_at, new_due_at, status, timely_apology, used_days_milli) ";
+
+/// A re-imported dossier is updated by unit and code; a slip recorded in parindex survives
+/// a re-import whose file has none.
+pub(crate) const DOSSIER_UPSERT: &str = " ON CONFLICT (unit_code, code) DO UPDATE SET procedure_code = excluded.procedure_code, \
+     received_at = excluded.received_at, due_at = excluded.due_at, finished_at = excluded.finished_at, \
+     channel = excluded.channel, status = excluded.status, used_days_milli = excluded.used_days_milli, \
+     apology_at = COALESCE(excluded.apology_at, dossiers.apology_at), \
+     new_due_at = CASE WHEN excluded.apology_at IS NULL THEN dossiers.new_due_at ELSE excluded.new_due_at END, \
+     timely_apology = CASE WHEN excluded.apology_at IS NULL AND dossiers.apology_at IS NOT NULL \
+     THEN dossiers.timely_apology ELSE excluded.timely_apology END";
+
+/// The start of the statement storing rollup rows gathered by [`RollupTally`].
+pub(crate) const ROLLUP_INSERT: &str = "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, \
+     early, on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days, \
+     internal_count) ";
+
+/// Whether a unit has dossiers (before an import adds some).
+pub(crate) const UNIT_HAS_DOSSIERS: &str =
+    "SELECT COUNT(*) FROM (SELECT 1 FROM dossiers WHERE unit_code = $1 LIMIT 1) t";
+
+/// The sums of [`ROLLUP_REBUILD`], gathered in memory as the rows are stored: for each
+/// unit, procedure and day of receipt, `received, finished, early, on_time, late,
+/// late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days,
+/// internal_count`. They are complete for a unit that had no dossier before the import.
+#[derive(Default)]
+pub(crate) struct RollupTally {
+    units: Vec<String>,
+    unit_index: HashMap<String, usize>,
+    procedures: Vec<String>,
+    procedure_index: HashMap<String, usize>,
+    sums: HashMap<(usize, usize, Date), [i64; 13]>,
+}
+
+/// Each unit an import met, with whether it had no dossier before (then its rollups are
+/// the import's sums; otherwise they are rebuilt from its dossiers).
+#[derive(Default)]
+pub(crate) struct UnitsMet(pub(crate) Vec<(String, bool)>);
+
+impl UnitsMet {
+    pub(crate) fn fresh(&self, unit: &str) -> Option<bool> {
+        self.0.iter().find(|(u, _)| u == unit).map(|(_, f)| *f)
+    }
+}
+
+fn intern(names: &mut Vec<String>, index: &mut HashMap<String, usize>, name: &str) -> usize {
+    if let Some(&i) = index.get(name) {
+        return i;
+    }
+    names.push(name.to_string());
+    index.insert(name.to_string(), names.len() - 1);
+    names.len() - 1
+}
+
+impl RollupTally {
+    /// Counts a dossier.
+    pub(crate) fn add(&mut self, d: &DossierRecord, limits: &HashMap<String, (i64, Option<i64>)>) {
+        let u = intern(&mut self.units, &mut self.unit_index, &d.row.unit_code);
+        let p = intern(
+            &mut self.procedures,
+            &mut self.procedure_index,
+            &d.row.procedure_code,
+        );
+        let one = |b: bool| i64::from(b);
+        let (limit, internal) = limits
+            .get(&d.row.procedure_code)
+            .copied()
+            .unwrap_or((0, None));
+        let timed = d.used_days_milli.is_some();
+        let v = self.sums.entry((u, p, d.row.received_at.date)).or_default();
+        let add = [
+            1,
+            one(d.status != Status::Pending),
+            one(d.status == Status::Early),
+            one(d.status == Status::OnTime),
+            one(d.status == Status::Late),
+            one(d.status == Status::Late && !d.timely_apology),
+            one(d.row.channel == Channel::Online),
+            one(d.row.channel == Channel::Postal),
+            one(timed),
+            d.used_days_milli
+                .map_or(0, |m| i64::try_from(m).unwrap_or(i64::MAX)),
+            if timed { limit } else { 0 },
+            if timed { internal.unwrap_or(0) } else { 0 },
+            one(timed && internal.is_some()),
+        ];
+        for (x, a) in v.iter_mut().zip(add) {
+            *x = x.saturating_add(a);
+        }
+    }
+
+    /// The sums of the units `met` found without dossiers, as rows of `dossier_rollups`.
+    pub(crate) fn fresh_rows(&self, met: &UnitsMet) -> Vec<(&str, &str, Date, [i64; 13])> {
+        let mut out: Vec<_> = self
+            .sums
+            .iter()
+            .filter(|((u, _, _), _)| met.fresh(&self.units[*u]) == Some(true))
+            .map(|((u, p, day), v)| {
+                (
+                    self.units[*u].as_str(),
+                    self.procedures[*p].as_str(),
+                    *day,
+                    *v,
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| (a.0, a.2, a.1).cmp(&(b.0, b.2, b.1)));
+        out
+    }
+}
 
 fn count(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
@@ -119,15 +232,27 @@ impl Db {
     where
         I: IntoIterator<Item = DossierRecord>,
     {
-        self.store_dossiers_if(rows, progress, || true).await
+        self.store_dossiers_if(rows, 0, progress, || true).await
     }
 
     /// Like [`Db::store_dossiers`], but once every row has been read `keep` decides: on
     /// `false` nothing is stored (the transaction is rolled back) and 0 is returned. The
     /// importer checks and stores in a single pass this way, all or nothing.
+    ///
+    /// `expected_rows` is the caller's estimate of how many rows will come (0 when unknown).
+    ///
+    /// A SQLite database on disk is written through a connection of its own on a thread of
+    /// its own while this thread reads and checks the rows (see `dossier_bulk`); PostgreSQL
+    /// and in-memory databases take 500 rows per statement, the next batch being read while
+    /// the database stores the previous one.
+    ///
+    /// The rollups of a unit that had no dossier before are summed here as the rows go by;
+    /// those of a unit that had some are rebuilt from its dossiers (re-imported dossiers may
+    /// have moved between days, procedures or outcomes).
     pub async fn store_dossiers_if<I>(
         &self,
         rows: I,
+        expected_rows: u64,
         mut progress: impl FnMut(u64),
         keep: impl FnOnce() -> bool,
     ) -> Result<u64>
@@ -135,24 +260,30 @@ impl Db {
         I: IntoIterator<Item = DossierRecord>,
     {
         const BATCH: usize = 500;
+        let limits = self.procedure_limits().await?;
+        if let Some(path) = self.sqlite_file() {
+            return crate::dossier_bulk::store(&path, rows, expected_rows, &limits, progress, keep);
+        }
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            let mut tally = RollupTally::default();
+            let mut met = UnitsMet::default();
             let mut n = 0u64;
-            let mut rows = rows.into_iter().peekable();
-            let mut batch: Vec<DossierRecord> = Vec::with_capacity(BATCH);
-            let mut touched: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-            while rows.peek().is_some() {
-                batch.clear();
-                batch.extend(rows.by_ref().take(BATCH));
+            let mut rows = rows.into_iter();
+            let mut next: Vec<DossierRecord> = rows.by_ref().take(BATCH).collect();
+            while !next.is_empty() {
+                let batch = std::mem::replace(&mut next, Vec::with_capacity(BATCH));
                 for d in &batch {
-                    if !touched.contains(&d.row.unit_code) {
-                        touched.insert(d.row.unit_code.clone());
+                    if met.fresh(&d.row.unit_code).is_none() {
+                        let (had,): (i64,) = sqlx::query_as(UNIT_HAS_DOSSIERS)
+                            .bind(&d.row.unit_code)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        met.0.push((d.row.unit_code.clone(), had == 0));
                     }
+                    tally.add(d, &limits);
                 }
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO dossiers (unit_code, code, procedure_code, received_at, due_at, finished_at, channel, \
-                     apology_at, new_due_at, status, timely_apology, used_days_milli) ",
-                );
+                let mut q = sqlx::QueryBuilder::new(DOSSIER_INSERT);
                 q.push_values(batch.iter(), |mut b, d| {
                     let r = &d.row;
                     b.push_bind(&r.unit_code)
@@ -168,17 +299,14 @@ impl Db {
                         .push_bind(d.timely_apology)
                         .push_bind(d.used_days_milli.map(|m| i64::try_from(m).unwrap_or(i64::MAX)));
                 });
-                // A slip recorded in parindex survives a re-import whose file has none.
-                q.push(
-                    " ON CONFLICT (unit_code, code) DO UPDATE SET procedure_code = excluded.procedure_code, \
-                     received_at = excluded.received_at, due_at = excluded.due_at, finished_at = excluded.finished_at, \
-                     channel = excluded.channel, status = excluded.status, used_days_milli = excluded.used_days_milli, \
-                     apology_at = COALESCE(excluded.apology_at, dossiers.apology_at), \
-                     new_due_at = CASE WHEN excluded.apology_at IS NULL THEN dossiers.new_due_at ELSE excluded.new_due_at END, \
-                     timely_apology = CASE WHEN excluded.apology_at IS NULL AND dossiers.apology_at IS NOT NULL \
-                     THEN dossiers.timely_apology ELSE excluded.timely_apology END",
+                q.push(DOSSIER_UPSERT);
+                // The database stores this batch while the next one is read and checked
+                // (the statement is handed over on the first poll; reading never awaits).
+                let (stored, ()) = tokio::join!(
+                    q.build().persistent(true).execute(&mut *tx),
+                    async { next.extend(rows.by_ref().take(BATCH)) }
                 );
-                q.build().persistent(true).execute(&mut *tx).await?;
+                stored?;
                 let before = n;
                 n += batch.len() as u64;
                 if before / 10_000 != n / 10_000 {
@@ -189,19 +317,38 @@ impl Db {
                 tx.rollback().await?;
                 return Ok(0);
             }
-            // Rebuild the rollups of every unit the file touched (re-imported dossiers may
-            // have moved between days, procedures or outcomes).
-            for unit in &touched {
+            for (unit, fresh) in &met.0 {
                 sqlx::query("DELETE FROM dossier_rollups WHERE unit_code = $1")
                     .bind(unit)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(ROLLUP_REBUILD).bind(unit).execute(&mut *tx).await?;
+                if !fresh {
+                    sqlx::query(ROLLUP_REBUILD).bind(unit).execute(&mut *tx).await?;
+                }
+            }
+            let sums = tally.fresh_rows(&met);
+            for chunk in sums.chunks(BATCH) {
+                let mut q = sqlx::QueryBuilder::new(ROLLUP_INSERT);
+                q.push_values(chunk.iter(), |mut b, (unit, procedure, day, v)| {
+                    b.push_bind(*unit).push_bind(*procedure).push_bind(day.to_iso());
+                    for x in v {
+                        b.push_bind(*x);
+                    }
+                });
+                q.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
             progress(n);
             Ok(n)
         })
+    }
+
+    /// Every procedure's legal and internal limits (working days), by code.
+    async fn procedure_limits(&self) -> Result<HashMap<String, (i64, Option<i64>)>> {
+        let sql = "SELECT code, CAST(limit_days AS BIGINT), CAST(internal_days AS BIGINT) FROM procedures";
+        let rows: Vec<(String, i64, Option<i64>)> =
+            on_db!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(|(c, l, i)| (c, (l, i))).collect())
     }
 
     /// The figures of the dossiers received in `[from, to]` by one unit or all, with

@@ -8,6 +8,7 @@ mod accounts;
 mod assess;
 mod calendars;
 mod cycle;
+mod dossier_bulk;
 mod dossier_import;
 mod dossiers;
 mod evidence;
@@ -92,6 +93,8 @@ pub enum DbError {
     UnsupportedUrl(String),
     #[error("lỗi cơ sở dữ liệu: {0}")]
     Sqlx(#[from] sqlx::Error),
+    #[error("lỗi cơ sở dữ liệu: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("lỗi chuyển đổi cơ sở dữ liệu: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("không tìm thấy bộ chỉ số `{0}`")]
@@ -184,6 +187,14 @@ impl Db {
             Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         Ok(())
+    }
+
+    /// The file of a SQLite database kept on disk (`None` for PostgreSQL and in-memory
+    /// databases), for the bulk path that writes it through its own connection.
+    pub(crate) fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        let Db::Sqlite(pool) = self else { return None };
+        let path = pool.connect_options().get_filename().to_path_buf();
+        path.is_file().then_some(path)
     }
 
     pub fn kind(&self) -> &'static str {

@@ -30,12 +30,13 @@ impl Instant {
     }
 
     pub fn to_iso(self) -> String {
-        format!(
-            "{} {:02}:{:02}",
-            self.date.to_iso(),
-            self.minute / 60,
-            self.minute % 60
-        )
+        let mut s = String::with_capacity(16);
+        self.date.push_iso(&mut s);
+        s.push(' ');
+        crate::text::push_digits(&mut s, self.minute / 60, 2);
+        s.push(':');
+        crate::text::push_digits(&mut s, self.minute % 60, 2);
+        s
     }
 
     /// `18/02/2021 09:15`.
@@ -74,6 +75,75 @@ pub struct Calendar {
     pub hours: Vec<(u16, u16)>,
     holidays: HashSet<i64>,
     working_days: HashSet<i64>,
+    /// The working days of the calendar's years, for answers without a day-by-day walk.
+    index: DayIndex,
+}
+
+/// The working days of a span of days (the calendar's years and a year after), so that
+/// the next working day, the N-th one and the working days between two dates are read,
+/// not counted (an import computes one due instant and one processing time per row).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct DayIndex {
+    /// Day number (since the epoch) of the span's first day.
+    first: i64,
+    /// For each day of the span and one past it: the working days before it in the span.
+    before: Vec<u32>,
+    /// The span's working days, in order.
+    working: Vec<i64>,
+}
+
+impl DayIndex {
+    fn build(cal: &Calendar) -> DayIndex {
+        let Some((a, b)) = cal.years else {
+            return DayIndex::default();
+        };
+        let (Some(lo), Some(hi)) = (Date::new(a, 1, 1), Date::new(b.saturating_add(1), 12, 31))
+        else {
+            return DayIndex::default();
+        };
+        let first = lo.days_since_epoch();
+        let last = hi.days_since_epoch();
+        let mut before = Vec::new();
+        let mut working = Vec::new();
+        for day in first..=last {
+            before.push(u32::try_from(working.len()).unwrap_or(u32::MAX));
+            if cal.is_working_day(from_days(day)) {
+                working.push(day);
+            }
+        }
+        before.push(u32::try_from(working.len()).unwrap_or(u32::MAX));
+        DayIndex {
+            first,
+            before,
+            working,
+        }
+    }
+
+    /// The position of a day in the span.
+    fn slot(&self, day: i64) -> Option<usize> {
+        let i = usize::try_from(day - self.first).ok()?;
+        (i + 1 < self.before.len()).then_some(i)
+    }
+
+    /// The working days up to and including `day`.
+    fn through(&self, day: i64) -> Option<usize> {
+        self.slot(day).map(|i| self.before[i + 1] as usize)
+    }
+
+    /// The `n`-th working day after `day` (n ≥ 1), when the span holds it.
+    fn nth_after(&self, day: i64, n: u32) -> Option<Date> {
+        let k = self.through(day)?.checked_add(n as usize)?.checked_sub(1)?;
+        self.working.get(k).map(|d| from_days(*d))
+    }
+
+    /// The working days strictly between two days of the span.
+    fn between(&self, a: i64, b: i64) -> Option<u64> {
+        if b <= a + 1 {
+            return Some(0);
+        }
+        let (ia, ib) = (self.slot(a)?, self.slot(b)?);
+        Some(u64::from(self.before[ib] - self.before[ia + 1]))
+    }
 }
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -135,6 +205,7 @@ pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, Problems> {
         hours: Vec::new(),
         holidays: HashSet::new(),
         working_days: HashSet::new(),
+        index: DayIndex::default(),
     };
     if let Some(n) = get("years") {
         let s = n.as_scalar().unwrap_or_default();
@@ -220,6 +291,7 @@ pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, Problems> {
         }
     }
     if problems.is_empty() {
+        cal.index = DayIndex::build(&cal);
         Ok(cal)
     } else {
         Err(Problems(problems))
@@ -251,6 +323,22 @@ impl Calendar {
     }
 
     fn next_working_day(&self, d: Date) -> Result<Date, String> {
+        self.nth_working_day(d, 1)
+    }
+
+    /// The `n`-th working day after `d`.
+    fn nth_working_day(&self, d: Date, n: u32) -> Result<Date, String> {
+        if let Some(day) = self.index.nth_after(d.days_since_epoch(), n) {
+            return Ok(day);
+        }
+        let mut due = d;
+        for _ in 0..n {
+            due = self.next_working_day_walk(due)?;
+        }
+        Ok(due)
+    }
+
+    fn next_working_day_walk(&self, d: Date) -> Result<Date, String> {
         let start = d.days_since_epoch();
         (start + 1..start + 400)
             .map(from_days)
@@ -267,6 +355,28 @@ impl Calendar {
     /// dossier spent in processing, counted like its limit (working hours of working days).
     pub fn working_minutes(&self, from: Instant, to: Instant) -> u64 {
         let (a, b) = (from.date.days_since_epoch(), to.date.days_since_epoch());
+        if b < a {
+            return 0;
+        }
+        if b > a
+            && let Some(full) = self.index.between(a, b)
+        {
+            let part = |d: Date, lo: u16, hi: u16| {
+                if !self.is_working_day(d) {
+                    return 0;
+                }
+                self.hours
+                    .iter()
+                    .map(|(start, end)| {
+                        let (s, e) = ((*start).max(lo), (*end).min(hi));
+                        u64::from(e.saturating_sub(s))
+                    })
+                    .sum::<u64>()
+            };
+            return part(from.date, from.minute, u16::MAX)
+                + full * u64::from(self.day_minutes())
+                + part(to.date, 0, to.minute);
+        }
         let mut total = 0_u64;
         for day in a..=b {
             if !self.is_working_day(from_days(day)) {
@@ -316,10 +426,7 @@ impl Calendar {
         } else {
             (self.next_working_day(t.date)?, first)
         };
-        let mut due = day;
-        for _ in 0..n {
-            due = self.next_working_day(due)?;
-        }
+        let due = self.nth_working_day(day, n)?;
         self.check_year(due, "hạn trả kết quả")?;
         Ok(Instant { date: due, minute })
     }

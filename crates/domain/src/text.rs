@@ -93,7 +93,32 @@ impl Date {
 
     /// `2021-03-26`.
     pub fn to_iso(self) -> String {
-        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        let mut s = String::with_capacity(16);
+        self.push_iso(&mut s);
+        s
+    }
+
+    /// Appends `2021-03-26` to `s` (written digit by digit: an import formats millions).
+    pub fn push_iso(self, s: &mut String) {
+        match u16::try_from(self.year) {
+            Ok(y) if y <= 9999 => push_digits(s, y, 4),
+            _ => {
+                use std::fmt::Write as _;
+                let _ = write!(s, "{:04}", self.year);
+            }
+        }
+        s.push('-');
+        push_digits(s, u16::from(self.month), 2);
+        s.push('-');
+        push_digits(s, u16::from(self.day), 2);
+    }
+}
+
+/// Appends the last `width` decimal digits of `n`, zero-padded.
+pub(crate) fn push_digits(s: &mut String, n: u16, width: u32) {
+    for i in (0..width).rev() {
+        let d = (n / 10_u16.pow(i)) % 10;
+        s.push(char::from(b'0' + u8::try_from(d).unwrap_or(0)));
     }
 }
 

@@ -6,6 +6,8 @@
     reason = "tests fail loudly"
 )]
 
+mod dossiers;
+
 use parindex_db::testkit::each_db;
 use parindex_db::{DbError, StoreOutcome};
 use parindex_domain::units::parse_units_csv;

@@ -164,3 +164,34 @@ proptest! {
         prop_assert_eq!(between, n as usize + usize::from(counting_is_later));
     }
 }
+
+proptest! {
+    /// Working minutes between two instants equal the working hours of each working day
+    /// between them, counted day by day (the calendar reads them from its index).
+    #[test]
+    fn working_minutes_match_a_day_by_day_count(offset in 0i64..2700, span in 0i64..120, m1 in 0u16..1440, m2 in 0u16..1440) {
+        use parindex_domain::calendar::{Instant, parse_calendar};
+        use parindex_domain::schedule::from_days;
+        let cal = parse_calendar("vn.yaml", include_str!("../../../../data/calendars/vn-2020-2026.yaml"))
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let start = parindex_domain::text::Date::new(2020, 1, 1).ok_or(TestCaseError::fail("date"))?;
+        let a = start.days_since_epoch() + offset;
+        let from = Instant { date: from_days(a), minute: m1 };
+        let to = Instant { date: from_days(a + span), minute: m2 };
+        let mut expected = 0u64;
+        for day in a..=a + span {
+            if !cal.is_working_day(from_days(day)) {
+                continue;
+            }
+            let lo = if day == a { m1 } else { 0 };
+            let hi = if day == a + span { m2 } else { u16::MAX };
+            for (s, e) in &cal.hours {
+                let (s, e) = ((*s).max(lo), (*e).min(hi));
+                if e > s {
+                    expected += u64::from(e - s);
+                }
+            }
+        }
+        prop_assert_eq!(cal.working_minutes(from, to), expected);
+    }
+}

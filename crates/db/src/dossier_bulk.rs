@@ -1,0 +1,249 @@
+//! Storing a large dossier file into a SQLite database on disk.
+//!
+//! Going through the pool costs more per value than SQLite itself spends storing it. This
+//! path opens one connection of its own to the same file and runs the whole transaction on
+//! a thread of its own, with one prepared statement bound row by row, while the calling
+//! thread reads and checks the rows and hands them over in batches. When the file is large
+//! and at least the size of what is stored, the secondary indexes are dropped and built
+//! again from sorted keys before the commit. Readers keep seeing the previous state until
+//! the commit (WAL).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::time::Duration;
+
+use parindex_domain::calendar::Instant;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+
+use crate::dossiers::{
+    DOSSIER_INSERT, DOSSIER_UPSERT, ROLLUP_INSERT, ROLLUP_REBUILD, RollupTally, UNIT_HAS_DOSSIERS,
+    UnitsMet,
+};
+use crate::{DossierRecord, Result};
+
+/// Rows per batch handed to the writing thread.
+const BATCH: usize = 1_000;
+
+/// From how many expected rows the secondary indexes are built after the rows.
+const DEFER_INDEXES_FROM: u64 = 50_000;
+
+/// A dossier with its instants already written out (the reading thread does it).
+struct Ready {
+    record: DossierRecord,
+    received_at: String,
+    due_at: String,
+    finished_at: Option<String>,
+    apology_at: Option<String>,
+    new_due_at: Option<String>,
+}
+
+impl Ready {
+    fn new(record: DossierRecord) -> Ready {
+        let r = &record.row;
+        Ready {
+            received_at: r.received_at.to_iso(),
+            due_at: record.due_at.to_iso(),
+            finished_at: r.finished_at.map(Instant::to_iso),
+            apology_at: r.apology_at.map(Instant::to_iso),
+            new_due_at: r.new_due_at.map(Instant::to_iso),
+            record,
+        }
+    }
+}
+
+enum Message {
+    Rows(Vec<Ready>),
+    /// Every row was sent: commit or roll back; the rollup sums of the rows.
+    End {
+        keep: bool,
+        tally: RollupTally,
+    },
+}
+
+/// Stores `rows` into the database at `path` in one transaction (see the module's text);
+/// blocks the calling thread until the commit or the rollback.
+pub(crate) fn store<I>(
+    path: &Path,
+    rows: I,
+    expected_rows: u64,
+    limits: &HashMap<String, (i64, Option<i64>)>,
+    progress: impl FnMut(u64),
+    keep: impl FnOnce() -> bool,
+) -> Result<u64>
+where
+    I: IntoIterator<Item = DossierRecord>,
+{
+    let run = || {
+        std::thread::scope(|s| {
+            let (send, receive) = sync_channel::<Message>(4);
+            let writer = s.spawn(move || write(path, &receive, expected_rows));
+            let mut progress = progress;
+            let mut rows = rows.into_iter();
+            let mut tally = RollupTally::default();
+            let mut sent = 0_u64;
+            loop {
+                let batch: Vec<Ready> = rows
+                    .by_ref()
+                    .take(BATCH)
+                    .map(|d| {
+                        tally.add(&d, limits);
+                        Ready::new(d)
+                    })
+                    .collect();
+                if batch.is_empty() {
+                    break;
+                }
+                let before = sent;
+                sent += batch.len() as u64;
+                if send.send(Message::Rows(batch)).is_err() {
+                    // The writer stopped on an error: its result says which.
+                    break;
+                }
+                if before / 10_000 != sent / 10_000 {
+                    progress(sent);
+                }
+            }
+            let keep = keep();
+            // A writer that already stopped has rolled back; its error is what matters.
+            let _ = send.send(Message::End { keep, tally });
+            drop(send);
+            let stored = writer.join().unwrap_or(Err(crate::DbError::Unsupported(
+                "luồng ghi hồ sơ dừng bất thường; không hồ sơ nào được lưu",
+            )))?;
+            progress(stored);
+            Ok(stored)
+        })
+    };
+    // Blocking a worker of a multi-threaded runtime is announced to it (the web server's
+    // other requests move to other workers); a single-threaded runtime just waits.
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(run)
+        }
+        _ => run(),
+    }
+}
+
+/// The writing thread: one transaction, committed on `End { keep: true }` only.
+fn write(path: &Path, receive: &Receiver<Message>, expected_rows: u64) -> Result<u64> {
+    let mut conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "cache_size", -65_536)?;
+    conn.pragma_update(None, "threads", 2)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut deferred: Vec<String> = Vec::new();
+    if expected_rows >= DEFER_INDEXES_FROM {
+        let stored: i64 =
+            tx.query_row("SELECT COALESCE(MAX(rowid), 0) FROM dossiers", [], |r| {
+                r.get(0)
+            })?;
+        if expected_rows >= u64::try_from(stored).unwrap_or(0) {
+            let indexes: Vec<(String, String)> = tx
+                .prepare(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
+                     AND tbl_name = 'dossiers' AND sql IS NOT NULL ORDER BY name",
+                )?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (name, sql) in indexes {
+                tx.execute(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")), [])?;
+                deferred.push(sql);
+            }
+        }
+    }
+    let mut met = UnitsMet::default();
+    let mut n = 0_u64;
+    let mut end = None;
+    {
+        let mut has_dossiers = tx.prepare(UNIT_HAS_DOSSIERS)?;
+        let values = "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+        // A unit without dossiers cannot hold one of the file's codes (the file holds each
+        // code once), so its rows are inserted without looking for one to update.
+        let mut insert = tx.prepare(&format!("{DOSSIER_INSERT} {values}"))?;
+        let mut upsert = tx.prepare(&format!("{DOSSIER_INSERT} {values}{DOSSIER_UPSERT}"))?;
+        for message in receive {
+            let batch = match message {
+                Message::Rows(batch) => batch,
+                Message::End { keep, tally } => {
+                    end = Some((keep, tally));
+                    break;
+                }
+            };
+            for x in &batch {
+                let (d, r) = (&x.record, &x.record.row);
+                let fresh = if let Some(f) = met.fresh(&r.unit_code) {
+                    f
+                } else {
+                    let had: i64 = has_dossiers.query_row([&r.unit_code], |row| row.get(0))?;
+                    met.0.push((r.unit_code.clone(), had == 0));
+                    had == 0
+                };
+                let statement = if fresh { &mut insert } else { &mut upsert };
+                statement.execute(params![
+                    r.unit_code,
+                    r.code,
+                    r.procedure_code,
+                    x.received_at,
+                    x.due_at,
+                    x.finished_at,
+                    r.channel.as_str(),
+                    x.apology_at,
+                    x.new_due_at,
+                    d.status.as_str(),
+                    d.timely_apology,
+                    d.used_days_milli
+                        .map(|m| i64::try_from(m).unwrap_or(i64::MAX)),
+                ])?;
+                n += 1;
+            }
+        }
+    }
+    let Some((true, tally)) = end else {
+        tx.rollback()?;
+        return Ok(0);
+    };
+    for sql in &deferred {
+        tx.execute(sql, [])?;
+    }
+    {
+        let mut delete = tx.prepare("DELETE FROM dossier_rollups WHERE unit_code = $1")?;
+        let mut rebuild = tx.prepare(ROLLUP_REBUILD)?;
+        for (unit, fresh) in &met.0 {
+            delete.execute([unit])?;
+            if !fresh {
+                rebuild.execute([unit])?;
+            }
+        }
+        let mut insert = tx.prepare(&format!(
+            "{ROLLUP_INSERT} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+        ))?;
+        for (unit, procedure, day, v) in tally.fresh_rows(&met) {
+            insert.execute(params![
+                unit,
+                procedure,
+                day.to_iso(),
+                v[0],
+                v[1],
+                v[2],
+                v[3],
+                v[4],
+                v[5],
+                v[6],
+                v[7],
+                v[8],
+                v[9],
+                v[10],
+                v[11],
+                v[12]
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(n)
+}

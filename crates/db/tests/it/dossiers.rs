@@ -1,0 +1,184 @@
+//! Dossier imports through both storing paths: a SQLite file goes through its own
+//! connection (indexes built after the rows when the file is large), PostgreSQL and an
+//! in-memory SQLite through the pool. All must store the same rows and the same rollups,
+//! keep their indexes, and store nothing when an all-or-nothing import fails.
+
+use std::io::Write as _;
+
+use parindex_db::{Db, ImportContext, ImportOutcome, ImportRequest};
+use parindex_domain::calendar::{Instant, SHIPPED, parse_calendar};
+use parindex_domain::dossiers::{
+    ColumnMap, SampleProcedure, parse_procedures_csv, write_sample_csv,
+};
+use parindex_domain::text::Date;
+use parindex_domain::units::parse_units_csv;
+
+use super::{NOW, UNITS};
+
+/// Enough rows for the importer to expect a bulk load (about 75 bytes a row, from 50,000).
+const ROWS: u64 = 60_000;
+
+const PROCEDURES: &str = "code,name,unit_code,limit_days,internal_days\nKH-1,Đăng ký doanh nghiệp,SKHDT,3,2\nKH-2,Cấp giấy chứng nhận đầu tư,SKHDT,15,\nTC-1,Cấp mã số đơn vị,STC,2,1\n";
+
+async fn prepare(db: &Db) {
+    let units = parse_units_csv("u.csv", UNITS).unwrap();
+    db.upsert_units(&units, "admin", NOW).await.unwrap();
+    let procs = parse_procedures_csv("p.csv", PROCEDURES).unwrap();
+    db.upsert_procedures(&procs, NOW).await.unwrap();
+}
+
+fn sample(path: &std::path::Path, seed: u64, late: u64) {
+    let procs = [
+        SampleProcedure {
+            unit_code: "SKHDT",
+            code: "KH-1",
+            limit_days: 3,
+        },
+        SampleProcedure {
+            unit_code: "SKHDT",
+            code: "KH-2",
+            limit_days: 15,
+        },
+        SampleProcedure {
+            unit_code: "STC",
+            code: "TC-1",
+            limit_days: 2,
+        },
+    ];
+    let f = std::fs::File::create(path).unwrap();
+    write_sample_csv(std::io::BufWriter::new(f), seed, 2021, &procs, ROWS, late).unwrap();
+}
+
+async fn import(db: &Db, path: &std::path::Path) -> ImportOutcome {
+    let cal = parse_calendar("lich.yaml", SHIPPED).unwrap();
+    let ctx = ImportContext::load(db, cal).await.unwrap();
+    let path = path.to_str().unwrap();
+    let req = ImportRequest {
+        path,
+        file: "hoso.csv",
+        columns: &ColumnMap::default(),
+        skip_invalid: false,
+        actor: "admin",
+        now: NOW,
+        as_of: Instant::parse("2022-01-01 00:00").unwrap(),
+    };
+    db.import_dossier_file(&ctx, &req, None::<Vec<u8>>, &mut |_| {})
+        .await
+        .unwrap()
+}
+
+async fn figures(db: &Db) -> Vec<parindex_domain::dossiers::Figures> {
+    let (from, to) = (
+        Date::new(2021, 1, 1).unwrap(),
+        Date::new(2021, 12, 31).unwrap(),
+    );
+    let as_of = Instant::parse("2022-01-01 00:00").unwrap();
+    let mut out = Vec::new();
+    for unit in [None, Some("SKHDT"), Some("STC"), Some("SNV")] {
+        out.push(db.dossier_figures(unit, from, to, as_of).await.unwrap());
+    }
+    out
+}
+
+async fn sqlite_indexes(db: &Db) -> Vec<String> {
+    let Db::Sqlite(pool) = db else {
+        return Vec::new();
+    };
+    sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'dossiers' ORDER BY name",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn every_storing_path_stores_the_same_dossiers_and_rollups() {
+    let dir = std::env::temp_dir().join(format!("parindex-bulk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.csv");
+    sample(&good, 7, 6);
+    assert!(
+        std::fs::metadata(&good).unwrap().len() / 75 >= 50_000,
+        "the sample must be large enough for a bulk load"
+    );
+    // The same file with one bad row at its end.
+    let bad = dir.join("bad.csv");
+    std::fs::copy(&good, &bad).unwrap();
+    let mut f = std::fs::OpenOptions::new().append(true).open(&bad).unwrap();
+    writeln!(f, "X-1,SKHDT,KH-1,2021-13-01 08:00,,direct,").unwrap();
+    drop(f);
+    // A re-export: the same dossiers, other outcomes (another seed, more late).
+    let again = dir.join("again.csv");
+    sample(&again, 7, 30);
+
+    let mut dbs = parindex_db::testkit::each_db().await;
+    dbs.push((
+        Db::connect("sqlite::memory:").await.unwrap(),
+        "memory".into(),
+    ));
+    let mut first: Option<Vec<_>> = None;
+    for (db, url) in &dbs {
+        prepare(db).await;
+        let indexes = sqlite_indexes(db).await;
+
+        let refused = import(db, &bad).await;
+        assert!(refused.refused, "{url}");
+        assert_eq!((refused.stored, refused.rejected), (0, 1), "{url}");
+        assert!(
+            refused.problems[0].contains(&format!("hoso.csv:{}:", ROWS + 2)),
+            "{url}: {:?}",
+            refused.problems
+        );
+        assert_eq!(figures(db).await[0].received, 0, "{url}: nothing stored");
+        assert_eq!(sqlite_indexes(db).await, indexes, "{url}: indexes kept");
+
+        let stored = import(db, &good).await;
+        assert!(
+            !stored.refused && stored.problems.is_empty(),
+            "{url}: {:?}",
+            stored.problems
+        );
+        assert_eq!(stored.stored, ROWS, "{url}");
+        assert_eq!(
+            sqlite_indexes(db).await,
+            indexes,
+            "{url}: indexes built again"
+        );
+        let after_first = figures(db).await;
+        assert_eq!(after_first[0].received, ROWS, "{url}");
+        assert_eq!(
+            after_first[1].received + after_first[2].received,
+            ROWS,
+            "{url}: every dossier in its unit"
+        );
+        assert!(after_first[0].late > 0 && after_first[0].timed > 0, "{url}");
+        assert_eq!(
+            after_first[3],
+            parindex_domain::dossiers::Figures::default(),
+            "{url}"
+        );
+        match &first {
+            None => first = Some(after_first.clone()),
+            Some(f) => assert_eq!(&after_first, f, "{url}: same figures on every path"),
+        }
+
+        // Importing the same file again goes through the update path and rebuilds the
+        // rollups from the dossiers: the sums gathered on the way in were the same.
+        let same = import(db, &good).await;
+        assert_eq!(same.stored, ROWS, "{url}");
+        assert_eq!(
+            figures(db).await,
+            after_first,
+            "{url}: rebuilt rollups agree"
+        );
+
+        // A re-export with other outcomes updates the dossiers by code.
+        let updated = import(db, &again).await;
+        assert_eq!(updated.stored, ROWS, "{url}");
+        let after = figures(db).await;
+        assert_eq!(after[0].received, ROWS, "{url}: updated, not added");
+        assert!(after[0].late > after_first[0].late, "{url}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
