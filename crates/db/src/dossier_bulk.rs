@@ -10,15 +10,15 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Duration;
 
 use parindex_domain::calendar::Instant;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
 use crate::dossiers::{
-    DOSSIER_INSERT, DOSSIER_UPSERT, ROLLUP_INSERT, ROLLUP_REBUILD, RollupTally, UNIT_HAS_DOSSIERS,
-    UnitsMet,
+    DOSSIER_INSERT_MARKED, DOSSIER_UPSERT, ROLLUP_INSERT, ROLLUP_MONTHS_DELETE,
+    ROLLUP_MONTHS_REBUILD, ROLLUP_REBUILD, RollupTally, Stored, UNIT_HAS_DOSSIERS, UnitsMet,
 };
 use crate::{DossierRecord, Result};
 
@@ -54,30 +54,31 @@ impl Ready {
 
 enum Message {
     Rows(Vec<Ready>),
-    /// Every row was sent: commit or roll back; the rollup sums of the rows.
-    End {
-        keep: bool,
-        tally: RollupTally,
-    },
+    /// Every row was sent: the writer answers with the rows it found twice.
+    Finish,
+    /// Commit with these rollup sums, or roll back.
+    Decide(Option<RollupTally>),
 }
 
 /// Stores `rows` into the database at `path` in one transaction (see the module's text);
-/// blocks the calling thread until the commit or the rollback.
+/// blocks the calling thread until the commit or the rollback. A row whose unit and code
+/// came earlier in `rows` is not stored and is returned; then `keep` decides.
 pub(crate) fn store<I>(
     path: &Path,
     rows: I,
     expected_rows: u64,
     limits: &HashMap<String, (i64, Option<i64>)>,
     progress: impl FnMut(u64),
-    keep: impl FnOnce() -> bool,
-) -> Result<u64>
+    keep: impl FnOnce(&[DossierRecord]) -> bool,
+) -> Result<Stored>
 where
     I: IntoIterator<Item = DossierRecord>,
 {
     let run = || {
         std::thread::scope(|s| {
             let (send, receive) = sync_channel::<Message>(4);
-            let writer = s.spawn(move || write(path, &receive, expected_rows));
+            let (reply, replies) = sync_channel::<Vec<DossierRecord>>(1);
+            let writer = s.spawn(move || write(path, &receive, &reply, expected_rows));
             let mut progress = progress;
             let mut rows = rows.into_iter();
             let mut tally = RollupTally::default();
@@ -104,15 +105,28 @@ where
                     progress(sent);
                 }
             }
-            let keep = keep();
-            // A writer that already stopped has rolled back; its error is what matters.
-            let _ = send.send(Message::End { keep, tally });
+            // A writer that stopped has rolled back; its error is what matters (join below).
+            let duplicates = if send.send(Message::Finish).is_ok() {
+                replies.recv().ok()
+            } else {
+                None
+            };
+            if let Some(duplicates) = duplicates.as_ref() {
+                for d in duplicates {
+                    tally.remove(d, limits);
+                }
+                let decision = keep(duplicates).then_some(tally);
+                let _ = send.send(Message::Decide(decision));
+            }
             drop(send);
             let stored = writer.join().unwrap_or(Err(crate::DbError::Unsupported(
                 "luồng ghi hồ sơ dừng bất thường; không hồ sơ nào được lưu",
             )))?;
             progress(stored);
-            Ok(stored)
+            Ok(Stored {
+                stored,
+                duplicates: duplicates.unwrap_or_default(),
+            })
         })
     };
     // Blocking a worker of a multi-threaded runtime is announced to it (the web server's
@@ -125,8 +139,20 @@ where
     }
 }
 
-/// The writing thread: one transaction, committed on `End { keep: true }` only.
-fn write(path: &Path, receive: &Receiver<Message>, expected_rows: u64) -> Result<u64> {
+/// Whether an insert failed because the unit and code are stored already.
+fn is_duplicate(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+}
+
+/// The writing thread: one transaction, committed on `Decide(Some(..))` only.
+fn write(
+    path: &Path,
+    receive: &Receiver<Message>,
+    reply: &SyncSender<Vec<DossierRecord>>,
+    expected_rows: u64,
+) -> Result<u64> {
     let mut conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -134,8 +160,7 @@ fn write(path: &Path, receive: &Receiver<Message>, expected_rows: u64) -> Result
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "cache_size", -65_536)?;
-    conn.pragma_update(None, "threads", 2)?;
+    conn.pragma_update(None, "cache_size", -32_768)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut deferred: Vec<String> = Vec::new();
     if expected_rows >= DEFER_INDEXES_FROM {
@@ -147,7 +172,7 @@ fn write(path: &Path, receive: &Receiver<Message>, expected_rows: u64) -> Result
             let indexes: Vec<(String, String)> = tx
                 .prepare(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
-                     AND tbl_name = 'dossiers' AND sql IS NOT NULL ORDER BY name",
+                     AND tbl_name = 'dossiers' AND sql IS NOT NULL AND sql NOT LIKE '% WHERE %' ORDER BY name",
                 )?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
@@ -157,25 +182,33 @@ fn write(path: &Path, receive: &Receiver<Message>, expected_rows: u64) -> Result
             }
         }
     }
+    // Marks the rows this import writes: meeting the mark again means the file holds the
+    // unit and code twice.
+    let mark = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
     let mut met = UnitsMet::default();
     let mut n = 0_u64;
-    let mut end = None;
+    let mut duplicates = Vec::new();
     {
         let mut has_dossiers = tx.prepare(UNIT_HAS_DOSSIERS)?;
-        let values = "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
-        // A unit without dossiers cannot hold one of the file's codes (the file holds each
-        // code once), so its rows are inserted without looking for one to update.
-        let mut insert = tx.prepare(&format!("{DOSSIER_INSERT} {values}"))?;
-        let mut upsert = tx.prepare(&format!("{DOSSIER_INSERT} {values}{DOSSIER_UPSERT}"))?;
-        for message in receive {
-            let batch = match message {
-                Message::Rows(batch) => batch,
-                Message::End { keep, tally } => {
-                    end = Some((keep, tally));
-                    break;
-                }
+        let values = "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+        // A unit without dossiers cannot hold one of the file's codes unless the file holds
+        // it twice, which the primary key refuses: its rows are inserted without looking
+        // for one to update.
+        let mut insert = tx.prepare(&format!("{DOSSIER_INSERT_MARKED} {values}"))?;
+        let mut upsert = tx.prepare(&format!(
+            "{DOSSIER_INSERT_MARKED} {values}{DOSSIER_UPSERT}, import_mark = excluded.import_mark \
+             WHERE dossiers.import_mark IS NOT excluded.import_mark"
+        ))?;
+        loop {
+            let batch = match receive.recv() {
+                Ok(Message::Rows(batch)) => batch,
+                Ok(Message::Finish) => break,
+                // The reading thread stopped without finishing: nothing is kept.
+                Ok(Message::Decide(_)) | Err(_) => return Ok(0),
             };
-            for x in &batch {
+            for x in batch {
                 let (d, r) = (&x.record, &x.record.row);
                 let fresh = if let Some(f) = met.fresh(&r.unit_code) {
                     f
@@ -185,7 +218,7 @@ fn write(path: &Path, receive: &Receiver<Message>, expected_rows: u64) -> Result
                     had == 0
                 };
                 let statement = if fresh { &mut insert } else { &mut upsert };
-                statement.execute(params![
+                let done = statement.execute(params![
                     r.unit_code,
                     r.code,
                     r.procedure_code,
@@ -199,12 +232,21 @@ fn write(path: &Path, receive: &Receiver<Message>, expected_rows: u64) -> Result
                     d.timely_apology,
                     d.used_days_milli
                         .map(|m| i64::try_from(m).unwrap_or(i64::MAX)),
-                ])?;
-                n += 1;
+                    mark,
+                ]);
+                match done {
+                    Ok(0) => duplicates.push(x.record),
+                    Ok(_) => n += 1,
+                    Err(e) if is_duplicate(&e) => duplicates.push(x.record),
+                    Err(e) => return Err(e.into()),
+                }
             }
         }
     }
-    let Some((true, tally)) = end else {
+    if reply.send(duplicates).is_err() {
+        return Ok(0);
+    }
+    let Ok(Message::Decide(Some(tally))) = receive.recv() else {
         tx.rollback()?;
         return Ok(0);
     };
@@ -242,6 +284,14 @@ fn write(path: &Path, receive: &Receiver<Message>, expected_rows: u64) -> Result
                 v[11],
                 v[12]
             ])?;
+        }
+    }
+    {
+        let mut delete = tx.prepare(ROLLUP_MONTHS_DELETE)?;
+        let mut rebuild = tx.prepare(ROLLUP_MONTHS_REBUILD)?;
+        for (unit, _) in &met.0 {
+            delete.execute([unit])?;
+            rebuild.execute([unit])?;
         }
     }
     tx.commit()?;

@@ -1,8 +1,8 @@
 //! Importing a dossier file (the contract's CSV) in one streaming pass — each row checked,
 //! the valid ones stored as they come inside one transaction, rolled back at the end when
 //! the import is all-or-nothing and a row was bad — shared by `parindex dossiers import` and
-//! the upload page. Memory stays constant whatever the file size: the pass keeps 128-bit
-//! fingerprints of unit and code (for duplicates) and the problems.
+//! the upload page. Memory does not grow with the file on a SQLite file (the database finds
+//! the rows a file holds twice); elsewhere the pass keeps 16 bytes a row for that.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Write};
@@ -128,22 +128,6 @@ pub struct ImportOutcome {
     pub changes: Vec<FigureChange>,
 }
 
-/// Two independent 64-bit hashes of a unit and a dossier code.
-fn fingerprint(unit: &str, code: &str) -> u128 {
-    use std::hash::{BuildHasher as _, Hasher as _};
-    let half = |seed: u64| {
-        let mut h =
-            std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
-                .build_hasher();
-        h.write_u64(seed);
-        h.write(unit.as_bytes());
-        h.write_u8(0xff);
-        h.write(code.as_bytes());
-        h.finish()
-    };
-    (u128::from(half(0x5eed_0001)) << 64) | u128::from(half(0x5eed_0002))
-}
-
 /// A CSV cell, quoted when it must be.
 pub fn csv_cell(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -160,6 +144,17 @@ fn open(req: &ImportRequest<'_>) -> std::io::Result<DossierReader<BufReader<std:
         BufReader::with_capacity(1 << 16, f),
         req.columns,
     ))
+}
+
+/// One rejected row: its cells, then `dòng N: reasons` in a last column.
+fn rejected_line(cells: &[String], line: usize, reasons: &[String]) -> String {
+    let reason = reasons
+        .iter()
+        .map(|r| r.split_once(": ").map_or(r.as_str(), |x| x.1))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let reason = format!("dòng {line}: {reason}");
+    format!("{},{}", cells.join(","), csv_cell(&reason))
 }
 
 impl Db {
@@ -202,15 +197,18 @@ impl Db {
             }
         }
         // One pass: each valid row goes to the database as it is read, inside one
-        // transaction; a bad row is reported (and written aside). All or nothing: after the
-        // first bad row nothing more is sent, the rest is only checked, and the transaction
-        // is rolled back at the end.
+        // transaction; a bad row is reported (and written aside). The storing side finds the
+        // rows a file holds twice. All or nothing: the rows keep going to the database after
+        // a bad one (so that every row found twice is reported too) and the transaction is
+        // rolled back at the end.
         let failed = AtomicBool::new(false);
         let progress = Mutex::new(progress);
         let skip = req.skip_invalid;
-        let mut seen: HashSet<u128> = HashSet::new();
         let (mut total, mut rejected_count) = (0_u64, 0_usize);
-        let mut problems: Vec<String> = Vec::new();
+        let mut problems: Vec<(usize, String)> = Vec::new();
+        // The rows set aside, written in file order at the end.
+        let keep_aside = rejected.is_some();
+        let mut set_aside: Vec<(usize, String)> = Vec::new();
         let rows = std::iter::from_fn(|| {
             loop {
                 let row = reader.next_row()?;
@@ -223,21 +221,8 @@ impl Db {
                 let (line, reasons) = match row {
                     Ok(row) => {
                         let line = row.line;
-                        let key = fingerprint(&row.unit_code, &row.code);
                         match ctx.record(file, row) {
-                            Ok(rec) if seen.insert(key) => {
-                                if failed.load(Ordering::Relaxed) && !skip {
-                                    continue;
-                                }
-                                return Some(rec);
-                            }
-                            Ok(rec) => (
-                                line,
-                                vec![format!(
-                                    "{file}:{line}: code: mã hồ sơ {} của đơn vị {} lặp lại trong tệp",
-                                    rec.row.code, rec.row.unit_code
-                                )],
-                            ),
+                            Ok(rec) => return Some(rec),
                             Err(r) => (line, r),
                         }
                     }
@@ -247,20 +232,12 @@ impl Db {
                     ),
                 };
                 failed.store(true, Ordering::Relaxed);
-                if let Some(w) = rejected.as_mut() {
+                if keep_aside {
                     let cells: Vec<String> = reader.last_record().map(csv_cell).collect();
-                    let reason = reasons
-                        .iter()
-                        .map(|r| r.split_once(": ").map_or(r.as_str(), |x| x.1))
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                    let reason = format!("dòng {line}: {reason}");
-                    if let Err(e) = writeln!(w, "{},{}", cells.join(","), csv_cell(&reason)) {
-                        write_failed = Some(e.to_string());
-                    }
+                    set_aside.push((line, rejected_line(&cells, line, &reasons)));
                 }
                 rejected_count += 1;
-                problems.extend(reasons);
+                problems.extend(reasons.into_iter().map(|r| (line, r)));
             }
         });
         let stored = self
@@ -272,9 +249,42 @@ impl Db {
                         (*p)(ImportStage::Storing(n));
                     }
                 },
-                || skip || !failed.load(Ordering::Relaxed),
+                |twice| skip || (twice.is_empty() && !failed.load(Ordering::Relaxed)),
             )
             .await?;
+        for d in &stored.duplicates {
+            let line = d.row.line;
+            let reason = format!(
+                "{file}:{line}: code: mã hồ sơ {} của đơn vị {} lặp lại trong tệp",
+                d.row.code, d.row.unit_code
+            );
+            if keep_aside {
+                let cells: Vec<String> = reader
+                    .cells_of(&d.row)
+                    .iter()
+                    .map(|c| csv_cell(c))
+                    .collect();
+                set_aside.push((
+                    line,
+                    rejected_line(&cells, line, std::slice::from_ref(&reason)),
+                ));
+            }
+            rejected_count += 1;
+            problems.push((line, reason));
+        }
+        // In file order (rows found twice are known only once stored).
+        problems.sort_by_key(|p| p.0);
+        set_aside.sort_by_key(|r| r.0);
+        if let Some(w) = rejected.as_mut() {
+            for (_, text) in &set_aside {
+                if let Err(e) = writeln!(w, "{text}") {
+                    write_failed = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        let problems: Vec<String> = problems.into_iter().map(|p| p.1).collect();
+        let stored = stored.stored;
         out.total = total;
         out.problems = problems;
         out.rejected = rejected_count;

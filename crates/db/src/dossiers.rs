@@ -49,6 +49,35 @@ pub(crate) const ROLLUP_REBUILD: &str = "INSERT INTO dossier_rollups (unit_code,
 pub(crate) const DOSSIER_INSERT: &str = "INSERT INTO dossiers (unit_code, code, procedure_code, received_at, due_at, \
      finished_at, channel, apology_at, new_due_at, status, timely_apology, used_days_milli) ";
 
+/// The same, with the mark of the import writing the row (the bulk path finds the rows a
+/// file holds twice with it).
+pub(crate) const DOSSIER_INSERT_MARKED: &str = "INSERT INTO dossiers (unit_code, code, procedure_code, received_at, \
+     due_at, finished_at, channel, apology_at, new_due_at, status, timely_apology, used_days_milli, import_mark) ";
+
+/// What storing dossiers did.
+#[derive(Debug, Default)]
+pub struct Stored {
+    pub stored: u64,
+    /// Rows whose unit and code came earlier among the rows: not stored.
+    pub duplicates: Vec<DossierRecord>,
+}
+
+/// Two independent 64-bit hashes of a unit and a dossier code.
+fn fingerprint(unit: &str, code: &str) -> u128 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let half = |seed: u64| {
+        let mut h =
+            std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
+                .build_hasher();
+        h.write_u64(seed);
+        h.write(unit.as_bytes());
+        h.write_u8(0xff);
+        h.write(code.as_bytes());
+        h.finish()
+    };
+    (u128::from(half(0x5eed_0001)) << 64) | u128::from(half(0x5eed_0002))
+}
+
 /// A re-imported dossier is updated by unit and code; a slip recorded in parindex survives
 /// a re-import whose file has none.
 pub(crate) const DOSSIER_UPSERT: &str = " ON CONFLICT (unit_code, code) DO UPDATE SET procedure_code = excluded.procedure_code, \
@@ -63,6 +92,17 @@ pub(crate) const DOSSIER_UPSERT: &str = " ON CONFLICT (unit_code, code) DO UPDAT
 pub(crate) const ROLLUP_INSERT: &str = "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, \
      early, on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days, \
      internal_count) ";
+
+/// A unit's monthly sums, from its daily rollups (run after those changed; `$1` the unit).
+pub(crate) const ROLLUP_MONTHS_DELETE: &str =
+    "DELETE FROM dossier_rollup_months WHERE unit_code = $1";
+pub(crate) const ROLLUP_MONTHS_REBUILD: &str = "INSERT INTO dossier_rollup_months (unit_code, month, received, \
+     finished, early, on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, \
+     internal_days, internal_count) \
+     SELECT unit_code, substr(day, 1, 7), SUM(received), SUM(finished), SUM(early), SUM(on_time), SUM(late), \
+     SUM(late_no_apology), SUM(online), SUM(postal), SUM(timed), SUM(used_days_milli), SUM(limit_days), \
+     SUM(internal_days), SUM(internal_count) \
+     FROM dossier_rollups WHERE unit_code = $1 GROUP BY unit_code, substr(day, 1, 7)";
 
 /// Whether a unit has dossiers (before an import adds some).
 pub(crate) const UNIT_HAS_DOSSIERS: &str =
@@ -104,6 +144,24 @@ fn intern(names: &mut Vec<String>, index: &mut HashMap<String, usize>, name: &st
 impl RollupTally {
     /// Counts a dossier.
     pub(crate) fn add(&mut self, d: &DossierRecord, limits: &HashMap<String, (i64, Option<i64>)>) {
+        self.count(d, limits, 1);
+    }
+
+    /// Takes back a dossier counted but not stored.
+    pub(crate) fn remove(
+        &mut self,
+        d: &DossierRecord,
+        limits: &HashMap<String, (i64, Option<i64>)>,
+    ) {
+        self.count(d, limits, -1);
+    }
+
+    fn count(
+        &mut self,
+        d: &DossierRecord,
+        limits: &HashMap<String, (i64, Option<i64>)>,
+        sign: i64,
+    ) {
         let u = intern(&mut self.units, &mut self.unit_index, &d.row.unit_code);
         let p = intern(
             &mut self.procedures,
@@ -134,7 +192,7 @@ impl RollupTally {
             one(timed && internal.is_some()),
         ];
         for (x, a) in v.iter_mut().zip(add) {
-            *x = x.saturating_add(a);
+            *x = x.saturating_add(sign * a);
         }
     }
 
@@ -156,6 +214,24 @@ impl RollupTally {
         out.sort_by(|a, b| (a.0, a.2, a.1).cmp(&(b.0, b.2, b.1)));
         out
     }
+}
+
+/// The first day of the first whole month in `[from, to]` and the last day of the last one.
+fn full_months(from: Date, to: Date) -> Option<(Date, Date)> {
+    use parindex_domain::schedule::from_days;
+    let first = if from.day == 1 {
+        from
+    } else if from.month == 12 {
+        Date::new(from.year + 1, 1, 1)?
+    } else {
+        Date::new(from.year, from.month + 1, 1)?
+    };
+    let last = if from_days(to.days_since_epoch() + 1).day == 1 {
+        to
+    } else {
+        from_days(Date::new(to.year, to.month, 1)?.days_since_epoch() - 1)
+    };
+    (first <= last).then_some((first, last))
 }
 
 fn count(v: i64) -> u64 {
@@ -225,26 +301,33 @@ impl Db {
             .collect())
     }
 
-    /// Stores dossiers in one transaction, 500 rows per statement, updating those already
-    /// known by unit and code (a file must not hold the same code twice: the importer checks);
-    /// `progress` is called with the number stored so far about every 10,000 rows.
+    /// Stores dossiers in one transaction, updating those already known by unit and code; a
+    /// row whose unit and code came earlier among `rows` is not stored (the count says how
+    /// many were). `progress` is called with the number stored so far about every 10,000
+    /// rows.
     pub async fn store_dossiers<I>(&self, rows: I, progress: impl FnMut(u64)) -> Result<u64>
     where
         I: IntoIterator<Item = DossierRecord>,
     {
-        self.store_dossiers_if(rows, 0, progress, || true).await
+        Ok(self
+            .store_dossiers_if(rows, 0, progress, |_| true)
+            .await?
+            .stored)
     }
 
-    /// Like [`Db::store_dossiers`], but once every row has been read `keep` decides: on
-    /// `false` nothing is stored (the transaction is rolled back) and 0 is returned. The
-    /// importer checks and stores in a single pass this way, all or nothing.
+    /// Like [`Db::store_dossiers`], but once every row has been read `keep` decides, seeing
+    /// the rows found twice: on `false` nothing is stored (the transaction is rolled back)
+    /// and 0 is returned. The importer checks and stores in a single pass this way, all or
+    /// nothing.
     ///
     /// `expected_rows` is the caller's estimate of how many rows will come (0 when unknown).
     ///
     /// A SQLite database on disk is written through a connection of its own on a thread of
-    /// its own while this thread reads and checks the rows (see `dossier_bulk`); PostgreSQL
+    /// its own while this thread reads and checks the rows (see `dossier_bulk`); rows found
+    /// twice are found by the database, so memory does not grow with the file. PostgreSQL
     /// and in-memory databases take 500 rows per statement, the next batch being read while
-    /// the database stores the previous one.
+    /// the database stores the previous one, and find rows twice by fingerprints kept in
+    /// memory (16 bytes a row).
     ///
     /// The rollups of a unit that had no dossier before are summed here as the rows go by;
     /// those of a unit that had some are rebuilt from its dossiers (re-imported dossiers may
@@ -254,8 +337,8 @@ impl Db {
         rows: I,
         expected_rows: u64,
         mut progress: impl FnMut(u64),
-        keep: impl FnOnce() -> bool,
-    ) -> Result<u64>
+        keep: impl FnOnce(&[DossierRecord]) -> bool,
+    ) -> Result<Stored>
     where
         I: IntoIterator<Item = DossierRecord>,
     {
@@ -268,11 +351,21 @@ impl Db {
             let mut tx = pool.begin_write().await?;
             let mut tally = RollupTally::default();
             let mut met = UnitsMet::default();
+            let mut seen: std::collections::HashSet<u128> = std::collections::HashSet::new();
+            let mut duplicates = Vec::new();
             let mut n = 0u64;
             let mut rows = rows.into_iter();
             let mut next: Vec<DossierRecord> = rows.by_ref().take(BATCH).collect();
             while !next.is_empty() {
-                let batch = std::mem::replace(&mut next, Vec::with_capacity(BATCH));
+                let (batch, twice): (Vec<DossierRecord>, Vec<DossierRecord>) =
+                    std::mem::replace(&mut next, Vec::with_capacity(BATCH))
+                        .into_iter()
+                        .partition(|d| seen.insert(fingerprint(&d.row.unit_code, &d.row.code)));
+                duplicates.extend(twice);
+                if batch.is_empty() {
+                    next.extend(rows.by_ref().take(BATCH));
+                    continue;
+                }
                 for d in &batch {
                     if met.fresh(&d.row.unit_code).is_none() {
                         let (had,): (i64,) = sqlx::query_as(UNIT_HAS_DOSSIERS)
@@ -313,9 +406,9 @@ impl Db {
                     progress(n);
                 }
             }
-            if !keep() {
+            if !keep(&duplicates) {
                 tx.rollback().await?;
-                return Ok(0);
+                return Ok(Stored { stored: 0, duplicates });
             }
             for (unit, fresh) in &met.0 {
                 sqlx::query("DELETE FROM dossier_rollups WHERE unit_code = $1")
@@ -337,9 +430,13 @@ impl Db {
                 });
                 q.build().execute(&mut *tx).await?;
             }
+            for (unit, _) in &met.0 {
+                sqlx::query(ROLLUP_MONTHS_DELETE).bind(unit).execute(&mut *tx).await?;
+                sqlx::query(ROLLUP_MONTHS_REBUILD).bind(unit).execute(&mut *tx).await?;
+            }
             tx.commit().await?;
             progress(n);
-            Ok(n)
+            Ok(Stored { stored: n, duplicates })
         })
     }
 
@@ -360,6 +457,22 @@ impl Db {
         to: Date,
         as_of: Instant,
     ) -> Result<Figures> {
+        // Whole months are read from the monthly sums, the days before the first and after
+        // the last whole month from the daily ones.
+        let (month_from, month_to, days_before, days_after) = match full_months(from, to) {
+            Some((first, last)) => (
+                first.to_iso()[..7].to_string(),
+                last.to_iso()[..7].to_string(),
+                first.to_iso(),
+                last.to_iso(),
+            ),
+            None => (
+                "9999-12".to_string(),
+                "0000-01".to_string(),
+                "9999-12-31".to_string(),
+                "9999-12-31".to_string(),
+            ),
+        };
         let from = from.to_iso();
         let to = to.to_iso();
         // Two texts rather than `($1 IS NULL OR unit_code = $1)`, which keeps the planner
@@ -368,13 +481,17 @@ impl Db {
             Some(u) => ("unit_code = $1", u),
             None => ("$1 = ''", ""),
         };
+        let cols = "received, finished, early, on_time, late, late_no_apology, online, postal, timed, \
+                    used_days_milli, limit_days, internal_days, internal_count";
         let sums_sql = format!(
             "SELECT CAST(COALESCE(SUM(received), 0) AS BIGINT), CAST(COALESCE(SUM(finished), 0) AS BIGINT), CAST(COALESCE(SUM(early), 0) AS BIGINT), \
              CAST(COALESCE(SUM(on_time), 0) AS BIGINT), CAST(COALESCE(SUM(late), 0) AS BIGINT), CAST(COALESCE(SUM(late_no_apology), 0) AS BIGINT), \
              CAST(COALESCE(SUM(online), 0) AS BIGINT), CAST(COALESCE(SUM(postal), 0) AS BIGINT), \
              CAST(COALESCE(SUM(timed), 0) AS BIGINT), CAST(COALESCE(SUM(used_days_milli), 0) AS BIGINT), CAST(COALESCE(SUM(limit_days), 0) AS BIGINT), \
              CAST(COALESCE(SUM(internal_days), 0) AS BIGINT), CAST(COALESCE(SUM(internal_count), 0) AS BIGINT) \
-             FROM dossier_rollups WHERE {unit_cond} AND day >= $2 AND day <= $3"
+             FROM (SELECT {cols} FROM dossier_rollup_months WHERE {unit_cond} AND month >= $4 AND month <= $5 \
+             UNION ALL SELECT {cols} FROM dossier_rollups WHERE {unit_cond} AND day >= $2 AND day <= $3 \
+             AND (day < $6 OR day > $7)) t"
         );
         type Sums = (
             i64,
@@ -395,6 +512,10 @@ impl Db {
         .bind(unit_bind)
         .bind(&from)
         .bind(&to)
+        .bind(&month_from)
+        .bind(&month_to)
+        .bind(&days_before)
+        .bind(&days_after)
         .fetch_one(pool)
         .await?);
         let overdue_sql = format!(
@@ -813,6 +934,8 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(ROLLUP_REBUILD).bind(unit).execute(&mut *tx).await?;
+            sqlx::query(ROLLUP_MONTHS_DELETE).bind(unit).execute(&mut *tx).await?;
+            sqlx::query(ROLLUP_MONTHS_REBUILD).bind(unit).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(Some(()))
         })

@@ -528,6 +528,32 @@ impl<R: Read> DossierReader<R> {
         self.rec.iter()
     }
 
+    /// A row read earlier written back as cells under this file's header (instants in the
+    /// contract's form; columns the contract does not know are left empty), for the
+    /// rejected-rows file when a row is found bad after it was read.
+    pub fn cells_of(&self, row: &DossierRow) -> Vec<String> {
+        let mut cells = vec![String::new(); self.header.len()];
+        let values = [
+            Some(row.code.clone()),
+            Some(row.unit_code.clone()),
+            Some(row.procedure_code.clone()),
+            Some(row.received_at.to_iso()),
+            row.due_at.map(Instant::to_iso),
+            row.finished_at.map(Instant::to_iso),
+            Some(row.channel.as_str().to_string()),
+            row.apology_at.map(Instant::to_iso),
+            row.new_due_at.map(Instant::to_iso),
+        ];
+        for (k, v) in values.into_iter().enumerate() {
+            if let (Some(Some(i)), Some(v)) = (self.pos.get(k), v)
+                && let Some(c) = cells.get_mut(*i)
+            {
+                *c = v;
+            }
+        }
+        cells
+    }
+
     fn row(&self) -> Result<DossierRow, Problems> {
         let rec = &self.rec;
         // The csv crate gives a record the line where its reading began, which is before

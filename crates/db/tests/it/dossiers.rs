@@ -50,6 +50,15 @@ fn sample(path: &std::path::Path, seed: u64, late: u64) {
 }
 
 async fn import(db: &Db, path: &std::path::Path) -> ImportOutcome {
+    import_with(db, path, false, None).await
+}
+
+async fn import_with(
+    db: &Db,
+    path: &std::path::Path,
+    skip_invalid: bool,
+    rejected: Option<&mut Vec<u8>>,
+) -> ImportOutcome {
     let cal = parse_calendar("lich.yaml", SHIPPED).unwrap();
     let ctx = ImportContext::load(db, cal).await.unwrap();
     let path = path.to_str().unwrap();
@@ -57,12 +66,12 @@ async fn import(db: &Db, path: &std::path::Path) -> ImportOutcome {
         path,
         file: "hoso.csv",
         columns: &ColumnMap::default(),
-        skip_invalid: false,
+        skip_invalid,
         actor: "admin",
         now: NOW,
         as_of: Instant::parse("2022-01-01 00:00").unwrap(),
     };
-    db.import_dossier_file(&ctx, &req, None::<Vec<u8>>, &mut |_| {})
+    db.import_dossier_file(&ctx, &req, rejected, &mut |_| {})
         .await
         .unwrap()
 }
@@ -179,6 +188,86 @@ async fn every_storing_path_stores_the_same_dossiers_and_rollups() {
         let after = figures(db).await;
         assert_eq!(after[0].received, ROWS, "{url}: updated, not added");
         assert!(after[0].late > after_first[0].late, "{url}");
+
+        // A period that starts and ends inside months reads whole months from the monthly
+        // sums and the days around them from the daily ones: the same as the days alone.
+        let as_of = Instant::parse("2022-01-01 00:00").unwrap();
+        for (a, b) in [
+            ((1, 15), (3, 10)),
+            ((2, 3), (2, 20)),
+            ((4, 1), (6, 30)),
+            ((11, 30), (12, 1)),
+        ] {
+            let (from, to) = (
+                Date::new(2021, a.0, a.1).unwrap(),
+                Date::new(2021, b.0, b.1).unwrap(),
+            );
+            let whole = db
+                .dossier_figures(Some("SKHDT"), from, to, as_of)
+                .await
+                .unwrap();
+            let by_month = db
+                .dossier_figures_by("SKHDT", from, to, as_of, parindex_db::Breakdown::Month)
+                .await
+                .unwrap();
+            let sum = |f: fn(&parindex_domain::dossiers::Figures) -> u64| {
+                by_month.iter().map(|(_, x)| f(x)).sum::<u64>()
+            };
+            assert!(whole.received > 0, "{url} {from:?}");
+            assert_eq!(
+                whole.received,
+                sum(|x| x.received),
+                "{url} {from:?}..{to:?}"
+            );
+            assert_eq!(whole.late, sum(|x| x.late), "{url} {from:?}..{to:?}");
+            assert_eq!(
+                whole.used_days_milli,
+                sum(|x| x.used_days_milli),
+                "{url} {from:?}..{to:?}"
+            );
+        }
+
+        // A file holding a dossier twice, for a unit with dossiers and one without.
+        let twice = dir.join("twice.csv");
+        std::fs::write(
+            &twice,
+            "code,unit_code,procedure_code,received_at,finished_at,channel\n\
+             N-1,SNV,KH-1,2021-03-01 08:00,,direct\n\
+             N-1,SNV,KH-1,2021-03-02 08:00,,direct\n\
+             X-2,SKHDT,KH-1,2021-03-01 08:00,,online\n\
+             X-2,SKHDT,KH-1,2021-03-01 09:00,,online\n",
+        )
+        .unwrap();
+        let refused = import(db, &twice).await;
+        assert!(refused.refused, "{url}");
+        assert_eq!(refused.rejected, 2, "{url}: {:?}", refused.problems);
+        assert!(
+            refused.problems[0].starts_with("hoso.csv:3: code:")
+                && refused.problems[0].contains("N-1"),
+            "{url}: {:?}",
+            refused.problems
+        );
+        assert!(
+            refused.problems[1].starts_with("hoso.csv:5: code:")
+                && refused.problems[1].contains("X-2"),
+            "{url}: {:?}",
+            refused.problems
+        );
+        assert_eq!(figures(db).await, after, "{url}: nothing stored");
+        let mut rejected = Vec::new();
+        let kept = import_with(db, &twice, true, Some(&mut rejected)).await;
+        assert_eq!((kept.stored, kept.rejected), (2, 2), "{url}");
+        let rejected = String::from_utf8(rejected).unwrap();
+        let lines: Vec<&str> = rejected.lines().collect();
+        assert_eq!(lines.len(), 3, "{url}: {rejected}");
+        assert!(
+            lines[1].starts_with("N-1,SNV,KH-1,2021-03-02 08:00,,direct,"),
+            "{url}: {rejected}"
+        );
+        assert!(lines[2].contains("dòng 5: code:"), "{url}: {rejected}");
+        let now = figures(db).await;
+        assert_eq!(now[3].received, 1, "{url}: the first N-1 stored");
+        assert_eq!(now[0].received, ROWS + 2, "{url}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
