@@ -216,6 +216,77 @@ impl RollupTally {
     }
 }
 
+/// The sums of the rollups' columns, as [`Sums`].
+const SUMS: &str = "CAST(COALESCE(SUM(received), 0) AS BIGINT), CAST(COALESCE(SUM(finished), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(early), 0) AS BIGINT), CAST(COALESCE(SUM(on_time), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(late), 0) AS BIGINT), CAST(COALESCE(SUM(late_no_apology), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(online), 0) AS BIGINT), CAST(COALESCE(SUM(postal), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(timed), 0) AS BIGINT), CAST(COALESCE(SUM(used_days_milli), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(limit_days), 0) AS BIGINT), CAST(COALESCE(SUM(internal_days), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(internal_count), 0) AS BIGINT)";
+
+/// The columns [`SUMS`] adds up, in both rollup tables.
+const SUMMED: &str = "unit_code, received, finished, early, on_time, late, late_no_apology, online, postal, \
+     timed, used_days_milli, limit_days, internal_days, internal_count";
+
+type Sums = (
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
+/// The figures from the rollups' sums and the count of overdue dossiers in process (and of
+/// those of them without a timely slip).
+fn figures_of(sums: &Sums, overdue: (i64, i64)) -> Figures {
+    Figures {
+        received: count(sums.0),
+        finished: count(sums.1),
+        early: count(sums.2),
+        on_time: count(sums.3),
+        late: count(sums.4),
+        pending: count(sums.0 - sums.1),
+        pending_overdue: count(overdue.0),
+        late_without_apology: count(sums.5 + overdue.1),
+        online: count(sums.6),
+        postal: count(sums.7),
+        timed: count(sums.8),
+        used_days_milli: count(sums.9),
+        limit_days: count(sums.10),
+        internal_days: count(sums.11),
+        internal_count: count(sums.12),
+    }
+}
+
+/// Whole months of a period are read from the monthly sums, the days before the first and
+/// after the last whole month from the daily ones: the first and last whole month
+/// (`YYYY-MM`) and the days `[from, to]` outside `[before, after]` that remain.
+fn period_bounds(from: Date, to: Date) -> (String, String, String, String) {
+    match full_months(from, to) {
+        Some((first, last)) => (
+            first.to_iso()[..7].to_string(),
+            last.to_iso()[..7].to_string(),
+            first.to_iso(),
+            last.to_iso(),
+        ),
+        None => (
+            "9999-12".to_string(),
+            "0000-01".to_string(),
+            "9999-12-31".to_string(),
+            "9999-12-31".to_string(),
+        ),
+    }
+}
+
 /// The first day of the first whole month in `[from, to]` and the last day of the last one.
 fn full_months(from: Date, to: Date) -> Option<(Date, Date)> {
     use parindex_domain::schedule::from_days;
@@ -457,22 +528,7 @@ impl Db {
         to: Date,
         as_of: Instant,
     ) -> Result<Figures> {
-        // Whole months are read from the monthly sums, the days before the first and after
-        // the last whole month from the daily ones.
-        let (month_from, month_to, days_before, days_after) = match full_months(from, to) {
-            Some((first, last)) => (
-                first.to_iso()[..7].to_string(),
-                last.to_iso()[..7].to_string(),
-                first.to_iso(),
-                last.to_iso(),
-            ),
-            None => (
-                "9999-12".to_string(),
-                "0000-01".to_string(),
-                "9999-12-31".to_string(),
-                "9999-12-31".to_string(),
-            ),
-        };
+        let (month_from, month_to, days_before, days_after) = period_bounds(from, to);
         let from = from.to_iso();
         let to = to.to_iso();
         // Two texts rather than `($1 IS NULL OR unit_code = $1)`, which keeps the planner
@@ -481,32 +537,10 @@ impl Db {
             Some(u) => ("unit_code = $1", u),
             None => ("$1 = ''", ""),
         };
-        let cols = "received, finished, early, on_time, late, late_no_apology, online, postal, timed, \
-                    used_days_milli, limit_days, internal_days, internal_count";
         let sums_sql = format!(
-            "SELECT CAST(COALESCE(SUM(received), 0) AS BIGINT), CAST(COALESCE(SUM(finished), 0) AS BIGINT), CAST(COALESCE(SUM(early), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(on_time), 0) AS BIGINT), CAST(COALESCE(SUM(late), 0) AS BIGINT), CAST(COALESCE(SUM(late_no_apology), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(online), 0) AS BIGINT), CAST(COALESCE(SUM(postal), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(timed), 0) AS BIGINT), CAST(COALESCE(SUM(used_days_milli), 0) AS BIGINT), CAST(COALESCE(SUM(limit_days), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(internal_days), 0) AS BIGINT), CAST(COALESCE(SUM(internal_count), 0) AS BIGINT) \
-             FROM (SELECT {cols} FROM dossier_rollup_months WHERE {unit_cond} AND month >= $4 AND month <= $5 \
-             UNION ALL SELECT {cols} FROM dossier_rollups WHERE {unit_cond} AND day >= $2 AND day <= $3 \
+            "SELECT {SUMS} FROM (SELECT {SUMMED} FROM dossier_rollup_months WHERE {unit_cond} AND month >= $4 AND month <= $5 \
+             UNION ALL SELECT {SUMMED} FROM dossier_rollups WHERE {unit_cond} AND day >= $2 AND day <= $3 \
              AND (day < $6 OR day > $7)) t"
-        );
-        type Sums = (
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
         );
         let sums: Sums = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sums_sql.as_str()))
         .bind(unit_bind)
@@ -530,23 +564,68 @@ impl Db {
         .bind(as_of.to_iso())
         .fetch_one(pool)
         .await?);
-        Ok(Figures {
-            received: count(sums.0),
-            finished: count(sums.1),
-            early: count(sums.2),
-            on_time: count(sums.3),
-            late: count(sums.4),
-            pending: count(sums.0 - sums.1),
-            pending_overdue: count(overdue.0),
-            late_without_apology: count(sums.5 + overdue.1),
-            online: count(sums.6),
-            postal: count(sums.7),
-            timed: count(sums.8),
-            used_days_milli: count(sums.9),
-            limit_days: count(sums.10),
-            internal_days: count(sums.11),
-            internal_count: count(sums.12),
-        })
+        Ok(figures_of(&sums, overdue))
+    }
+
+    /// The figures of every unit with dossiers received in `[from, to]`, by unit code.
+    pub async fn dossier_figures_by_unit(
+        &self,
+        from: Date,
+        to: Date,
+        as_of: Instant,
+    ) -> Result<Vec<(String, Figures)>> {
+        let (month_from, month_to, days_before, days_after) = period_bounds(from, to);
+        let sums_sql = format!(
+            "SELECT unit_code, {SUMS} FROM (SELECT {SUMMED} FROM dossier_rollup_months WHERE month >= $3 AND month <= $4 \
+             UNION ALL SELECT {SUMMED} FROM dossier_rollups WHERE day >= $1 AND day <= $2 \
+             AND (day < $5 OR day > $6)) t GROUP BY unit_code ORDER BY unit_code"
+        );
+        type Row = (
+            String,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+        );
+        let rows: Vec<Row> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sums_sql.as_str()))
+            .bind(from.to_iso())
+            .bind(to.to_iso())
+            .bind(&month_from)
+            .bind(&month_to)
+            .bind(&days_before)
+            .bind(&days_after)
+            .fetch_all(pool)
+            .await?);
+        let overdue_sql = "SELECT unit_code, COUNT(*), COALESCE(SUM(CASE WHEN timely_apology THEN 0 ELSE 1 END), 0) \
+             FROM dossiers WHERE status = 'pending' AND received_at >= $1 AND received_at <= $2 AND due_at < $3 \
+             GROUP BY unit_code";
+        let overdue: Vec<(String, i64, i64)> = on_db!(self, pool => sqlx::query_as(overdue_sql)
+            .bind(format!("{} 00:00", from.to_iso()))
+            .bind(format!("{} 23:59", to.to_iso()))
+            .bind(as_of.to_iso())
+            .fetch_all(pool)
+            .await?);
+        let overdue: HashMap<String, (i64, i64)> =
+            overdue.into_iter().map(|(u, a, b)| (u, (a, b))).collect();
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let o = overdue.get(&r.0).copied().unwrap_or((0, 0));
+                let sums = (
+                    r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13,
+                );
+                (r.0, figures_of(&sums, o))
+            })
+            .collect())
     }
 }
 

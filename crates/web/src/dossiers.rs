@@ -77,6 +77,9 @@ pub fn figure_text(figure: Figure, f: &Figures, year: i32) -> String {
 /// Labels of these pages.
 pub struct Labels {
     pub title: &'static str,
+    pub province: &'static str,
+    pub unit: &'static str,
+    pub by_unit: &'static str,
     pub period: &'static str,
     pub year: &'static str,
     pub from: &'static str,
@@ -113,6 +116,9 @@ pub struct Labels {
 
 pub static VI: Labels = Labels {
     title: "Hồ sơ thủ tục hành chính",
+    province: "Hồ sơ thủ tục hành chính toàn tỉnh",
+    unit: "Đơn vị",
+    by_unit: "Theo đơn vị",
     period: "Kỳ thống kê",
     year: "Năm",
     from: "Từ ngày",
@@ -164,6 +170,9 @@ pub static VI: Labels = Labels {
 
 pub static EN: Labels = Labels {
     title: "Administrative procedure dossiers",
+    province: "Administrative-procedure dossiers, whole province",
+    unit: "Unit",
+    by_unit: "By unit",
     period: "Period",
     year: "Year",
     from: "From",
@@ -582,6 +591,101 @@ pub async fn show_stats(
             chart,
             by_procedure,
             by_month,
+        };
+        Ok(Html(page.render()?).into_response())
+    }
+    .await;
+    r.unwrap_or_else(|e| e.page(lang))
+}
+
+#[derive(Template)]
+#[template(path = "dossiers_province.html")]
+pub struct ProvincePage {
+    pub t: &'static crate::i18n::Tr,
+    pub l: &'static Labels,
+    pub chrome: Chrome,
+    pub from_iso: String,
+    pub to_iso: String,
+    pub from_vi: String,
+    pub to_vi: String,
+    pub as_of: String,
+    pub query: String,
+    pub figures: Vec<FigureLine>,
+    pub by_unit: Vec<BreakdownLine>,
+}
+
+/// `/dossiers`: the figures of every unit side by side (province-wide roles only), each
+/// unit leading to its own page; the table downloads as XLSX or CSV.
+pub async fn show_province(
+    State(st): State<AppState>,
+    LangPref(lang): LangPref,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    let user = match require_user(user, "/dossiers") {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let t = lang.tr();
+    let l = labels(lang);
+    let r: Result<Response, AppError> = async {
+        if !crate::auth::viewer(&user).sees_all() {
+            return Err(AppError::Forbidden(
+                "Chỉ Sở Nội vụ, tổ thẩm định và quản trị xem số liệu toàn tỉnh.".into(),
+            ));
+        }
+        let now = st.local_instant();
+        let (from, to) = period(&q, now)?;
+        let total = st.db.dossier_figures(None, from, to, now).await?;
+        let names: std::collections::HashMap<String, String> = st
+            .db
+            .list_units()
+            .await?
+            .into_iter()
+            .map(|u| (u.code, u.name))
+            .collect();
+        let query = period_query(from, to, None);
+        let by_unit: Vec<BreakdownLine> = st
+            .db
+            .dossier_figures_by_unit(from, to, now)
+            .await?
+            .into_iter()
+            .map(|(code, f)| BreakdownLine {
+                on_time_rate: f.on_time_rate(),
+                online_rate: f.online_rate(),
+                postal_rate: f.postal_rate(),
+                label: format!("{code} — {}", names.get(&code).map_or("", String::as_str)),
+                key: code,
+                limit: String::new(),
+                figures: f,
+                query: query.clone(),
+            })
+            .collect();
+        if let Some(format) = q.format.as_deref() {
+            let table = breakdown_table(
+                format!("{} ({} – {})", l.province, from.to_vi(), to.to_vi()),
+                l,
+                l.unit,
+                &by_unit,
+            );
+            return crate::pages::download_table(
+                &table,
+                format,
+                &format!("ho-so-toan-tinh-{}-{}", from.to_iso(), to.to_iso()),
+            );
+        }
+        let page = ProvincePage {
+            t,
+            l,
+            chrome: Chrome::new(lang, l.province.to_string(), false, Some(&user)),
+            from_iso: from.to_iso(),
+            to_iso: to.to_iso(),
+            from_vi: from.to_vi(),
+            to_vi: to.to_vi(),
+            as_of: now.to_vi(),
+            query,
+            figures: figure_lines(l, &total),
+            by_unit,
         };
         Ok(Html(page.render()?).into_response())
     }

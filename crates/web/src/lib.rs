@@ -137,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/units/{unit_code}/calendar", get(tasks::show_calendar))
         .route("/units/{unit_code}/overdue", get(tasks::show_overdue))
+        .route("/dossiers", get(dossiers::show_province))
         .route("/units/{unit_code}/dossiers", get(dossiers::show_stats))
         .route("/units/{unit_code}/dossiers/list", get(dossiers::show_list))
         .route(

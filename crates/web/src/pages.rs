@@ -277,6 +277,8 @@ pub struct Chrome {
     pub who: String,
     pub csrf: String,
     pub admin: bool,
+    /// A province-wide role (the province's dossier figures are in the menu).
+    pub sees_all: bool,
 }
 
 impl Chrome {
@@ -295,6 +297,7 @@ impl Chrome {
                 .unwrap_or_default(),
             csrf: user.map(|u| u.csrf_token.clone()).unwrap_or_default(),
             admin: user.is_some_and(|u| u.user.role == parindex_domain::access::Role::Admin),
+            sees_all: user.is_some_and(|u| crate::auth::viewer(u).sees_all()),
         }
     }
 }

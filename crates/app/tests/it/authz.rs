@@ -198,6 +198,7 @@ fn expected(method: &str, path: &str, who: Who, own: bool) -> u16 {
             })
         }
         ("GET", "/notifications" | "/calendar") => login_first.unwrap_or(200),
+        ("GET", "/dossiers") => login_first.unwrap_or(if who.province() { 200 } else { 403 }),
         // An empty calendar is refused with its problems once allowed.
         ("POST", "/calendar") => {
             login_first.unwrap_or(if matches!(who, Who::Admin | Who::Secretariat) {

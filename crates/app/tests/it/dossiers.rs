@@ -135,6 +135,51 @@ async fn figures_months_procedures_and_the_dossiers_behind_them() {
         );
 
         // Another department may not look; the appraisers may.
+        // The province: every unit with dossiers side by side, for the province-wide roles.
+        let province = send(&app, "GET", "/dossiers?year=2020", &appraiser, &[], None).await;
+        assert_eq!(province.status, StatusCode::OK, "{kind}: {}", province.body);
+        let p = &province.body;
+        assert!(p.contains(r#"<tr data-unit="SKHDT"><td><a href="/units/SKHDT/dossiers?from=2020-01-01&#38;to=2020-12-31">"#), "{kind}: {p}");
+        assert_eq!(
+            p.matches("<tr data-unit=").count(),
+            1,
+            "{kind}: only SKHDT has dossiers in the demo"
+        );
+        assert_eq!(figure(p, "received"), "1.500", "{kind}");
+        assert_eq!(figure(p, "late"), "177", "{kind}");
+        assert!(p.contains("87,89%"), "{kind}");
+        assert!(p.contains(r#"<a href="/dossiers">"#), "{kind}: in the menu");
+        let csv = send(
+            &app,
+            "GET",
+            "/dossiers?year=2020&format=csv",
+            &appraiser,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(csv.status, StatusCode::OK);
+        let lines: Vec<&str> = csv.body.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines.len(), 2, "{kind}: {}", csv.body);
+        assert!(
+            lines[1].starts_with("SKHDT — ") && lines[1].contains(",1500,"),
+            "{kind}: {}",
+            csv.body
+        );
+        let unit_only = send(&app, "GET", "/dossiers?year=2020", &vp, &[], None).await;
+        assert_eq!(unit_only.status, StatusCode::FORBIDDEN, "{kind}");
+        assert!(!page_menu_has_province(
+            &send(
+                &app,
+                "GET",
+                "/units/SKHDT/dossiers?year=2020",
+                &vp,
+                &[],
+                None
+            )
+            .await
+            .body
+        ));
         let other = send(&app, "GET", "/units/SKHDT/dossiers", &stc, &[], None).await;
         assert_eq!(other.status, StatusCode::FORBIDDEN);
         let ok = send(
@@ -574,4 +619,8 @@ async fn the_calendar_page_shows_a_year_and_the_secretariat_edits_it() {
         let audit = db.audit_history("calendar").await.unwrap();
         assert_eq!(audit.len(), 1);
     }
+}
+
+fn page_menu_has_province(body: &str) -> bool {
+    body.contains(r#"<a href="/dossiers">"#)
 }
