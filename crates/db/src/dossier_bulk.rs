@@ -263,9 +263,9 @@ fn write(
             }
         }
         let mut insert = tx.prepare(&format!(
-            "{ROLLUP_INSERT} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+            "{ROLLUP_INSERT} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
         ))?;
-        for (unit, procedure, day, v) in tally.fresh_rows(&met) {
+        for (unit, procedure, day, v, due_max) in tally.fresh_rows(&met) {
             insert.execute(params![
                 unit,
                 procedure,
@@ -282,7 +282,9 @@ fn write(
                 v[9],
                 v[10],
                 v[11],
-                v[12]
+                v[12],
+                v[13],
+                due_max
             ])?;
         }
     }

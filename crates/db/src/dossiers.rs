@@ -29,7 +29,8 @@ pub struct ProcedureBrief {
 
 /// The rollups of one unit, recomputed from its dossiers.
 pub(crate) const ROLLUP_REBUILD: &str = "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, early, \
-     on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days, internal_count) \
+     on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days, internal_count, \
+     pending_no_apology, pending_due_max) \
      SELECT d.unit_code, d.procedure_code, substr(d.received_at, 1, 10), COUNT(*), \
      SUM(CASE WHEN d.status <> 'pending' THEN 1 ELSE 0 END), \
      SUM(CASE WHEN d.status = 'early' THEN 1 ELSE 0 END), \
@@ -41,7 +42,9 @@ pub(crate) const ROLLUP_REBUILD: &str = "INSERT INTO dossier_rollups (unit_code,
      SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN 1 ELSE 0 END), SUM(COALESCE(d.used_days_milli, 0)), \
      SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN COALESCE(p.limit_days, 0) ELSE 0 END), \
      SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN COALESCE(p.internal_days, 0) ELSE 0 END), \
-     SUM(CASE WHEN d.used_days_milli IS NOT NULL AND p.internal_days IS NOT NULL THEN 1 ELSE 0 END) \
+     SUM(CASE WHEN d.used_days_milli IS NOT NULL AND p.internal_days IS NOT NULL THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN d.status = 'pending' AND NOT d.timely_apology THEN 1 ELSE 0 END), \
+     MAX(CASE WHEN d.status = 'pending' THEN d.due_at END) \
      FROM dossiers d LEFT JOIN procedures p ON p.code = d.procedure_code \
      WHERE d.unit_code = $1 GROUP BY d.unit_code, d.procedure_code, substr(d.received_at, 1, 10)";
 
@@ -91,17 +94,17 @@ pub(crate) const DOSSIER_UPSERT: &str = " ON CONFLICT (unit_code, code) DO UPDAT
 /// The start of the statement storing rollup rows gathered by [`RollupTally`].
 pub(crate) const ROLLUP_INSERT: &str = "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, \
      early, on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days, \
-     internal_count) ";
+     internal_count, pending_no_apology, pending_due_max) ";
 
 /// A unit's monthly sums, from its daily rollups (run after those changed; `$1` the unit).
 pub(crate) const ROLLUP_MONTHS_DELETE: &str =
     "DELETE FROM dossier_rollup_months WHERE unit_code = $1";
 pub(crate) const ROLLUP_MONTHS_REBUILD: &str = "INSERT INTO dossier_rollup_months (unit_code, month, received, \
      finished, early, on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, \
-     internal_days, internal_count) \
+     internal_days, internal_count, pending_no_apology, pending_due_max) \
      SELECT unit_code, substr(day, 1, 7), SUM(received), SUM(finished), SUM(early), SUM(on_time), SUM(late), \
      SUM(late_no_apology), SUM(online), SUM(postal), SUM(timed), SUM(used_days_milli), SUM(limit_days), \
-     SUM(internal_days), SUM(internal_count) \
+     SUM(internal_days), SUM(internal_count), SUM(pending_no_apology), MAX(pending_due_max) \
      FROM dossier_rollups WHERE unit_code = $1 GROUP BY unit_code, substr(day, 1, 7)";
 
 /// Whether a unit has dossiers (before an import adds some).
@@ -111,15 +114,20 @@ pub(crate) const UNIT_HAS_DOSSIERS: &str =
 /// The sums of [`ROLLUP_REBUILD`], gathered in memory as the rows are stored: for each
 /// unit, procedure and day of receipt, `received, finished, early, on_time, late,
 /// late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days,
-/// internal_count`. They are complete for a unit that had no dossier before the import.
+/// internal_count, pending_no_apology`, and the latest due instant of those in process.
+/// They are complete for a unit that had no dossier before the import.
 #[derive(Default)]
 pub(crate) struct RollupTally {
     units: Vec<String>,
     unit_index: HashMap<String, usize>,
     procedures: Vec<String>,
     procedure_index: HashMap<String, usize>,
-    sums: HashMap<(usize, usize, Date), [i64; 13]>,
+    sums: HashMap<(usize, usize, Date), ([i64; 14], Option<Instant>)>,
 }
+
+/// A row of `dossier_rollups` from a tally: unit, procedure, day, the sums, the latest due
+/// instant in process.
+pub(crate) type TallyRow<'a> = (&'a str, &'a str, Date, [i64; 14], Option<String>);
 
 /// Each unit an import met, with whether it had no dossier before (then its rollups are
 /// the import's sums; otherwise they are rebuilt from its dossiers).
@@ -174,7 +182,12 @@ impl RollupTally {
             .copied()
             .unwrap_or((0, None));
         let timed = d.used_days_milli.is_some();
-        let v = self.sums.entry((u, p, d.row.received_at.date)).or_default();
+        let (v, due_max) = self.sums.entry((u, p, d.row.received_at.date)).or_default();
+        // A dossier taken back may leave a later due instant than those that remain: the
+        // overdue count then reads that day's dossiers, which stays right.
+        if d.status == Status::Pending && due_max.is_none_or(|m| m < d.due_at) {
+            *due_max = Some(d.due_at);
+        }
         let add = [
             1,
             one(d.status != Status::Pending),
@@ -190,6 +203,7 @@ impl RollupTally {
             if timed { limit } else { 0 },
             if timed { internal.unwrap_or(0) } else { 0 },
             one(timed && internal.is_some()),
+            one(d.status == Status::Pending && !d.timely_apology),
         ];
         for (x, a) in v.iter_mut().zip(add) {
             *x = x.saturating_add(sign * a);
@@ -197,17 +211,18 @@ impl RollupTally {
     }
 
     /// The sums of the units `met` found without dossiers, as rows of `dossier_rollups`.
-    pub(crate) fn fresh_rows(&self, met: &UnitsMet) -> Vec<(&str, &str, Date, [i64; 13])> {
+    pub(crate) fn fresh_rows(&self, met: &UnitsMet) -> Vec<TallyRow<'_>> {
         let mut out: Vec<_> = self
             .sums
             .iter()
             .filter(|((u, _, _), _)| met.fresh(&self.units[*u]) == Some(true))
-            .map(|((u, p, day), v)| {
+            .map(|((u, p, day), (v, due_max))| {
                 (
                     self.units[*u].as_str(),
                     self.procedures[*p].as_str(),
                     *day,
                     *v,
+                    due_max.map(Instant::to_iso),
                 )
             })
             .collect();
@@ -223,13 +238,14 @@ const SUMS: &str = "CAST(COALESCE(SUM(received), 0) AS BIGINT), CAST(COALESCE(SU
      CAST(COALESCE(SUM(online), 0) AS BIGINT), CAST(COALESCE(SUM(postal), 0) AS BIGINT), \
      CAST(COALESCE(SUM(timed), 0) AS BIGINT), CAST(COALESCE(SUM(used_days_milli), 0) AS BIGINT), \
      CAST(COALESCE(SUM(limit_days), 0) AS BIGINT), CAST(COALESCE(SUM(internal_days), 0) AS BIGINT), \
-     CAST(COALESCE(SUM(internal_count), 0) AS BIGINT)";
+     CAST(COALESCE(SUM(internal_count), 0) AS BIGINT), CAST(COALESCE(SUM(pending_no_apology), 0) AS BIGINT)";
 
 /// The columns [`SUMS`] adds up, in both rollup tables.
 const SUMMED: &str = "unit_code, received, finished, early, on_time, late, late_no_apology, online, postal, \
-     timed, used_days_milli, limit_days, internal_days, internal_count";
+     timed, used_days_milli, limit_days, internal_days, internal_count, pending_no_apology";
 
 type Sums = (
+    i64,
     i64,
     i64,
     i64,
@@ -247,7 +263,7 @@ type Sums = (
 
 /// The figures from the rollups' sums and the count of overdue dossiers in process (and of
 /// those of them without a timely slip).
-fn figures_of(sums: &Sums, overdue: (i64, i64)) -> Figures {
+fn figures_of(sums: &Sums, overdue: (u64, u64)) -> Figures {
     Figures {
         received: count(sums.0),
         finished: count(sums.1),
@@ -255,8 +271,8 @@ fn figures_of(sums: &Sums, overdue: (i64, i64)) -> Figures {
         on_time: count(sums.3),
         late: count(sums.4),
         pending: count(sums.0 - sums.1),
-        pending_overdue: count(overdue.0),
-        late_without_apology: count(sums.5 + overdue.1),
+        pending_overdue: overdue.0,
+        late_without_apology: count(sums.5) + overdue.1,
         online: count(sums.6),
         postal: count(sums.7),
         timed: count(sums.8),
@@ -268,8 +284,9 @@ fn figures_of(sums: &Sums, overdue: (i64, i64)) -> Figures {
 }
 
 /// Whole months of a period are read from the monthly sums, the days before the first and
-/// after the last whole month from the daily ones: the first and last whole month
-/// (`YYYY-MM`) and the days `[from, to]` outside `[before, after]` that remain.
+/// after the last whole month from the daily ones, as two ranges of the day index: the
+/// first and last whole month (`YYYY-MM`), the end (excluded) of the days before, the start
+/// (excluded) of the days after. Without a whole month, the days before are the period.
 fn period_bounds(from: Date, to: Date) -> (String, String, String, String) {
     match full_months(from, to) {
         Some((first, last)) => (
@@ -281,8 +298,8 @@ fn period_bounds(from: Date, to: Date) -> (String, String, String, String) {
         None => (
             "9999-12".to_string(),
             "0000-01".to_string(),
-            "9999-12-31".to_string(),
-            "9999-12-31".to_string(),
+            parindex_domain::schedule::from_days(to.days_since_epoch() + 1).to_iso(),
+            to.to_iso(),
         ),
     }
 }
@@ -493,11 +510,12 @@ impl Db {
             let sums = tally.fresh_rows(&met);
             for chunk in sums.chunks(BATCH) {
                 let mut q = sqlx::QueryBuilder::new(ROLLUP_INSERT);
-                q.push_values(chunk.iter(), |mut b, (unit, procedure, day, v)| {
+                q.push_values(chunk.iter(), |mut b, (unit, procedure, day, v, due_max)| {
                     b.push_bind(*unit).push_bind(*procedure).push_bind(day.to_iso());
                     for x in v {
                         b.push_bind(*x);
                     }
+                    b.push_bind(due_max.clone());
                 });
                 q.build().execute(&mut *tx).await?;
             }
@@ -521,6 +539,11 @@ impl Db {
 
     /// The figures of the dossiers received in `[from, to]` by one unit or all, with
     /// pending dossiers judged overdue against `as_of`.
+    ///
+    /// All read from the rollups but the overdue count of the days that still hold a
+    /// dossier not yet due at `as_of` (from the first such day on, the dossiers in process
+    /// are read through their partial index); before that day every dossier in process is
+    /// overdue and the rollups count them.
     pub async fn dossier_figures(
         &self,
         unit: Option<&str>,
@@ -528,43 +551,97 @@ impl Db {
         to: Date,
         as_of: Instant,
     ) -> Result<Figures> {
-        let (month_from, month_to, days_before, days_after) = period_bounds(from, to);
-        let from = from.to_iso();
-        let to = to.to_iso();
+        let sums = self.rollup_sums(unit, from, to).await?;
+        let as_of_iso = as_of.to_iso();
         // Two texts rather than `($1 IS NULL OR unit_code = $1)`, which keeps the planner
         // from using the unit's index.
         let (unit_cond, unit_bind) = match unit {
             Some(u) => ("unit_code = $1", u),
             None => ("$1 = ''", ""),
         };
+        // The first month, then the first day, holding a dossier not yet due.
+        let month_sql = format!(
+            "SELECT month FROM dossier_rollup_months WHERE {unit_cond} AND month >= $2 AND month <= $3 \
+             AND pending_due_max >= $4 ORDER BY month LIMIT 1"
+        );
+        let month: Option<(String,)> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(month_sql.as_str()))
+            .bind(unit_bind)
+            .bind(&from.to_iso()[..7])
+            .bind(&to.to_iso()[..7])
+            .bind(&as_of_iso)
+            .fetch_optional(pool)
+            .await?);
+        let first_open = match month {
+            None => None,
+            Some((m,)) => {
+                let day_sql = format!(
+                    "SELECT day FROM dossier_rollups WHERE {unit_cond} AND day >= $2 AND day <= $3 \
+                     AND pending_due_max >= $4 ORDER BY day LIMIT 1"
+                );
+                let start = std::cmp::max(from.to_iso(), format!("{m}-01"));
+                let day: Option<(String,)> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(day_sql.as_str()))
+                    .bind(unit_bind)
+                    .bind(&start)
+                    .bind(to.to_iso())
+                    .bind(&as_of_iso)
+                    .fetch_optional(pool)
+                    .await?);
+                day.and_then(|(d,)| Date::parse(&d))
+            }
+        };
+        let overdue = match first_open {
+            None => (count(sums.0 - sums.1), count(sums.13)),
+            Some(day) => {
+                let before = if day > from {
+                    let last = parindex_domain::schedule::from_days(day.days_since_epoch() - 1);
+                    let b = self.rollup_sums(unit, from, last).await?;
+                    (count(b.0 - b.1), count(b.13))
+                } else {
+                    (0, 0)
+                };
+                let scan_sql = format!(
+                    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN timely_apology THEN 0 ELSE 1 END), 0) FROM dossiers \
+                     WHERE status = 'pending' AND {unit_cond} \
+                     AND received_at >= $2 AND received_at <= $3 AND due_at < $4"
+                );
+                let scanned: (i64, i64) = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(scan_sql.as_str()))
+                    .bind(unit_bind)
+                    .bind(format!("{} 00:00", day.to_iso()))
+                    .bind(format!("{} 23:59", to.to_iso()))
+                    .bind(&as_of_iso)
+                    .fetch_one(pool)
+                    .await?);
+                (before.0 + count(scanned.0), before.1 + count(scanned.1))
+            }
+        };
+        Ok(figures_of(&sums, overdue))
+    }
+
+    /// The rollups' sums over the dossiers received in `[from, to]`: whole months from the
+    /// monthly sums, the days around them from the daily ones.
+    async fn rollup_sums(&self, unit: Option<&str>, from: Date, to: Date) -> Result<Sums> {
+        let (month_from, month_to, days_before, days_after) = period_bounds(from, to);
+        let (unit_cond, unit_bind) = match unit {
+            Some(u) => ("unit_code = $1", u),
+            None => ("$1 = ''", ""),
+        };
         let sums_sql = format!(
             "SELECT {SUMS} FROM (SELECT {SUMMED} FROM dossier_rollup_months WHERE {unit_cond} AND month >= $4 AND month <= $5 \
-             UNION ALL SELECT {SUMMED} FROM dossier_rollups WHERE {unit_cond} AND day >= $2 AND day <= $3 \
-             AND (day < $6 OR day > $7)) t"
+             UNION ALL SELECT {SUMMED} FROM dossier_rollups WHERE {unit_cond} AND day >= $2 AND day < $6 \
+             UNION ALL SELECT {SUMMED} FROM dossier_rollups WHERE {unit_cond} AND day > $7 AND day <= $3) t"
         );
-        let sums: Sums = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sums_sql.as_str()))
-        .bind(unit_bind)
-        .bind(&from)
-        .bind(&to)
-        .bind(&month_from)
-        .bind(&month_to)
-        .bind(&days_before)
-        .bind(&days_after)
-        .fetch_one(pool)
-        .await?);
-        let overdue_sql = format!(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN timely_apology THEN 0 ELSE 1 END), 0) FROM dossiers \
-             WHERE status = 'pending' AND {unit_cond} \
-             AND received_at >= $2 AND received_at <= $3 AND due_at < $4"
-        );
-        let overdue: (i64, i64) = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(overdue_sql.as_str()))
-        .bind(unit_bind)
-        .bind(format!("{from} 00:00"))
-        .bind(format!("{to} 23:59"))
-        .bind(as_of.to_iso())
-        .fetch_one(pool)
-        .await?);
-        Ok(figures_of(&sums, overdue))
+        Ok(
+            on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sums_sql.as_str()))
+            .bind(unit_bind)
+            .bind(from.to_iso())
+            .bind(to.to_iso())
+            .bind(&month_from)
+            .bind(&month_to)
+            .bind(&days_before)
+            .bind(&days_after)
+            .fetch_one(pool)
+            .await?),
+        )
     }
 
     /// The figures of every unit with dossiers received in `[from, to]`, by unit code.
@@ -577,11 +654,13 @@ impl Db {
         let (month_from, month_to, days_before, days_after) = period_bounds(from, to);
         let sums_sql = format!(
             "SELECT unit_code, {SUMS} FROM (SELECT {SUMMED} FROM dossier_rollup_months WHERE month >= $3 AND month <= $4 \
-             UNION ALL SELECT {SUMMED} FROM dossier_rollups WHERE day >= $1 AND day <= $2 \
-             AND (day < $5 OR day > $6)) t GROUP BY unit_code ORDER BY unit_code"
+             UNION ALL SELECT {SUMMED} FROM dossier_rollups WHERE day >= $1 AND day < $5 \
+             UNION ALL SELECT {SUMMED} FROM dossier_rollups WHERE day > $6 AND day <= $2) t \
+             GROUP BY unit_code ORDER BY unit_code"
         );
         type Row = (
             String,
+            i64,
             i64,
             i64,
             i64,
@@ -619,9 +698,11 @@ impl Db {
         Ok(rows
             .into_iter()
             .map(|r| {
-                let o = overdue.get(&r.0).copied().unwrap_or((0, 0));
+                let o = overdue
+                    .get(&r.0)
+                    .map_or((0, 0), |(a, b)| (count(*a), count(*b)));
                 let sums = (
-                    r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13,
+                    r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14,
                 );
                 (r.0, figures_of(&sums, o))
             })

@@ -227,6 +227,41 @@ async fn every_storing_path_stores_the_same_dossiers_and_rollups() {
             );
         }
 
+        // Overdue dossiers in process: read from the rollups before the first day that holds
+        // one not yet due, from the dossiers after it. Against a count of the dossiers.
+        let mut straddled = false;
+        for as_of in [
+            "2021-01-01 00:00",
+            "2021-06-30 10:00",
+            "2021-12-20 08:00",
+            "2022-03-01 00:00",
+        ] {
+            let at = Instant::parse(as_of).unwrap();
+            for (from, to) in [((1, 1), (12, 31)), ((3, 15), (9, 20))] {
+                let (from, to) = (
+                    Date::new(2021, from.0, from.1).unwrap(),
+                    Date::new(2021, to.0, to.1).unwrap(),
+                );
+                for unit in [None, Some("SKHDT")] {
+                    let f = db.dossier_figures(unit, from, to, at).await.unwrap();
+                    let (overdue, late_without) = direct_overdue(db, unit, from, to, as_of).await;
+                    assert_eq!(
+                        f.pending_overdue, overdue,
+                        "{url} {unit:?} {from:?}..{to:?} as of {as_of}"
+                    );
+                    assert_eq!(
+                        f.late_without_apology, late_without,
+                        "{url} {unit:?} {from:?}..{to:?} as of {as_of}"
+                    );
+                    straddled |= overdue > 0 && overdue < f.pending;
+                }
+            }
+        }
+        assert!(
+            straddled,
+            "{url}: some period holds dossiers both overdue and not yet due"
+        );
+
         // A file holding a dossier twice, for a unit with dossiers and one without.
         let twice = dir.join("twice.csv");
         std::fs::write(
@@ -270,4 +305,43 @@ async fn every_storing_path_stores_the_same_dossiers_and_rollups() {
         assert_eq!(now[0].received, ROWS + 2, "{url}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Overdue dossiers in process and late-or-overdue ones without a timely slip, counted on
+/// the dossiers themselves.
+async fn direct_overdue(
+    db: &Db,
+    unit: Option<&str>,
+    from: Date,
+    to: Date,
+    as_of: &str,
+) -> (u64, u64) {
+    let sql = "SELECT CAST(COALESCE(SUM(CASE WHEN status = 'pending' AND due_at < $4 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+               CAST(COALESCE(SUM(CASE WHEN (status = 'late' OR (status = 'pending' AND due_at < $4)) AND NOT timely_apology \
+               THEN 1 ELSE 0 END), 0) AS BIGINT) \
+               FROM dossiers WHERE ($1 = '' OR unit_code = $1) AND received_at >= $2 AND received_at <= $3";
+    let (a, b) = (
+        format!("{} 00:00", from.to_iso()),
+        format!("{} 23:59", to.to_iso()),
+    );
+    let u = unit.unwrap_or("");
+    let (x, y): (i64, i64) = match db {
+        Db::Sqlite(p) => sqlx::query_as(sql)
+            .bind(u)
+            .bind(&a)
+            .bind(&b)
+            .bind(as_of)
+            .fetch_one(p)
+            .await
+            .unwrap(),
+        Db::Postgres(p) => sqlx::query_as(sql)
+            .bind(u)
+            .bind(&a)
+            .bind(&b)
+            .bind(as_of)
+            .fetch_one(p)
+            .await
+            .unwrap(),
+    };
+    (u64::try_from(x).unwrap(), u64::try_from(y).unwrap())
 }
