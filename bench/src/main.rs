@@ -475,9 +475,15 @@ fn dossier_stats(url: &str) -> Result<(), String> {
         let mut times = Vec::new();
         for _ in 0..21 {
             let t = Instant::now();
-            db.dossier_figures_by("SKHDT", from, to, as_of, parindex_db::Breakdown::Month)
-                .await
-                .map_err(|e| e.to_string())?;
+            db.dossier_figures_by(
+                Some("SKHDT"),
+                from,
+                to,
+                as_of,
+                parindex_db::Breakdown::Month,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             times.push(t.elapsed());
         }
         println!(

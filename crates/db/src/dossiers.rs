@@ -643,71 +643,6 @@ impl Db {
             .await?),
         )
     }
-
-    /// The figures of every unit with dossiers received in `[from, to]`, by unit code.
-    pub async fn dossier_figures_by_unit(
-        &self,
-        from: Date,
-        to: Date,
-        as_of: Instant,
-    ) -> Result<Vec<(String, Figures)>> {
-        let (month_from, month_to, days_before, days_after) = period_bounds(from, to);
-        let sums_sql = format!(
-            "SELECT unit_code, {SUMS} FROM (SELECT {SUMMED} FROM dossier_rollup_months WHERE month >= $3 AND month <= $4 \
-             UNION ALL SELECT {SUMMED} FROM dossier_rollups WHERE day >= $1 AND day < $5 \
-             UNION ALL SELECT {SUMMED} FROM dossier_rollups WHERE day > $6 AND day <= $2) t \
-             GROUP BY unit_code ORDER BY unit_code"
-        );
-        type Row = (
-            String,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-        );
-        let rows: Vec<Row> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sums_sql.as_str()))
-            .bind(from.to_iso())
-            .bind(to.to_iso())
-            .bind(&month_from)
-            .bind(&month_to)
-            .bind(&days_before)
-            .bind(&days_after)
-            .fetch_all(pool)
-            .await?);
-        let overdue_sql = "SELECT unit_code, COUNT(*), COALESCE(SUM(CASE WHEN timely_apology THEN 0 ELSE 1 END), 0) \
-             FROM dossiers WHERE status = 'pending' AND received_at >= $1 AND received_at <= $2 AND due_at < $3 \
-             GROUP BY unit_code";
-        let overdue: Vec<(String, i64, i64)> = on_db!(self, pool => sqlx::query_as(overdue_sql)
-            .bind(format!("{} 00:00", from.to_iso()))
-            .bind(format!("{} 23:59", to.to_iso()))
-            .bind(as_of.to_iso())
-            .fetch_all(pool)
-            .await?);
-        let overdue: HashMap<String, (i64, i64)> =
-            overdue.into_iter().map(|(u, a, b)| (u, (a, b))).collect();
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                let o = overdue
-                    .get(&r.0)
-                    .map_or((0, 0), |(a, b)| (count(*a), count(*b)));
-                let sums = (
-                    r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14,
-                );
-                (r.0, figures_of(&sums, o))
-            })
-            .collect())
-    }
 }
 
 /// How figures are broken down on the statistics pages.
@@ -716,6 +651,7 @@ pub enum Breakdown {
     Procedure,
     /// `YYYY-MM` of the receipt.
     Month,
+    Unit,
 }
 
 /// Which dossiers a drill-down lists.
@@ -830,11 +766,12 @@ pub struct DossierLine {
 }
 
 impl Db {
-    /// The figures of one unit's dossiers received in `[from, to]`, per procedure or per
-    /// month, read from the rollups (plus the unfinished dossiers for what is overdue).
+    /// The figures of the dossiers received in `[from, to]` by one unit or all, per
+    /// procedure, month or unit, read from the daily rollups (plus the unfinished dossiers
+    /// for what is overdue).
     pub async fn dossier_figures_by(
         &self,
-        unit: &str,
+        unit: Option<&str>,
         from: Date,
         to: Date,
         as_of: Instant,
@@ -843,16 +780,18 @@ impl Db {
         let (rollup_key, dossier_key) = match by {
             Breakdown::Procedure => ("procedure_code", "procedure_code"),
             Breakdown::Month => ("substr(day, 1, 7)", "substr(received_at, 1, 7)"),
+            Breakdown::Unit => ("unit_code", "unit_code"),
+        };
+        // Two texts rather than `($1 IS NULL OR unit_code = $1)` (see `dossier_figures`).
+        let (unit_cond, unit_bind) = match unit {
+            Some(u) => ("unit_code = $1", u),
+            None => ("$1 = ''", ""),
         };
         let sql = format!(
-            "SELECT {rollup_key}, CAST(SUM(received) AS BIGINT), CAST(SUM(finished) AS BIGINT), CAST(SUM(early) AS BIGINT), \
-             CAST(SUM(on_time) AS BIGINT), CAST(SUM(late) AS BIGINT), CAST(SUM(late_no_apology) AS BIGINT), \
-             CAST(SUM(online) AS BIGINT), CAST(SUM(postal) AS BIGINT), CAST(SUM(timed) AS BIGINT), CAST(SUM(used_days_milli) AS BIGINT), \
-             CAST(SUM(limit_days) AS BIGINT), CAST(SUM(internal_days) AS BIGINT), CAST(SUM(internal_count) AS BIGINT) \
-             FROM dossier_rollups WHERE unit_code = $1 AND day >= $2 AND day <= $3 \
+            "SELECT {rollup_key}, {SUMS} FROM dossier_rollups WHERE {unit_cond} AND day >= $2 AND day <= $3 \
              GROUP BY {rollup_key} ORDER BY {rollup_key}"
         );
-        type Sums = (
+        type Row = (
             String,
             i64,
             i64,
@@ -867,49 +806,38 @@ impl Db {
             i64,
             i64,
             i64,
+            i64,
         );
-        let rows: Vec<Sums> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(unit)
+        let rows: Vec<Row> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(unit_bind)
             .bind(from.to_iso())
             .bind(to.to_iso())
             .fetch_all(pool)
             .await?);
         let overdue_sql = format!(
             "SELECT {dossier_key}, COUNT(*), COALESCE(SUM(CASE WHEN timely_apology THEN 0 ELSE 1 END), 0) FROM dossiers \
-             WHERE status = 'pending' AND unit_code = $1 AND received_at >= $2 AND received_at <= $3 AND due_at < $4 \
+             WHERE status = 'pending' AND {unit_cond} AND received_at >= $2 AND received_at <= $3 AND due_at < $4 \
              GROUP BY {dossier_key}"
         );
         let overdue: Vec<(String, i64, i64)> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(overdue_sql.as_str()))
-            .bind(unit)
+            .bind(unit_bind)
             .bind(format!("{} 00:00", from.to_iso()))
             .bind(format!("{} 23:59", to.to_iso()))
             .bind(as_of.to_iso())
             .fetch_all(pool)
             .await?);
-        let overdue: HashMap<String, (i64, i64)> =
-            overdue.into_iter().map(|(k, a, b)| (k, (a, b))).collect();
+        let overdue: HashMap<String, (u64, u64)> = overdue
+            .into_iter()
+            .map(|(k, a, b)| (k, (count(a), count(b))))
+            .collect();
         Ok(rows
             .into_iter()
             .map(|r| {
-                let (od, od_no_apology) = overdue.get(&r.0).copied().unwrap_or_default();
-                let f = Figures {
-                    received: count(r.1),
-                    finished: count(r.2),
-                    early: count(r.3),
-                    on_time: count(r.4),
-                    late: count(r.5),
-                    pending: count(r.1 - r.2),
-                    pending_overdue: count(od),
-                    late_without_apology: count(r.6 + od_no_apology),
-                    online: count(r.7),
-                    postal: count(r.8),
-                    timed: count(r.9),
-                    used_days_milli: count(r.10),
-                    limit_days: count(r.11),
-                    internal_days: count(r.12),
-                    internal_count: count(r.13),
-                };
-                (r.0, f)
+                let o = overdue.get(&r.0).copied().unwrap_or_default();
+                let sums = (
+                    r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14,
+                );
+                (r.0, figures_of(&sums, o))
             })
             .collect())
     }

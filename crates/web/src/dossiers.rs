@@ -463,7 +463,7 @@ pub async fn show_stats(
             }
             Some(p) => st
                 .db
-                .dossier_figures_by(&unit_code, from, to, now, Breakdown::Procedure)
+                .dossier_figures_by(Some(&unit_code), from, to, now, Breakdown::Procedure)
                 .await?
                 .into_iter()
                 .find(|(k, _)| k == p)
@@ -483,7 +483,7 @@ pub async fn show_stats(
             };
         let by_procedure: Vec<BreakdownLine> = st
             .db
-            .dossier_figures_by(&unit_code, from, to, now, Breakdown::Procedure)
+            .dossier_figures_by(Some(&unit_code), from, to, now, Breakdown::Procedure)
             .await?
             .into_iter()
             .map(|(code, f)| {
@@ -503,7 +503,7 @@ pub async fn show_stats(
         let months_raw = match &procedure {
             None => {
                 st.db
-                    .dossier_figures_by(&unit_code, from, to, now, Breakdown::Month)
+                    .dossier_figures_by(Some(&unit_code), from, to, now, Breakdown::Month)
                     .await?
             }
             Some(p) => months_of_procedure(&st, &unit_code, from, to, now, p).await?,
@@ -647,7 +647,7 @@ pub async fn show_province(
         let query = period_query(from, to, None);
         let by_unit: Vec<BreakdownLine> = st
             .db
-            .dossier_figures_by_unit(from, to, now)
+            .dossier_figures_by(None, from, to, now, Breakdown::Unit)
             .await?
             .into_iter()
             .map(|(code, f)| BreakdownLine {
@@ -718,7 +718,7 @@ async fn months_of_procedure(
         let end = if last > to { to } else { last };
         if let Some((_, f)) = st
             .db
-            .dossier_figures_by(unit, start, end, now, Breakdown::Procedure)
+            .dossier_figures_by(Some(unit), start, end, now, Breakdown::Procedure)
             .await?
             .into_iter()
             .find(|(k, _)| k == procedure)

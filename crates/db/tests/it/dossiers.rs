@@ -167,6 +167,25 @@ async fn every_storing_path_stores_the_same_dossiers_and_rollups() {
             parindex_domain::dossiers::Figures::default(),
             "{url}"
         );
+        // The province by unit: the same figures as each unit's own.
+        let by_unit = db
+            .dossier_figures_by(
+                None,
+                Date::new(2021, 1, 1).unwrap(),
+                Date::new(2021, 12, 31).unwrap(),
+                Instant::parse("2022-01-01 00:00").unwrap(),
+                parindex_db::Breakdown::Unit,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            by_unit,
+            vec![
+                ("SKHDT".to_string(), after_first[1]),
+                ("STC".to_string(), after_first[2])
+            ],
+            "{url}"
+        );
         match &first {
             None => first = Some(after_first.clone()),
             Some(f) => assert_eq!(&after_first, f, "{url}: same figures on every path"),
@@ -207,7 +226,13 @@ async fn every_storing_path_stores_the_same_dossiers_and_rollups() {
                 .await
                 .unwrap();
             let by_month = db
-                .dossier_figures_by("SKHDT", from, to, as_of, parindex_db::Breakdown::Month)
+                .dossier_figures_by(
+                    Some("SKHDT"),
+                    from,
+                    to,
+                    as_of,
+                    parindex_db::Breakdown::Month,
+                )
                 .await
                 .unwrap();
             let sum = |f: fn(&parindex_domain::dossiers::Figures) -> u64| {
