@@ -19,8 +19,8 @@ use parindex_domain::calendar::Instant;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
 use crate::dossiers::{
-    DOSSIER_INSERT_MARKED, DOSSIER_UPSERT, ROLLUP_INSERT, ROLLUP_MONTHS_DELETE,
-    ROLLUP_MONTHS_REBUILD, ROLLUP_REBUILD, RollupTally, Stored, UNIT_HAS_DOSSIERS, UnitsMet,
+    DOSSIER_INSERT, DOSSIER_UPSERT, ROLLUP_INSERT, ROLLUP_MONTHS_DELETE, ROLLUP_MONTHS_REBUILD,
+    ROLLUP_REBUILD, RollupTally, Stored, UNIT_HAS_DOSSIERS, UnitsMet, import_mark,
 };
 use crate::{DossierRecord, Result};
 
@@ -186,9 +186,7 @@ fn write(
     }
     // Marks the rows this import writes: meeting the mark again means the file holds the
     // unit and code twice.
-    let mark = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(1, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    let mark = import_mark();
     let mut met = UnitsMet::default();
     let mut n = 0_u64;
     let mut duplicates = Vec::new();
@@ -198,10 +196,9 @@ fn write(
         // A unit without dossiers cannot hold one of the file's codes unless the file holds
         // it twice, which the primary key refuses: its rows are inserted without looking
         // for one to update.
-        let mut insert = tx.prepare(&format!("{DOSSIER_INSERT_MARKED} {values}"))?;
+        let mut insert = tx.prepare(&format!("{DOSSIER_INSERT} {values}"))?;
         let mut upsert = tx.prepare(&format!(
-            "{DOSSIER_INSERT_MARKED} {values}{DOSSIER_UPSERT}, import_mark = excluded.import_mark \
-             WHERE dossiers.import_mark IS NOT excluded.import_mark"
+            "{DOSSIER_INSERT} {values}{DOSSIER_UPSERT} WHERE dossiers.import_mark IS NOT excluded.import_mark"
         ))?;
         loop {
             let batch = match receive.recv() {

@@ -48,14 +48,27 @@ pub(crate) const ROLLUP_REBUILD: &str = "INSERT INTO dossier_rollups (unit_code,
      FROM dossiers d LEFT JOIN procedures p ON p.code = d.procedure_code \
      WHERE d.unit_code = $1 GROUP BY d.unit_code, d.procedure_code, substr(d.received_at, 1, 10)";
 
-/// The start of the statement storing dossiers (values follow).
-pub(crate) const DOSSIER_INSERT: &str = "INSERT INTO dossiers (unit_code, code, procedure_code, received_at, due_at, \
-     finished_at, channel, apology_at, new_due_at, status, timely_apology, used_days_milli) ";
-
-/// The same, with the mark of the import writing the row (the bulk path finds the rows a
-/// file holds twice with it).
-pub(crate) const DOSSIER_INSERT_MARKED: &str = "INSERT INTO dossiers (unit_code, code, procedure_code, received_at, \
+/// The start of the statement storing dossiers (values follow), with the mark of the
+/// import writing the row (the bulk path finds the rows a file holds twice with it).
+pub(crate) const DOSSIER_INSERT: &str = "INSERT INTO dossiers (unit_code, code, procedure_code, received_at, \
      due_at, finished_at, channel, apology_at, new_due_at, status, timely_apology, used_days_milli, import_mark) ";
+
+/// A mark for the rows one import writes (nanoseconds since the epoch).
+pub(crate) fn import_mark() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+/// The condition on the unit of a query whose `$1` is the unit (`''` for all): two texts
+/// rather than `($1 IS NULL OR unit_code = $1)`, which keeps the planner from using the
+/// unit's index.
+fn unit_condition(unit: Option<&str>) -> (&'static str, &str) {
+    match unit {
+        Some(u) => ("unit_code = $1", u),
+        None => ("$1 = ''", ""),
+    }
+}
 
 /// What storing dossiers did.
 #[derive(Debug, Default)]
@@ -89,7 +102,7 @@ pub(crate) const DOSSIER_UPSERT: &str = " ON CONFLICT (unit_code, code) DO UPDAT
      apology_at = COALESCE(excluded.apology_at, dossiers.apology_at), \
      new_due_at = CASE WHEN excluded.apology_at IS NULL THEN dossiers.new_due_at ELSE excluded.new_due_at END, \
      timely_apology = CASE WHEN excluded.apology_at IS NULL AND dossiers.apology_at IS NOT NULL \
-     THEN dossiers.timely_apology ELSE excluded.timely_apology END";
+     THEN dossiers.timely_apology ELSE excluded.timely_apology END, import_mark = excluded.import_mark";
 
 /// The start of the statement storing rollup rows gathered by [`RollupTally`].
 pub(crate) const ROLLUP_INSERT: &str = "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, \
@@ -437,6 +450,7 @@ impl Db {
         }
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            let mark = import_mark();
             let mut tally = RollupTally::default();
             let mut met = UnitsMet::default();
             let mut seen: std::collections::HashSet<u128> = std::collections::HashSet::new();
@@ -478,7 +492,8 @@ impl Db {
                         .push_bind(r.new_due_at.map(Instant::to_iso))
                         .push_bind(d.status.as_str())
                         .push_bind(d.timely_apology)
-                        .push_bind(d.used_days_milli.map(|m| i64::try_from(m).unwrap_or(i64::MAX)));
+                        .push_bind(d.used_days_milli.map(|m| i64::try_from(m).unwrap_or(i64::MAX)))
+                        .push_bind(mark);
                 });
                 q.push(DOSSIER_UPSERT);
                 // The database stores this batch while the next one is read and checked
@@ -553,12 +568,7 @@ impl Db {
     ) -> Result<Figures> {
         let sums = self.rollup_sums(unit, from, to).await?;
         let as_of_iso = as_of.to_iso();
-        // Two texts rather than `($1 IS NULL OR unit_code = $1)`, which keeps the planner
-        // from using the unit's index.
-        let (unit_cond, unit_bind) = match unit {
-            Some(u) => ("unit_code = $1", u),
-            None => ("$1 = ''", ""),
-        };
+        let (unit_cond, unit_bind) = unit_condition(unit);
         // The first month, then the first day, holding a dossier not yet due.
         let month_sql = format!(
             "SELECT month FROM dossier_rollup_months WHERE {unit_cond} AND month >= $2 AND month <= $3 \
@@ -621,10 +631,7 @@ impl Db {
     /// monthly sums, the days around them from the daily ones.
     async fn rollup_sums(&self, unit: Option<&str>, from: Date, to: Date) -> Result<Sums> {
         let (month_from, month_to, days_before, days_after) = period_bounds(from, to);
-        let (unit_cond, unit_bind) = match unit {
-            Some(u) => ("unit_code = $1", u),
-            None => ("$1 = ''", ""),
-        };
+        let (unit_cond, unit_bind) = unit_condition(unit);
         let sums_sql = format!(
             "SELECT {SUMS} FROM (SELECT {SUMMED} FROM dossier_rollup_months WHERE {unit_cond} AND month >= $4 AND month <= $5 \
              UNION ALL SELECT {SUMMED} FROM dossier_rollups WHERE {unit_cond} AND day >= $2 AND day < $6 \
@@ -782,11 +789,7 @@ impl Db {
             Breakdown::Month => ("substr(day, 1, 7)", "substr(received_at, 1, 7)"),
             Breakdown::Unit => ("unit_code", "unit_code"),
         };
-        // Two texts rather than `($1 IS NULL OR unit_code = $1)` (see `dossier_figures`).
-        let (unit_cond, unit_bind) = match unit {
-            Some(u) => ("unit_code = $1", u),
-            None => ("$1 = ''", ""),
-        };
+        let (unit_cond, unit_bind) = unit_condition(unit);
         let sql = format!(
             "SELECT {rollup_key}, {SUMS} FROM dossier_rollups WHERE {unit_cond} AND day >= $2 AND day <= $3 \
              GROUP BY {rollup_key} ORDER BY {rollup_key}"
