@@ -3,10 +3,9 @@
 //! Going through the pool costs more per value than SQLite itself spends storing it. This
 //! path opens one connection of its own to the same file and runs the whole transaction on
 //! a thread of its own, with one prepared statement bound row by row, while the calling
-//! thread reads and checks the rows and hands them over in batches. When the file is large
-//! and at least the size of what is stored, the full secondary indexes are dropped and
-//! built again from sorted keys before the commit (partial ones, which few rows enter, stay
-//! live). Rows a file holds twice are found by the database (the primary key, or the
+//! thread reads and checks the rows and hands them over in batches. The table is stored in
+//! its primary key's order (unit, code) and has no full secondary index, only partial ones
+//! that few rows enter, so each row is written into one B-tree. Rows a file holds twice are found by the database (the primary key, or the
 //! import's own mark on a row it already wrote), so memory does not grow with the file.
 //! Readers keep seeing the previous state until the commit (WAL).
 
@@ -15,7 +14,6 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Duration;
 
-use parindex_domain::calendar::Instant;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
 use crate::dossiers::{
@@ -27,35 +25,89 @@ use crate::{DossierRecord, Result};
 /// Rows per batch handed to the writing thread.
 const BATCH: usize = 1_000;
 
-/// From how many expected rows the secondary indexes are built after the rows.
-const DEFER_INDEXES_FROM: u64 = 50_000;
+/// Instants per row: receipt, due, finish, apology, new due.
+const INSTANTS: usize = 5;
 
-/// A dossier with its instants already written out (the reading thread does it).
-struct Ready {
-    record: DossierRecord,
-    received_at: String,
-    due_at: String,
-    finished_at: Option<String>,
-    apology_at: Option<String>,
-    new_due_at: Option<String>,
+/// Checked dossiers with their instants written out by the reading thread, all into one
+/// text: the writer binds slices of it and frees one buffer a batch, not five a row.
+struct Batch {
+    rows: Vec<DossierRecord>,
+    text: String,
+    /// Where each instant of each row ends in `text`; an absent one ends where the one
+    /// before it did.
+    ends: Vec<[usize; INSTANTS]>,
 }
 
-impl Ready {
-    fn new(record: DossierRecord) -> Ready {
-        let r = &record.row;
-        Ready {
-            received_at: r.received_at.to_iso(),
-            due_at: record.due_at.to_iso(),
-            finished_at: r.finished_at.map(Instant::to_iso),
-            apology_at: r.apology_at.map(Instant::to_iso),
-            new_due_at: r.new_due_at.map(Instant::to_iso),
-            record,
+impl Batch {
+    fn new() -> Batch {
+        Batch {
+            rows: Vec::with_capacity(BATCH),
+            text: String::with_capacity(BATCH * 48),
+            ends: Vec::with_capacity(BATCH),
         }
+    }
+
+    fn push(&mut self, record: DossierRecord) {
+        let r = &record.row;
+        let instants = [
+            Some(r.received_at),
+            Some(record.due_at),
+            r.finished_at,
+            r.apology_at,
+            r.new_due_at,
+        ];
+        let mut ends = [0; INSTANTS];
+        for (end, instant) in ends.iter_mut().zip(instants) {
+            if let Some(i) = instant {
+                i.push_iso(&mut self.text);
+            }
+            *end = self.text.len();
+        }
+        self.ends.push(ends);
+        self.rows.push(record);
+    }
+
+    /// Instant `k` of row `i`, written out.
+    fn instant(&self, i: usize, k: usize) -> Option<&str> {
+        let start = match (i, k) {
+            (0, 0) => 0,
+            (_, 0) => self.ends[i - 1][INSTANTS - 1],
+            _ => self.ends[i][k - 1],
+        };
+        let end = self.ends[i][k];
+        (end > start).then(|| &self.text[start..end])
+    }
+
+    /// Binds row `i`'s values to the 13 parameters of `statement`.
+    fn bind(
+        &self,
+        statement: &mut rusqlite::Statement<'_>,
+        i: usize,
+        mark: Option<i64>,
+    ) -> rusqlite::Result<()> {
+        let (d, r) = (&self.rows[i], &self.rows[i].row);
+        statement.raw_bind_parameter(1, r.unit_code.as_str())?;
+        statement.raw_bind_parameter(2, r.code.as_str())?;
+        statement.raw_bind_parameter(3, r.procedure_code.as_str())?;
+        statement.raw_bind_parameter(4, self.instant(i, 0))?;
+        statement.raw_bind_parameter(5, self.instant(i, 1))?;
+        statement.raw_bind_parameter(6, self.instant(i, 2))?;
+        statement.raw_bind_parameter(7, r.channel.as_str())?;
+        statement.raw_bind_parameter(8, self.instant(i, 3))?;
+        statement.raw_bind_parameter(9, self.instant(i, 4))?;
+        statement.raw_bind_parameter(10, d.status.as_str())?;
+        statement.raw_bind_parameter(11, d.timely_apology)?;
+        statement.raw_bind_parameter(
+            12,
+            d.used_days_milli
+                .map(|m| i64::try_from(m).unwrap_or(i64::MAX)),
+        )?;
+        statement.raw_bind_parameter(13, mark)
     }
 }
 
 enum Message {
-    Rows(Vec<Ready>),
+    Rows(Batch),
     /// Every row was sent: the writer answers with the rows it found twice.
     Finish,
     /// Commit with these rollup sums, or roll back.
@@ -68,7 +120,6 @@ enum Message {
 pub(crate) fn store<I>(
     path: &Path,
     rows: I,
-    expected_rows: u64,
     limits: &HashMap<String, (i64, Option<i64>)>,
     progress: impl FnMut(u64),
     keep: impl FnOnce(&[DossierRecord]) -> bool,
@@ -80,25 +131,22 @@ where
         std::thread::scope(|s| {
             let (send, receive) = sync_channel::<Message>(4);
             let (reply, replies) = sync_channel::<Vec<DossierRecord>>(1);
-            let writer = s.spawn(move || write(path, &receive, &reply, expected_rows));
+            let writer = s.spawn(move || write(path, &receive, &reply));
             let mut progress = progress;
             let mut rows = rows.into_iter();
             let mut tally = RollupTally::default();
             let mut sent = 0_u64;
             loop {
-                let batch: Vec<Ready> = rows
-                    .by_ref()
-                    .take(BATCH)
-                    .map(|d| {
-                        tally.add(&d, limits);
-                        Ready::new(d)
-                    })
-                    .collect();
-                if batch.is_empty() {
+                let mut batch = Batch::new();
+                for d in rows.by_ref().take(BATCH) {
+                    tally.add(&d, limits);
+                    batch.push(d);
+                }
+                if batch.rows.is_empty() {
                     break;
                 }
                 let before = sent;
-                sent += batch.len() as u64;
+                sent += batch.rows.len() as u64;
                 if send.send(Message::Rows(batch)).is_err() {
                     // The writer stopped on an error: its result says which.
                     break;
@@ -153,7 +201,6 @@ fn write(
     path: &Path,
     receive: &Receiver<Message>,
     reply: &SyncSender<Vec<DossierRecord>>,
-    expected_rows: u64,
 ) -> Result<u64> {
     let mut conn = Connection::open_with_flags(
         path,
@@ -164,26 +211,6 @@ fn write(
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "cache_size", -32_768)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut deferred: Vec<String> = Vec::new();
-    if expected_rows >= DEFER_INDEXES_FROM {
-        let stored: i64 =
-            tx.query_row("SELECT COALESCE(MAX(rowid), 0) FROM dossiers", [], |r| {
-                r.get(0)
-            })?;
-        if expected_rows >= u64::try_from(stored).unwrap_or(0) {
-            let indexes: Vec<(String, String)> = tx
-                .prepare(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
-                     AND tbl_name = 'dossiers' AND sql IS NOT NULL AND sql NOT LIKE '% WHERE %' ORDER BY name",
-                )?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            for (name, sql) in indexes {
-                tx.execute(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")), [])?;
-                deferred.push(sql);
-            }
-        }
-    }
     // Marks the rows this import writes: meeting the mark again means the file holds the
     // unit and code twice.
     let mark = import_mark();
@@ -195,11 +222,12 @@ fn write(
         let values = "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
         // A unit without dossiers cannot hold one of the file's codes unless the file holds
         // it twice, which the primary key refuses: its rows are inserted without looking
-        // for one to update.
+        // for one to update, and without the import's mark (8 bytes a row saved).
         let mut insert = tx.prepare(&format!("{DOSSIER_INSERT} {values}"))?;
         let mut upsert = tx.prepare(&format!(
             "{DOSSIER_INSERT} {values}{DOSSIER_UPSERT} WHERE dossiers.import_mark IS NOT excluded.import_mark"
         ))?;
+        let mut twice: Vec<usize> = Vec::new();
         loop {
             let batch = match receive.recv() {
                 Ok(Message::Rows(batch)) => batch,
@@ -207,38 +235,39 @@ fn write(
                 // The reading thread stopped without finishing: nothing is kept.
                 Ok(Message::Decide(_)) | Err(_) => return Ok(0),
             };
-            for x in batch {
-                let (d, r) = (&x.record, &x.record.row);
-                let fresh = if let Some(f) = met.fresh(&r.unit_code) {
+            for i in 0..batch.rows.len() {
+                let unit = &batch.rows[i].row.unit_code;
+                let fresh = if let Some(f) = met.fresh(unit) {
                     f
                 } else {
-                    let had: i64 = has_dossiers.query_row([&r.unit_code], |row| row.get(0))?;
-                    met.0.push((r.unit_code.clone(), had == 0));
+                    let had: i64 = has_dossiers.query_row([unit], |row| row.get(0))?;
+                    met.0.push((unit.clone(), had == 0));
                     had == 0
                 };
-                let statement = if fresh { &mut insert } else { &mut upsert };
-                let done = statement.execute(params![
-                    r.unit_code,
-                    r.code,
-                    r.procedure_code,
-                    x.received_at,
-                    x.due_at,
-                    x.finished_at,
-                    r.channel.as_str(),
-                    x.apology_at,
-                    x.new_due_at,
-                    d.status.as_str(),
-                    d.timely_apology,
-                    d.used_days_milli
-                        .map(|m| i64::try_from(m).unwrap_or(i64::MAX)),
-                    mark,
-                ]);
+                let done = if fresh {
+                    batch.bind(&mut insert, i, None)?;
+                    insert.raw_execute()
+                } else {
+                    batch.bind(&mut upsert, i, Some(mark))?;
+                    upsert.raw_execute()
+                };
                 match done {
-                    Ok(0) => duplicates.push(x.record),
+                    Ok(0) => twice.push(i),
                     Ok(_) => n += 1,
-                    Err(e) if is_duplicate(&e) => duplicates.push(x.record),
+                    Err(e) if is_duplicate(&e) => twice.push(i),
                     Err(e) => return Err(e.into()),
                 }
+            }
+            if !twice.is_empty() {
+                duplicates.extend(
+                    batch
+                        .rows
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(i, _)| twice.binary_search(i).is_ok())
+                        .map(|(_, d)| d),
+                );
+                twice.clear();
             }
         }
     }
@@ -249,9 +278,6 @@ fn write(
         tx.rollback()?;
         return Ok(0);
     };
-    for sql in &deferred {
-        tx.execute(sql, [])?;
-    }
     {
         let mut delete = tx.prepare("DELETE FROM dossier_rollups WHERE unit_code = $1")?;
         let mut rebuild = tx.prepare(ROLLUP_REBUILD)?;

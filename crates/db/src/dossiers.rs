@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use parindex_domain::calendar::Instant;
 use parindex_domain::dossiers::{Channel, DossierRow, Figures, Procedure, Status};
 use parindex_domain::text::Date;
+use rustc_hash::FxHashMap;
 
 use crate::{BeginWrite, Db, DbError, Result, on_db};
 
@@ -132,10 +133,13 @@ pub(crate) const UNIT_HAS_DOSSIERS: &str =
 #[derive(Default)]
 pub(crate) struct RollupTally {
     units: Vec<String>,
-    unit_index: HashMap<String, usize>,
+    unit_index: FxHashMap<String, usize>,
     procedures: Vec<String>,
-    procedure_index: HashMap<String, usize>,
-    sums: HashMap<(usize, usize, Date), ([i64; 14], Option<Instant>)>,
+    procedure_index: FxHashMap<String, usize>,
+    /// Each procedure's legal and internal limits, by its index in `procedures`.
+    procedure_limits: Vec<(i64, Option<i64>)>,
+    // Hashed millions of times by small integer keys: Fx, not SipHash.
+    sums: FxHashMap<(usize, usize, Date), ([i64; 14], Option<Instant>)>,
 }
 
 /// A row of `dossier_rollups` from a tally: unit, procedure, day, the sums, the latest due
@@ -153,7 +157,7 @@ impl UnitsMet {
     }
 }
 
-fn intern(names: &mut Vec<String>, index: &mut HashMap<String, usize>, name: &str) -> usize {
+fn intern(names: &mut Vec<String>, index: &mut FxHashMap<String, usize>, name: &str) -> usize {
     if let Some(&i) = index.get(name) {
         return i;
     }
@@ -189,11 +193,12 @@ impl RollupTally {
             &mut self.procedure_index,
             &d.row.procedure_code,
         );
+        if p == self.procedure_limits.len() {
+            let l = limits.get(&d.row.procedure_code).copied();
+            self.procedure_limits.push(l.unwrap_or((0, None)));
+        }
         let one = |b: bool| i64::from(b);
-        let (limit, internal) = limits
-            .get(&d.row.procedure_code)
-            .copied()
-            .unwrap_or((0, None));
+        let (limit, internal) = self.procedure_limits[p];
         let timed = d.used_days_milli.is_some();
         let (v, due_max) = self.sums.entry((u, p, d.row.received_at.date)).or_default();
         // A dossier taken back may leave a later due instant than those that remain: the
@@ -411,7 +416,7 @@ impl Db {
         I: IntoIterator<Item = DossierRecord>,
     {
         Ok(self
-            .store_dossiers_if(rows, 0, progress, |_| true)
+            .store_dossiers_if(rows, progress, |_| true)
             .await?
             .stored)
     }
@@ -420,8 +425,6 @@ impl Db {
     /// the rows found twice: on `false` nothing is stored (the transaction is rolled back)
     /// and 0 is returned. The importer checks and stores in a single pass this way, all or
     /// nothing.
-    ///
-    /// `expected_rows` is the caller's estimate of how many rows will come (0 when unknown).
     ///
     /// A SQLite database on disk is written through a connection of its own on a thread of
     /// its own while this thread reads and checks the rows (see `dossier_bulk`); rows found
@@ -436,7 +439,6 @@ impl Db {
     pub async fn store_dossiers_if<I>(
         &self,
         rows: I,
-        expected_rows: u64,
         mut progress: impl FnMut(u64),
         keep: impl FnOnce(&[DossierRecord]) -> bool,
     ) -> Result<Stored>
@@ -446,7 +448,7 @@ impl Db {
         const BATCH: usize = 500;
         let limits = self.procedure_limits().await?;
         if let Some(path) = self.sqlite_file() {
-            return crate::dossier_bulk::store(&path, rows, expected_rows, &limits, progress, keep);
+            return crate::dossier_bulk::store(&path, rows, &limits, progress, keep);
         }
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;

@@ -1,5 +1,5 @@
 //! Dossier imports through both storing paths: a SQLite file goes through its own
-//! connection (indexes built after the rows when the file is large), PostgreSQL and an
+//! connection and thread, PostgreSQL and an
 //! in-memory SQLite through the pool. All must store the same rows and the same rollups,
 //! keep their indexes, and store nothing when an all-or-nothing import fails.
 
@@ -107,10 +107,6 @@ async fn every_storing_path_stores_the_same_dossiers_and_rollups() {
     std::fs::create_dir_all(&dir).unwrap();
     let good = dir.join("good.csv");
     sample(&good, 7, 6);
-    assert!(
-        std::fs::metadata(&good).unwrap().len() / 75 >= 50_000,
-        "the sample must be large enough for a bulk load"
-    );
     // The same file with one bad row at its end.
     let bad = dir.join("bad.csv");
     std::fs::copy(&good, &bad).unwrap();
@@ -152,7 +148,7 @@ async fn every_storing_path_stores_the_same_dossiers_and_rollups() {
         assert_eq!(
             sqlite_indexes(db).await,
             indexes,
-            "{url}: indexes built again"
+            "{url}: indexes as before"
         );
         let after_first = figures(db).await;
         assert_eq!(after_first[0].received, ROWS, "{url}");
