@@ -983,14 +983,15 @@ impl Db {
     ) -> Result<Option<()>> {
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let row: Option<(String, String, Option<String>)> = sqlx::query_as(
-                "SELECT status, due_at, apology_at FROM dossiers WHERE unit_code = $1 AND code = $2",
+            let row: Option<(String, String, Option<String>, String, String, bool)> = sqlx::query_as(
+                "SELECT status, due_at, apology_at, procedure_code, received_at, timely_apology \
+                 FROM dossiers WHERE unit_code = $1 AND code = $2",
             )
             .bind(unit)
             .bind(code)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some((status, due_at, apology_at)) = row else {
+            let Some((status, due_at, apology_at, procedure, received_at, was_timely)) = row else {
                 return Ok(None);
             };
             if let Some(at) = apology_at {
@@ -1022,13 +1023,35 @@ impl Db {
             .bind(&a.by)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("DELETE FROM dossier_rollups WHERE unit_code = $1")
+            // A timely slip takes the dossier out of "late without a timely slip" (or, in
+            // process, out of those with none): the day's and the month's rollup rows are
+            // adjusted by that one dossier, not rebuilt from the unit's dossiers.
+            if a.timely && !was_timely {
+                let (late, pending) = (i64::from(status == "late"), i64::from(status == "pending"));
+                let day = received_at.get(..10).unwrap_or_default();
+                sqlx::query(
+                    "UPDATE dossier_rollups SET late_no_apology = late_no_apology - $4, \
+                     pending_no_apology = pending_no_apology - $5 \
+                     WHERE unit_code = $1 AND day = $2 AND procedure_code = $3",
+                )
                 .bind(unit)
+                .bind(day)
+                .bind(&procedure)
+                .bind(late)
+                .bind(pending)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(ROLLUP_REBUILD).bind(unit).execute(&mut *tx).await?;
-            sqlx::query(ROLLUP_MONTHS_DELETE).bind(unit).execute(&mut *tx).await?;
-            sqlx::query(ROLLUP_MONTHS_REBUILD).bind(unit).execute(&mut *tx).await?;
+                sqlx::query(
+                    "UPDATE dossier_rollup_months SET late_no_apology = late_no_apology - $3, \
+                     pending_no_apology = pending_no_apology - $4 WHERE unit_code = $1 AND month = $2",
+                )
+                .bind(unit)
+                .bind(day.get(..7).unwrap_or_default())
+                .bind(late)
+                .bind(pending)
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await?;
             Ok(Some(()))
         })

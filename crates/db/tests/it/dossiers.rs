@@ -5,7 +5,7 @@
 
 use std::io::Write as _;
 
-use parindex_db::{Db, ImportContext, ImportOutcome, ImportRequest};
+use parindex_db::{Db, DossierFilter, ImportContext, ImportOutcome, ImportRequest, NewApology};
 use parindex_domain::calendar::{Instant, SHIPPED, parse_calendar};
 use parindex_domain::dossiers::{
     ColumnMap, SampleProcedure, parse_procedures_csv, write_sample_csv,
@@ -282,6 +282,72 @@ async fn every_storing_path_stores_the_same_dossiers_and_rollups() {
             straddled,
             "{url}: some period holds dossiers both overdue and not yet due"
         );
+
+        // A timely apology slip, for a late dossier and for one in process and overdue,
+        // adjusts the day's and the month's rollups: the year's figure (months) and the
+        // sum of its months (days) still equal a count of the dossiers.
+        let (year_from, year_to) = (
+            Date::new(2021, 1, 1).unwrap(),
+            Date::new(2021, 12, 31).unwrap(),
+        );
+        let late_of = "2022-03-01 00:00";
+        let at = Instant::parse(late_of).unwrap();
+        let before = db
+            .dossier_figures(Some("SKHDT"), year_from, year_to, at)
+            .await
+            .unwrap();
+        for filter in [DossierFilter::Late, DossierFilter::PendingOverdue] {
+            let (_, lines) = db
+                .dossier_list("SKHDT", year_from, year_to, at, None, filter, 1)
+                .await
+                .unwrap();
+            let line = &lines[0];
+            assert!(!line.timely_apology && line.apology_at.is_none(), "{url}");
+            let slip = NewApology {
+                at: Instant::parse("2021-01-01 08:00").unwrap(),
+                new_due: Instant::parse("2023-06-01 08:00").unwrap(),
+                reason: "thiếu hồ sơ".into(),
+                applicant: "Nguyễn Văn A".into(),
+                by: "vp.skhdt".into(),
+                timely: true,
+            };
+            db.record_apology("SKHDT", &line.code, &slip)
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        let after_slips = db
+            .dossier_figures(Some("SKHDT"), year_from, year_to, at)
+            .await
+            .unwrap();
+        assert_eq!(
+            after_slips.late_without_apology + 2,
+            before.late_without_apology,
+            "{url}"
+        );
+        let (_, late_without) =
+            direct_overdue(db, Some("SKHDT"), year_from, year_to, late_of).await;
+        assert_eq!(after_slips.late_without_apology, late_without, "{url}");
+        let months = db
+            .dossier_figures_by(
+                Some("SKHDT"),
+                year_from,
+                year_to,
+                at,
+                parindex_db::Breakdown::Month,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            months
+                .iter()
+                .map(|(_, f)| f.late_without_apology)
+                .sum::<u64>(),
+            late_without,
+            "{url}: the days' rollups"
+        );
+
+        let after = figures(db).await;
 
         // A file holding a dossier twice, for a unit with dossiers and one without.
         let twice = dir.join("twice.csv");
