@@ -17,8 +17,9 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
 use crate::dossiers::{
-    DOSSIER_INSERT, DOSSIER_UPSERT, ROLLUP_INSERT, ROLLUP_MONTHS_DELETE, ROLLUP_MONTHS_REBUILD,
-    ROLLUP_REBUILD, RollupTally, Stored, UNIT_HAS_DOSSIERS, UnitsMet, import_mark,
+    DOSSIER_INSERT, DOSSIER_UPSERT, PENDING_DAYS_DELETE, PENDING_DAYS_REBUILD, ROLLUP_INSERT,
+    ROLLUP_MONTHS_DELETE, ROLLUP_MONTHS_REBUILD, ROLLUP_REBUILD, RollupTally, Stored,
+    UNIT_HAS_DOSSIERS, UnitsMet, import_mark,
 };
 use crate::{DossierRecord, Result};
 
@@ -288,9 +289,9 @@ fn write(
             }
         }
         let mut insert = tx.prepare(&format!(
-            "{ROLLUP_INSERT} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+            "{ROLLUP_INSERT} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
         ))?;
-        for (unit, procedure, day, v, due_max) in tally.fresh_rows(&met) {
+        for (unit, procedure, day, v) in tally.fresh_rows(&met) {
             insert.execute(params![
                 unit,
                 procedure,
@@ -308,17 +309,19 @@ fn write(
                 v[10],
                 v[11],
                 v[12],
-                v[13],
-                due_max
             ])?;
         }
     }
     {
         let mut delete = tx.prepare(ROLLUP_MONTHS_DELETE)?;
         let mut rebuild = tx.prepare(ROLLUP_MONTHS_REBUILD)?;
+        let mut pending_delete = tx.prepare(PENDING_DAYS_DELETE)?;
+        let mut pending_rebuild = tx.prepare(PENDING_DAYS_REBUILD)?;
         for (unit, _) in &met.0 {
             delete.execute([unit])?;
             rebuild.execute([unit])?;
+            pending_delete.execute([unit])?;
+            pending_rebuild.execute([unit])?;
         }
     }
     tx.commit()?;

@@ -30,8 +30,7 @@ pub struct ProcedureBrief {
 
 /// The rollups of one unit, recomputed from its dossiers.
 pub(crate) const ROLLUP_REBUILD: &str = "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, early, \
-     on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days, internal_count, \
-     pending_no_apology, pending_due_max) \
+     on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days, internal_count) \
      SELECT d.unit_code, d.procedure_code, substr(d.received_at, 1, 10), COUNT(*), \
      SUM(CASE WHEN d.status <> 'pending' THEN 1 ELSE 0 END), \
      SUM(CASE WHEN d.status = 'early' THEN 1 ELSE 0 END), \
@@ -43,9 +42,7 @@ pub(crate) const ROLLUP_REBUILD: &str = "INSERT INTO dossier_rollups (unit_code,
      SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN 1 ELSE 0 END), SUM(COALESCE(d.used_days_milli, 0)), \
      SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN COALESCE(p.limit_days, 0) ELSE 0 END), \
      SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN COALESCE(p.internal_days, 0) ELSE 0 END), \
-     SUM(CASE WHEN d.used_days_milli IS NOT NULL AND p.internal_days IS NOT NULL THEN 1 ELSE 0 END), \
-     SUM(CASE WHEN d.status = 'pending' AND NOT d.timely_apology THEN 1 ELSE 0 END), \
-     MAX(CASE WHEN d.status = 'pending' THEN d.due_at END) \
+     SUM(CASE WHEN d.used_days_milli IS NOT NULL AND p.internal_days IS NOT NULL THEN 1 ELSE 0 END) \
      FROM dossiers d LEFT JOIN procedures p ON p.code = d.procedure_code \
      WHERE d.unit_code = $1 GROUP BY d.unit_code, d.procedure_code, substr(d.received_at, 1, 10)";
 
@@ -108,18 +105,27 @@ pub(crate) const DOSSIER_UPSERT: &str = " ON CONFLICT (unit_code, code) DO UPDAT
 /// The start of the statement storing rollup rows gathered by [`RollupTally`].
 pub(crate) const ROLLUP_INSERT: &str = "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, \
      early, on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days, \
-     internal_count, pending_no_apology, pending_due_max) ";
+     internal_count) ";
 
 /// A unit's monthly sums, from its daily rollups (run after those changed; `$1` the unit).
 pub(crate) const ROLLUP_MONTHS_DELETE: &str =
     "DELETE FROM dossier_rollup_months WHERE unit_code = $1";
 pub(crate) const ROLLUP_MONTHS_REBUILD: &str = "INSERT INTO dossier_rollup_months (unit_code, month, received, \
      finished, early, on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, \
-     internal_days, internal_count, pending_no_apology, pending_due_max) \
+     internal_days, internal_count) \
      SELECT unit_code, substr(day, 1, 7), SUM(received), SUM(finished), SUM(early), SUM(on_time), SUM(late), \
      SUM(late_no_apology), SUM(online), SUM(postal), SUM(timed), SUM(used_days_milli), SUM(limit_days), \
-     SUM(internal_days), SUM(internal_count), SUM(pending_no_apology), MAX(pending_due_max) \
+     SUM(internal_days), SUM(internal_count) \
      FROM dossier_rollups WHERE unit_code = $1 GROUP BY unit_code, substr(day, 1, 7)";
+
+/// A unit's dossiers in process per procedure, day of receipt and day due, from the
+/// partial index alone (`$1` the unit; run after [`PENDING_DAYS_DELETE`]).
+pub(crate) const PENDING_DAYS_DELETE: &str =
+    "DELETE FROM dossier_pending_days WHERE unit_code = $1";
+pub(crate) const PENDING_DAYS_REBUILD: &str = "INSERT INTO dossier_pending_days (unit_code, procedure_code, day, \
+     due_day, pending, no_apology) SELECT unit_code, procedure_code, substr(received_at, 1, 10), substr(due_at, 1, 10), \
+     COUNT(*), SUM(CASE WHEN timely_apology THEN 0 ELSE 1 END) FROM dossiers WHERE unit_code = $1 AND status = 'pending' \
+     GROUP BY unit_code, procedure_code, substr(received_at, 1, 10), substr(due_at, 1, 10)";
 
 /// Whether a unit has dossiers (before an import adds some).
 pub(crate) const UNIT_HAS_DOSSIERS: &str =
@@ -128,8 +134,7 @@ pub(crate) const UNIT_HAS_DOSSIERS: &str =
 /// The sums of [`ROLLUP_REBUILD`], gathered in memory as the rows are stored: for each
 /// unit, procedure and day of receipt, `received, finished, early, on_time, late,
 /// late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days,
-/// internal_count, pending_no_apology`, and the latest due instant of those in process.
-/// They are complete for a unit that had no dossier before the import.
+/// internal_count`. They are complete for a unit that had no dossier before the import.
 #[derive(Default)]
 pub(crate) struct RollupTally {
     units: Vec<String>,
@@ -139,12 +144,11 @@ pub(crate) struct RollupTally {
     /// Each procedure's legal and internal limits, by its index in `procedures`.
     procedure_limits: Vec<(i64, Option<i64>)>,
     // Hashed millions of times by small integer keys: Fx, not SipHash.
-    sums: FxHashMap<(usize, usize, Date), ([i64; 14], Option<Instant>)>,
+    sums: FxHashMap<(usize, usize, Date), [i64; 13]>,
 }
 
-/// A row of `dossier_rollups` from a tally: unit, procedure, day, the sums, the latest due
-/// instant in process.
-pub(crate) type TallyRow<'a> = (&'a str, &'a str, Date, [i64; 14], Option<String>);
+/// A row of `dossier_rollups` from a tally: unit, procedure, day, the sums.
+pub(crate) type TallyRow<'a> = (&'a str, &'a str, Date, [i64; 13]);
 
 /// Each unit an import met, with whether it had no dossier before (then its rollups are
 /// the import's sums; otherwise they are rebuilt from its dossiers).
@@ -200,12 +204,7 @@ impl RollupTally {
         let one = |b: bool| i64::from(b);
         let (limit, internal) = self.procedure_limits[p];
         let timed = d.used_days_milli.is_some();
-        let (v, due_max) = self.sums.entry((u, p, d.row.received_at.date)).or_default();
-        // A dossier taken back may leave a later due instant than those that remain: the
-        // overdue count then reads that day's dossiers, which stays right.
-        if d.status == Status::Pending && due_max.is_none_or(|m| m < d.due_at) {
-            *due_max = Some(d.due_at);
-        }
+        let v = self.sums.entry((u, p, d.row.received_at.date)).or_default();
         let add = [
             1,
             one(d.status != Status::Pending),
@@ -221,7 +220,6 @@ impl RollupTally {
             if timed { limit } else { 0 },
             if timed { internal.unwrap_or(0) } else { 0 },
             one(timed && internal.is_some()),
-            one(d.status == Status::Pending && !d.timely_apology),
         ];
         for (x, a) in v.iter_mut().zip(add) {
             *x = x.saturating_add(sign * a);
@@ -234,13 +232,12 @@ impl RollupTally {
             .sums
             .iter()
             .filter(|((u, _, _), _)| met.fresh(&self.units[*u]) == Some(true))
-            .map(|((u, p, day), (v, due_max))| {
+            .map(|((u, p, day), v)| {
                 (
                     self.units[*u].as_str(),
                     self.procedures[*p].as_str(),
                     *day,
                     *v,
-                    due_max.map(Instant::to_iso),
                 )
             })
             .collect();
@@ -256,14 +253,13 @@ const SUMS: &str = "CAST(COALESCE(SUM(received), 0) AS BIGINT), CAST(COALESCE(SU
      CAST(COALESCE(SUM(online), 0) AS BIGINT), CAST(COALESCE(SUM(postal), 0) AS BIGINT), \
      CAST(COALESCE(SUM(timed), 0) AS BIGINT), CAST(COALESCE(SUM(used_days_milli), 0) AS BIGINT), \
      CAST(COALESCE(SUM(limit_days), 0) AS BIGINT), CAST(COALESCE(SUM(internal_days), 0) AS BIGINT), \
-     CAST(COALESCE(SUM(internal_count), 0) AS BIGINT), CAST(COALESCE(SUM(pending_no_apology), 0) AS BIGINT)";
+     CAST(COALESCE(SUM(internal_count), 0) AS BIGINT)";
 
 /// The columns [`SUMS`] adds up, in both rollup tables.
 const SUMMED: &str = "unit_code, received, finished, early, on_time, late, late_no_apology, online, postal, \
-     timed, used_days_milli, limit_days, internal_days, internal_count, pending_no_apology";
+     timed, used_days_milli, limit_days, internal_days, internal_count";
 
 type Sums = (
-    i64,
     i64,
     i64,
     i64,
@@ -527,18 +523,19 @@ impl Db {
             let sums = tally.fresh_rows(&met);
             for chunk in sums.chunks(BATCH) {
                 let mut q = sqlx::QueryBuilder::new(ROLLUP_INSERT);
-                q.push_values(chunk.iter(), |mut b, (unit, procedure, day, v, due_max)| {
+                q.push_values(chunk.iter(), |mut b, (unit, procedure, day, v)| {
                     b.push_bind(*unit).push_bind(*procedure).push_bind(day.to_iso());
                     for x in v {
                         b.push_bind(*x);
                     }
-                    b.push_bind(due_max.clone());
                 });
                 q.build().execute(&mut *tx).await?;
             }
             for (unit, _) in &met.0 {
                 sqlx::query(ROLLUP_MONTHS_DELETE).bind(unit).execute(&mut *tx).await?;
                 sqlx::query(ROLLUP_MONTHS_REBUILD).bind(unit).execute(&mut *tx).await?;
+                sqlx::query(PENDING_DAYS_DELETE).bind(unit).execute(&mut *tx).await?;
+                sqlx::query(PENDING_DAYS_REBUILD).bind(unit).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             progress(n);
@@ -557,10 +554,8 @@ impl Db {
     /// The figures of the dossiers received in `[from, to]` by one unit or all, with
     /// pending dossiers judged overdue against `as_of`.
     ///
-    /// All read from the rollups but the overdue count of the days that still hold a
-    /// dossier not yet due at `as_of` (from the first such day on, the dossiers in process
-    /// are read through their partial index); before that day every dossier in process is
-    /// overdue and the rollups count them.
+    /// All read from the rollups: the sums from the daily and monthly ones, the overdue
+    /// count from `dossier_pending_days` (see `overdue_by`).
     pub async fn dossier_figures(
         &self,
         unit: Option<&str>,
@@ -569,64 +564,57 @@ impl Db {
         as_of: Instant,
     ) -> Result<Figures> {
         let sums = self.rollup_sums(unit, from, to).await?;
-        let as_of_iso = as_of.to_iso();
-        let (unit_cond, unit_bind) = unit_condition(unit);
-        // The first month, then the first day, holding a dossier not yet due.
-        let month_sql = format!(
-            "SELECT month FROM dossier_rollup_months WHERE {unit_cond} AND month >= $2 AND month <= $3 \
-             AND pending_due_max >= $4 ORDER BY month LIMIT 1"
-        );
-        let month: Option<(String,)> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(month_sql.as_str()))
-            .bind(unit_bind)
-            .bind(&from.to_iso()[..7])
-            .bind(&to.to_iso()[..7])
-            .bind(&as_of_iso)
-            .fetch_optional(pool)
-            .await?);
-        let first_open = match month {
-            None => None,
-            Some((m,)) => {
-                let day_sql = format!(
-                    "SELECT day FROM dossier_rollups WHERE {unit_cond} AND day >= $2 AND day <= $3 \
-                     AND pending_due_max >= $4 ORDER BY day LIMIT 1"
-                );
-                let start = std::cmp::max(from.to_iso(), format!("{m}-01"));
-                let day: Option<(String,)> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(day_sql.as_str()))
-                    .bind(unit_bind)
-                    .bind(&start)
-                    .bind(to.to_iso())
-                    .bind(&as_of_iso)
-                    .fetch_optional(pool)
-                    .await?);
-                day.and_then(|(d,)| Date::parse(&d))
-            }
-        };
-        let overdue = match first_open {
-            None => (count(sums.0 - sums.1), count(sums.13)),
-            Some(day) => {
-                let before = if day > from {
-                    let last = parindex_domain::schedule::from_days(day.days_since_epoch() - 1);
-                    let b = self.rollup_sums(unit, from, last).await?;
-                    (count(b.0 - b.1), count(b.13))
-                } else {
-                    (0, 0)
-                };
-                let scan_sql = format!(
-                    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN timely_apology THEN 0 ELSE 1 END), 0) FROM dossiers \
-                     WHERE status = 'pending' AND {unit_cond} \
-                     AND received_at >= $2 AND received_at <= $3 AND due_at < $4"
-                );
-                let scanned: (i64, i64) = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(scan_sql.as_str()))
-                    .bind(unit_bind)
-                    .bind(format!("{} 00:00", day.to_iso()))
-                    .bind(format!("{} 23:59", to.to_iso()))
-                    .bind(&as_of_iso)
-                    .fetch_one(pool)
-                    .await?);
-                (before.0 + count(scanned.0), before.1 + count(scanned.1))
-            }
-        };
+        let overdue = self
+            .overdue_by(unit, from, to, as_of, None)
+            .await?
+            .remove("")
+            .unwrap_or_default();
         Ok(figures_of(&sums, overdue))
+    }
+
+    /// The dossiers in process received in `[from, to]` by one unit or all that are
+    /// overdue at `as_of`, and how many of them have no timely apology slip, per key of
+    /// `by` (one key, `""`, without a breakdown): those due on an earlier day from
+    /// `dossier_pending_days`, those due earlier on `as_of`'s own day from the dossiers.
+    async fn overdue_by(
+        &self,
+        unit: Option<&str>,
+        from: Date,
+        to: Date,
+        as_of: Instant,
+        by: Option<Breakdown>,
+    ) -> Result<HashMap<String, (u64, u64)>> {
+        let (days_key, dossier_key) = match by {
+            None => ("''", "''"),
+            Some(Breakdown::Procedure) => ("procedure_code", "procedure_code"),
+            Some(Breakdown::Month) => ("substr(day, 1, 7)", "substr(received_at, 1, 7)"),
+            Some(Breakdown::Unit) => ("unit_code", "unit_code"),
+        };
+        let (unit_cond, unit_bind) = unit_condition(unit);
+        let sql = format!(
+            "SELECT k, CAST(SUM(n) AS BIGINT), CAST(SUM(m) AS BIGINT) FROM (\
+             SELECT {days_key} AS k, pending AS n, no_apology AS m FROM dossier_pending_days \
+             WHERE {unit_cond} AND day >= $2 AND day <= $3 AND due_day < $4 \
+             UNION ALL SELECT {dossier_key}, 1, CASE WHEN timely_apology THEN 0 ELSE 1 END FROM dossiers \
+             WHERE status = 'pending' AND {unit_cond} AND received_at >= $5 AND received_at <= $6 \
+             AND due_at >= $7 AND due_at < $8) t GROUP BY k"
+        );
+        let day = as_of.date.to_iso();
+        let rows: Vec<(String, i64, i64)> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(unit_bind)
+            .bind(from.to_iso())
+            .bind(to.to_iso())
+            .bind(&day)
+            .bind(format!("{} 00:00", from.to_iso()))
+            .bind(format!("{} 23:59", to.to_iso()))
+            .bind(format!("{day} 00:00"))
+            .bind(as_of.to_iso())
+            .fetch_all(pool)
+            .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(k, a, b)| (k, (count(a), count(b))))
+            .collect())
     }
 
     /// The rollups' sums over the dossiers received in `[from, to]`: whole months from the
@@ -786,10 +774,10 @@ impl Db {
         as_of: Instant,
         by: Breakdown,
     ) -> Result<Vec<(String, Figures)>> {
-        let (rollup_key, dossier_key) = match by {
-            Breakdown::Procedure => ("procedure_code", "procedure_code"),
-            Breakdown::Month => ("substr(day, 1, 7)", "substr(received_at, 1, 7)"),
-            Breakdown::Unit => ("unit_code", "unit_code"),
+        let rollup_key = match by {
+            Breakdown::Procedure => "procedure_code",
+            Breakdown::Month => "substr(day, 1, 7)",
+            Breakdown::Unit => "unit_code",
         };
         let (unit_cond, unit_bind) = unit_condition(unit);
         let sql = format!(
@@ -811,7 +799,6 @@ impl Db {
             i64,
             i64,
             i64,
-            i64,
         );
         let rows: Vec<Row> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(unit_bind)
@@ -819,28 +806,13 @@ impl Db {
             .bind(to.to_iso())
             .fetch_all(pool)
             .await?);
-        let overdue_sql = format!(
-            "SELECT {dossier_key}, COUNT(*), COALESCE(SUM(CASE WHEN timely_apology THEN 0 ELSE 1 END), 0) FROM dossiers \
-             WHERE status = 'pending' AND {unit_cond} AND received_at >= $2 AND received_at <= $3 AND due_at < $4 \
-             GROUP BY {dossier_key}"
-        );
-        let overdue: Vec<(String, i64, i64)> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(overdue_sql.as_str()))
-            .bind(unit_bind)
-            .bind(format!("{} 00:00", from.to_iso()))
-            .bind(format!("{} 23:59", to.to_iso()))
-            .bind(as_of.to_iso())
-            .fetch_all(pool)
-            .await?);
-        let overdue: HashMap<String, (u64, u64)> = overdue
-            .into_iter()
-            .map(|(k, a, b)| (k, (count(a), count(b))))
-            .collect();
+        let overdue = self.overdue_by(unit, from, to, as_of, Some(by)).await?;
         Ok(rows
             .into_iter()
             .map(|r| {
                 let o = overdue.get(&r.0).copied().unwrap_or_default();
                 let sums = (
-                    r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14,
+                    r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13,
                 );
                 (r.0, figures_of(&sums, o))
             })
@@ -1023,34 +995,34 @@ impl Db {
             .bind(&a.by)
             .execute(&mut *tx)
             .await?;
-            // A timely slip takes the dossier out of "late without a timely slip" (or, in
-            // process, out of those with none): the day's and the month's rollup rows are
-            // adjusted by that one dossier, not rebuilt from the unit's dossiers.
+            // A timely slip takes a late dossier out of "late without a timely slip": its
+            // day's and month's rollup rows lose one, rather than being rebuilt from the
+            // unit's dossiers. One in process leaves the unit's dossiers in process without
+            // a slip (rebuilt from the partial index).
             if a.timely && !was_timely {
-                let (late, pending) = (i64::from(status == "late"), i64::from(status == "pending"));
-                let day = received_at.get(..10).unwrap_or_default();
-                sqlx::query(
-                    "UPDATE dossier_rollups SET late_no_apology = late_no_apology - $4, \
-                     pending_no_apology = pending_no_apology - $5 \
-                     WHERE unit_code = $1 AND day = $2 AND procedure_code = $3",
-                )
-                .bind(unit)
-                .bind(day)
-                .bind(&procedure)
-                .bind(late)
-                .bind(pending)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "UPDATE dossier_rollup_months SET late_no_apology = late_no_apology - $3, \
-                     pending_no_apology = pending_no_apology - $4 WHERE unit_code = $1 AND month = $2",
-                )
-                .bind(unit)
-                .bind(day.get(..7).unwrap_or_default())
-                .bind(late)
-                .bind(pending)
-                .execute(&mut *tx)
-                .await?;
+                if status == "late" {
+                    let day = received_at.get(..10).unwrap_or_default();
+                    sqlx::query(
+                        "UPDATE dossier_rollups SET late_no_apology = late_no_apology - 1 \
+                         WHERE unit_code = $1 AND day = $2 AND procedure_code = $3",
+                    )
+                    .bind(unit)
+                    .bind(day)
+                    .bind(&procedure)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "UPDATE dossier_rollup_months SET late_no_apology = late_no_apology - 1 \
+                         WHERE unit_code = $1 AND month = $2",
+                    )
+                    .bind(unit)
+                    .bind(day.get(..7).unwrap_or_default())
+                    .execute(&mut *tx)
+                    .await?;
+                } else {
+                    sqlx::query(PENDING_DAYS_DELETE).bind(unit).execute(&mut *tx).await?;
+                    sqlx::query(PENDING_DAYS_REBUILD).bind(unit).execute(&mut *tx).await?;
+                }
             }
             tx.commit().await?;
             Ok(Some(()))

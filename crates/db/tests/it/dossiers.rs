@@ -248,8 +248,9 @@ async fn every_storing_path_stores_the_same_dossiers_and_rollups() {
             );
         }
 
-        // Overdue dossiers in process: read from the rollups before the first day that holds
-        // one not yet due, from the dossiers after it. Against a count of the dossiers.
+        // Overdue dossiers in process: those due on an earlier day than the instant from
+        // `dossier_pending_days`, those due earlier that same day from the dossiers.
+        // Against a count of the dossiers.
         let mut straddled = false;
         for as_of in [
             "2021-01-01 00:00",
