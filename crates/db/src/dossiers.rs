@@ -259,6 +259,9 @@ const SUMS: &str = "CAST(COALESCE(SUM(received), 0) AS BIGINT), CAST(COALESCE(SU
 const SUMMED: &str = "unit_code, received, finished, early, on_time, late, late_no_apology, online, postal, \
      timed, used_days_milli, limit_days, internal_days, internal_count";
 
+/// The sums of no dossier.
+const NO_SUMS: Sums = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
 type Sums = (
     i64,
     i64,
@@ -309,13 +312,18 @@ fn period_bounds(from: Date, to: Date) -> (String, String, String, String) {
             first.to_iso(),
             last.to_iso(),
         ),
-        None => (
-            "9999-12".to_string(),
-            "0000-01".to_string(),
-            parindex_domain::schedule::from_days(to.days_since_epoch() + 1).to_iso(),
-            to.to_iso(),
-        ),
+        None => period_bounds_without_months(to),
     }
+}
+
+/// [`period_bounds`] reading every day of the period from the daily sums.
+fn period_bounds_without_months(to: Date) -> (String, String, String, String) {
+    (
+        "9999-12".to_string(),
+        "0000-01".to_string(),
+        parindex_domain::schedule::from_days(to.days_since_epoch() + 1).to_iso(),
+        to.to_iso(),
+    )
 }
 
 /// The first day of the first whole month in `[from, to]` and the last day of the last one.
@@ -563,7 +571,11 @@ impl Db {
         to: Date,
         as_of: Instant,
     ) -> Result<Figures> {
-        let sums = self.rollup_sums(unit, from, to).await?;
+        let sums = self
+            .rollup_sums(unit, from, to, None)
+            .await?
+            .pop()
+            .map_or(NO_SUMS, |(_, sums)| sums);
         let overdue = self
             .overdue_by(unit, from, to, as_of, None)
             .await?
@@ -617,18 +629,54 @@ impl Db {
             .collect())
     }
 
-    /// The rollups' sums over the dossiers received in `[from, to]`: whole months from the
-    /// monthly sums, the days around them from the daily ones.
-    async fn rollup_sums(&self, unit: Option<&str>, from: Date, to: Date) -> Result<Sums> {
-        let (month_from, month_to, days_before, days_after) = period_bounds(from, to);
+    /// The rollups' sums over the dossiers received in `[from, to]`, per key of `by` (one
+    /// key, `""`, without a breakdown): whole months from the monthly sums, the days around
+    /// them from the daily ones. Per procedure, every day from the daily ones (the monthly
+    /// sums are per unit).
+    async fn rollup_sums(
+        &self,
+        unit: Option<&str>,
+        from: Date,
+        to: Date,
+        by: Option<Breakdown>,
+    ) -> Result<Vec<(String, Sums)>> {
+        let (month_key, day_key) = match by {
+            None => ("''", "''"),
+            // The monthly sums have no procedure: none of them is read (see below).
+            Some(Breakdown::Procedure) => ("''", "procedure_code"),
+            Some(Breakdown::Month) => ("month", "substr(day, 1, 7)"),
+            Some(Breakdown::Unit) => ("unit_code", "unit_code"),
+        };
+        let (month_from, month_to, days_before, days_after) = if by == Some(Breakdown::Procedure) {
+            period_bounds_without_months(to)
+        } else {
+            period_bounds(from, to)
+        };
         let (unit_cond, unit_bind) = unit_condition(unit);
         let sums_sql = format!(
-            "SELECT {SUMS} FROM (SELECT {SUMMED} FROM dossier_rollup_months WHERE {unit_cond} AND month >= $4 AND month <= $5 \
-             UNION ALL SELECT {SUMMED} FROM dossier_rollups WHERE {unit_cond} AND day >= $2 AND day < $6 \
-             UNION ALL SELECT {SUMMED} FROM dossier_rollups WHERE {unit_cond} AND day > $7 AND day <= $3) t"
+            "SELECT k, {SUMS} FROM (SELECT {month_key} AS k, {SUMMED} FROM dossier_rollup_months \
+             WHERE {unit_cond} AND month >= $4 AND month <= $5 \
+             UNION ALL SELECT {day_key}, {SUMMED} FROM dossier_rollups WHERE {unit_cond} AND day >= $2 AND day < $6 \
+             UNION ALL SELECT {day_key}, {SUMMED} FROM dossier_rollups WHERE {unit_cond} AND day > $7 AND day <= $3) t \
+             GROUP BY k ORDER BY k"
         );
-        Ok(
-            on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sums_sql.as_str()))
+        type Row = (
+            String,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+        );
+        let rows: Vec<Row> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sums_sql.as_str()))
             .bind(unit_bind)
             .bind(from.to_iso())
             .bind(to.to_iso())
@@ -636,9 +684,17 @@ impl Db {
             .bind(&month_to)
             .bind(&days_before)
             .bind(&days_after)
-            .fetch_one(pool)
-            .await?),
-        )
+            .fetch_all(pool)
+            .await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let sums = (
+                    r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13,
+                );
+                (r.0, sums)
+            })
+            .collect())
     }
 }
 
@@ -764,8 +820,7 @@ pub struct DossierLine {
 
 impl Db {
     /// The figures of the dossiers received in `[from, to]` by one unit or all, per
-    /// procedure, month or unit, read from the daily rollups (plus the unfinished dossiers
-    /// for what is overdue).
+    /// procedure, month or unit, read from the rollups like [`Db::dossier_figures`].
     pub async fn dossier_figures_by(
         &self,
         unit: Option<&str>,
@@ -774,47 +829,14 @@ impl Db {
         as_of: Instant,
         by: Breakdown,
     ) -> Result<Vec<(String, Figures)>> {
-        let rollup_key = match by {
-            Breakdown::Procedure => "procedure_code",
-            Breakdown::Month => "substr(day, 1, 7)",
-            Breakdown::Unit => "unit_code",
-        };
-        let (unit_cond, unit_bind) = unit_condition(unit);
-        let sql = format!(
-            "SELECT {rollup_key}, {SUMS} FROM dossier_rollups WHERE {unit_cond} AND day >= $2 AND day <= $3 \
-             GROUP BY {rollup_key} ORDER BY {rollup_key}"
-        );
-        type Row = (
-            String,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-            i64,
-        );
-        let rows: Vec<Row> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(unit_bind)
-            .bind(from.to_iso())
-            .bind(to.to_iso())
-            .fetch_all(pool)
-            .await?);
+        let rows = self.rollup_sums(unit, from, to, Some(by)).await?;
         let overdue = self.overdue_by(unit, from, to, as_of, Some(by)).await?;
         Ok(rows
             .into_iter()
-            .map(|r| {
-                let o = overdue.get(&r.0).copied().unwrap_or_default();
-                let sums = (
-                    r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13,
-                );
-                (r.0, figures_of(&sums, o))
+            .map(|(k, sums)| {
+                let o = overdue.get(&k).copied().unwrap_or_default();
+                let f = figures_of(&sums, o);
+                (k, f)
             })
             .collect())
     }

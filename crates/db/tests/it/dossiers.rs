@@ -221,31 +221,25 @@ async fn every_storing_path_stores_the_same_dossiers_and_rollups() {
                 .dossier_figures(Some("SKHDT"), from, to, as_of)
                 .await
                 .unwrap();
-            let by_month = db
-                .dossier_figures_by(
-                    Some("SKHDT"),
-                    from,
-                    to,
-                    as_of,
-                    parindex_db::Breakdown::Month,
-                )
-                .await
-                .unwrap();
-            let sum = |f: fn(&parindex_domain::dossiers::Figures) -> u64| {
-                by_month.iter().map(|(_, x)| f(x)).sum::<u64>()
-            };
-            assert!(whole.received > 0, "{url} {from:?}");
-            assert_eq!(
-                whole.received,
-                sum(|x| x.received),
-                "{url} {from:?}..{to:?}"
-            );
-            assert_eq!(whole.late, sum(|x| x.late), "{url} {from:?}..{to:?}");
-            assert_eq!(
-                whole.used_days_milli,
-                sum(|x| x.used_days_milli),
-                "{url} {from:?}..{to:?}"
-            );
+            // Per procedure: the days alone; per month: whole months and days again.
+            for by in [
+                parindex_db::Breakdown::Procedure,
+                parindex_db::Breakdown::Month,
+            ] {
+                let parts = db
+                    .dossier_figures_by(Some("SKHDT"), from, to, as_of, by)
+                    .await
+                    .unwrap();
+                let sum = |f: fn(&parindex_domain::dossiers::Figures) -> u64| {
+                    parts.iter().map(|(_, x)| f(x)).sum::<u64>()
+                };
+                assert!(whole.received > 0, "{url} {from:?}");
+                let what = format!("{url} {from:?}..{to:?} {by:?}");
+                assert_eq!(whole.received, sum(|x| x.received), "{what}");
+                assert_eq!(whole.late, sum(|x| x.late), "{what}");
+                assert_eq!(whole.used_days_milli, sum(|x| x.used_days_milli), "{what}");
+                assert_eq!(whole.pending_overdue, sum(|x| x.pending_overdue), "{what}");
+            }
         }
 
         // Overdue dossiers in process: those due on an earlier day than the instant from
@@ -286,7 +280,7 @@ async fn every_storing_path_stores_the_same_dossiers_and_rollups() {
 
         // A timely apology slip, for a late dossier and for one in process and overdue,
         // adjusts the day's and the month's rollups: the year's figure (months) and the
-        // sum of its months (days) still equal a count of the dossiers.
+        // sum of its procedures (days) still equal a count of the dossiers.
         let (year_from, year_to) = (
             Date::new(2021, 1, 1).unwrap(),
             Date::new(2021, 12, 31).unwrap(),
@@ -329,18 +323,19 @@ async fn every_storing_path_stores_the_same_dossiers_and_rollups() {
         let (_, late_without) =
             direct_overdue(db, Some("SKHDT"), year_from, year_to, late_of).await;
         assert_eq!(after_slips.late_without_apology, late_without, "{url}");
-        let months = db
+        // Per procedure, every day is read from the daily rollups.
+        let procedures = db
             .dossier_figures_by(
                 Some("SKHDT"),
                 year_from,
                 year_to,
                 at,
-                parindex_db::Breakdown::Month,
+                parindex_db::Breakdown::Procedure,
             )
             .await
             .unwrap();
         assert_eq!(
-            months
+            procedures
                 .iter()
                 .map(|(_, f)| f.late_without_apology)
                 .sum::<u64>(),
