@@ -5,9 +5,10 @@
 //! a thread of its own, with one prepared statement bound row by row, while the calling
 //! thread reads and checks the rows and hands them over in batches. The table is stored in
 //! its primary key's order (unit, code) and has no full secondary index, only partial ones
-//! that few rows enter, so each row is written into one B-tree. Rows a file holds twice are found by the database (the primary key, or the
-//! import's own mark on a row it already wrote), so memory does not grow with the file.
-//! Readers keep seeing the previous state until the commit (WAL).
+//! that few rows enter, so each row is written into one B-tree. Rows a file holds twice
+//! are found by the database (the primary key, or the import's own mark on a row it
+//! already wrote), so memory does not grow with the file. Readers keep seeing the previous
+//! state until the commit (WAL).
 
 use std::collections::HashMap;
 use std::path::Path;
