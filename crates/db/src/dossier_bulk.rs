@@ -18,11 +18,17 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
 use crate::dossiers::{
-    DOSSIER_INSERT, DOSSIER_UPSERT, PENDING_DAYS_DELETE, PENDING_DAYS_REBUILD, ROLLUP_INSERT,
-    ROLLUP_MONTHS_DELETE, ROLLUP_MONTHS_REBUILD, ROLLUP_REBUILD, RollupTally, Stored,
-    UNIT_HAS_DOSSIERS, UnitsMet, import_mark,
+    AFTER_ROLLUPS, DOSSIER_INSERT, DOSSIER_UPSERT, ROLLUP_DELETE, ROLLUP_INSERT, ROLLUP_REBUILD,
+    RollupTally, Stored, UNIT_HAS_DOSSIERS, UnitsMet, import_mark,
 };
 use crate::{DossierRecord, Result};
+
+/// How long an import waits for another write to the database to finish.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// What an import that could not start writing says.
+const BUSY: &str = "cơ sở dữ liệu đang được ghi bởi một lần nhập khác; chưa hồ sơ nào được lưu, \
+     hãy nhập lại tệp khi lần nhập kia xong";
 
 /// Rows per batch handed to the writing thread.
 const BATCH: usize = 1_000;
@@ -208,11 +214,21 @@ fn write(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.busy_timeout(WAIT)?;
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "cache_size", -32_768)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Another import (or any write) holding the database past the wait: said in the
+    // user's words, not SQLite's "database is locked".
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| {
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) {
+                crate::DbError::Conflict(BUSY.to_string())
+            } else {
+                e.into()
+            }
+        })?;
     // Marks the rows this import writes: meeting the mark again means the file holds the
     // unit and code twice.
     let mark = import_mark();
@@ -243,7 +259,7 @@ fn write(
                     f
                 } else {
                     let had: i64 = has_dossiers.query_row([unit], |row| row.get(0))?;
-                    met.0.push((unit.clone(), had == 0));
+                    met.meet(unit, had == 0);
                     had == 0
                 };
                 let done = if fresh {
@@ -281,9 +297,9 @@ fn write(
         return Ok(0);
     };
     {
-        let mut delete = tx.prepare("DELETE FROM dossier_rollups WHERE unit_code = $1")?;
+        let mut delete = tx.prepare(ROLLUP_DELETE)?;
         let mut rebuild = tx.prepare(ROLLUP_REBUILD)?;
-        for (unit, fresh) in &met.0 {
+        for (unit, fresh) in met.iter() {
             delete.execute([unit])?;
             if !fresh {
                 rebuild.execute([unit])?;
@@ -313,16 +329,10 @@ fn write(
             ])?;
         }
     }
-    {
-        let mut delete = tx.prepare(ROLLUP_MONTHS_DELETE)?;
-        let mut rebuild = tx.prepare(ROLLUP_MONTHS_REBUILD)?;
-        let mut pending_delete = tx.prepare(PENDING_DAYS_DELETE)?;
-        let mut pending_rebuild = tx.prepare(PENDING_DAYS_REBUILD)?;
-        for (unit, _) in &met.0 {
-            delete.execute([unit])?;
-            rebuild.execute([unit])?;
-            pending_delete.execute([unit])?;
-            pending_rebuild.execute([unit])?;
+    for sql in AFTER_ROLLUPS {
+        let mut statement = tx.prepare(sql)?;
+        for (unit, _) in met.iter() {
+            statement.execute([unit])?;
         }
     }
     tx.commit()?;

@@ -107,10 +107,12 @@ pub(crate) const ROLLUP_INSERT: &str = "INSERT INTO dossier_rollups (unit_code, 
      early, on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days, \
      internal_count) ";
 
+/// A unit's rollups, removed before they are summed again (`$1` the unit).
+pub(crate) const ROLLUP_DELETE: &str = "DELETE FROM dossier_rollups WHERE unit_code = $1";
+
 /// A unit's monthly sums, from its daily rollups (run after those changed; `$1` the unit).
-pub(crate) const ROLLUP_MONTHS_DELETE: &str =
-    "DELETE FROM dossier_rollup_months WHERE unit_code = $1";
-pub(crate) const ROLLUP_MONTHS_REBUILD: &str = "INSERT INTO dossier_rollup_months (unit_code, month, received, \
+const ROLLUP_MONTHS_DELETE: &str = "DELETE FROM dossier_rollup_months WHERE unit_code = $1";
+const ROLLUP_MONTHS_REBUILD: &str = "INSERT INTO dossier_rollup_months (unit_code, month, received, \
      finished, early, on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, \
      internal_days, internal_count) \
      SELECT unit_code, substr(day, 1, 7), SUM(received), SUM(finished), SUM(early), SUM(on_time), SUM(late), \
@@ -120,12 +122,21 @@ pub(crate) const ROLLUP_MONTHS_REBUILD: &str = "INSERT INTO dossier_rollup_month
 
 /// A unit's dossiers in process per procedure, day of receipt and day due, from the
 /// partial index alone (`$1` the unit; run after [`PENDING_DAYS_DELETE`]).
-pub(crate) const PENDING_DAYS_DELETE: &str =
-    "DELETE FROM dossier_pending_days WHERE unit_code = $1";
-pub(crate) const PENDING_DAYS_REBUILD: &str = "INSERT INTO dossier_pending_days (unit_code, procedure_code, day, \
+const PENDING_DAYS_DELETE: &str = "DELETE FROM dossier_pending_days WHERE unit_code = $1";
+const PENDING_DAYS_REBUILD: &str = "INSERT INTO dossier_pending_days (unit_code, procedure_code, day, \
      due_day, pending, no_apology) SELECT unit_code, procedure_code, substr(received_at, 1, 10), substr(due_at, 1, 10), \
      COUNT(*), SUM(CASE WHEN timely_apology THEN 0 ELSE 1 END) FROM dossiers WHERE unit_code = $1 AND status = 'pending' \
      GROUP BY unit_code, procedure_code, substr(received_at, 1, 10), substr(due_at, 1, 10)";
+
+/// What an import makes again, in this order, for each unit it touched once the unit's
+/// daily rollups are right (`$1` the unit): the monthly sums and the dossiers in process
+/// per day due.
+pub(crate) const AFTER_ROLLUPS: [&str; 4] = [
+    ROLLUP_MONTHS_DELETE,
+    ROLLUP_MONTHS_REBUILD,
+    PENDING_DAYS_DELETE,
+    PENDING_DAYS_REBUILD,
+];
 
 /// Whether a unit has dossiers (before an import adds some).
 pub(crate) const UNIT_HAS_DOSSIERS: &str =
@@ -153,11 +164,21 @@ pub(crate) type TallyRow<'a> = (&'a str, &'a str, Date, [i64; 13]);
 /// Each unit an import met, with whether it had no dossier before (then its rollups are
 /// the import's sums; otherwise they are rebuilt from its dossiers).
 #[derive(Default)]
-pub(crate) struct UnitsMet(pub(crate) Vec<(String, bool)>);
+pub(crate) struct UnitsMet(FxHashMap<String, bool>);
 
 impl UnitsMet {
+    /// Whether `unit` had no dossier, once it was met.
     pub(crate) fn fresh(&self, unit: &str) -> Option<bool> {
-        self.0.iter().find(|(u, _)| u == unit).map(|(_, f)| *f)
+        self.0.get(unit).copied()
+    }
+
+    pub(crate) fn meet(&mut self, unit: &str, fresh: bool) {
+        self.0.insert(unit.to_string(), fresh);
+    }
+
+    /// Each unit met, with whether it had no dossier.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, bool)> {
+        self.0.iter().map(|(u, f)| (u.as_str(), *f))
     }
 }
 
@@ -480,7 +501,7 @@ impl Db {
                             .bind(&d.row.unit_code)
                             .fetch_one(&mut *tx)
                             .await?;
-                        met.0.push((d.row.unit_code.clone(), had == 0));
+                        met.meet(&d.row.unit_code, had == 0);
                     }
                     tally.add(d, &limits);
                 }
@@ -519,8 +540,8 @@ impl Db {
                 tx.rollback().await?;
                 return Ok(Stored { stored: 0, duplicates });
             }
-            for (unit, fresh) in &met.0 {
-                sqlx::query("DELETE FROM dossier_rollups WHERE unit_code = $1")
+            for (unit, fresh) in met.iter() {
+                sqlx::query(ROLLUP_DELETE)
                     .bind(unit)
                     .execute(&mut *tx)
                     .await?;
@@ -539,11 +560,10 @@ impl Db {
                 });
                 q.build().execute(&mut *tx).await?;
             }
-            for (unit, _) in &met.0 {
-                sqlx::query(ROLLUP_MONTHS_DELETE).bind(unit).execute(&mut *tx).await?;
-                sqlx::query(ROLLUP_MONTHS_REBUILD).bind(unit).execute(&mut *tx).await?;
-                sqlx::query(PENDING_DAYS_DELETE).bind(unit).execute(&mut *tx).await?;
-                sqlx::query(PENDING_DAYS_REBUILD).bind(unit).execute(&mut *tx).await?;
+            for sql in AFTER_ROLLUPS {
+                for (unit, _) in met.iter() {
+                    sqlx::query(sql).bind(unit).execute(&mut *tx).await?;
+                }
             }
             tx.commit().await?;
             progress(n);
@@ -1018,12 +1038,12 @@ impl Db {
             .execute(&mut *tx)
             .await?;
             // A timely slip takes a late dossier out of "late without a timely slip": its
-            // day's and month's rollup rows lose one, rather than being rebuilt from the
-            // unit's dossiers. One in process leaves the unit's dossiers in process without
-            // a slip (rebuilt from the partial index).
+            // day's and month's rollup rows lose one. One in process leaves those in process
+            // without a slip: its row of `dossier_pending_days` loses one. Nothing is
+            // rebuilt from the unit's dossiers.
             if a.timely && !was_timely {
+                let day = received_at.get(..10).unwrap_or_default();
                 if status == "late" {
-                    let day = received_at.get(..10).unwrap_or_default();
                     sqlx::query(
                         "UPDATE dossier_rollups SET late_no_apology = late_no_apology - 1 \
                          WHERE unit_code = $1 AND day = $2 AND procedure_code = $3",
@@ -1042,8 +1062,16 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
                 } else {
-                    sqlx::query(PENDING_DAYS_DELETE).bind(unit).execute(&mut *tx).await?;
-                    sqlx::query(PENDING_DAYS_REBUILD).bind(unit).execute(&mut *tx).await?;
+                    sqlx::query(
+                        "UPDATE dossier_pending_days SET no_apology = no_apology - 1 \
+                         WHERE unit_code = $1 AND day = $2 AND procedure_code = $3 AND due_day = $4",
+                    )
+                    .bind(unit)
+                    .bind(day)
+                    .bind(&procedure)
+                    .bind(due_at.get(..10).unwrap_or_default())
+                    .execute(&mut *tx)
+                    .await?;
                 }
             }
             tx.commit().await?;

@@ -428,3 +428,53 @@ async fn direct_overdue(
     };
     (u64::try_from(x).unwrap(), u64::try_from(y).unwrap())
 }
+
+/// An import that meets another write holding the SQLite file waits for it, then says so
+/// in Vietnamese and stores nothing (not SQLite's "database is locked").
+#[tokio::test]
+async fn an_import_behind_another_write_says_so_and_stores_nothing() {
+    let dir = std::env::temp_dir().join(format!("parindex-busy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("hoso.csv");
+    std::fs::write(
+        &file,
+        "code,unit_code,procedure_code,received_at,finished_at,channel\n\
+         B-1,SKHDT,KH-1,2021-03-01 08:00,,direct\n",
+    )
+    .unwrap();
+    let (db, url) = parindex_db::testkit::each_db().await.remove(0);
+    let Db::Sqlite(pool) = &db else {
+        panic!("the first test database is a SQLite file: {url}");
+    };
+    prepare(&db).await;
+    // Another writer: a transaction that holds the write lock.
+    let mut other = pool.acquire().await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    let cal = parse_calendar("lich.yaml", SHIPPED).unwrap();
+    let ctx = ImportContext::load(&db, cal).await.unwrap();
+    let req = ImportRequest {
+        path: file.to_str().unwrap(),
+        file: "hoso.csv",
+        columns: &ColumnMap::default(),
+        skip_invalid: false,
+        actor: "admin",
+        now: NOW,
+        as_of: Instant::parse("2022-01-01 00:00").unwrap(),
+    };
+    let err = db
+        .import_dossier_file(&ctx, &req, None::<&mut Vec<u8>>, &mut |_| {})
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("một lần nhập khác"), "{err}");
+    assert!(!err.contains("locked"), "{err}");
+    sqlx::query("ROLLBACK").execute(&mut *other).await.unwrap();
+    drop(other);
+    assert_eq!(figures(&db).await[1].received, 0, "nothing stored");
+    // Once the other write is over, the same import goes through.
+    assert_eq!(import(&db, &file).await.stored, 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
