@@ -47,7 +47,8 @@ pub(crate) const ROLLUP_REBUILD: &str = "INSERT INTO dossier_rollups (unit_code,
      WHERE d.unit_code = $1 GROUP BY d.unit_code, d.procedure_code, substr(d.received_at, 1, 10)";
 
 /// The start of the statement storing dossiers (values follow), with the mark of the
-/// import writing the row (the bulk path finds the rows a file holds twice with it).
+/// import writing the row: the bulk path finds the rows a file holds twice with it, and
+/// leaves it empty for units that had no dossier (their primary key finds them).
 pub(crate) const DOSSIER_INSERT: &str = "INSERT INTO dossiers (unit_code, code, procedure_code, received_at, \
      due_at, finished_at, channel, apology_at, new_due_at, status, timely_apology, used_days_milli, import_mark) ";
 
