@@ -102,6 +102,7 @@ pub(crate) async fn import_dossiers(
     calendar: Option<&str>,
     skip_invalid: bool,
     columns: Option<&str>,
+    access: parindex_db::WriteAccess,
 ) -> Result<(), Fail> {
     let columns = match columns {
         Some(path) => parse_column_map(path, &read_text(path)?)?,
@@ -127,6 +128,7 @@ pub(crate) async fn import_dossiers(
         actor: &actor,
         now: &stamp,
         as_of: local_now(),
+        access,
     };
     let terminal = std::io::stderr().is_terminal();
     let mut progress = |stage: ImportStage| {

@@ -21,10 +21,15 @@ use crate::dossiers::{
     AFTER_ROLLUPS, DOSSIER_INSERT, DOSSIER_UPSERT, ROLLUP_DELETE, ROLLUP_INSERT, ROLLUP_REBUILD,
     RollupTally, Stored, UNIT_HAS_DOSSIERS, UnitsMet, import_mark,
 };
-use crate::{DossierRecord, Result};
+use crate::{DossierRecord, Result, WriteAccess};
 
 /// How long an import waits for another write to the database to finish.
 const WAIT: Duration = Duration::from_secs(10);
+
+/// What an exclusive import says when the file is open elsewhere.
+const IN_USE: &str = "tệp cơ sở dữ liệu đang được mở ở nơi khác (máy chủ web hoặc một lệnh \
+     khác) nên không nhập riêng được; chưa hồ sơ nào được lưu: dừng nơi đó rồi nhập lại, hoặc \
+     nhập không kèm --exclusive";
 
 /// What an import that could not start writing says.
 const BUSY: &str = "cơ sở dữ liệu đang được ghi bởi một lần nhập khác; chưa hồ sơ nào được lưu, \
@@ -129,6 +134,7 @@ pub(crate) fn store<I>(
     path: &Path,
     rows: I,
     limits: &HashMap<String, (i64, Option<i64>)>,
+    access: WriteAccess,
     progress: impl FnMut(u64),
     keep: impl FnOnce(&[DossierRecord]) -> bool,
 ) -> Result<Stored>
@@ -139,7 +145,7 @@ where
         std::thread::scope(|s| {
             let (send, receive) = sync_channel::<Message>(4);
             let (reply, replies) = sync_channel::<Vec<DossierRecord>>(1);
-            let writer = s.spawn(move || write(path, &receive, &reply));
+            let writer = s.spawn(move || write(path, access, &receive, &reply));
             let mut progress = progress;
             let mut rows = rows.into_iter();
             let mut tally = RollupTally::default();
@@ -204,9 +210,12 @@ fn is_duplicate(e: &rusqlite::Error) -> bool {
             || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
 
-/// The writing thread: one transaction, committed on `Decide(Some(..))` only.
+/// The writing thread: one transaction, committed on `Decide(Some(..))` only. An exclusive
+/// import leaves the write-ahead log for the file's rollback journal first, and turns the
+/// log back on once the transaction is over, committed or not.
 fn write(
     path: &Path,
+    access: WriteAccess,
     receive: &Receiver<Message>,
     reply: &SyncSender<Vec<DossierRecord>>,
 ) -> Result<u64> {
@@ -214,21 +223,55 @@ fn write(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    conn.busy_timeout(WAIT)?;
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "cache_size", -32_768)?;
+    if access == WriteAccess::Exclusive {
+        // Leaving the log needs every other connection closed, which waiting will not bring.
+        conn.busy_timeout(Duration::from_secs(1))?;
+        let mode = conn
+            .query_row("PRAGMA journal_mode = DELETE", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(|e| busy_as(e, IN_USE))?;
+        if !mode.eq_ignore_ascii_case("delete") {
+            return Err(crate::DbError::Conflict(IN_USE.to_string()));
+        }
+        let written = write_rows(&mut conn, receive, reply);
+        let back = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
+        let n = written?;
+        back?;
+        return Ok(n);
+    }
+    let n = write_rows(&mut conn, receive, reply)?;
+    // The commit's checkpoint copied the import into the database file; the write-ahead
+    // log (as large as the import) is emptied rather than left on disk for the next
+    // connection to open. When a reader holds it, it is left for a later checkpoint.
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(n)
+}
+
+/// `e`, or `busy` in the user's words when it is SQLite's "database is locked".
+fn busy_as(e: rusqlite::Error, busy: &str) -> crate::DbError {
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) {
+        crate::DbError::Conflict(busy.to_string())
+    } else {
+        e.into()
+    }
+}
+
+/// The transaction of [`write`].
+fn write_rows(
+    conn: &mut Connection,
+    receive: &Receiver<Message>,
+    reply: &SyncSender<Vec<DossierRecord>>,
+) -> Result<u64> {
+    conn.busy_timeout(WAIT)?;
     // Another import (or any write) holding the database past the wait: said in the
     // user's words, not SQLite's "database is locked".
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| {
-            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) {
-                crate::DbError::Conflict(BUSY.to_string())
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(|e| busy_as(e, BUSY))?;
     // Marks the rows this import writes: meeting the mark again means the file holds the
     // unit and code twice.
     let mark = import_mark();
@@ -336,9 +379,5 @@ fn write(
         }
     }
     tx.commit()?;
-    // The commit's checkpoint copied the import into the database file; the write-ahead
-    // log (as large as the import) is emptied rather than left on disk for the next
-    // connection to open. When a reader holds it, it is left for a later checkpoint.
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     Ok(n)
 }

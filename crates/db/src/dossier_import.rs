@@ -14,7 +14,7 @@ use parindex_domain::dossiers::{
     ColumnMap, DossierReader, DossierRow, classify, has_timely_apology,
 };
 
-use crate::{Db, DossierRecord, FigureChange, ProcedureBrief, Result};
+use crate::{Db, DossierRecord, FigureChange, ProcedureBrief, Result, WriteAccess};
 
 /// Everything the import checks a row against.
 pub struct ImportContext {
@@ -101,6 +101,8 @@ pub struct ImportRequest<'a> {
     pub actor: &'a str,
     pub now: &'a str,
     pub as_of: Instant,
+    /// Whether readers may use a SQLite file during the import (see [`WriteAccess`]).
+    pub access: WriteAccess,
 }
 
 /// Where an import stands.
@@ -241,6 +243,7 @@ impl Db {
         let stored = self
             .store_dossiers_if(
                 rows,
+                req.access,
                 |n| {
                     if let Ok(mut p) = progress.lock() {
                         (*p)(ImportStage::Storing(n));

@@ -69,6 +69,22 @@ fn unit_condition(unit: Option<&str>) -> (&'static str, &str) {
     }
 }
 
+/// Whether an import shares a SQLite database file while it writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WriteAccess {
+    /// Readers keep seeing the previous state until the commit (the write-ahead log, WAL):
+    /// the web server's pages stay open during an upload.
+    #[default]
+    Shared,
+    /// Nothing else has the file open: the rows go straight into the file (rollback
+    /// journal) instead of into the WAL and then a second time into the file at the
+    /// commit's checkpoint. Refused, before any row is stored, when another connection (the
+    /// web server, another command) has the file open; the WAL is turned back on at the
+    /// end, whatever the outcome. Only a SQLite file has this choice; elsewhere it is
+    /// [`WriteAccess::Shared`].
+    Exclusive,
+}
+
 /// What storing dossiers did.
 #[derive(Debug, Default)]
 pub struct Stored {
@@ -442,7 +458,7 @@ impl Db {
         I: IntoIterator<Item = DossierRecord>,
     {
         Ok(self
-            .store_dossiers_if(rows, progress, |_| true)
+            .store_dossiers_if(rows, WriteAccess::Shared, progress, |_| true)
             .await?
             .stored)
     }
@@ -465,6 +481,7 @@ impl Db {
     pub async fn store_dossiers_if<I>(
         &self,
         rows: I,
+        access: WriteAccess,
         mut progress: impl FnMut(u64),
         keep: impl FnOnce(&[DossierRecord]) -> bool,
     ) -> Result<Stored>
@@ -474,7 +491,20 @@ impl Db {
         const BATCH: usize = 500;
         let limits = self.procedure_limits().await?;
         if let Some(path) = self.sqlite_file() {
-            return crate::dossier_bulk::store(&path, rows, &limits, progress, keep);
+            if access == WriteAccess::Exclusive
+                && let Db::Sqlite(pool) = self
+            {
+                // This process's own connections would keep the file shared: each is closed
+                // once back in the pool (a connection just used comes back a moment later).
+                let waiting = std::time::Instant::now();
+                while pool.size() > 0 && waiting.elapsed() < std::time::Duration::from_secs(2) {
+                    match pool.try_acquire() {
+                        Some(c) => c.close().await?,
+                        None => tokio::time::sleep(std::time::Duration::from_millis(5)).await,
+                    }
+                }
+            }
+            return crate::dossier_bulk::store(&path, rows, &limits, access, progress, keep);
         }
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;

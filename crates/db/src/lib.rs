@@ -24,7 +24,7 @@ pub use dossier_import::{
 };
 pub use dossiers::{
     Breakdown, DossierDetail, DossierFilter, DossierLine, DossierRecord, DueSoon, FigureChange,
-    NewApology, ProcedureBrief,
+    NewApology, ProcedureBrief, WriteAccess,
 };
 pub use evidence::{Evidence, EvidenceFile, EvidenceMeta, NewFile};
 pub use repo::*;

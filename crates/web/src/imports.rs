@@ -9,7 +9,9 @@ use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use parindex_db::{ImportContext, ImportOutcome, ImportRequest, ImportStage, SessionUser};
+use parindex_db::{
+    ImportContext, ImportOutcome, ImportRequest, ImportStage, SessionUser, WriteAccess,
+};
 use parindex_domain::access::Role;
 use parindex_domain::dossiers::{ColumnMap, parse_column_map};
 
@@ -313,6 +315,8 @@ async fn run_import(
         actor: &by,
         now: &now,
         as_of: st.local_instant(),
+        // The server's own pages read the database during the upload.
+        access: WriteAccess::Shared,
     };
     let mut rejected = Vec::new();
     let mut progress = |stage: ImportStage| {

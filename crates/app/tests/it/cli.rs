@@ -568,6 +568,13 @@ HS4,SKHDT,P1,2021-02-09 10:15,,,\n"
              HS7,SKHDT,P1,2021-02-09 09:15,,,online,,\n\
              HS8,STC,P2,2021-02-25 09:15,,,,,\n",
         );
+        if url.starts_with("sqlite:") {
+            // This test's own connection has the file open: no import of its own.
+            let r = run(&url, &["dossiers", "import", "--exclusive", &good]);
+            assert_eq!(r.code, 1, "{}", r.stderr);
+            assert!(r.stderr.contains("đang được mở ở nơi khác"), "{}", r.stderr);
+            assert_eq!(stats_json(&url, None)["received"], 1);
+        }
         let r = run(&url, &["dossiers", "import", &good]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         let s = stats_json(&url, Some("SKHDT"));

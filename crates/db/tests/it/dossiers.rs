@@ -5,7 +5,9 @@
 
 use std::io::Write as _;
 
-use parindex_db::{Db, DossierFilter, ImportContext, ImportOutcome, ImportRequest, NewApology};
+use parindex_db::{
+    Db, DossierFilter, ImportContext, ImportOutcome, ImportRequest, NewApology, WriteAccess,
+};
 use parindex_domain::calendar::{Instant, SHIPPED, parse_calendar};
 use parindex_domain::dossiers::{
     ColumnMap, SampleProcedure, parse_procedures_csv, write_sample_csv,
@@ -59,6 +61,18 @@ async fn import_with(
     skip_invalid: bool,
     rejected: Option<&mut Vec<u8>>,
 ) -> ImportOutcome {
+    import_as(db, path, skip_invalid, rejected, WriteAccess::Shared)
+        .await
+        .unwrap()
+}
+
+async fn import_as(
+    db: &Db,
+    path: &std::path::Path,
+    skip_invalid: bool,
+    rejected: Option<&mut Vec<u8>>,
+    access: WriteAccess,
+) -> parindex_db::Result<ImportOutcome> {
     let cal = parse_calendar("lich.yaml", SHIPPED).unwrap();
     let ctx = ImportContext::load(db, cal).await.unwrap();
     let path = path.to_str().unwrap();
@@ -70,10 +84,18 @@ async fn import_with(
         actor: "admin",
         now: NOW,
         as_of: Instant::parse("2022-01-01 00:00").unwrap(),
+        access,
     };
     db.import_dossier_file(&ctx, &req, rejected, &mut |_| {})
         .await
-        .unwrap()
+}
+
+/// Whether the SQLite file behind `url` is in WAL mode, as its header says (bytes 18 and
+/// 19 are 2 in WAL mode, 1 with a rollback journal); `None` when `url` is not a file.
+fn file_in_wal(url: &str) -> Option<bool> {
+    let path = url.split("sqlite://").nth(1)?;
+    let header = std::fs::read(path).ok()?;
+    Some(header.get(18..20)? == [2, 2])
 }
 
 async fn figures(db: &Db) -> Vec<parindex_domain::dossiers::Figures> {
@@ -122,8 +144,22 @@ async fn every_storing_path_stores_the_same_dossiers_and_rollups() {
         Db::connect("sqlite::memory:").await.unwrap(),
         "memory".into(),
     ));
+    // A SQLite file imported into with nothing else reading it (`--exclusive`).
+    let (db, url) = parindex_db::testkit::sqlite().await;
+    dbs.push((db, format!("exclusive {url}")));
     let mut first: Option<Vec<_>> = None;
     for (db, url) in &dbs {
+        let access = if url.starts_with("exclusive") {
+            WriteAccess::Exclusive
+        } else {
+            WriteAccess::Shared
+        };
+        let import = async |db: &Db, path: &std::path::Path| {
+            let out = import_as(db, path, false, None, access).await.unwrap();
+            // Whatever the access, the file is left in the mode the server reads it in.
+            assert_ne!(file_in_wal(url), Some(false), "{url}");
+            out
+        };
         prepare(db).await;
         let indexes = sqlite_indexes(db).await;
 
@@ -463,6 +499,7 @@ async fn an_import_behind_another_write_says_so_and_stores_nothing() {
         actor: "admin",
         now: NOW,
         as_of: Instant::parse("2022-01-01 00:00").unwrap(),
+        access: WriteAccess::Shared,
     };
     let err = db
         .import_dossier_file(&ctx, &req, None::<&mut Vec<u8>>, &mut |_| {})
@@ -476,5 +513,48 @@ async fn an_import_behind_another_write_says_so_and_stores_nothing() {
     assert_eq!(figures(&db).await[1].received, 0, "nothing stored");
     // Once the other write is over, the same import goes through.
     assert_eq!(import(&db, &file).await.stored, 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An exclusive import refuses, in Vietnamese and before storing anything, a file that
+/// another connection (here a second pool, as the web server would hold) has open; the
+/// file stays in WAL mode. Once the other connection is closed, the import goes through,
+/// closing its own process's idle connections first.
+#[tokio::test]
+async fn an_exclusive_import_refuses_a_file_open_elsewhere() {
+    let dir = std::env::temp_dir().join(format!("parindex-alone-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("hoso.csv");
+    std::fs::write(
+        &file,
+        "code,unit_code,procedure_code,received_at,finished_at,channel\n\
+         E-1,SKHDT,KH-1,2021-03-01 08:00,2021-03-02 08:00,direct\n",
+    )
+    .unwrap();
+    let (db, url) = parindex_db::testkit::sqlite().await;
+    prepare(&db).await;
+    let server = Db::connect(&url).await.unwrap();
+    assert_eq!(figures(&server).await[1].received, 0);
+    let err = import_as(&db, &file, false, None, WriteAccess::Exclusive)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("đang được mở ở nơi khác"), "{err}");
+    assert!(!err.contains("locked"), "{err}");
+    assert_eq!(figures(&db).await[1].received, 0, "nothing stored");
+    assert_eq!(file_in_wal(&url), Some(true));
+    let Db::Sqlite(pool) = server else {
+        panic!("a SQLite file: {url}")
+    };
+    pool.close().await;
+    // The test's own pool holds idle connections too: the import closes them.
+    assert!(matches!(&db, Db::Sqlite(p) if p.num_idle() > 0));
+    let out = import_as(&db, &file, false, None, WriteAccess::Exclusive)
+        .await
+        .unwrap();
+    assert_eq!(out.stored, 1, "{:?}", out.problems);
+    assert_eq!(file_in_wal(&url), Some(true));
+    let f = &figures(&db).await[1];
+    assert_eq!((f.received, f.finished), (1, 1), "{f:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
