@@ -66,6 +66,12 @@ enum Command {
         /// Đánh dấu cookie phiên là Secure (khi chạy sau HTTPS).
         #[arg(long)]
         secure_cookies: bool,
+        /// Cơ quan cấp trên ghi đầu phiếu xin lỗi (dòng đầu của khối tên cơ quan).
+        #[arg(long, default_value = parindex_reports::apology::DEMO_GOVERNING_BODY)]
+        governing_body: String,
+        /// Địa danh ghi trước ngày của phiếu xin lỗi.
+        #[arg(long, default_value = parindex_reports::apology::DEMO_PLACE)]
+        place: String,
     },
     /// Nạp dữ liệu mẫu (chạy lại nhiều lần không sao).
     Demo,
@@ -289,9 +295,9 @@ enum DossiersAction {
         #[arg(long, default_value = "")]
         signer_name: String,
         /// Cơ quan cấp trên (dòng đầu của khối tên cơ quan).
-        #[arg(long, default_value = "UBND tỉnh Bà Rịa – Vũng Tàu")]
+        #[arg(long, default_value = parindex_reports::apology::DEMO_GOVERNING_BODY)]
         governing_body: String,
-        #[arg(long, default_value = "Bà Rịa – Vũng Tàu")]
+        #[arg(long, default_value = parindex_reports::apology::DEMO_PLACE)]
         place: String,
         /// Tệp DOCX ghi ra.
         #[arg(long)]
@@ -514,6 +520,8 @@ async fn run(cli: Cli) -> Res {
             files,
             upload_limit_mb,
             secure_cookies,
+            governing_body,
+            place,
         } => {
             serve(
                 &cli.db,
@@ -523,6 +531,8 @@ async fn run(cli: Cli) -> Res {
                     files,
                     upload_limit_mb,
                     secure_cookies,
+                    governing_body,
+                    place,
                 },
             )
             .await
@@ -1228,6 +1238,8 @@ struct ServeOptions {
     files: String,
     upload_limit_mb: u64,
     secure_cookies: bool,
+    governing_body: String,
+    place: String,
 }
 
 async fn serve(url: &str, addr: SocketAddr, with_demo: bool, opts: ServeOptions) -> Res {
@@ -1240,6 +1252,8 @@ async fn serve(url: &str, addr: SocketAddr, with_demo: bool, opts: ServeOptions)
     state.files = std::sync::Arc::new(parindex_web::files::FileStore::new(&opts.files));
     state.upload_limit = opts.upload_limit_mb.saturating_mul(1024 * 1024);
     state.secure_cookies = opts.secure_cookies;
+    state.slip_governing_body = opts.governing_body;
+    state.slip_place = opts.place;
     tracing::info!(files = %opts.files, limit_mb = opts.upload_limit_mb, "tệp minh chứng");
     let app = parindex_web::router(state);
     let listener = tokio::net::TcpListener::bind(addr)

@@ -53,6 +53,11 @@ impl SlipForm {
     }
 }
 
+/// The governing body and place a slip is headed with when none is configured: those of
+/// the demo's province.
+pub const DEMO_GOVERNING_BODY: &str = "UBND tỉnh Bà Rịa – Vũng Tàu";
+pub const DEMO_PLACE: &str = "Bà Rịa – Vũng Tàu";
+
 /// What a slip says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApologySlip {

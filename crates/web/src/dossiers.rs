@@ -1030,10 +1030,10 @@ pub async fn show_apology(
                 .ok_or_else(|| AppError::Internal(format!("thời điểm đã lưu `{s}` hỏng")))
         };
         let slip = parindex_reports::apology::ApologySlip {
-            governing_body: "UBND tỉnh Bà Rịa – Vũng Tàu".into(),
+            governing_body: st.slip_governing_body.clone(),
             agency: d.unit_name,
             number: String::new(),
-            place: "Bà Rịa – Vũng Tàu".into(),
+            place: st.slip_place.clone(),
             issued: at.date,
             applicant: d.apology_applicant.unwrap_or_default(),
             procedure: if d.procedure_name.is_empty() {

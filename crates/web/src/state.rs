@@ -63,6 +63,9 @@ pub struct AppState {
     pub upload_limit: u64,
     /// Largest dossier file accepted on the import page, in bytes.
     pub dossier_upload_limit: u64,
+    /// The governing body and place that head an apology slip (the province's).
+    pub slip_governing_body: String,
+    pub slip_place: String,
     /// Dossier imports started from the web, by job id (kept while the process runs).
     pub imports:
         Arc<std::sync::Mutex<HashMap<String, Arc<std::sync::Mutex<crate::imports::ImportJob>>>>>,
@@ -80,6 +83,8 @@ impl AppState {
             files: Arc::new(crate::files::FileStore::new("parindex-files")),
             upload_limit: 20 * 1024 * 1024,
             dossier_upload_limit: 512 * 1024 * 1024,
+            slip_governing_body: parindex_reports::apology::DEMO_GOVERNING_BODY.to_string(),
+            slip_place: parindex_reports::apology::DEMO_PLACE.to_string(),
             imports: Arc::default(),
         }
     }

@@ -22,7 +22,11 @@ fn figure(page: &str, filter: &str) -> String {
 async fn figures_months_procedures_and_the_dossiers_behind_them() {
     for (db, _) in demo_dbs().await {
         let kind = db.kind();
-        let app = parindex_web::router(parindex_web::AppState::new(db.clone()));
+        // Another province's server: its slips are headed with its own name.
+        let mut state = parindex_web::AppState::new(db.clone());
+        state.slip_governing_body = "UBND tỉnh Đồng Nai".into();
+        state.slip_place = "Đồng Nai".into();
+        let app = parindex_web::router(state);
         let vp = sid(&sign_in(&app, "vp.skhdt", "parindex-demo").await);
         let stc = sid(&sign_in(&app, "vp.stc", "parindex-demo").await);
         let appraiser = sid(&sign_in(&app, "thamdinh", "parindex-demo").await);
@@ -355,6 +359,9 @@ async fn figures_months_procedures_and_the_dossiers_behind_them() {
         assert!(text.contains(&format!("Mã hồ sơ: {code}.")));
         assert!(text.contains("Kính gửi: Công ty TNHH An Bình"));
         assert!(text.contains("16 giờ 00 phút, ngày 10 tháng 01 năm 2030"));
+        assert!(text.contains("UBND TỈNH ĐỒNG NAI"), "{text}");
+        assert!(text.contains("Đồng Nai, ngày "), "{text}");
+        assert!(!text.contains("Vũng Tàu"), "{text}");
     }
 }
 
