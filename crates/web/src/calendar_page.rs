@@ -18,21 +18,6 @@ use crate::error::AppError;
 use crate::pages::{Chrome, LangPref};
 use crate::state::AppState;
 
-const MONTHS: [&str; 12] = [
-    "Tháng 1",
-    "Tháng 2",
-    "Tháng 3",
-    "Tháng 4",
-    "Tháng 5",
-    "Tháng 6",
-    "Tháng 7",
-    "Tháng 8",
-    "Tháng 9",
-    "Tháng 10",
-    "Tháng 11",
-    "Tháng 12",
-];
-
 /// One day cell: day of month (0 = padding) and its class.
 pub struct DayCell {
     pub day: u8,
@@ -50,6 +35,7 @@ pub struct MonthGrid {
 #[template(path = "calendar_year.html")]
 pub struct CalendarPage {
     pub t: &'static crate::i18n::Tr,
+    pub l: &'static crate::dossiers::Labels,
     pub chrome: Chrome,
     pub year: i32,
     pub source: String,
@@ -64,7 +50,7 @@ pub struct CalendarPage {
     pub problems: Vec<String>,
 }
 
-fn month_grid(cal: &Calendar, year: i32, month: u8) -> MonthGrid {
+fn month_grid(l: &crate::dossiers::Labels, cal: &Calendar, year: i32, month: u8) -> MonthGrid {
     let first = Date {
         year,
         month,
@@ -115,7 +101,7 @@ fn month_grid(cal: &Calendar, year: i32, month: u8) -> MonthGrid {
         weeks.push(week);
     }
     MonthGrid {
-        name: MONTHS[usize::from(month - 1)],
+        name: l.months[usize::from(month - 1)],
         weeks,
         working,
     }
@@ -150,7 +136,8 @@ async fn render(
 ) -> Result<Response, AppError> {
     let (cal, source) = st.db.active_calendar().await?;
     let stored = st.db.stored_calendar().await?;
-    let months: Vec<MonthGrid> = (1..=12).map(|m| month_grid(&cal, year, m)).collect();
+    let l = crate::dossiers::labels(lang);
+    let months: Vec<MonthGrid> = (1..=12).map(|m| month_grid(l, &cal, year, m)).collect();
     let mut off_weekdays = Vec::new();
     let mut makeup_days = Vec::new();
     for m in &months {
@@ -188,7 +175,8 @@ async fn render(
     };
     let page = CalendarPage {
         t: lang.tr(),
-        chrome: Chrome::new(lang, format!("Lịch làm việc năm {year}"), false, Some(user)),
+        l,
+        chrome: Chrome::new(lang, format!("{} {year}", l.calendar_of), false, Some(user)),
         year,
         source,
         hours,

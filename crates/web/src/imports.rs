@@ -59,6 +59,7 @@ fn imports_for(user: &SessionUser, unit: &str) -> bool {
 #[template(path = "dossier_import.html")]
 pub struct ImportPage {
     pub t: &'static crate::i18n::Tr,
+    pub l: &'static crate::dossiers::Labels,
     pub chrome: Chrome,
     pub unit_code: String,
     pub unit_name: String,
@@ -95,9 +96,16 @@ fn blank_page(
     unit: &str,
     name: String,
 ) -> ImportPage {
+    let l = crate::dossiers::labels(lang);
     ImportPage {
         t: lang.tr(),
-        chrome: Chrome::new(lang, format!("Nạp hồ sơ — {name}"), false, Some(user)),
+        l,
+        chrome: Chrome::new(
+            lang,
+            format!("{} — {name}", l.import_title),
+            false,
+            Some(user),
+        ),
         unit_code: unit.to_string(),
         unit_name: name,
         limit_mb: st.dossier_upload_limit / (1024 * 1024),
@@ -382,9 +390,9 @@ pub async fn show_job(
         page.file.clone_from(&j.file);
         page.running = !j.done;
         page.progress = match j.stage {
-            None => "Đang chuẩn bị…".into(),
-            Some(ImportStage::Checking(n)) => format!("Đã kiểm tra {n} dòng…"),
-            Some(ImportStage::Storing(n)) => format!("Đã lưu {n} hồ sơ…"),
+            None => page.l.preparing.into(),
+            Some(ImportStage::Checking(n)) => page.l.checked_rows.replace("{n}", &n.to_string()),
+            Some(ImportStage::Storing(n)) => page.l.stored_rows.replace("{n}", &n.to_string()),
         };
         page.error = j.error.clone().unwrap_or_default();
         if let Some(o) = &j.outcome {

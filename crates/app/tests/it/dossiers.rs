@@ -362,6 +362,38 @@ async fn figures_months_procedures_and_the_dossiers_behind_them() {
         assert!(text.contains("UBND TỈNH ĐỒNG NAI"), "{text}");
         assert!(text.contains("Đồng Nai, ngày "), "{text}");
         assert!(!text.contains("Vũng Tàu"), "{text}");
+
+        // The same pages in English (the interface's second language).
+        for (page, english, vietnamese) in [
+            (
+                "/units/SKHDT/dossiers".to_string(),
+                "Import dossiers (CSV, XLSX)",
+                "Nạp hồ sơ",
+            ),
+            (
+                "/units/SKHDT/dossiers/due-soon".to_string(),
+                "Dossiers due soon with no apology slip",
+                "Lập phiếu",
+            ),
+            (
+                "/units/SKHDT/dossiers/import".to_string(),
+                "Store the good rows and skip the bad ones",
+                "Lưu các dòng đúng",
+            ),
+            ("/calendar".to_string(), "January", "Tháng 1"),
+            (path.clone(), "Addressed to", "Kính gửi"),
+            (
+                "/units/SKHDT/dossiers/list?from=2021-01-01&to=2021-12-31&filter=late".to_string(),
+                "<td>Late</td>",
+                "Trễ hạn",
+            ),
+        ] {
+            let sep = if page.contains('?') { '&' } else { '?' };
+            let r = send(&app, "GET", &format!("{page}{sep}lang=en"), &vp, &[], None).await;
+            assert_eq!(r.status, StatusCode::OK, "{page}");
+            assert!(r.body.contains(english), "{page}: {}", r.body);
+            assert!(!r.body.contains(vietnamese), "{page}: {}", r.body);
+        }
     }
 }
 
