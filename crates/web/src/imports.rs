@@ -283,6 +283,32 @@ pub async fn start_import(
     r.unwrap_or_else(|e| e.page(lang))
 }
 
+/// What the import page says of a failure: the user's own problem as the database said it
+/// (another import writing, an unknown unit…), a fault of the server as a plain sentence;
+/// its detail (SQLite's or PostgreSQL's own text) goes to the server's log only.
+fn said(e: &parindex_db::DbError) -> String {
+    use parindex_db::DbError;
+    match e {
+        DbError::Conflict(_)
+        | DbError::Unsupported(_)
+        | DbError::UnknownSet(_)
+        | DbError::SetInUse(_)
+        | DbError::UnknownUnits(_) => e.to_string(),
+        DbError::UnsupportedUrl(_)
+        | DbError::Sqlx(_)
+        | DbError::Sqlite(_)
+        | DbError::Migrate(_)
+        | DbError::Corrupt(_) => {
+            tracing::error!(error = %e, "nạp hồ sơ");
+            INTERNAL.to_string()
+        }
+    }
+}
+
+/// What a fault of the server during an import says.
+const INTERNAL: &str = "lỗi phía máy chủ khi nạp hồ sơ; chưa hồ sơ nào được lưu. Hãy thử lại \
+     sau hoặc báo quản trị viên (chi tiết ghi trong nhật ký máy chủ).";
+
 /// The import itself, in the background.
 async fn run_import(
     st: &AppState,
@@ -302,17 +328,20 @@ async fn run_import(
             parindex_reports::sheet_csv::xlsx_file_to_csv(&from, &to2)
         })
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(|e| {
+            tracing::error!(error = %e, "đọc tệp XLSX");
+            INTERNAL.to_string()
+        })?
         .map_err(|e| format!("{file}: {e}"))?;
         Some(to)
     } else {
         None
     };
     let path = csv_path.as_deref().unwrap_or(upload).display().to_string();
-    let (cal, _) = st.db.active_calendar().await.map_err(|e| e.to_string())?;
+    let (cal, _) = st.db.active_calendar().await.map_err(|e| said(&e))?;
     let ctx = ImportContext::load(&st.db, cal)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| said(&e))?;
     let by = job.lock().map(|j| j.by.clone()).unwrap_or_default();
     let now = st.now();
     let req = ImportRequest {
@@ -336,7 +365,7 @@ async fn run_import(
         .db
         .import_dossier_file(&ctx, &req, Some(&mut rejected), &mut progress)
         .await
-        .map_err(|e| e.to_string());
+        .map_err(|e| said(&e));
     if let Some(p) = csv_path {
         let _ = std::fs::remove_file(p);
     }
@@ -457,4 +486,22 @@ pub async fn download_rejected(
     }
     .await;
     r.unwrap_or_else(|e| e.page(lang))
+}
+
+#[cfg(test)]
+mod tests {
+    use parindex_db::DbError;
+
+    use super::{INTERNAL, said};
+
+    #[test]
+    fn a_fault_of_the_server_is_not_shown_to_the_user() {
+        let own = "cơ sở dữ liệu đang được ghi bởi một lần nhập khác";
+        assert_eq!(said(&DbError::Conflict(own.into())), own);
+        assert!(said(&DbError::UnknownUnits(vec![("SXX".into(), 3)])).contains("SXX"));
+        let fault = said(&DbError::Corrupt("page 4711: btree cell overflow".into()));
+        assert_eq!(fault, INTERNAL);
+        let fault = said(&DbError::UnsupportedUrl("sqlite://srv/secret.db".into()));
+        assert_eq!(fault, INTERNAL);
+    }
 }
