@@ -32,6 +32,8 @@ pub struct ImportJob {
     pub file: String,
     pub skip_invalid: bool,
     pub stage: Option<ImportStage>,
+    /// Waiting for another upload to finish writing.
+    pub queued: bool,
     pub outcome: Option<ImportOutcome>,
     /// The rejected rows with their reason (CSV), when rows were set aside or refused.
     pub rejected_csv: Vec<u8>,
@@ -267,7 +269,21 @@ pub async fn start_import(
         let st2 = st.clone();
         tokio::spawn(async move {
             let path = inc.temp_path().to_path_buf();
+            // One upload writes at a time; the others wait their turn, said on their page.
+            let turn = if let Ok(t) = st2.import_turn.try_lock() {
+                t
+            } else {
+                if let Ok(mut j) = job.lock() {
+                    j.queued = true;
+                }
+                let t = st2.import_turn.lock().await;
+                if let Ok(mut j) = job.lock() {
+                    j.queued = false;
+                }
+                t
+            };
             let result = run_import(&st2, &job, &path, xlsx, &file, &columns, skip_invalid).await;
+            drop(turn);
             inc.discard().await;
             if let Ok(mut j) = job.lock() {
                 if let Err(e) = result {
@@ -419,6 +435,7 @@ pub async fn show_job(
         page.file.clone_from(&j.file);
         page.running = !j.done;
         page.progress = match j.stage {
+            None if j.queued => page.l.queued.into(),
             None => page.l.preparing.into(),
             Some(ImportStage::Checking(n)) => page.l.checked_rows.replace("{n}", &n.to_string()),
             Some(ImportStage::Storing(n)) => page.l.stored_rows.replace("{n}", &n.to_string()),

@@ -66,6 +66,9 @@ pub struct AppState {
     /// The governing body and place that head an apology slip (the province's).
     pub slip_governing_body: String,
     pub slip_place: String,
+    /// Held by the dossier import that is writing: uploads wait their turn here instead of
+    /// failing on the database's write lock.
+    pub import_turn: Arc<tokio::sync::Mutex<()>>,
     /// Dossier imports started from the web, by job id (kept while the process runs).
     pub imports:
         Arc<std::sync::Mutex<HashMap<String, Arc<std::sync::Mutex<crate::imports::ImportJob>>>>>,
@@ -85,6 +88,7 @@ impl AppState {
             dossier_upload_limit: 512 * 1024 * 1024,
             slip_governing_body: parindex_reports::apology::DEMO_GOVERNING_BODY.to_string(),
             slip_place: parindex_reports::apology::DEMO_PLACE.to_string(),
+            import_turn: Arc::default(),
             imports: Arc::default(),
         }
     }

@@ -447,6 +447,7 @@ async fn the_import_page_reports_every_bad_line_then_stores() {
             std::env::temp_dir().join(format!("parindex-import-{}-{kind}", std::process::id()));
         let mut state = parindex_web::AppState::new(db.clone());
         state.files = std::sync::Arc::new(parindex_web::files::FileStore::new(&store));
+        let turn = state.import_turn.clone();
         let app = parindex_web::router(state);
         let vp = sid(&sign_in(&app, "vp.skhdt", "parindex-demo").await);
         let viewer = sid(&sign_in(&app, "nv.dtpt", "parindex-demo").await);
@@ -546,6 +547,38 @@ async fn the_import_page_reports_every_bad_line_then_stores() {
             .collect();
         assert_eq!(lines.len(), 3, "{}", rejected.body);
         assert!(lines[0].ends_with(",reason") && lines[1].starts_with("WEB-2,"));
+
+        // While another upload writes, the next one waits its turn and says so; it is
+        // stored once the other is done (not refused on the database's write lock).
+        let held = turn.lock().await;
+        let next = format!(
+            "code,unit_code,procedure_code,received_at,finished_at\n\
+             WEB-4,SKHDT,{procedure},2022-03-03 09:00,2022-03-04 10:00\n"
+        );
+        let r = send_multipart(
+            &app,
+            "/units/SKHDT/dossiers/import",
+            &vp,
+            &[("csrf", &csrf)],
+            Some(("ho-so-2.csv", next.as_bytes())),
+        )
+        .await;
+        let job = r.headers["location"].to_str().unwrap().to_string();
+        let mut waited = false;
+        for _ in 0..100 {
+            let page = send(&app, "GET", &job, &vp, &[], None).await;
+            if page.body.contains("Đang chờ lần nạp trước ghi xong") {
+                waited = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(waited, "{kind}: the waiting upload says so");
+        assert_eq!(year("2022").await, 1, "nothing written while waiting");
+        drop(held);
+        let page = finished_job(&app, &job, &vp).await;
+        assert!(page.contains(r#"<strong id="stored">1</strong>"#), "{page}");
+        assert_eq!(year("2022").await, 2);
 
         // Not a spreadsheet nor a CSV: refused, nothing left behind.
         let r = send_multipart(
