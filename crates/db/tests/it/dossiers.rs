@@ -558,3 +558,49 @@ async fn an_exclusive_import_refuses_a_file_open_elsewhere() {
     assert_eq!((f.received, f.finished), (1, 1), "{f:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A dossier whose unit is not stored is refused on every storing path, and nothing of its
+/// batch is stored. The bulk writer checks each unit once, where the pool's statements rely
+/// on the foreign key of every row.
+#[tokio::test]
+async fn a_dossier_of_an_unknown_unit_is_refused_on_every_path() {
+    use parindex_domain::dossiers::{Channel, DossierRow, Status};
+    let mut dbs = parindex_db::testkit::each_db().await;
+    dbs.push((
+        Db::connect("sqlite::memory:").await.unwrap(),
+        "memory".into(),
+    ));
+    let record = |code: &str, unit: &str, line: usize| parindex_db::DossierRecord {
+        row: DossierRow {
+            code: code.into(),
+            unit_code: unit.into(),
+            procedure_code: "KH-1".into(),
+            received_at: Instant::parse("2021-03-01 08:00").unwrap(),
+            due_at: None,
+            finished_at: None,
+            channel: Channel::Direct,
+            apology_at: None,
+            new_due_at: None,
+            line,
+        },
+        due_at: Instant::parse("2021-03-04 08:00").unwrap(),
+        status: Status::Pending,
+        timely_apology: false,
+        used_days_milli: None,
+    };
+    for (db, url) in &dbs {
+        prepare(db).await;
+        let rows = vec![record("U-1", "SKHDT", 2), record("U-2", "SXX", 3)];
+        let err = db.store_dossiers(rows, |_| {}).await.unwrap_err();
+        if url.starts_with("sqlite://") {
+            assert!(err.to_string().contains("SXX"), "{url}: {err}");
+        }
+        assert_eq!(figures(db).await[0].received, 0, "{url}: nothing stored");
+        // The known unit alone goes through.
+        let stored = db
+            .store_dossiers(vec![record("U-1", "SKHDT", 2)], |_| {})
+            .await
+            .unwrap();
+        assert_eq!(stored, 1, "{url}");
+    }
+}
