@@ -15,6 +15,7 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Duration;
 
+use parindex_domain::calendar::Instant;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
 use crate::dossiers::{
@@ -38,60 +39,24 @@ const BUSY: &str = "cơ sở dữ liệu đang được ghi bởi một lần nh
 /// Rows per batch handed to the writing thread.
 const BATCH: usize = 1_000;
 
-/// Instants per row: receipt, due, finish, apology, new due.
-const INSTANTS: usize = 5;
-
-/// Checked dossiers with their instants written out by the reading thread, all into one
-/// text: the writer binds slices of it and frees one buffer a batch, not five a row.
+/// Checked dossiers handed to the writer.
 struct Batch {
     rows: Vec<DossierRecord>,
-    text: String,
-    /// Where each instant of each row ends in `text`; an absent one ends where the one
-    /// before it did.
-    ends: Vec<[usize; INSTANTS]>,
 }
 
 impl Batch {
     fn new() -> Batch {
         Batch {
             rows: Vec::with_capacity(BATCH),
-            text: String::with_capacity(BATCH * 48),
-            ends: Vec::with_capacity(BATCH),
         }
     }
 
     fn push(&mut self, record: DossierRecord) {
-        let r = &record.row;
-        let instants = [
-            Some(r.received_at),
-            Some(record.due_at),
-            r.finished_at,
-            r.apology_at,
-            r.new_due_at,
-        ];
-        let mut ends = [0; INSTANTS];
-        for (end, instant) in ends.iter_mut().zip(instants) {
-            if let Some(i) = instant {
-                i.push_iso(&mut self.text);
-            }
-            *end = self.text.len();
-        }
-        self.ends.push(ends);
         self.rows.push(record);
     }
 
-    /// Instant `k` of row `i`, written out.
-    fn instant(&self, i: usize, k: usize) -> Option<&str> {
-        let start = match (i, k) {
-            (0, 0) => 0,
-            (_, 0) => self.ends[i - 1][INSTANTS - 1],
-            _ => self.ends[i][k - 1],
-        };
-        let end = self.ends[i][k];
-        (end > start).then(|| &self.text[start..end])
-    }
-
-    /// Binds row `i`'s values to the 13 parameters of `statement`.
+    /// Binds row `i`'s values to the 13 parameters of `statement` (instants as stamps,
+    /// see `Instant::stamp`).
     fn bind(
         &self,
         statement: &mut rusqlite::Statement<'_>,
@@ -102,12 +67,12 @@ impl Batch {
         statement.raw_bind_parameter(1, r.unit_code.as_str())?;
         statement.raw_bind_parameter(2, r.code.as_str())?;
         statement.raw_bind_parameter(3, r.procedure_code.as_str())?;
-        statement.raw_bind_parameter(4, self.instant(i, 0))?;
-        statement.raw_bind_parameter(5, self.instant(i, 1))?;
-        statement.raw_bind_parameter(6, self.instant(i, 2))?;
+        statement.raw_bind_parameter(4, r.received_at.stamp())?;
+        statement.raw_bind_parameter(5, d.due_at.stamp())?;
+        statement.raw_bind_parameter(6, r.finished_at.map(Instant::stamp))?;
         statement.raw_bind_parameter(7, r.channel.as_str())?;
-        statement.raw_bind_parameter(8, self.instant(i, 3))?;
-        statement.raw_bind_parameter(9, self.instant(i, 4))?;
+        statement.raw_bind_parameter(8, r.apology_at.map(Instant::stamp))?;
+        statement.raw_bind_parameter(9, r.new_due_at.map(Instant::stamp))?;
         statement.raw_bind_parameter(10, d.status.as_str())?;
         statement.raw_bind_parameter(11, d.timely_apology)?;
         statement.raw_bind_parameter(

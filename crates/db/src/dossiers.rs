@@ -28,10 +28,64 @@ pub struct ProcedureBrief {
     pub limit_days: u32,
 }
 
+/// The day (`2021-02-18`) of an instant column stored as a stamp (202102180915, see
+/// `Instant::stamp`), in SQL both databases read alike.
+macro_rules! day_of {
+    ($col:literal) => {
+        concat!(
+            "(substr(CAST(",
+            $col,
+            " AS TEXT), 1, 4) || '-' || substr(CAST(",
+            $col,
+            " AS TEXT), 5, 2) || '-' || substr(CAST(",
+            $col,
+            " AS TEXT), 7, 2))"
+        )
+    };
+}
+
+/// The month (`2021-02`) of an instant column stored as a stamp, like [`day_of`].
+macro_rules! month_of {
+    ($col:literal) => {
+        concat!(
+            "(substr(CAST(",
+            $col,
+            " AS TEXT), 1, 4) || '-' || substr(CAST(",
+            $col,
+            " AS TEXT), 5, 2))"
+        )
+    };
+}
+
+/// An instant read back from the database (see `Instant::stamp`), written out as the pages
+/// and exports take it (`2021-02-18 09:15`).
+fn iso(stamp: i64) -> String {
+    Instant::from_stamp(stamp).map_or_else(|| stamp.to_string(), Instant::to_iso)
+}
+
+/// The stamp of the first and last minute of a day, bounds of a period's receipts.
+fn day_bounds(from: Date, to: Date) -> (i64, i64) {
+    (
+        Instant {
+            date: from,
+            minute: 0,
+        }
+        .stamp(),
+        Instant {
+            date: to,
+            minute: 23 * 60 + 59,
+        }
+        .stamp(),
+    )
+}
+
 /// The rollups of one unit, recomputed from its dossiers.
-pub(crate) const ROLLUP_REBUILD: &str = "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, early, \
+pub(crate) const ROLLUP_REBUILD: &str = concat!(
+    "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, early, \
      on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days, internal_count) \
-     SELECT d.unit_code, d.procedure_code, substr(d.received_at, 1, 10), COUNT(*), \
+     SELECT d.unit_code, d.procedure_code, ",
+    day_of!("d.received_at"),
+    ", COUNT(*), \
      SUM(CASE WHEN d.status <> 'pending' THEN 1 ELSE 0 END), \
      SUM(CASE WHEN d.status = 'early' THEN 1 ELSE 0 END), \
      SUM(CASE WHEN d.status = 'on_time' THEN 1 ELSE 0 END), \
@@ -44,7 +98,9 @@ pub(crate) const ROLLUP_REBUILD: &str = "INSERT INTO dossier_rollups (unit_code,
      SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN COALESCE(p.internal_days, 0) ELSE 0 END), \
      SUM(CASE WHEN d.used_days_milli IS NOT NULL AND p.internal_days IS NOT NULL THEN 1 ELSE 0 END) \
      FROM dossiers d LEFT JOIN procedures p ON p.code = d.procedure_code \
-     WHERE d.unit_code = $1 GROUP BY d.unit_code, d.procedure_code, substr(d.received_at, 1, 10)";
+     WHERE d.unit_code = $1 GROUP BY d.unit_code, d.procedure_code, ",
+    day_of!("d.received_at")
+);
 
 /// The start of the statement storing dossiers (values follow), with the mark of the
 /// import writing the row: the bulk path finds the rows a file holds twice with it, and
@@ -140,10 +196,18 @@ const ROLLUP_MONTHS_REBUILD: &str = "INSERT INTO dossier_rollup_months (unit_cod
 /// A unit's dossiers in process per procedure, day of receipt and day due, from the
 /// partial index alone (`$1` the unit; run after [`PENDING_DAYS_DELETE`]).
 const PENDING_DAYS_DELETE: &str = "DELETE FROM dossier_pending_days WHERE unit_code = $1";
-const PENDING_DAYS_REBUILD: &str = "INSERT INTO dossier_pending_days (unit_code, procedure_code, day, \
-     due_day, pending, no_apology) SELECT unit_code, procedure_code, substr(received_at, 1, 10), substr(due_at, 1, 10), \
-     COUNT(*), SUM(CASE WHEN timely_apology THEN 0 ELSE 1 END) FROM dossiers WHERE unit_code = $1 AND status = 'pending' \
-     GROUP BY unit_code, procedure_code, substr(received_at, 1, 10), substr(due_at, 1, 10)";
+const PENDING_DAYS_REBUILD: &str = concat!(
+    "INSERT INTO dossier_pending_days (unit_code, procedure_code, day, due_day, pending, no_apology) \
+     SELECT unit_code, procedure_code, ",
+    day_of!("received_at"),
+    ", ",
+    day_of!("due_at"),
+    ", COUNT(*), SUM(CASE WHEN timely_apology THEN 0 ELSE 1 END) FROM dossiers \
+     WHERE unit_code = $1 AND status = 'pending' GROUP BY unit_code, procedure_code, ",
+    day_of!("received_at"),
+    ", ",
+    day_of!("due_at")
+);
 
 /// What an import makes again, in this order, for each unit it touched once the unit's
 /// daily rollups are right (`$1` the unit): the monthly sums and the dossiers in process
@@ -542,12 +606,12 @@ impl Db {
                     b.push_bind(&r.unit_code)
                         .push_bind(&r.code)
                         .push_bind(&r.procedure_code)
-                        .push_bind(r.received_at.to_iso())
-                        .push_bind(d.due_at.to_iso())
-                        .push_bind(r.finished_at.map(Instant::to_iso))
+                        .push_bind(r.received_at.stamp())
+                        .push_bind(d.due_at.stamp())
+                        .push_bind(r.finished_at.map(Instant::stamp))
                         .push_bind(r.channel.as_str())
-                        .push_bind(r.apology_at.map(Instant::to_iso))
-                        .push_bind(r.new_due_at.map(Instant::to_iso))
+                        .push_bind(r.apology_at.map(Instant::stamp))
+                        .push_bind(r.new_due_at.map(Instant::stamp))
                         .push_bind(d.status.as_str())
                         .push_bind(d.timely_apology)
                         .push_bind(d.used_days_milli.map(|m| i64::try_from(m).unwrap_or(i64::MAX)))
@@ -650,7 +714,7 @@ impl Db {
         let (days_key, dossier_key) = match by {
             None => ("''", "''"),
             Some(Breakdown::Procedure) => ("procedure_code", "procedure_code"),
-            Some(Breakdown::Month) => ("substr(day, 1, 7)", "substr(received_at, 1, 7)"),
+            Some(Breakdown::Month) => ("substr(day, 1, 7)", month_of!("received_at")),
             Some(Breakdown::Unit) => ("unit_code", "unit_code"),
         };
         let (unit_cond, unit_bind) = unit_condition(unit);
@@ -662,16 +726,21 @@ impl Db {
              WHERE status = 'pending' AND {unit_cond} AND received_at >= $5 AND received_at <= $6 \
              AND due_at >= $7 AND due_at < $8) t GROUP BY k"
         );
-        let day = as_of.date.to_iso();
+        let (first, last) = day_bounds(from, to);
+        let day_start = Instant {
+            date: as_of.date,
+            minute: 0,
+        }
+        .stamp();
         let rows: Vec<(String, i64, i64)> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(unit_bind)
             .bind(from.to_iso())
             .bind(to.to_iso())
-            .bind(&day)
-            .bind(format!("{} 00:00", from.to_iso()))
-            .bind(format!("{} 23:59", to.to_iso()))
-            .bind(format!("{day} 00:00"))
-            .bind(as_of.to_iso())
+            .bind(as_of.date.to_iso())
+            .bind(first)
+            .bind(last)
+            .bind(day_start)
+            .bind(as_of.stamp())
             .fetch_all(pool)
             .await?);
         Ok(rows
@@ -829,13 +898,13 @@ impl DossierFilter {
 type LineRow = (
     String,
     String,
+    i64,
+    i64,
+    Option<i64>,
     String,
     String,
-    Option<String>,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
+    Option<i64>,
+    Option<i64>,
     bool,
 );
 
@@ -843,13 +912,13 @@ fn line_of(r: LineRow) -> DossierLine {
     DossierLine {
         code: r.0,
         procedure_code: r.1,
-        received_at: r.2,
-        due_at: r.3,
-        finished_at: r.4,
+        received_at: iso(r.2),
+        due_at: iso(r.3),
+        finished_at: r.4.map(iso),
         channel: r.5,
         status: r.6,
-        apology_at: r.7,
-        new_due_at: r.8,
+        apology_at: r.7.map(iso),
+        new_due_at: r.8.map(iso),
         timely_apology: r.9,
     }
 }
@@ -916,14 +985,13 @@ impl Db {
             "FROM dossiers WHERE unit_code = $1 AND received_at >= $2 AND received_at <= $3 \
              AND {cond} {procedure_cond}"
         );
-        let from = format!("{} 00:00", from.to_iso());
-        let to = format!("{} 23:59", to.to_iso());
-        let as_of = as_of.to_iso();
+        let (from, to) = day_bounds(from, to);
+        let as_of = as_of.stamp();
         let (total,): (i64,) = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {base}")))
             .bind(unit)
-            .bind(&from)
-            .bind(&to)
-            .bind(&as_of)
+            .bind(from)
+            .bind(to)
+            .bind(as_of)
             .bind(procedure)
             .fetch_one(pool)
             .await?);
@@ -933,9 +1001,9 @@ impl Db {
         );
         let rows: Vec<LineRow> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(unit)
-            .bind(&from)
-            .bind(&to)
-            .bind(&as_of)
+            .bind(from)
+            .bind(to)
+            .bind(as_of)
             .bind(procedure)
             .bind(limit)
             .fetch_all(pool)
@@ -983,13 +1051,13 @@ impl Db {
         type Row = (
             String,
             String,
+            i64,
+            i64,
+            Option<i64>,
             String,
             String,
-            Option<String>,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
+            Option<i64>,
+            Option<i64>,
             bool,
             Option<String>,
             String,
@@ -1028,7 +1096,7 @@ impl Db {
     ) -> Result<Option<()>> {
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let row: Option<(String, String, Option<String>, String, String, bool)> = sqlx::query_as(
+            let row: Option<(String, i64, Option<i64>, String, i64, bool)> = sqlx::query_as(
                 "SELECT status, due_at, apology_at, procedure_code, received_at, timely_apology \
                  FROM dossiers WHERE unit_code = $1 AND code = $2",
             )
@@ -1041,7 +1109,8 @@ impl Db {
             };
             if let Some(at) = apology_at {
                 return Err(DbError::Conflict(format!(
-                    "hồ sơ {code} đã có phiếu xin lỗi ({at}); chỉ được hẹn lại một lần"
+                    "hồ sơ {code} đã có phiếu xin lỗi ({}); chỉ được hẹn lại một lần",
+                    iso(at)
                 )));
             }
             if status == "early" || status == "on_time" {
@@ -1049,9 +1118,10 @@ impl Db {
                     "hồ sơ {code} đã giải quyết đúng hạn, không cần phiếu xin lỗi"
                 )));
             }
-            if a.new_due.to_iso() <= due_at {
+            if a.new_due.stamp() <= due_at {
                 return Err(DbError::Conflict(format!(
-                    "ngày hẹn lại phải sau hạn cũ ({due_at})"
+                    "ngày hẹn lại phải sau hạn cũ ({})",
+                    iso(due_at)
                 )));
             }
             sqlx::query(
@@ -1060,8 +1130,8 @@ impl Db {
             )
             .bind(unit)
             .bind(code)
-            .bind(a.at.to_iso())
-            .bind(a.new_due.to_iso())
+            .bind(a.at.stamp())
+            .bind(a.new_due.stamp())
             .bind(a.timely)
             .bind(&a.reason)
             .bind(&a.applicant)
@@ -1073,7 +1143,8 @@ impl Db {
             // without a slip: its row of `dossier_pending_days` loses one. Nothing is
             // rebuilt from the unit's dossiers.
             if a.timely && !was_timely {
-                let day = received_at.get(..10).unwrap_or_default();
+                let received = iso(received_at);
+                let day = received.get(..10).unwrap_or_default();
                 if status == "late" {
                     sqlx::query(
                         "UPDATE dossier_rollups SET late_no_apology = late_no_apology - 1 \
@@ -1100,7 +1171,7 @@ impl Db {
                     .bind(unit)
                     .bind(day)
                     .bind(&procedure)
-                    .bind(due_at.get(..10).unwrap_or_default())
+                    .bind(iso(due_at).get(..10).unwrap_or_default())
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -1132,9 +1203,9 @@ impl Db {
         let sql = "SELECT unit_code, code, procedure_code, received_at, due_at FROM dossiers \
                    WHERE status = 'pending' AND apology_at IS NULL AND ($1 IS NULL OR unit_code = $1) \
                    AND due_at <= $2 ORDER BY due_at, unit_code, code";
-        let rows: Vec<(String, String, String, String, String)> = on_db!(self, pool => sqlx::query_as(sql)
+        let rows: Vec<(String, String, String, i64, i64)> = on_db!(self, pool => sqlx::query_as(sql)
             .bind(unit)
-            .bind(until.to_iso())
+            .bind(until.stamp())
             .fetch_all(pool)
             .await?);
         Ok(rows
@@ -1143,8 +1214,8 @@ impl Db {
                 unit_code: r.0,
                 code: r.1,
                 procedure_code: r.2,
-                received_at: r.3,
-                due_at: r.4,
+                received_at: iso(r.3),
+                due_at: iso(r.4),
             })
             .collect())
     }

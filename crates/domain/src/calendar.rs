@@ -44,6 +44,28 @@ impl Instant {
         crate::text::push_digits(s, self.minute % 60, 2);
     }
 
+    /// The instant as the database stores it: the digits of `2021-02-18 09:15` read as one
+    /// number, 202102180915. Stamps are ordered like the instants, a stamp `/ 10_000` is
+    /// its day's digits, and it takes 6 bytes in SQLite where the text takes 16.
+    pub fn stamp(self) -> i64 {
+        let d = self.date;
+        let day = (i64::from(d.year) * 100 + i64::from(d.month)) * 100 + i64::from(d.day);
+        day * 10_000 + i64::from(self.minute / 60) * 100 + i64::from(self.minute % 60)
+    }
+
+    /// The instant of a [`Instant::stamp`]; `None` for a number that is not one.
+    pub fn from_stamp(stamp: i64) -> Option<Instant> {
+        let (day, clock) = (stamp.div_euclid(10_000), stamp.rem_euclid(10_000));
+        let (h, m) = (clock / 100, clock % 100);
+        let date = Date::new(
+            i32::try_from(day / 10_000).ok()?,
+            u8::try_from(day / 100 % 100).ok()?,
+            u8::try_from(day % 100).ok()?,
+        )?;
+        let minute = u16::try_from(h * 60 + m).ok()?;
+        (m < 60 && minute <= 24 * 60).then_some(Instant { date, minute })
+    }
+
     /// `18/02/2021 09:15`.
     pub fn to_vi(self) -> String {
         format!(

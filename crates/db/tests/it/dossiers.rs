@@ -439,24 +439,34 @@ async fn direct_overdue(
                CAST(COALESCE(SUM(CASE WHEN (status = 'late' OR (status = 'pending' AND due_at < $4)) AND NOT timely_apology \
                THEN 1 ELSE 0 END), 0) AS BIGINT) \
                FROM dossiers WHERE ($1 = '' OR unit_code = $1) AND received_at >= $2 AND received_at <= $3";
+    // Instants are stored as stamps (`Instant::stamp`).
     let (a, b) = (
-        format!("{} 00:00", from.to_iso()),
-        format!("{} 23:59", to.to_iso()),
+        Instant {
+            date: from,
+            minute: 0,
+        }
+        .stamp(),
+        Instant {
+            date: to,
+            minute: 23 * 60 + 59,
+        }
+        .stamp(),
     );
+    let as_of = Instant::parse(as_of).unwrap().stamp();
     let u = unit.unwrap_or("");
     let (x, y): (i64, i64) = match db {
         Db::Sqlite(p) => sqlx::query_as(sql)
             .bind(u)
-            .bind(&a)
-            .bind(&b)
+            .bind(a)
+            .bind(b)
             .bind(as_of)
             .fetch_one(p)
             .await
             .unwrap(),
         Db::Postgres(p) => sqlx::query_as(sql)
             .bind(u)
-            .bind(&a)
-            .bind(&b)
+            .bind(a)
+            .bind(b)
             .bind(as_of)
             .fetch_one(p)
             .await

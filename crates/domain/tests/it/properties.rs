@@ -195,3 +195,27 @@ proptest! {
         prop_assert_eq!(cal.working_minutes(from, to), expected);
     }
 }
+
+fn instant() -> impl Strategy<Value = parindex_domain::calendar::Instant> {
+    (2000i32..2100, 1u8..=12, 1u8..=31, 0u16..=1440).prop_filter_map(
+        "a real date",
+        |(y, m, d, min)| {
+            Some(parindex_domain::calendar::Instant {
+                date: parindex_domain::text::Date::new(y, m, d)?,
+                minute: min,
+            })
+        },
+    )
+}
+
+proptest! {
+    /// The stored form of an instant gives it back, orders like it, and its day is the
+    /// stamp divided by 10,000 (what the database's day keys are built from).
+    #[test]
+    fn stamps_round_trip_and_keep_the_order(a in instant(), b in instant()) {
+        use parindex_domain::calendar::Instant;
+        prop_assert_eq!(Instant::from_stamp(a.stamp()), Some(a));
+        prop_assert_eq!(a.stamp().cmp(&b.stamp()), a.cmp(&b));
+        prop_assert_eq!(a.stamp().to_string().get(..8).map(str::to_string), Some(a.date.to_iso().replace('-', "")));
+    }
+}
