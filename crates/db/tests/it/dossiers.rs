@@ -614,3 +614,74 @@ async fn a_dossier_of_an_unknown_unit_is_refused_on_every_path() {
         assert_eq!(stored, 1, "{url}");
     }
 }
+
+/// A database written before instants were stamps (migrations up to 0019, instants as
+/// text) reads the same dossiers after the upgrade.
+#[tokio::test]
+async fn text_instants_become_stamps_on_upgrade() {
+    let dir = std::env::temp_dir().join(format!("parindex-upgrade-{}", std::process::id()));
+    let before = dir.join("migrations");
+    std::fs::create_dir_all(&before).unwrap();
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    for entry in std::fs::read_dir(&all).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.as_str() < "0020" {
+            std::fs::copy(&path, before.join(&name)).unwrap();
+        }
+    }
+    let file = dir.join("old.db");
+    let _ = std::fs::remove_file(&file);
+    let url = format!("sqlite://{}", file.display());
+    let opts = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url)
+        .unwrap()
+        .create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(opts).await.unwrap();
+    sqlx::migrate::Migrator::new(before.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    for sql in [
+        "INSERT INTO units (code, name, search_text, updated_at) VALUES ('SKHDT', 'Sở Kế hoạch và Đầu tư', 'so ke hoach', '2021-01-01T00:00:00Z')",
+        "INSERT INTO dossiers (unit_code, code, procedure_code, received_at, due_at, finished_at, channel, \
+         apology_at, new_due_at, status, timely_apology) VALUES ('SKHDT', 'T-1', 'KH-1', '2021-03-01 08:00', \
+         '2021-03-04 08:00', '2021-03-05 09:30', 'direct', '2021-03-02 10:00', '2021-03-08 16:00', 'late', 1)",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+    let db = Db::connect(&url).await.unwrap();
+    let (total, lines) = db
+        .dossier_list(
+            "SKHDT",
+            Date::new(2021, 3, 1).unwrap(),
+            Date::new(2021, 3, 1).unwrap(),
+            Instant::parse("2021-04-01 00:00").unwrap(),
+            None,
+            DossierFilter::Late,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(total, 1);
+    let l = &lines[0];
+    assert_eq!(
+        (
+            l.received_at.as_str(),
+            l.due_at.as_str(),
+            l.finished_at.as_deref(),
+            l.apology_at.as_deref(),
+            l.new_due_at.as_deref()
+        ),
+        (
+            "2021-03-01 08:00",
+            "2021-03-04 08:00",
+            Some("2021-03-05 09:30"),
+            Some("2021-03-02 10:00"),
+            Some("2021-03-08 16:00")
+        )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
