@@ -12,6 +12,7 @@ mod dossier_bulk;
 mod dossier_import;
 mod dossiers;
 mod evidence;
+mod import_reports;
 mod repo;
 mod tasks;
 
@@ -27,6 +28,7 @@ pub use dossiers::{
     NewApology, ProcedureBrief, WriteAccess,
 };
 pub use evidence::{Evidence, EvidenceFile, EvidenceMeta, NewFile};
+pub use import_reports::ImportReport;
 pub use repo::*;
 pub use tasks::{
     NewTask, Notification, Occurrence, Recipient, StoredDirective, TaskSummary, Violation,

@@ -10,7 +10,8 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use parindex_db::{
-    ImportContext, ImportOutcome, ImportRequest, ImportStage, SessionUser, WriteAccess,
+    ImportContext, ImportOutcome, ImportReport, ImportRequest, ImportStage, SessionUser,
+    WriteAccess,
 };
 use parindex_domain::access::Role;
 use parindex_domain::dossiers::{ColumnMap, parse_column_map};
@@ -267,6 +268,7 @@ pub async fn start_import(
             jobs.insert(id.clone(), job.clone());
         }
         let st2 = st.clone();
+        let id2 = id.clone();
         tokio::spawn(async move {
             let path = inc.temp_path().to_path_buf();
             // One upload writes at a time; the others wait their turn, said on their page.
@@ -285,10 +287,19 @@ pub async fn start_import(
             let result = run_import(&st2, &job, &path, xlsx, &file, &columns, skip_invalid).await;
             drop(turn);
             inc.discard().await;
-            if let Ok(mut j) = job.lock() {
+            let ended = if let Ok(mut j) = job.lock() {
                 if let Err(e) = result {
                     j.error = Some(e);
                 }
+                Some((report_of(&id2, &j, st2.now()), j.rejected_csv.clone()))
+            } else {
+                None
+            };
+            // The page says the import ended once its report is kept.
+            if let Some((report, rejected)) = ended {
+                keep_report(&st2, report, &rejected).await;
+            }
+            if let Ok(mut j) = job.lock() {
                 j.done = true;
                 j.ended = Some(std::time::Instant::now());
             }
@@ -399,6 +410,78 @@ async fn run_import(
     Ok(())
 }
 
+/// An ended job's report, as kept in the database.
+fn report_of(id: &str, j: &ImportJob, ended_at: String) -> ImportReport {
+    let o = j.outcome.as_ref();
+    ImportReport {
+        id: id.to_string(),
+        unit_code: j.unit.clone(),
+        username: j.by.clone(),
+        file: j.file.clone(),
+        ended_at,
+        refused: o.is_some_and(|o| o.refused),
+        total: o.map_or(0, |o| o.total),
+        stored: o.map_or(0, |o| o.stored),
+        rejected: o.map_or(0, |o| o.rejected as u64),
+        error: j.error.clone(),
+        problems: o
+            .map(|o| o.problems.iter().take(SHOWN_PROBLEMS).cloned().collect())
+            .unwrap_or_default(),
+        problem_count: o.map_or(0, |o| o.problems.len() as u64),
+        changes: o
+            .map(|o| {
+                o.changes
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{} / {}: {} ← {}",
+                            c.set_id, c.unit_code, c.criterion, c.input
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        rejected_sha: None,
+    }
+}
+
+/// Keeps an ended import's report in the database and its rejected rows in the file store
+/// (outside the web root), so that its page outlives this process. A failure is logged:
+/// the report stays in memory for `KEEP_FINISHED` all the same.
+async fn keep_report(st: &AppState, mut report: ImportReport, rejected: &[u8]) {
+    if !rejected.is_empty() {
+        let kept = async {
+            let mut inc = st.files.begin().await?;
+            inc.write(rejected).await?;
+            st.files.commit(inc).await
+        }
+        .await;
+        match kept {
+            Ok((sha, _)) => report.rejected_sha = Some(sha),
+            Err(e) => tracing::error!(error = %e, "lưu các dòng lỗi của lần nạp hồ sơ"),
+        }
+    }
+    if let Err(e) = st.db.save_import_report(&report).await {
+        tracing::error!(error = %e, "lưu báo cáo nạp hồ sơ");
+    }
+}
+
+/// An ended import's page, from its report.
+fn fill(page: &mut ImportPage, r: &ImportReport) {
+    page.file.clone_from(&r.file);
+    page.running = false;
+    page.error = r.error.clone().unwrap_or_default();
+    page.refused = r.refused;
+    page.total = r.total;
+    page.rejected = usize::try_from(r.rejected).unwrap_or(usize::MAX);
+    page.stored = r.stored.to_string();
+    page.problems.clone_from(&r.problems);
+    page.more_problems =
+        usize::try_from(r.problem_count.saturating_sub(r.problems.len() as u64)).unwrap_or(0);
+    page.changes.clone_from(&r.changes);
+    page.has_rejected_csv = r.rejected_sha.is_some();
+}
+
 fn job_of(st: &AppState, unit: &str, id: &str) -> Result<Arc<Mutex<ImportJob>>, AppError> {
     let job = st
         .imports
@@ -426,41 +509,42 @@ pub async fn show_job(
     };
     let r: Result<Response, AppError> = async {
         let name = unit_name(&st, &user, &unit_code).await?;
-        let job = job_of(&st, &unit_code, &id)?;
         let mut page = blank_page(&st, lang, &user, &unit_code, name);
-        let j = job
-            .lock()
-            .map_err(|_| AppError::Internal("trạng thái nạp hồ sơ hỏng".into()))?;
         page.job_id.clone_from(&id);
-        page.file.clone_from(&j.file);
-        page.running = !j.done;
-        page.progress = match j.stage {
-            None if j.queued => page.l.queued.into(),
-            None => page.l.preparing.into(),
-            Some(ImportStage::Checking(n)) => page.l.checked_rows.replace("{n}", &n.to_string()),
-            Some(ImportStage::Storing(n)) => page.l.stored_rows.replace("{n}", &n.to_string()),
-        };
-        page.error = j.error.clone().unwrap_or_default();
-        if let Some(o) = &j.outcome {
-            page.refused = o.refused;
-            page.total = o.total;
-            page.rejected = o.rejected;
-            page.stored = o.stored.to_string();
-            page.problems = o.problems.iter().take(SHOWN_PROBLEMS).cloned().collect();
-            page.more_problems = o.problems.len().saturating_sub(SHOWN_PROBLEMS);
-            page.changes = o
-                .changes
-                .iter()
-                .map(|c| {
-                    format!(
-                        "{} / {}: {} ← {}",
-                        c.set_id, c.unit_code, c.criterion, c.input
-                    )
-                })
-                .collect();
+        match job_of(&st, &unit_code, &id) {
+            Ok(job) => {
+                let j = job
+                    .lock()
+                    .map_err(|_| AppError::Internal("trạng thái nạp hồ sơ hỏng".into()))?;
+                if j.done {
+                    fill(&mut page, &report_of(&id, &j, String::new()));
+                    page.has_rejected_csv = !j.rejected_csv.is_empty();
+                } else {
+                    page.file.clone_from(&j.file);
+                    page.running = true;
+                    page.progress = match j.stage {
+                        None if j.queued => page.l.queued.into(),
+                        None => page.l.preparing.into(),
+                        Some(ImportStage::Checking(n)) => {
+                            page.l.checked_rows.replace("{n}", &n.to_string())
+                        }
+                        Some(ImportStage::Storing(n)) => {
+                            page.l.stored_rows.replace("{n}", &n.to_string())
+                        }
+                    };
+                }
+            }
+            // Ended before this process started: its kept report.
+            Err(AppError::NotFound) => {
+                let report = st
+                    .db
+                    .import_report(&unit_code, &id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                fill(&mut page, &report);
+            }
+            Err(e) => return Err(e),
         }
-        page.has_rejected_csv = !j.rejected_csv.is_empty();
-        drop(j);
         Ok(Html(page.render()?).into_response())
     }
     .await;
@@ -479,11 +563,26 @@ pub async fn download_rejected(
     };
     let r: Result<Response, AppError> = async {
         unit_name(&st, &user, &unit_code).await?;
-        let job = job_of(&st, &unit_code, &id)?;
-        let body = job
-            .lock()
-            .map(|j| j.rejected_csv.clone())
-            .unwrap_or_default();
+        let body = match job_of(&st, &unit_code, &id) {
+            Ok(job) => job
+                .lock()
+                .map(|j| j.rejected_csv.clone())
+                .unwrap_or_default(),
+            // Ended before this process started: the rows kept in the file store.
+            Err(AppError::NotFound) => {
+                let report = st
+                    .db
+                    .import_report(&unit_code, &id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                let sha = report.rejected_sha.ok_or(AppError::NotFound)?;
+                st.files
+                    .read(&sha)
+                    .await
+                    .map_err(|e| AppError::Internal(format!("các dòng lỗi đã lưu: {e}")))?
+            }
+            Err(e) => return Err(e),
+        };
         if body.is_empty() {
             return Err(AppError::NotFound);
         }

@@ -548,6 +548,45 @@ async fn the_import_page_reports_every_bad_line_then_stores() {
         assert_eq!(lines.len(), 3, "{}", rejected.body);
         assert!(lines[0].ends_with(",reason") && lines[1].starts_with("WEB-2,"));
 
+        // After a restart (a new process, nothing in memory) the report and the rejected
+        // rows are read back from the database and the file store, for the unit only.
+        let mut restarted = parindex_web::AppState::new(db.clone());
+        restarted.files = std::sync::Arc::new(parindex_web::files::FileStore::new(&store));
+        let again = parindex_web::router(restarted);
+        let vp2 = sid(&sign_in(&again, "vp.skhdt", "parindex-demo").await);
+        let kept = send(&again, "GET", &job, &vp2, &[], None).await;
+        assert_eq!(kept.status, StatusCode::OK, "{kind}: {}", kept.body);
+        assert!(
+            kept.body.contains(r#"<strong id="stored">1</strong>"#)
+                && kept.body.contains("ho-so.csv:3: procedure_code")
+                && !kept.body.contains(r#"id="progress""#),
+            "{kind}: {}",
+            kept.body
+        );
+        let kept_rows = send(
+            &again,
+            "GET",
+            &format!("{job}/rejected.csv"),
+            &vp2,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(kept_rows.status, StatusCode::OK);
+        assert_eq!(kept_rows.body, rejected.body);
+        let stc = sid(&sign_in(&again, "vp.stc", "parindex-demo").await);
+        let elsewhere = job.replace("/units/SKHDT/", "/units/STC/");
+        assert_ne!(
+            send(&again, "GET", &elsewhere, &stc, &[], None)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        assert_ne!(
+            send(&again, "GET", &job, &stc, &[], None).await.status,
+            StatusCode::OK
+        );
+
         // While another upload writes, the next one waits its turn and says so; it is
         // stored once the other is done (not refused on the database's write lock).
         let held = turn.lock().await;
