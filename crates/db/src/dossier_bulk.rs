@@ -8,7 +8,8 @@
 //! that few rows enter, so each row is written into one B-tree. Rows a file holds twice
 //! are found by the database (the primary key, or the import's own mark on a row it
 //! already wrote), so memory does not grow with the file. Readers keep seeing the previous
-//! state until the commit (WAL).
+//! state until the commit (WAL), unless the import was asked to be exclusive: then nothing
+//! else has the file open, and the rows go into it through a rollback journal.
 
 use std::collections::HashMap;
 use std::path::Path;
