@@ -466,6 +466,14 @@ async fn keep_report(st: &AppState, mut report: ImportReport, rejected: &[u8]) {
     }
 }
 
+/// The report kept for an import of `unit` that is no longer in memory.
+async fn kept_report(st: &AppState, unit: &str, id: &str) -> Result<ImportReport, AppError> {
+    st.db
+        .import_report(unit, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// An ended import's page, from its report.
 fn fill(page: &mut ImportPage, r: &ImportReport) {
     page.file.clone_from(&r.file);
@@ -535,14 +543,7 @@ pub async fn show_job(
                 }
             }
             // Ended before this process started: its kept report.
-            Err(AppError::NotFound) => {
-                let report = st
-                    .db
-                    .import_report(&unit_code, &id)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
-                fill(&mut page, &report);
-            }
+            Err(AppError::NotFound) => fill(&mut page, &kept_report(&st, &unit_code, &id).await?),
             Err(e) => return Err(e),
         }
         Ok(Html(page.render()?).into_response())
@@ -570,11 +571,7 @@ pub async fn download_rejected(
                 .unwrap_or_default(),
             // Ended before this process started: the rows kept in the file store.
             Err(AppError::NotFound) => {
-                let report = st
-                    .db
-                    .import_report(&unit_code, &id)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
+                let report = kept_report(&st, &unit_code, &id).await?;
                 let sha = report.rejected_sha.ok_or(AppError::NotFound)?;
                 st.files
                     .read(&sha)
