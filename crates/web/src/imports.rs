@@ -36,8 +36,11 @@ pub struct ImportJob {
     /// Waiting for another upload to finish writing.
     pub queued: bool,
     pub outcome: Option<ImportOutcome>,
-    /// The rejected rows with their reason (CSV), when rows were set aside or refused.
+    /// The rejected rows with their reason (CSV), when rows were set aside or refused; once
+    /// the import ended they are in the file store (`report`), unless storing them failed.
     pub rejected_csv: Vec<u8>,
+    /// What the page shows once the import ended, as kept in the database.
+    pub report: Option<ImportReport>,
     /// A failure outside the file's rows (database, reading the workbook).
     pub error: Option<String>,
     pub done: bool,
@@ -260,7 +263,7 @@ pub async fn start_import(
             ..ImportJob::default()
         }));
         if let Ok(mut jobs) = st.imports.lock() {
-            // Forget reports older than `KEEP_FINISHED` (they hold the rejected rows).
+            // Forget reports older than `KEEP_FINISHED` (the database keeps them).
             jobs.retain(|_, j| {
                 j.lock()
                     .is_ok_and(|j| j.ended.is_none_or(|t| t.elapsed() < KEEP_FINISHED))
@@ -287,19 +290,29 @@ pub async fn start_import(
             let result = run_import(&st2, &job, &path, xlsx, &file, &columns, skip_invalid).await;
             drop(turn);
             inc.discard().await;
+            // The rejected rows move to the file store rather than staying in memory (a
+            // large bad file sets aside as much as it holds).
             let ended = if let Ok(mut j) = job.lock() {
                 if let Err(e) = result {
                     j.error = Some(e);
                 }
-                Some((report_of(&id2, &j, st2.now()), j.rejected_csv.clone()))
+                Some((
+                    report_of(&id2, &j, st2.now()),
+                    std::mem::take(&mut j.rejected_csv),
+                ))
             } else {
                 None
             };
             // The page says the import ended once its report is kept.
-            if let Some((report, rejected)) = ended {
-                keep_report(&st2, report, &rejected).await;
-            }
+            let kept = match ended {
+                Some((report, rejected)) => Some(keep_report(&st2, report, rejected).await),
+                None => None,
+            };
             if let Ok(mut j) = job.lock() {
+                if let Some((report, unkept)) = kept {
+                    j.report = Some(report);
+                    j.rejected_csv = unkept;
+                }
                 j.done = true;
                 j.ended = Some(std::time::Instant::now());
             }
@@ -446,24 +459,34 @@ fn report_of(id: &str, j: &ImportJob, ended_at: String) -> ImportReport {
 }
 
 /// Keeps an ended import's report in the database and its rejected rows in the file store
-/// (outside the web root), so that its page outlives this process. A failure is logged:
-/// the report stays in memory for `KEEP_FINISHED` all the same.
-async fn keep_report(st: &AppState, mut report: ImportReport, rejected: &[u8]) {
+/// (outside the web root), so that its page outlives this process; gives back the report
+/// and the rows it could not store. A failure is logged: the page still shows the report
+/// and serves the rows from memory for `KEEP_FINISHED`.
+async fn keep_report(
+    st: &AppState,
+    mut report: ImportReport,
+    rejected: Vec<u8>,
+) -> (ImportReport, Vec<u8>) {
+    let mut unkept = Vec::new();
     if !rejected.is_empty() {
         let kept = async {
             let mut inc = st.files.begin().await?;
-            inc.write(rejected).await?;
+            inc.write(&rejected).await?;
             st.files.commit(inc).await
         }
         .await;
         match kept {
             Ok((sha, _)) => report.rejected_sha = Some(sha),
-            Err(e) => tracing::error!(error = %e, "lưu các dòng lỗi của lần nạp hồ sơ"),
+            Err(e) => {
+                tracing::error!(error = %e, "lưu các dòng lỗi của lần nạp hồ sơ");
+                unkept = rejected;
+            }
         }
     }
     if let Err(e) = st.db.save_import_report(&report).await {
         tracing::error!(error = %e, "lưu báo cáo nạp hồ sơ");
     }
+    (report, unkept)
 }
 
 /// The report kept for an import of `unit` that is no longer in memory.
@@ -524,9 +547,9 @@ pub async fn show_job(
                 let j = job
                     .lock()
                     .map_err(|_| AppError::Internal("trạng thái nạp hồ sơ hỏng".into()))?;
-                if j.done {
-                    fill(&mut page, &report_of(&id, &j, String::new()));
-                    page.has_rejected_csv = !j.rejected_csv.is_empty();
+                if let Some(report) = j.report.as_ref().filter(|_| j.done) {
+                    fill(&mut page, report);
+                    page.has_rejected_csv |= !j.rejected_csv.is_empty();
                 } else {
                     page.file.clone_from(&j.file);
                     page.running = true;
@@ -564,21 +587,29 @@ pub async fn download_rejected(
     };
     let r: Result<Response, AppError> = async {
         unit_name(&st, &user, &unit_code).await?;
-        let body = match job_of(&st, &unit_code, &id) {
+        // The rows in memory (an import whose rows could not be stored), or in the file
+        // store (any other, also one that ended before this process started).
+        let (body, sha) = match job_of(&st, &unit_code, &id) {
             Ok(job) => job
                 .lock()
-                .map(|j| j.rejected_csv.clone())
+                .map(|j| {
+                    let sha = j.report.as_ref().and_then(|r| r.rejected_sha.clone());
+                    (j.rejected_csv.clone(), sha)
+                })
                 .unwrap_or_default(),
-            // Ended before this process started: the rows kept in the file store.
-            Err(AppError::NotFound) => {
-                let report = kept_report(&st, &unit_code, &id).await?;
-                let sha = report.rejected_sha.ok_or(AppError::NotFound)?;
-                st.files
-                    .read(&sha)
-                    .await
-                    .map_err(|e| AppError::Internal(format!("các dòng lỗi đã lưu: {e}")))?
-            }
+            Err(AppError::NotFound) => (
+                Vec::new(),
+                kept_report(&st, &unit_code, &id).await?.rejected_sha,
+            ),
             Err(e) => return Err(e),
+        };
+        let body = match sha {
+            Some(sha) if body.is_empty() => st
+                .files
+                .read(&sha)
+                .await
+                .map_err(|e| AppError::Internal(format!("các dòng lỗi đã lưu: {e}")))?,
+            _ => body,
         };
         if body.is_empty() {
             return Err(AppError::NotFound);
