@@ -28,23 +28,8 @@ pub struct ProcedureBrief {
     pub limit_days: u32,
 }
 
-/// The day (`2021-02-18`) of an instant column stored as a stamp (202102180915, see
+/// The month (`2021-02`) of an instant column stored as a stamp (202102180915, see
 /// `Instant::stamp`), in SQL both databases read alike.
-macro_rules! day_of {
-    ($col:literal) => {
-        concat!(
-            "(substr(CAST(",
-            $col,
-            " AS TEXT), 1, 4) || '-' || substr(CAST(",
-            $col,
-            " AS TEXT), 5, 2) || '-' || substr(CAST(",
-            $col,
-            " AS TEXT), 7, 2))"
-        )
-    };
-}
-
-/// The month (`2021-02`) of an instant column stored as a stamp, like [`day_of`].
 macro_rules! month_of {
     ($col:literal) => {
         concat!(
@@ -57,10 +42,28 @@ macro_rules! month_of {
     };
 }
 
+/// The day (`2021-02-18`) of an instant column stored as a stamp: its month, then the day.
+macro_rules! day_of {
+    ($col:literal) => {
+        concat!(
+            "(",
+            month_of!($col),
+            " || '-' || substr(CAST(",
+            $col,
+            " AS TEXT), 7, 2))"
+        )
+    };
+}
+
 /// An instant read back from the database (see `Instant::stamp`), written out as the pages
 /// and exports take it (`2021-02-18 09:15`).
 fn iso(stamp: i64) -> String {
     Instant::from_stamp(stamp).map_or_else(|| stamp.to_string(), Instant::to_iso)
+}
+
+/// The day (`2021-02-18`) of an instant read back from the database.
+fn day_iso(stamp: i64) -> String {
+    iso(stamp).get(..10).unwrap_or_default().to_string()
 }
 
 /// The stamp of the first and last minute of a day, bounds of a period's receipts.
@@ -1143,15 +1146,14 @@ impl Db {
             // without a slip: its row of `dossier_pending_days` loses one. Nothing is
             // rebuilt from the unit's dossiers.
             if a.timely && !was_timely {
-                let received = iso(received_at);
-                let day = received.get(..10).unwrap_or_default();
+                let day = day_iso(received_at);
                 if status == "late" {
                     sqlx::query(
                         "UPDATE dossier_rollups SET late_no_apology = late_no_apology - 1 \
                          WHERE unit_code = $1 AND day = $2 AND procedure_code = $3",
                     )
                     .bind(unit)
-                    .bind(day)
+                    .bind(&day)
                     .bind(&procedure)
                     .execute(&mut *tx)
                     .await?;
@@ -1169,9 +1171,9 @@ impl Db {
                          WHERE unit_code = $1 AND day = $2 AND procedure_code = $3 AND due_day = $4",
                     )
                     .bind(unit)
-                    .bind(day)
+                    .bind(&day)
                     .bind(&procedure)
-                    .bind(iso(due_at).get(..10).unwrap_or_default())
+                    .bind(day_iso(due_at))
                     .execute(&mut *tx)
                     .await?;
                 }
