@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::Request;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -26,15 +26,7 @@ use parindex_domain::access::Role;
 use parindex_domain::cycle::Phase;
 use tokio::sync::Mutex;
 
-type Http = Client<HttpConnector, Full<Bytes>>;
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.windows(2)
-        .find(|w| w[0] == name)
-        .and_then(|w| w[1].parse().ok())
-        .unwrap_or(default)
-}
+use parindex_bench::{Http, arg, pct, send};
 
 #[derive(Default)]
 struct Stats {
@@ -44,37 +36,6 @@ struct Stats {
     saves_ok: u64,
     uploads_ok: u64,
     errors: Vec<String>,
-}
-
-fn pct(v: &mut [f64], p: f64) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss,
-        reason = "an index into a short vector"
-    )]
-    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
-    v[i]
-}
-
-async fn send(
-    http: &Http,
-    req: Request<Full<Bytes>>,
-) -> Result<(u16, hyper::HeaderMap, String), String> {
-    let res = http.request(req).await.map_err(|e| e.to_string())?;
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let body = res
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| e.to_string())?
-        .to_bytes();
-    Ok((status, headers, String::from_utf8_lossy(&body).into_owned()))
 }
 
 async fn login(http: &Http, base: &str, user: &str) -> Result<(String, String), String> {
@@ -196,7 +157,7 @@ async fn main() {
         .filter(|u| u.group.as_deref() == Some("so"))
         .map(|u| u.code)
         .collect();
-    let hash = parindex_web::auth::hash_password("tai-trong-2021").expect("hash");
+    let hash = parindex_services::passwords::hash_password("tai-trong-2021").expect("hash");
     let leaves: Vec<String> = set.leaves().map(|(_, n)| n.code.to_string()).collect();
     // User i works on unit i % 21 and owns the leaves j ≡ i / 21 (mod users per unit):
     // nobody shares a leaf, so every save must be accepted.

@@ -72,6 +72,10 @@ enum Command {
         /// Địa danh ghi trước ngày của phiếu xin lỗi.
         #[arg(long, default_value = parindex_reports::apology::DEMO_PLACE)]
         place: String,
+        /// Địa chỉ của máy chủ trung gian (reverse proxy) được tin cậy: chỉ từ địa chỉ này
+        /// tiêu đề X-Forwarded-For mới được dùng để nhận ra người truy cập. Lặp lại được.
+        #[arg(long = "trusted-proxy")]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Nạp dữ liệu mẫu (chạy lại nhiều lần không sao).
     Demo,
@@ -196,7 +200,15 @@ enum UserAction {
 #[derive(Subcommand)]
 enum AuditAction {
     /// Tính lại chuỗi băm; mã thoát 1 và bản ghi hỏng đầu tiên nếu nhật ký bị sửa.
-    Verify,
+    Verify {
+        /// Mã đầu đã lưu bên ngoài ("N HASH", từ `parindex audit head`): bản ghi N phải
+        /// còn đúng mã băm đó.
+        #[arg(long)]
+        head: Option<String>,
+    },
+    /// In mã đầu của nhật ký: số bản ghi và mã băm của bản ghi cuối ("N HASH"), để lưu
+    /// bên ngoài cơ sở dữ liệu.
+    Head,
 }
 
 #[derive(Subcommand)]
@@ -522,6 +534,7 @@ async fn run(cli: Cli) -> Res {
             secure_cookies,
             governing_body,
             place,
+            trusted_proxies,
         } => {
             serve(
                 &cli.db,
@@ -533,6 +546,7 @@ async fn run(cli: Cli) -> Res {
                     secure_cookies,
                     governing_body,
                     place,
+                    trusted_proxies,
                 },
             )
             .await
@@ -699,14 +713,15 @@ async fn run(cli: Cli) -> Res {
                 .read_line(&mut password)
                 .map_err(|e| Fail(1, format!("không đọc được mật khẩu từ stdin: {e}")))?;
             let password = password.trim_end_matches(['\r', '\n']);
-            let role = parindex_web::account::validate_new_user(
+            let role = parindex_services::passwords::validate_new_user(
                 &username,
                 &role,
                 unit.as_deref(),
                 password,
             )
             .map_err(|m| Fail(1, m))?;
-            let hash = parindex_web::auth::hash_password(password).map_err(|m| Fail(1, m))?;
+            let hash =
+                parindex_services::passwords::hash_password(password).map_err(|m| Fail(1, m))?;
             let db = open_db(&cli.db).await?;
             let new = parindex_db::NewUser {
                 username: &username,
@@ -773,10 +788,39 @@ async fn run(cli: Cli) -> Res {
             Ok(())
         }
         Command::Audit {
-            action: AuditAction::Verify,
+            action: AuditAction::Head,
         } => {
             let db = open_db(&cli.db).await?;
-            match db.verify_audit().await? {
+            let (n, hash) = db.audit_head().await?;
+            println!("{n} {hash}");
+            Ok(())
+        }
+        Command::Audit {
+            action: AuditAction::Verify { head },
+        } => {
+            let db = open_db(&cli.db).await?;
+            let check = match head.as_deref() {
+                None => db.verify_audit().await?,
+                Some(h) => {
+                    let (n, hash) = h
+                        .trim()
+                        .split_once(' ')
+                        .and_then(|(n, hash)| Some((n.parse::<i64>().ok()?, hash.trim())))
+                        .filter(|(_, hash)| {
+                            hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+                        })
+                        .ok_or_else(|| {
+                            Fail(
+                                2,
+                                format!(
+                                    "--head `{h}` không hợp lệ: cần \"SỐ MÃ\" như `parindex audit head` in ra"
+                                ),
+                            )
+                        })?;
+                    db.verify_audit_against((n, hash)).await?
+                }
+            };
+            match check {
                 parindex_db::AuditCheck::Intact { records } => {
                     println!("Nhật ký toàn vẹn: {records} bản ghi, chuỗi băm khớp.");
                     Ok(())
@@ -803,7 +847,7 @@ async fn run(cli: Cli) -> Res {
             let name = Path::new(&file)
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned());
-            let (tasks, occurrences) = parindex_web::tasks::import_directive(
+            let (tasks, occurrences) = parindex_services::directives::import_directive(
                 &db,
                 &unit,
                 &text,
@@ -838,7 +882,7 @@ async fn run(cli: Cli) -> Res {
             };
             let mailer = match smtp {
                 Some(url) => Some(
-                    parindex_web::followup::Mailer::new(&url, &mail_from)
+                    parindex_services::mail::Mailer::new(&url, &mail_from)
                         .map_err(|e| Fail(2, e))?,
                 ),
                 None => None,
@@ -848,7 +892,7 @@ async fn run(cli: Cli) -> Res {
                 director_after,
                 ..Default::default()
             };
-            let s = parindex_web::followup::run_followups(&db, mailer.as_ref(), &cfg, day, &now)
+            let s = parindex_services::mail::run_followups(&db, mailer.as_ref(), &cfg, day, &now)
                 .await
                 .map_err(|e| Fail(1, e))?;
             println!(
@@ -1240,6 +1284,7 @@ struct ServeOptions {
     secure_cookies: bool,
     governing_body: String,
     place: String,
+    trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 async fn serve(url: &str, addr: SocketAddr, with_demo: bool, opts: ServeOptions) -> Res {
@@ -1249,11 +1294,13 @@ async fn serve(url: &str, addr: SocketAddr, with_demo: bool, opts: ServeOptions)
         tracing::info!("{msg}");
     }
     let mut state = parindex_web::AppState::new(db);
-    state.files = std::sync::Arc::new(parindex_web::files::FileStore::new(&opts.files));
+    state.files = std::sync::Arc::new(parindex_services::files::FileStore::new(&opts.files));
     state.upload_limit = opts.upload_limit_mb.saturating_mul(1024 * 1024);
     state.secure_cookies = opts.secure_cookies;
     state.slip_governing_body = opts.governing_body;
     state.slip_place = opts.place;
+    state.trusted_proxies = opts.trusted_proxies;
+    state.demo = with_demo;
     tracing::info!(files = %opts.files, limit_mb = opts.upload_limit_mb, "tệp minh chứng");
     let app = parindex_web::router(state);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -1261,10 +1308,9 @@ async fn serve(url: &str, addr: SocketAddr, with_demo: bool, opts: ServeOptions)
         .map_err(|e| Fail(1, format!("không mở được cổng {addr}: {e}")))?;
     let local = listener.local_addr().map_err(|e| Fail(1, e.to_string()))?;
     println!("parindex đang chạy: mở http://{local}/ trong trình duyệt (Ctrl+C để dừng).");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| Fail(1, format!("máy chủ dừng do lỗi: {e}")))
+    parindex_web::core::server::serve(listener, app, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| Fail(1, format!("máy chủ dừng do lỗi: {e}")))
 }

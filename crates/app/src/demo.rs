@@ -195,7 +195,7 @@ async fn add_accounts(db: &Db, now: &str) -> Result<usize, String> {
             Some("STC"),
         ),
     ];
-    let hash = parindex_web::auth::hash_password(DEMO_PASSWORD)?;
+    let hash = parindex_services::passwords::hash_password(DEMO_PASSWORD)?;
     let mut created = 0;
     for (username, name, role, unit) in accounts {
         let new = NewUser {
@@ -206,7 +206,14 @@ async fn add_accounts(db: &Db, now: &str) -> Result<usize, String> {
             unit_code: unit,
         };
         match db.create_user(&new, ACTOR, now).await {
-            Ok(_) => created += 1,
+            Ok(_) => {
+                // The password is published: a server not started with --demo asks for a
+                // new one at the first sign-in.
+                db.require_password_change(username)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                created += 1;
+            }
             Err(DbError::Conflict(_)) => {}
             Err(e) => return Err(e.to_string()),
         }
@@ -229,7 +236,7 @@ async fn add_notice_tasks(db: &Db) -> Result<String, String> {
     {
         return Ok("các nhiệm vụ của thông báo đã có".into());
     }
-    let (tasks, _) = parindex_web::tasks::import_directive(
+    let (tasks, _) = parindex_services::directives::import_directive(
         db,
         "SKHDT",
         NOTICE,

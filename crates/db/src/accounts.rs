@@ -67,6 +67,8 @@ pub struct SessionUser {
     pub unit_parent: Option<String>,
     /// The name of the user's unit.
     pub unit_name: Option<String>,
+    /// The password was set by someone else (the demo): it must be changed.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,7 +194,7 @@ impl Db {
             let Some((username,)) = row else {
                 return Err(DbError::Conflict("tài khoản không còn tồn tại".into()));
             };
-            sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+            sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, must_change_password = 0 WHERE id = $3")
                 .bind(password_hash)
                 .bind(now)
                 .bind(user_id)
@@ -232,7 +234,7 @@ impl Db {
     }
 
     pub async fn session(&self, token_hash: &str, now: &str) -> Result<Option<SessionUser>> {
-        let sql = "SELECT u.id, u.username, u.display_name, u.role, u.unit_code, u.active, s.csrf_token, un.parent_code, un.name \
+        let sql = "SELECT u.id, u.username, u.display_name, u.role, u.unit_code, u.active, s.csrf_token, un.parent_code, un.name, u.must_change_password \
                    FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN units un ON un.code = u.unit_code \
                    WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1";
         let row: Option<(
@@ -245,6 +247,7 @@ impl Db {
             String,
             Option<String>,
             Option<String>,
+            i64,
         )> = on_db!(self, pool => sqlx::query_as(sql).bind(token_hash).bind(now).fetch_optional(pool).await?);
         match row {
             None => Ok(None),
@@ -255,9 +258,25 @@ impl Db {
                     csrf_token: csrf,
                     unit_parent,
                     unit_name,
+                    must_change_password: r.9 != 0,
                 }))
             }
         }
+    }
+
+    /// Marks an account whose password someone else set (the demo's): its owner must change
+    /// it at the first sign-in on a server not started with `--demo`.
+    pub async fn require_password_change(&self, username: &str) -> Result<()> {
+        on_db!(self, pool => sqlx::query("UPDATE users SET must_change_password = 1 WHERE username = $1")
+            .bind(username).execute(pool).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// Whether the account must change its password (see `require_password_change`).
+    pub async fn must_change_password(&self, username: &str) -> Result<bool> {
+        let row: Option<(i64,)> = on_db!(self, pool => sqlx::query_as("SELECT must_change_password FROM users WHERE username = $1")
+            .bind(username).fetch_optional(pool).await?);
+        Ok(row.is_some_and(|(n,)| n != 0))
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
@@ -273,6 +292,45 @@ impl Db {
                 .bind(key).bind(now).execute(pool).await?;
         });
         self.login_failures(key, since).await
+    }
+
+    /// Counts one more sign-in attempt under each key, before its password is checked, and
+    /// returns each key's attempts within the window (this one included). Concurrent
+    /// attempts see each other's: SQLite writes one at a time, PostgreSQL takes a
+    /// transaction lock first.
+    pub async fn take_login_attempt(
+        &self,
+        keys: &[String],
+        now: &str,
+        since: &str,
+    ) -> Result<Vec<i64>> {
+        let postgres = matches!(self, Db::Postgres(_));
+        on_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            if postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock(727001)").execute(&mut *tx).await?;
+            }
+            sqlx::query("DELETE FROM login_failures WHERE happened_at < $1").bind(since).execute(&mut *tx).await?;
+            let mut counts = Vec::with_capacity(keys.len());
+            for key in keys {
+                sqlx::query("INSERT INTO login_failures (attempt_key, happened_at) VALUES ($1, $2)")
+                    .bind(key).bind(now).execute(&mut *tx).await?;
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM login_failures WHERE attempt_key = $1 AND happened_at >= $2",
+                )
+                .bind(key).bind(since).fetch_one(&mut *tx).await?;
+                counts.push(n);
+            }
+            tx.commit().await?;
+            Ok(counts)
+        })
+    }
+
+    /// Forgets the attempts recorded under `key` at `at` (a sign-in that succeeded).
+    pub async fn forget_login_attempt(&self, key: &str, at: &str) -> Result<()> {
+        on_db!(self, pool => sqlx::query("DELETE FROM login_failures WHERE attempt_key = $1 AND happened_at = $2")
+            .bind(key).bind(at).execute(pool).await.map(|_| ())?);
+        Ok(())
     }
 
     pub async fn login_failures(&self, key: &str, since: &str) -> Result<i64> {
@@ -305,6 +363,42 @@ impl Db {
         let like = format!("{}/%", entity_prefix.replace(['%', '_'], ""));
         let rows: Vec<AuditRow> = on_db!(self, pool => sqlx::query_as(sql).bind(entity_prefix).bind(like).fetch_all(pool).await?);
         Ok(rows.into_iter().map(audit_from).collect())
+    }
+
+    /// The trail's head: how many records it holds and the last one's hash. Kept outside
+    /// the database (printed, mailed), it exposes a trail rewritten from that record back.
+    pub async fn audit_head(&self) -> Result<(i64, String)> {
+        Ok(
+            on_db!(self, pool => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(pool).await?),
+        )
+    }
+
+    /// Recomputes the whole chain, then checks that record `n` (1 = the first) still has the
+    /// hash of a head kept outside the database.
+    pub async fn verify_audit_against(&self, head: (i64, &str)) -> Result<AuditCheck> {
+        let check = self.verify_audit().await?;
+        let AuditCheck::Intact { records } = check else {
+            return Ok(check);
+        };
+        let (n, hash) = head;
+        if n < 1 || n > records {
+            return Ok(AuditCheck::Broken {
+                record: n,
+                reason: format!(
+                    "nhật ký chỉ còn {records} bản ghi, ít hơn số bản ghi của mã đầu đã lưu"
+                ),
+            });
+        }
+        let row: Option<(String,)> = on_db!(self, pool =>
+            sqlx::query_as("SELECT hash FROM audit_log ORDER BY id LIMIT 1 OFFSET $1")
+                .bind(n - 1).fetch_optional(pool).await?);
+        if row.is_none_or(|(h,)| h != hash) {
+            return Ok(AuditCheck::Broken {
+                record: n,
+                reason: "mã băm khác với mã đầu đã lưu bên ngoài: nhật ký đã bị viết lại".into(),
+            });
+        }
+        Ok(AuditCheck::Intact { records })
     }
 
     /// Recomputes the whole chain; the head must match the last record.

@@ -47,6 +47,20 @@ impl Db {
         actor: &str,
         now: &str,
     ) -> Result<()> {
+        self.set_phase_with_reason(set_id, phase, actor, now, None)
+            .await
+    }
+
+    /// Moves the set to `phase`, with the reason recorded in the audit trail (a move
+    /// backwards or a reopened publication carries one).
+    pub async fn set_phase_with_reason(
+        &self,
+        set_id: &str,
+        phase: Phase,
+        actor: &str,
+        now: &str,
+        reason: Option<&str>,
+    ) -> Result<()> {
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM criteria_sets WHERE id = $1")
@@ -73,7 +87,7 @@ impl Db {
                 entity: format!("set/{set_id}"),
                 old_value: old.map(|(p,)| p),
                 new_value: Some(phase.as_str().to_string()),
-                reason: None,
+                reason: reason.map(str::to_string),
             };
             audit_append!(tx, &e);
             tx.commit().await?;

@@ -21,6 +21,8 @@ pub struct ImportContext {
     cal: Calendar,
     units: HashSet<String>,
     procedures: HashMap<String, ProcedureBrief>,
+    /// The one unit whose dossiers this import may hold (an upload on a unit's page).
+    only_unit: Option<String>,
 }
 
 impl ImportContext {
@@ -30,7 +32,17 @@ impl ImportContext {
             cal,
             units: db.list_units().await?.into_iter().map(|u| u.code).collect(),
             procedures: db.procedure_briefs().await?,
+            only_unit: None,
         })
+    }
+
+    /// Restricts the import to one unit's dossiers: a row of another unit is a line error.
+    #[must_use]
+    pub fn only_for(self, unit: &str) -> ImportContext {
+        ImportContext {
+            only_unit: Some(unit.to_string()),
+            ..self
+        }
     }
 
     pub fn calendar(&self) -> &Calendar {
@@ -51,7 +63,29 @@ impl ImportContext {
                 format!("đơn vị `{}` chưa có trong danh sách", row.unit_code),
             ));
         }
+        if let Some(only) = &self.only_unit
+            && *only != row.unit_code
+        {
+            reasons.push(at(
+                "unit_code",
+                format!(
+                    "hồ sơ của đơn vị `{}`: ở đây chỉ nạp được hồ sơ của đơn vị `{only}`",
+                    row.unit_code
+                ),
+            ));
+        }
         let procedure = self.procedures.get(&row.procedure_code);
+        if let Some(p) = procedure
+            && p.unit_code != row.unit_code
+        {
+            reasons.push(at(
+                "procedure_code",
+                format!(
+                    "thủ tục `{}` thuộc đơn vị `{}`, không phải đơn vị `{}` của hồ sơ",
+                    row.procedure_code, p.unit_code, row.unit_code
+                ),
+            ));
+        }
         if procedure.is_none() {
             reasons.push(at(
                 "procedure_code",
@@ -302,6 +336,20 @@ impl Db {
             out.refused = true;
             return Ok(out);
         }
+        // The import itself is in the trail (the points that follow it are, leaf by leaf).
+        self.audit(&parindex_domain::access::AuditEntry {
+            at: req.now.to_string(),
+            actor: req.actor.to_string(),
+            action: "dossiers.import".into(),
+            entity: format!("dossiers/{}", req.file),
+            old_value: None,
+            new_value: Some(format!(
+                "{} dòng, {} hồ sơ đã lưu, {} dòng lỗi",
+                out.total, out.stored, out.rejected
+            )),
+            reason: None,
+        })
+        .await?;
         out.changes = self
             .refresh_figure_leaves(req.as_of, req.actor, req.now)
             .await?;

@@ -1178,6 +1178,20 @@ impl Db {
                     .await?;
                 }
             }
+            let e = parindex_domain::access::AuditEntry {
+                at: a.at.to_iso(),
+                actor: a.by.clone(),
+                action: "dossier.apology".into(),
+                entity: format!("dossier/{unit}/{code}"),
+                old_value: Some(iso(due_at)),
+                new_value: Some(format!(
+                    "{}{}",
+                    a.new_due.to_iso(),
+                    if a.timely { "" } else { " (không kịp thời)" }
+                )),
+                reason: Some(a.reason.clone()),
+            };
+            crate::accounts::audit_append!(tx, &e);
             tx.commit().await?;
             Ok(Some(()))
         })

@@ -290,6 +290,13 @@ impl Db {
         Ok(row.map(|r| r.0))
     }
 
+    /// The (set, criterion code) leaves an evidence backs.
+    pub async fn evidence_leaves(&self, evidence_id: i64) -> Result<Vec<(String, String)>> {
+        Ok(on_db!(self, pool =>
+            sqlx::query_as("SELECT set_id, criterion_code FROM leaf_evidence WHERE evidence_id = $1 ORDER BY set_id, criterion_code")
+                .bind(evidence_id).fetch_all(pool).await?))
+    }
+
     /// Number of stored file rows (for tests that check nothing was stored).
     pub async fn count_evidence_files(&self) -> Result<i64> {
         let (n,): (i64,) = on_db!(self, pool => sqlx::query_as("SELECT COUNT(*) FROM evidence_files").fetch_one(pool).await?);

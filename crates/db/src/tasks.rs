@@ -694,9 +694,23 @@ impl Db {
         body: &str,
         now: &str,
     ) -> Result<()> {
-        on_db!(self, pool => sqlx::query("INSERT INTO task_comments (task_id, author, created_at, body) VALUES ($1, $2, $3, $4)")
-            .bind(task_id).bind(author).bind(now).bind(body).execute(pool).await.map(|_| ())?);
-        Ok(())
+        on_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("INSERT INTO task_comments (task_id, author, created_at, body) VALUES ($1, $2, $3, $4)")
+                .bind(task_id).bind(author).bind(now).bind(body).execute(&mut *tx).await?;
+            let e = AuditEntry {
+                at: now.to_string(),
+                actor: author.to_string(),
+                action: "task.comment".into(),
+                entity: format!("task/{task_id}"),
+                old_value: None,
+                new_value: Some(body.to_string()),
+                reason: None,
+            };
+            audit_append!(tx, &e);
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// (author, at, body), oldest first.
@@ -828,9 +842,22 @@ impl Db {
     }
 
     /// Keeps the uploaded file of a directive (already in the file store).
-    pub async fn set_directive_file(&self, id: i64, sha256: &str) -> Result<()> {
-        on_db!(self, pool => sqlx::query("UPDATE directives SET file_sha256 = $1 WHERE id = $2").bind(sha256).bind(id).execute(pool).await.map(|_| ())?);
-        Ok(())
+    pub async fn set_directive_file(
+        &self,
+        id: i64,
+        sha256: &str,
+        actor: &str,
+        now: &str,
+    ) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("UPDATE directives SET file_sha256 = $1 WHERE id = $2")
+                .bind(sha256).bind(id).execute(&mut *tx).await?;
+            let e = entry(actor, now, "directive.file", format!("directive/{id}"), sha256.to_string());
+            audit_append!(tx, &e);
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// (task id, item ref, title, source line) of a directive's tasks.

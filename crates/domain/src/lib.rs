@@ -10,6 +10,7 @@ pub mod directive;
 pub mod dossiers;
 pub mod followup;
 pub mod points;
+pub mod policy;
 pub mod problem;
 pub mod schedule;
 pub mod scores;

@@ -1,200 +1,388 @@
 //! parindex-web: the axum application — server-rendered pages (no JavaScript needed),
 //! the JSON API under `/api/v1`, downloads, and the security middleware.
+//!
+//! Organised by capability around one access policy (`parindex_domain::policy`): `core`
+//! (state, error, layout, languages, security headers, route table), `extract` (the
+//! signed-in user, `Access<Action>`, CSRF-checked forms), then one module per capability.
 
-pub mod account;
-mod api;
-pub mod assess;
-pub mod auth;
-mod calendar_page;
-pub mod cycle;
+pub mod accounts;
+pub mod assessment;
+pub mod calendar;
+pub mod core;
 pub mod dossiers;
-mod error;
-pub(crate) mod evidence;
-pub mod files;
-pub mod followup;
-pub mod i18n;
-pub mod imports;
-mod pages;
-mod state;
+pub mod extract;
+pub mod ranking;
 pub mod tasks;
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::Request;
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use parindex_domain::policy::Action as A;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use state::AppState;
+pub use crate::core::i18n;
+pub use crate::core::routes::{Guard, Route};
+pub use crate::core::state::AppState;
+pub use parindex_services::files;
 
-const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-                   object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+use crate::accounts::account;
+use crate::assessment::{assess, cycle, evidence};
+use crate::core::routes::Routes;
+use crate::dossiers::imports;
+use crate::ranking::{api, pages};
 
 pub const STYLE_CSS: &str = include_str!("../static/style.css");
 
-/// The whole application.
-pub fn router(state: AppState) -> Router {
-    // Uploads may carry a whole evidence file plus the form around it.
-    let upload_limit = axum::extract::DefaultBodyLimit::max(
-        usize::try_from(state.upload_limit)
+fn limit(bytes: u64) -> DefaultBodyLimit {
+    DefaultBodyLimit::max(
+        usize::try_from(bytes)
             .unwrap_or(usize::MAX)
             .saturating_add(64 * 1024),
-    );
-    let dossier_limit = axum::extract::DefaultBodyLimit::max(
-        usize::try_from(state.dossier_upload_limit)
-            .unwrap_or(usize::MAX)
-            .saturating_add(64 * 1024),
-    );
-    Router::new()
-        .route("/", get(pages::home))
-        .route(
-            "/login",
-            get(account::show_login).post(account::submit_login),
-        )
-        .route("/logout", axum::routing::post(account::submit_logout))
-        .route(
+    )
+}
+
+/// Every route, its guard and its handler.
+fn routes(upload_limit: u64, dossier_limit: u64) -> Routes {
+    use Guard::{Policy, Public};
+    let upload = || limit(upload_limit);
+    Routes::new()
+        .add("GET", "/", Public, get(pages::home))
+        .add("GET", "/login", Public, get(account::show_login))
+        .add("POST", "/login", Public, post(account::submit_login))
+        .add("POST", "/logout", Public, post(account::submit_logout))
+        .add(
+            "GET",
             "/account/password",
-            get(account::show_password).post(account::submit_password),
+            Policy(A::OwnAccount),
+            get(account::show_password),
         )
-        .route(
+        .add(
+            "POST",
+            "/account/password",
+            Policy(A::OwnAccount),
+            post(account::submit_password),
+        )
+        .add(
+            "GET",
             "/admin/users",
-            get(account::show_users).post(account::submit_user),
+            Policy(A::ManageAccounts),
+            get(account::show_users),
         )
-        .route(
+        .add(
+            "POST",
+            "/admin/users",
+            Policy(A::ManageAccounts),
+            post(account::submit_user),
+        )
+        .add(
+            "POST",
             "/admin/users/scopes",
-            axum::routing::post(account::submit_scopes),
+            Policy(A::ManageAccounts),
+            post(account::submit_scopes),
         )
-        .route("/sets", get(pages::list_sets))
-        .route("/sets/{set_id}", get(pages::show_criteria))
-        .route("/sets/{set_id}/ranking", get(pages::show_ranking))
-        .route(
+        .add("GET", "/sets", Public, get(pages::list_sets))
+        .add("GET", "/sets/{set_id}", Public, get(pages::show_criteria))
+        .add(
+            "GET",
+            "/sets/{set_id}/ranking",
+            Policy(A::ReadRanking),
+            get(pages::show_ranking),
+        )
+        .add(
+            "GET",
             "/sets/{set_id}/units/{unit_code}",
+            Policy(A::ReadScoreCard),
             get(pages::show_score_card),
         )
-        .route(
+        .add(
+            "GET",
             "/sets/{set_id}/cycle",
-            get(cycle::show_cycle).post(cycle::update_cycle),
+            Policy(A::ReadCycle),
+            get(cycle::show_cycle),
         )
-        .route(
+        .add(
+            "POST",
+            "/sets/{set_id}/cycle",
+            Policy(A::ManageCycle),
+            post(cycle::update_cycle),
+        )
+        .add(
+            "GET",
             "/sets/{set_id}/units/{unit_code}/assess",
+            Policy(A::ReadAssessment),
             get(assess::show_assessment),
         )
-        .route(
+        .add(
+            "POST",
             "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}",
-            axum::routing::post(assess::save_leaf),
+            Policy(A::ReadAssessment),
+            post(assess::save_leaf),
         )
-        .route(
+        .add(
+            "POST",
             "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}/delegate",
-            axum::routing::post(assess::delegate_leaf),
+            Policy(A::Delegate),
+            post(assess::delegate_leaf),
         )
-        .route(
+        .add(
+            "POST",
             "/sets/{set_id}/units/{unit_code}/submit",
-            axum::routing::post(assess::submit_assessment),
+            Policy(A::Submit),
+            post(assess::submit_assessment),
         )
-        .route(
+        .add(
+            "POST",
             "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}/evidence",
-            axum::routing::post(evidence::upload_evidence).layer(upload_limit),
+            Policy(A::ReadAssessment),
+            post(evidence::upload_evidence).layer(upload()),
         )
-        .route(
+        .add(
+            "POST",
             "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}/link",
-            axum::routing::post(evidence::link_evidence),
+            Policy(A::ReadAssessment),
+            post(evidence::link_evidence),
         )
-        .route(
+        .add(
+            "POST",
             "/evidence/{evidence_id}/files",
-            axum::routing::post(evidence::upload_revision).layer(upload_limit),
+            Policy(A::ReadAssessment),
+            post(evidence::upload_revision).layer(upload()),
         )
-        .route("/evidence/files/{file_id}", get(evidence::show_file))
-        .route("/units/{unit_code}/tasks", get(tasks::show_board))
-        .route("/units/{unit_code}/violations", get(tasks::show_violations))
-        .route("/units/{unit_code}/brief", get(tasks::show_brief))
-        .route(
+        .add(
+            "GET",
+            "/evidence/files/{file_id}",
+            Policy(A::ReadAssessment),
+            get(evidence::show_file),
+        )
+        .add(
+            "GET",
+            "/units/{unit_code}/tasks",
+            Policy(A::ReadTasks),
+            get(tasks::show_board),
+        )
+        .add(
+            "GET",
+            "/units/{unit_code}/violations",
+            Policy(A::ReadTasks),
+            get(tasks::show_violations),
+        )
+        .add(
+            "GET",
+            "/units/{unit_code}/brief",
+            Policy(A::ReadBrief),
+            get(tasks::show_brief),
+        )
+        .add(
+            "GET",
             "/units/{unit_code}/sets/{set_id}/lost",
-            get(tasks::show_lost).post(tasks::create_from_lost),
+            Policy(A::ReadLost),
+            get(tasks::show_lost),
         )
-        .route(
+        .add(
+            "POST",
+            "/units/{unit_code}/sets/{set_id}/lost",
+            Policy(A::ReadLost),
+            post(tasks::create_from_lost),
+        )
+        .add(
+            "GET",
             "/units/{unit_code}/directives/new",
-            get(tasks::new_directive).post(tasks::post_directive),
+            Policy(A::RunTasks),
+            get(tasks::new_directive),
         )
-        .route("/tasks/{task_id}", get(tasks::show_task))
-        .route("/directives/{directive_id}", get(tasks::show_directive))
-        .route(
+        .add(
+            "POST",
+            "/units/{unit_code}/directives/new",
+            Policy(A::RunTasks),
+            post(tasks::post_directive),
+        )
+        .add(
+            "GET",
+            "/tasks/{task_id}",
+            Policy(A::ReadTasks),
+            get(tasks::show_task),
+        )
+        .add(
+            "GET",
+            "/directives/{directive_id}",
+            Policy(A::ReadTasks),
+            get(tasks::show_directive),
+        )
+        .add(
+            "GET",
             "/directives/{directive_id}/file",
+            Policy(A::ReadTasks),
             get(tasks::directive_file),
         )
-        .route(
+        .add(
+            "POST",
             "/tasks/{task_id}/comments",
-            axum::routing::post(tasks::add_comment),
+            Policy(A::CommentTask),
+            post(tasks::add_comment),
         )
-        .route(
+        .add(
+            "POST",
             "/tasks/{task_id}/cancel",
-            axum::routing::post(tasks::cancel_task),
+            Policy(A::RunTasks),
+            post(tasks::cancel_task),
         )
-        .route(
+        .add(
+            "POST",
             "/occurrences/{occurrence_id}/start",
-            axum::routing::post(tasks::start_occurrence),
+            Policy(A::ReportTask),
+            post(tasks::start_occurrence),
         )
-        .route("/units/{unit_code}/calendar", get(tasks::show_calendar))
-        .route("/units/{unit_code}/overdue", get(tasks::show_overdue))
-        .route("/dossiers", get(dossiers::show_province))
-        .route("/units/{unit_code}/dossiers", get(dossiers::show_stats))
-        .route("/units/{unit_code}/dossiers/list", get(dossiers::show_list))
-        .route(
+        .add(
+            "POST",
+            "/occurrences/{occurrence_id}/report",
+            Policy(A::ReportTask),
+            post(tasks::report_occurrence).layer(upload()),
+        )
+        .add(
+            "POST",
+            "/violations/{violation_id}",
+            Policy(A::RunTasks),
+            post(tasks::decide_violation),
+        )
+        .add(
+            "GET",
+            "/units/{unit_code}/calendar",
+            Policy(A::ReadTasks),
+            get(tasks::show_calendar),
+        )
+        .add(
+            "GET",
+            "/units/{unit_code}/overdue",
+            Policy(A::ReadTasks),
+            get(tasks::show_overdue),
+        )
+        .add(
+            "GET",
+            "/notifications",
+            Policy(A::OwnAccount),
+            get(tasks::show_notifications),
+        )
+        .add(
+            "POST",
+            "/notifications/{notification_id}/ack",
+            Policy(A::OwnAccount),
+            post(tasks::acknowledge_notification),
+        )
+        .add(
+            "GET",
+            "/dossiers",
+            Policy(A::ReadProvinceDossiers),
+            get(dossiers::show_province),
+        )
+        .add(
+            "GET",
+            "/units/{unit_code}/dossiers",
+            Policy(A::ReadDossiers),
+            get(dossiers::show_stats),
+        )
+        .add(
+            "GET",
+            "/units/{unit_code}/dossiers/list",
+            Policy(A::ReadDossiers),
+            get(dossiers::show_list),
+        )
+        .add(
+            "GET",
             "/units/{unit_code}/dossiers/due-soon",
+            Policy(A::ReadDossiers),
             get(dossiers::show_due_soon),
         )
-        .route(
+        .add(
+            "GET",
             "/units/{unit_code}/dossiers/import",
-            get(imports::show_form)
-                .post(imports::start_import)
-                .layer(dossier_limit),
+            Policy(A::ImportDossiers),
+            get(imports::show_form),
         )
-        .route(
+        .add(
+            "POST",
+            "/units/{unit_code}/dossiers/import",
+            Policy(A::ImportDossiers),
+            post(imports::start_import).layer(limit(dossier_limit)),
+        )
+        .add(
+            "GET",
             "/units/{unit_code}/dossiers/imports/{job_id}",
+            Policy(A::ImportDossiers),
             get(imports::show_job),
         )
-        .route(
+        .add(
+            "GET",
             "/units/{unit_code}/dossiers/imports/{job_id}/rejected.csv",
+            Policy(A::ImportDossiers),
             get(imports::download_rejected),
         )
-        .route(
+        .add(
+            "GET",
             "/units/{unit_code}/dossiers/{dossier_code}/apology",
-            get(dossiers::show_apology).post(dossiers::submit_apology),
+            Policy(A::ReadDossiers),
+            get(dossiers::show_apology),
         )
-        .route("/notifications", get(tasks::show_notifications))
-        .route(
+        .add(
+            "POST",
+            "/units/{unit_code}/dossiers/{dossier_code}/apology",
+            Policy(A::IssueApology),
+            post(dossiers::submit_apology),
+        )
+        .add(
+            "GET",
             "/calendar",
-            get(calendar_page::show_calendar).post(calendar_page::save_calendar),
+            Policy(A::ReadCalendar),
+            get(calendar::show_calendar),
         )
-        .route(
-            "/notifications/{notification_id}/ack",
-            axum::routing::post(tasks::acknowledge_notification),
+        .add(
+            "POST",
+            "/calendar",
+            Policy(A::EditCalendar),
+            post(calendar::save_calendar),
         )
-        .route(
-            "/occurrences/{occurrence_id}/report",
-            axum::routing::post(tasks::report_occurrence).layer(upload_limit),
+        .add("GET", "/static/style.css", Public, get(style_css))
+        .add("GET", "/health", Public, get(|| async { "ok" }))
+        .add("GET", "/api/v1/openapi.json", Public, get(api::openapi))
+        .add("GET", "/api/v1/sets", Public, get(api::list_sets))
+        .add("GET", "/api/v1/sets/{set_id}", Public, get(api::show_set))
+        .add(
+            "GET",
+            "/api/v1/sets/{set_id}/ranking",
+            Policy(A::ReadRanking),
+            get(api::show_ranking),
         )
-        .route(
-            "/violations/{violation_id}",
-            axum::routing::post(tasks::decide_violation),
-        )
-        .route("/static/style.css", get(style_css))
-        .route("/health", get(|| async { "ok" }))
-        .route("/api/v1/openapi.json", get(api::openapi))
-        .route("/api/v1/sets", get(api::list_sets))
-        .route("/api/v1/sets/{set_id}", get(api::show_set))
-        .route("/api/v1/sets/{set_id}/ranking", get(api::show_ranking))
-        .route(
+        .add(
+            "GET",
             "/api/v1/sets/{set_id}/units/{unit_code}",
+            Policy(A::ReadScoreCard),
             get(api::show_unit),
         )
+}
+
+/// The route table (method, path, guard) of the application.
+pub fn route_table() -> Vec<Route> {
+    routes(0, 0).table
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> axum::Router {
+    let hsts = state.secure_cookies;
+    let mut app = routes(state.upload_limit, state.dossier_upload_limit)
+        .router
         .fallback(pages::not_found)
-        .layer(middleware::from_fn(remember_lang))
-        .layer(middleware::from_fn(refuse_cross_site_writes))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::core::error::render_errors,
+        ))
+        .layer(middleware::from_fn(crate::core::security::remember_lang))
+        .layer(middleware::from_fn(
+            crate::core::security::refuse_cross_site_writes,
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
+            HeaderValue::from_static(crate::core::security::CSP),
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -207,8 +395,14 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
-        ))
-        .with_state(state)
+        ));
+    if hsts {
+        app = app.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(crate::core::security::HSTS),
+        ));
+    }
+    app.with_state(state)
 }
 
 async fn style_css() -> impl IntoResponse {
@@ -221,46 +415,52 @@ async fn style_css() -> impl IntoResponse {
     )
 }
 
-/// A write whose `Origin` (or `Sec-Fetch-Site`) says it comes from another site is refused.
-async fn refuse_cross_site_writes(req: Request, next: Next) -> Response {
-    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        let headers = req.headers();
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-        let origin_host = headers
-            .get(header::ORIGIN)
-            .and_then(|o| o.to_str().ok())
-            .map(|o| o.split_once("://").map_or(o, |(_, rest)| rest));
-        let cross_origin = match (origin_host, host) {
-            (Some(o), Some(h)) if o != "null" => o != h,
-            (Some(_), _) => true,
-            (None, _) => false,
-        };
-        let cross_fetch = headers
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v == "cross-site");
-        if cross_origin || cross_fetch {
-            return (StatusCode::FORBIDDEN, "Yêu cầu từ trang khác bị từ chối.").into_response();
-        }
+#[cfg(test)]
+mod tests {
+    /// Replaces the text between `<!-- NAME:begin -->` and `<!-- NAME:end -->`.
+    fn with_section(doc: &str, name: &str, body: &str) -> Option<String> {
+        let begin = format!("<!-- {name}:begin -->\n");
+        let end = format!("<!-- {name}:end -->");
+        let a = doc.find(&begin)? + begin.len();
+        let b = doc.find(&end)?;
+        Some(format!("{}{body}{}", &doc[..a], &doc[b..]))
     }
-    next.run(req).await
-}
 
-/// `?lang=en` switches the interface language and remembers it in a cookie.
-async fn remember_lang(req: Request<Body>, next: Next) -> Response {
-    let chosen = req
-        .uri()
-        .query()
-        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")))
-        .filter(|l| *l == "vi" || *l == "en")
-        .map(str::to_string);
-    let mut res = next.run(req).await;
-    if let Some(l) = chosen
-        && let Ok(v) = HeaderValue::from_str(&format!(
-            "lang={l}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly"
-        ))
-    {
-        res.headers_mut().append(header::SET_COOKIE, v);
+    #[test]
+    fn docs_security_md_is_the_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/security.md");
+        let doc = std::fs::read_to_string(path).unwrap_or_default();
+        let want = with_section(&doc, "policy", &parindex_domain::policy::table_markdown())
+            .and_then(|d| {
+                with_section(
+                    &d,
+                    "routes",
+                    &crate::core::routes::table_markdown(&crate::route_table()),
+                )
+            })
+            .unwrap_or_default();
+        if std::env::var_os("PARINDEX_WRITE_DOCS").is_some() {
+            assert!(std::fs::write(path, &want).is_ok());
+        }
+        assert!(!want.is_empty(), "docs/security.md lacks its table markers");
+        assert!(
+            doc == want,
+            "docs/security.md differs from the code: PARINDEX_WRITE_DOCS=1 cargo test -p parindex-web docs_security"
+        );
     }
-    res
+
+    #[test]
+    fn every_route_is_in_the_table_once() {
+        let table = crate::route_table();
+        let mut seen = std::collections::HashSet::new();
+        for r in &table {
+            assert!(
+                seen.insert((r.method, r.path)),
+                "{} {} twice",
+                r.method,
+                r.path
+            );
+        }
+        assert!(table.len() >= 60);
+    }
 }

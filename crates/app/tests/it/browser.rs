@@ -190,7 +190,7 @@ async fn ranking_and_score_card_in_chromium() {
         let server = tokio::spawn(
             axum::serve(
                 listener,
-                parindex_web::router(parindex_web::AppState::new(db)),
+                parindex_web::router(crate::common::demo_state(db)),
             )
             .into_future(),
         );

@@ -223,8 +223,8 @@ async fn the_whole_cycle_in_chromium() {
         }
         let store =
             std::env::temp_dir().join(format!("parindex-bfiles-{}-{kind}", std::process::id()));
-        let mut state = parindex_web::AppState::new(db);
-        state.files = std::sync::Arc::new(parindex_web::files::FileStore::new(&store));
+        let mut state = crate::common::demo_state(db);
+        state.files = std::sync::Arc::new(parindex_services::files::FileStore::new(&store));
         let pdf_path = std::env::temp_dir().join(format!("ke-hoach-{}.pdf", std::process::id()));
         std::fs::write(
             &pdf_path,

@@ -134,8 +134,8 @@ async fn import_the_notice_and_report_in_chromium() {
         add_user(&db, "vp", Role::Focal, Some("SKHDT")).await;
         let store =
             std::env::temp_dir().join(format!("parindex-tfiles-{}-{kind}", std::process::id()));
-        let mut state = parindex_web::AppState::new(db);
-        state.files = std::sync::Arc::new(parindex_web::files::FileStore::new(&store));
+        let mut state = crate::common::demo_state(db);
+        state.files = std::sync::Arc::new(parindex_services::files::FileStore::new(&store));
         let pdf = std::env::temp_dir().join(format!("bao-cao-{}.pdf", std::process::id()));
         std::fs::write(&pdf, b"%PDF-1.4\n%%EOF\n").unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -194,3 +194,11 @@ impl SmtpSink {
         SmtpSink { port, messages }
     }
 }
+
+/// The application's state for a database loaded by `parindex demo`, as `serve --demo`
+/// runs it (the demo's accounts keep their published password).
+pub fn demo_state(db: Db) -> parindex_web::AppState {
+    let mut state = parindex_web::AppState::new(db);
+    state.demo = true;
+    state
+}

@@ -41,7 +41,7 @@ async fn self_assessment_appraisal_explanation_publication() {
         add_user(&db, "gd", Role::Leader, Some("SKHDT")).await;
         add_user(&db, "stc", Role::Focal, Some("STC")).await;
         add_user(&db, "td", Role::Appraiser, None).await;
-        let fresh = || parindex_web::router(parindex_web::AppState::new(db.clone()));
+        let fresh = || parindex_web::router(crate::common::demo_state(db.clone()));
         let app = fresh();
         let pw = "mat-khau-thu-nghiem";
         let vp1 = sid(&sign_in(&app, "vp1", pw).await);
@@ -381,7 +381,7 @@ async fn secretariat_sets_windows_and_grants_extensions() {
         assert_eq!(run(&url, &["units", "import", &units]).code, 0);
         add_user(&db, "snv", Role::Secretariat, None).await;
         add_user(&db, "vp1", Role::Focal, Some("SKHDT")).await;
-        let app = parindex_web::router(parindex_web::AppState::new(db.clone()));
+        let app = parindex_web::router(crate::common::demo_state(db.clone()));
         let pw = "mat-khau-thu-nghiem";
         let snv = sid(&sign_in(&app, "snv", pw).await);
         let vp1 = sid(&sign_in(&app, "vp1", pw).await);
@@ -549,7 +549,7 @@ async fn delegation_to_divisions_and_appraisers_by_field() {
         add_user(&db, "nv", Role::Division, Some("SKHDT-VP")).await;
         add_user(&db, "td8", Role::Appraiser, None).await;
         add_user(&db, "admin", Role::Admin, None).await;
-        let app = parindex_web::router(parindex_web::AppState::new(db.clone()));
+        let app = parindex_web::router(crate::common::demo_state(db.clone()));
         let pw = "mat-khau-thu-nghiem";
         let vp1 = sid(&sign_in(&app, "vp1", pw).await);
         let nv = sid(&sign_in(&app, "nv", pw).await);
@@ -661,7 +661,7 @@ async fn delegation_to_divisions_and_appraisers_by_field() {
             .code,
             0
         );
-        let app = parindex_web::router(parindex_web::AppState::new(db.clone()));
+        let app = parindex_web::router(crate::common::demo_state(db.clone()));
         let tpage = send(&app, "GET", page, &td8, &[], None).await;
         assert_eq!(
             tpage.body.matches(r#"value="appraise""#).count(),

@@ -23,7 +23,7 @@ async fn figures_months_procedures_and_the_dossiers_behind_them() {
     for (db, _) in demo_dbs().await {
         let kind = db.kind();
         // Another province's server: its slips are headed with its own name.
-        let mut state = parindex_web::AppState::new(db.clone());
+        let mut state = crate::common::demo_state(db.clone());
         state.slip_governing_body = "UBND tỉnh Đồng Nai".into();
         state.slip_place = "Đồng Nai".into();
         let app = parindex_web::router(state);
@@ -421,7 +421,7 @@ impl GetBytes for axum::Router {
 }
 
 /// Follows an import job's page until it is done.
-async fn finished_job(app: &axum::Router, location: &str, cookie: &str) -> String {
+pub async fn finished_job(app: &axum::Router, location: &str, cookie: &str) -> String {
     for _ in 0..300 {
         let page = send(app, "GET", location, cookie, &[], None).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
@@ -445,8 +445,8 @@ async fn the_import_page_reports_every_bad_line_then_stores() {
         let kind = db.kind();
         let store =
             std::env::temp_dir().join(format!("parindex-import-{}-{kind}", std::process::id()));
-        let mut state = parindex_web::AppState::new(db.clone());
-        state.files = std::sync::Arc::new(parindex_web::files::FileStore::new(&store));
+        let mut state = crate::common::demo_state(db.clone());
+        state.files = std::sync::Arc::new(parindex_services::files::FileStore::new(&store));
         let turn = state.import_turn.clone();
         let app = parindex_web::router(state);
         let vp = sid(&sign_in(&app, "vp.skhdt", "parindex-demo").await);
@@ -550,8 +550,8 @@ async fn the_import_page_reports_every_bad_line_then_stores() {
 
         // After a restart (a new process, nothing in memory) the report and the rejected
         // rows are read back from the database and the file store, for the unit only.
-        let mut restarted = parindex_web::AppState::new(db.clone());
-        restarted.files = std::sync::Arc::new(parindex_web::files::FileStore::new(&store));
+        let mut restarted = crate::common::demo_state(db.clone());
+        restarted.files = std::sync::Arc::new(parindex_services::files::FileStore::new(&store));
         let again = parindex_web::router(restarted);
         let vp2 = sid(&sign_in(&again, "vp.skhdt", "parindex-demo").await);
         let kept = send(&again, "GET", &job, &vp2, &[], None).await;
@@ -639,7 +639,7 @@ async fn the_import_page_reports_every_bad_line_then_stores() {
 async fn the_calendar_page_shows_a_year_and_the_secretariat_edits_it() {
     for (db, _) in demo_dbs().await {
         let kind = db.kind();
-        let app = parindex_web::router(parindex_web::AppState::new(db.clone()));
+        let app = parindex_web::router(crate::common::demo_state(db.clone()));
         let vp = sid(&sign_in(&app, "vp.skhdt", "parindex-demo").await);
         let snv = sid(&sign_in(&app, "snv", "parindex-demo").await);
         let page = send(&app, "GET", "/calendar?year=2021", &vp, &[], None).await;

@@ -77,8 +77,8 @@ async fn uploads_are_limited_typed_deduplicated_and_read_back() {
         let store =
             std::env::temp_dir().join(format!("parindex-files-{}-{kind}", std::process::id()));
         let _ = std::fs::remove_dir_all(&store);
-        let mut state = parindex_web::AppState::new(db.clone());
-        state.files = Arc::new(parindex_web::files::FileStore::new(&store));
+        let mut state = crate::common::demo_state(db.clone());
+        state.files = Arc::new(parindex_services::files::FileStore::new(&store));
         state.upload_limit = 16 * 1024;
         let app = parindex_web::router(state);
         let pw = "mat-khau-thu-nghiem";

@@ -27,7 +27,7 @@ fn text(b: &[u8]) -> String {
 async fn pages_downloads_and_api() {
     for (db, _) in demo_dbs().await {
         let kind = db.kind();
-        let app = parindex_web::router(parindex_web::AppState::new(db));
+        let app = parindex_web::router(crate::common::demo_state(db));
 
         let (s, h, _) = get(&app, "/").await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{kind}");
@@ -161,7 +161,7 @@ async fn pages_downloads_and_api() {
 #[tokio::test]
 async fn cross_site_posts_are_refused() {
     let (db, _) = parindex_db::testkit::sqlite().await;
-    let app = parindex_web::router(parindex_web::AppState::new(db));
+    let app = parindex_web::router(crate::common::demo_state(db));
     let post = |origin: &'static str| {
         Request::post("/sets")
             .header(header::HOST, "127.0.0.1:8080")
@@ -190,7 +190,7 @@ async fn cross_site_posts_are_refused() {
 #[tokio::test]
 async fn empty_database_says_what_to_do() {
     let (db, _) = parindex_db::testkit::sqlite().await;
-    let app = parindex_web::router(parindex_web::AppState::new(db));
+    let app = parindex_web::router(crate::common::demo_state(db));
     let (s, _, body) = get(&app, "/").await;
     assert_eq!(s, StatusCode::OK);
     assert!(text(&body).contains("parindex criteria import"));

@@ -18,4 +18,5 @@ mod cycle;
 mod dossiers;
 mod evidence;
 mod http;
+mod integrity;
 mod tasks;

@@ -31,7 +31,7 @@ async fn demo_notice_import_reports_and_violations() {
         assert_eq!(missed, 15);
         assert!(late > 10, "every fifth report four days late: {late}");
 
-        let app = parindex_web::router(parindex_web::AppState::new(db.clone()));
+        let app = parindex_web::router(crate::common::demo_state(db.clone()));
         let vp = sid(&sign_in(&app, "vp.skhdt", "parindex-demo").await);
         let nv = sid(&sign_in(&app, "nv.dtpt", "parindex-demo").await);
         let stc = sid(&sign_in(&app, "vp.stc", "parindex-demo").await);
@@ -763,7 +763,7 @@ async fn reminders_and_escalation_reach_the_smtp_sink() {
         // The same notices in the application; the assignee acknowledges one.
         let nv = db.notifications("nv1").await.unwrap();
         assert_eq!(nv.len(), 3);
-        let app = parindex_web::router(parindex_web::AppState::new(db.clone()));
+        let app = parindex_web::router(crate::common::demo_state(db.clone()));
         let cookie = sid(&sign_in(&app, "nv1", "mat-khau-thu-nghiem").await);
         let page = send(&app, "GET", "/notifications", &cookie, &[], None).await;
         assert_eq!(page.body.matches("data-notification=").count(), 3);

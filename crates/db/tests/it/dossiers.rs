@@ -20,7 +20,7 @@ use super::{NOW, UNITS};
 /// Enough rows for the importer to expect a bulk load (about 75 bytes a row, from 50,000).
 const ROWS: u64 = 60_000;
 
-const PROCEDURES: &str = "code,name,unit_code,limit_days,internal_days\nKH-1,Đăng ký doanh nghiệp,SKHDT,3,2\nKH-2,Cấp giấy chứng nhận đầu tư,SKHDT,15,\nTC-1,Cấp mã số đơn vị,STC,2,1\n";
+const PROCEDURES: &str = "code,name,unit_code,limit_days,internal_days\nKH-1,Đăng ký doanh nghiệp,SKHDT,3,2\nKH-2,Cấp giấy chứng nhận đầu tư,SKHDT,15,\nTC-1,Cấp mã số đơn vị,STC,2,1\nNV-1,Thẩm định tổ chức,SNV,3,2\n";
 
 async fn prepare(db: &Db) {
     let units = parse_units_csv("u.csv", UNITS).unwrap();
@@ -386,8 +386,8 @@ async fn every_storing_path_stores_the_same_dossiers_and_rollups() {
         std::fs::write(
             &twice,
             "code,unit_code,procedure_code,received_at,finished_at,channel\n\
-             N-1,SNV,KH-1,2021-03-01 08:00,,direct\n\
-             N-1,SNV,KH-1,2021-03-02 08:00,,direct\n\
+             N-1,SNV,NV-1,2021-03-01 08:00,,direct\n\
+             N-1,SNV,NV-1,2021-03-02 08:00,,direct\n\
              X-2,SKHDT,KH-1,2021-03-01 08:00,,online\n\
              X-2,SKHDT,KH-1,2021-03-01 09:00,,online\n",
         )
@@ -415,7 +415,7 @@ async fn every_storing_path_stores_the_same_dossiers_and_rollups() {
         let lines: Vec<&str> = rejected.lines().collect();
         assert_eq!(lines.len(), 3, "{url}: {rejected}");
         assert!(
-            lines[1].starts_with("N-1,SNV,KH-1,2021-03-02 08:00,,direct,"),
+            lines[1].starts_with("N-1,SNV,NV-1,2021-03-02 08:00,,direct,"),
             "{url}: {rejected}"
         );
         assert!(lines[2].contains("dòng 5: code:"), "{url}: {rejected}");

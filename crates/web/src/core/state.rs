@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use parindex_db::Db;
 use parindex_domain::{CriteriaSet, UnitResult, UnitScores, rank_units};
 
-use crate::error::AppError;
-use crate::i18n::Lang;
+use crate::core::error::AppError;
+use crate::core::i18n::Lang;
 
 /// A set with every unit's scores and ranks, as of one version.
 #[derive(Debug)]
@@ -55,10 +55,12 @@ pub struct AppState {
     versions: Arc<RwLock<HashMap<String, (Instant, Option<Version>)>>>,
     /// Shifts the clock (tests move time forward without sleeping).
     pub clock_offset_secs: i64,
+    /// Started with `--demo`: the demo's published passwords may stay as they are.
+    pub demo: bool,
     /// Marks the session cookie `Secure` (behind HTTPS).
     pub secure_cookies: bool,
     /// Where evidence files are kept (outside the web root).
-    pub files: Arc<crate::files::FileStore>,
+    pub files: Arc<parindex_services::files::FileStore>,
     /// Largest evidence file accepted, in bytes.
     pub upload_limit: u64,
     /// Largest dossier file accepted on the import page, in bytes.
@@ -69,9 +71,18 @@ pub struct AppState {
     /// Held by the dossier import that is writing: uploads wait their turn here instead of
     /// failing on the database's write lock.
     pub import_turn: Arc<tokio::sync::Mutex<()>>,
+    /// Proxies whose `X-Forwarded-For` names the client (`serve --trusted-proxy`); from any
+    /// other peer the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Password hashes run on the blocking pool, a few at a time (argon2id takes 19 MiB
+    /// each): a burst of sign-ins waits here instead of exhausting memory.
+    pub password_checks: Arc<tokio::sync::Semaphore>,
     /// Dossier imports started from the web, by job id (kept while the process runs).
-    pub imports:
-        Arc<std::sync::Mutex<HashMap<String, Arc<std::sync::Mutex<crate::imports::ImportJob>>>>>,
+    pub imports: Arc<
+        std::sync::Mutex<
+            HashMap<String, Arc<std::sync::Mutex<crate::dossiers::imports::ImportJob>>>,
+        >,
+    >,
 }
 
 impl AppState {
@@ -82,13 +93,18 @@ impl AppState {
             pages: Arc::default(),
             versions: Arc::default(),
             clock_offset_secs: 0,
+            demo: false,
             secure_cookies: false,
-            files: Arc::new(crate::files::FileStore::new("parindex-files")),
+            files: Arc::new(parindex_services::files::FileStore::new("parindex-files")),
             upload_limit: 20 * 1024 * 1024,
             dossier_upload_limit: 512 * 1024 * 1024,
             slip_governing_body: parindex_reports::apology::DEMO_GOVERNING_BODY.to_string(),
             slip_place: parindex_reports::apology::DEMO_PLACE.to_string(),
             import_turn: Arc::default(),
+            trusted_proxies: Vec::new(),
+            password_checks: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            )),
             imports: Arc::default(),
         }
     }

@@ -2,6 +2,8 @@
 //! the monthly trend chart, each number leading to the dossiers behind it; CSV and XLSX
 //! downloads of every table.
 
+pub mod imports;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
@@ -13,12 +15,12 @@ use parindex_reports::chart::{MonthBar, month_chart};
 use parindex_reports::{Cell, Table};
 use serde::Deserialize;
 
-use crate::account::require_user;
-use crate::auth::MaybeUser;
-use crate::error::AppError;
-use crate::i18n::Lang;
-use crate::pages::{Chrome, LangPref};
-use crate::state::AppState;
+use crate::core::error::AppError;
+use crate::core::i18n::Lang;
+use crate::core::layout::{Chrome, LangPref};
+use crate::core::state::AppState;
+use crate::extract::access::NoUnit;
+use crate::extract::{Access, Checked, act};
 
 /// The first and last day of a year.
 pub fn year_range(year: i32) -> (Date, Date) {
@@ -513,25 +515,17 @@ fn period_query(from: Date, to: Date, procedure: Option<&str>) -> String {
     let mut q = format!("from={}&to={}", from.to_iso(), to.to_iso());
     if let Some(p) = procedure {
         q.push_str("&procedure=");
-        q.push_str(&crate::account::urlencode(p));
+        q.push_str(&crate::accounts::account::urlencode(p));
     }
     q
 }
 
-/// Who may read a unit's dossiers: its own people and the province-wide roles (the
-/// appraisers check the figures behind I.8.4).
+/// The unit's name (the caller's `Access` has decided who may read its dossiers).
 async fn check_unit(
     st: &AppState,
-    user: &parindex_db::SessionUser,
+    _user: &parindex_db::SessionUser,
     unit_code: &str,
 ) -> Result<String, AppError> {
-    let v = crate::auth::viewer(user);
-    if !(user.user.role == parindex_domain::access::Role::Admin
-        || v.sees_all()
-        || v.belongs_to(unit_code))
-    {
-        return Err(AppError::Forbidden("Hồ sơ của đơn vị khác.".into()));
-    }
     Ok(st.db.unit(unit_code).await?.ok_or(AppError::NotFound)?.name)
 }
 
@@ -610,7 +604,7 @@ pub struct BreakdownLine {
 #[derive(Template)]
 #[template(path = "dossiers.html")]
 pub struct StatsPage {
-    pub t: &'static crate::i18n::Tr,
+    pub t: &'static crate::core::i18n::Tr,
     pub l: &'static Labels,
     pub chrome: Chrome,
     pub unit_code: String,
@@ -667,172 +661,164 @@ pub async fn show_stats(
     State(st): State<AppState>,
     Path(unit_code): Path<String>,
     LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
+    access: Access<act::ReadDossiers>,
     Query(q): Query<PeriodQuery>,
-) -> Response {
-    let user = match require_user(user, &format!("/units/{unit_code}/dossiers")) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+) -> Result<Response, AppError> {
+    let user = access.user;
     let t = lang.tr();
     let l = labels(lang);
-    let r: Result<Response, AppError> = async {
-        let unit_name = check_unit(&st, &user, &unit_code).await?;
-        let now = st.local_instant();
-        let (from, to) = period(&q, now)?;
-        let names = st.db.procedure_names().await?;
-        let procedure = q
-            .procedure
-            .as_deref()
-            .filter(|p| !p.is_empty())
-            .map(str::to_string);
-        let total = match &procedure {
-            None => {
-                st.db
-                    .dossier_figures(Some(&unit_code), from, to, now)
-                    .await?
-            }
-            Some(p) => st
-                .db
-                .dossier_figures_by(Some(&unit_code), from, to, now, Breakdown::Procedure)
+    let unit_name = check_unit(&st, &user, &unit_code).await?;
+    let now = st.local_instant();
+    let (from, to) = period(&q, now)?;
+    let names = st.db.procedure_names().await?;
+    let procedure = q
+        .procedure
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(str::to_string);
+    let total = match &procedure {
+        None => {
+            st.db
+                .dossier_figures(Some(&unit_code), from, to, now)
                 .await?
-                .into_iter()
-                .find(|(k, _)| k == p)
-                .map(|(_, f)| f)
-                .unwrap_or_default(),
-        };
-        let line =
-            |key: String, label: String, limit: String, f: Figures, query: String| BreakdownLine {
-                on_time_rate: f.on_time_rate(),
-                online_rate: f.online_rate(),
-                postal_rate: f.postal_rate(),
-                key,
-                label,
-                limit,
-                figures: f,
-                query,
-            };
-        let by_procedure: Vec<BreakdownLine> = st
+        }
+        Some(p) => st
             .db
             .dossier_figures_by(Some(&unit_code), from, to, now, Breakdown::Procedure)
             .await?
             .into_iter()
-            .map(|(code, f)| {
-                let (name, limit) = names.get(&code).map_or_else(
-                    || (String::new(), String::new()),
-                    |(n, d, i)| {
-                        let limit =
-                            i.map_or_else(|| d.to_string(), |i| format!("{d} (nội bộ {i})"));
-                        (n.clone(), limit)
-                    },
-                );
-                let query = period_query(from, to, Some(&code));
-                line(code.clone(), format!("{code} — {name}"), limit, f, query)
-            })
-            .collect();
-        // Months of the chosen procedure (or all), from the rollups.
-        let months_raw = match &procedure {
-            None => {
-                st.db
-                    .dossier_figures_by(Some(&unit_code), from, to, now, Breakdown::Month)
-                    .await?
-            }
-            Some(p) => months_of_procedure(&st, &unit_code, from, to, now, p).await?,
+            .find(|(k, _)| k == p)
+            .map(|(_, f)| f)
+            .unwrap_or_default(),
+    };
+    let line =
+        |key: String, label: String, limit: String, f: Figures, query: String| BreakdownLine {
+            on_time_rate: f.on_time_rate(),
+            online_rate: f.online_rate(),
+            postal_rate: f.postal_rate(),
+            key,
+            label,
+            limit,
+            figures: f,
+            query,
         };
-        let by_month: Vec<BreakdownLine> = months_raw
-            .into_iter()
-            .map(|(m, f)| {
-                let label = format!("{}/{}", m.get(5..7).unwrap_or(""), m.get(..4).unwrap_or(""));
-                let mut query = format!("month={m}");
-                if let Some(p) = &procedure {
-                    query.push_str("&procedure=");
-                    query.push_str(&crate::account::urlencode(p));
-                }
-                line(m, label, String::new(), f, query)
-            })
-            .collect();
-        if let Some(format) = q.format.as_deref() {
-            let (title, first, lines, name) = if q.table.as_deref() == Some("months") {
-                (l.by_month, l.month, &by_month, "thang")
-            } else {
-                (l.by_procedure, l.procedure, &by_procedure, "thu-tuc")
-            };
-            let table = breakdown_table(
-                format!(
-                    "{} — {unit_code} — {title} ({} – {})",
-                    l.title,
-                    from.to_vi(),
-                    to.to_vi()
-                ),
-                l,
-                first,
-                lines,
+    let by_procedure: Vec<BreakdownLine> = st
+        .db
+        .dossier_figures_by(Some(&unit_code), from, to, now, Breakdown::Procedure)
+        .await?
+        .into_iter()
+        .map(|(code, f)| {
+            let (name, limit) = names.get(&code).map_or_else(
+                || (String::new(), String::new()),
+                |(n, d, i)| {
+                    let limit = i.map_or_else(|| d.to_string(), |i| format!("{d} (nội bộ {i})"));
+                    (n.clone(), limit)
+                },
             );
-            return crate::pages::download_table(
-                &table,
-                format,
-                &format!("ho-so-{unit_code}-{name}-{}-{}", from.to_iso(), to.to_iso()),
-            );
+            let query = period_query(from, to, Some(&code));
+            line(code.clone(), format!("{code} — {name}"), limit, f, query)
+        })
+        .collect();
+    // Months of the chosen procedure (or all), from the rollups.
+    let months_raw = match &procedure {
+        None => {
+            st.db
+                .dossier_figures_by(Some(&unit_code), from, to, now, Breakdown::Month)
+                .await?
         }
-        let chart = month_chart(
-            &format!("{} — {unit_name}", l.title),
-            &by_month
-                .iter()
-                .map(|b| MonthBar {
-                    label: b.label.clone(),
-                    on_time: b.figures.early + b.figures.on_time,
-                    late: b.figures.late,
-                    pending: b.figures.pending,
-                    rate_hundredths: (b.figures.finished > 0)
-                        .then(|| b.on_time_rate.replace('.', "").parse::<u64>().unwrap_or(0)),
-                    link: format!(
-                        "/units/{unit_code}/dossiers/list?{}&filter=received",
-                        b.query
-                    ),
-                })
-                .collect::<Vec<_>>(),
-        );
-        let mut procedures: Vec<(String, String)> = names
-            .iter()
-            .filter(|(code, _)| by_procedure.iter().any(|b| &b.key == *code))
-            .map(|(code, (name, _, _))| (code.clone(), format!("{code} — {name}")))
-            .collect();
-        procedures.sort();
-        let page = StatsPage {
-            t,
-            l,
-            chrome: Chrome::new(
-                lang,
-                format!("{} — {unit_name}", l.title),
-                false,
-                Some(&user),
-            ),
-            query: period_query(from, to, procedure.as_deref()),
-            unit_code: unit_code.clone(),
-            unit_name,
-            year: from.year,
-            from_iso: from.to_iso(),
-            to_iso: to.to_iso(),
-            from_vi: from.to_vi(),
-            to_vi: to.to_vi(),
-            as_of: now.to_vi(),
-            procedure: procedure.unwrap_or_default(),
-            procedures,
-            figures: figure_lines(l, &total),
-            chart,
-            by_procedure,
-            by_month,
+        Some(p) => months_of_procedure(&st, &unit_code, from, to, now, p).await?,
+    };
+    let by_month: Vec<BreakdownLine> = months_raw
+        .into_iter()
+        .map(|(m, f)| {
+            let label = format!("{}/{}", m.get(5..7).unwrap_or(""), m.get(..4).unwrap_or(""));
+            let mut query = format!("month={m}");
+            if let Some(p) = &procedure {
+                query.push_str("&procedure=");
+                query.push_str(&crate::accounts::account::urlencode(p));
+            }
+            line(m, label, String::new(), f, query)
+        })
+        .collect();
+    if let Some(format) = q.format.as_deref() {
+        let (title, first, lines, name) = if q.table.as_deref() == Some("months") {
+            (l.by_month, l.month, &by_month, "thang")
+        } else {
+            (l.by_procedure, l.procedure, &by_procedure, "thu-tuc")
         };
-        Ok(Html(page.render()?).into_response())
+        let table = breakdown_table(
+            format!(
+                "{} — {unit_code} — {title} ({} – {})",
+                l.title,
+                from.to_vi(),
+                to.to_vi()
+            ),
+            l,
+            first,
+            lines,
+        );
+        return crate::ranking::pages::download_table(
+            &table,
+            format,
+            &format!("ho-so-{unit_code}-{name}-{}-{}", from.to_iso(), to.to_iso()),
+        );
     }
-    .await;
-    r.unwrap_or_else(|e| e.page(lang))
+    let chart = month_chart(
+        &format!("{} — {unit_name}", l.title),
+        &by_month
+            .iter()
+            .map(|b| MonthBar {
+                label: b.label.clone(),
+                on_time: b.figures.early + b.figures.on_time,
+                late: b.figures.late,
+                pending: b.figures.pending,
+                rate_hundredths: (b.figures.finished > 0)
+                    .then(|| b.on_time_rate.replace('.', "").parse::<u64>().unwrap_or(0)),
+                link: format!(
+                    "/units/{unit_code}/dossiers/list?{}&filter=received",
+                    b.query
+                ),
+            })
+            .collect::<Vec<_>>(),
+    );
+    let mut procedures: Vec<(String, String)> = names
+        .iter()
+        .filter(|(code, _)| by_procedure.iter().any(|b| &b.key == *code))
+        .map(|(code, (name, _, _))| (code.clone(), format!("{code} — {name}")))
+        .collect();
+    procedures.sort();
+    let page = StatsPage {
+        t,
+        l,
+        chrome: Chrome::new(
+            lang,
+            format!("{} — {unit_name}", l.title),
+            false,
+            Some(&user),
+        ),
+        query: period_query(from, to, procedure.as_deref()),
+        unit_code: unit_code.clone(),
+        unit_name,
+        year: from.year,
+        from_iso: from.to_iso(),
+        to_iso: to.to_iso(),
+        from_vi: from.to_vi(),
+        to_vi: to.to_vi(),
+        as_of: now.to_vi(),
+        procedure: procedure.unwrap_or_default(),
+        procedures,
+        figures: figure_lines(l, &total),
+        chart,
+        by_procedure,
+        by_month,
+    };
+    Ok(Html(page.render()?).into_response())
 }
 
 #[derive(Template)]
 #[template(path = "dossiers_province.html")]
 pub struct ProvincePage {
-    pub t: &'static crate::i18n::Tr,
+    pub t: &'static crate::core::i18n::Tr,
     pub l: &'static Labels,
     pub chrome: Chrome,
     pub from_iso: String,
@@ -850,78 +836,66 @@ pub struct ProvincePage {
 pub async fn show_province(
     State(st): State<AppState>,
     LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
+    access: Access<act::ReadProvinceDossiers, NoUnit>,
     Query(q): Query<PeriodQuery>,
-) -> Response {
-    let user = match require_user(user, "/dossiers") {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+) -> Result<Response, AppError> {
+    let user = access.user;
     let t = lang.tr();
     let l = labels(lang);
-    let r: Result<Response, AppError> = async {
-        if !crate::auth::viewer(&user).sees_all() {
-            return Err(AppError::Forbidden(
-                "Chỉ Sở Nội vụ, tổ thẩm định và quản trị xem số liệu toàn tỉnh.".into(),
-            ));
-        }
-        let now = st.local_instant();
-        let (from, to) = period(&q, now)?;
-        let total = st.db.dossier_figures(None, from, to, now).await?;
-        let names: std::collections::HashMap<String, String> = st
-            .db
-            .list_units()
-            .await?
-            .into_iter()
-            .map(|u| (u.code, u.name))
-            .collect();
-        let query = period_query(from, to, None);
-        let by_unit: Vec<BreakdownLine> = st
-            .db
-            .dossier_figures_by(None, from, to, now, Breakdown::Unit)
-            .await?
-            .into_iter()
-            .map(|(code, f)| BreakdownLine {
-                on_time_rate: f.on_time_rate(),
-                online_rate: f.online_rate(),
-                postal_rate: f.postal_rate(),
-                label: format!("{code} — {}", names.get(&code).map_or("", String::as_str)),
-                key: code,
-                limit: String::new(),
-                figures: f,
-                query: query.clone(),
-            })
-            .collect();
-        if let Some(format) = q.format.as_deref() {
-            let table = breakdown_table(
-                format!("{} ({} – {})", l.province, from.to_vi(), to.to_vi()),
-                l,
-                l.unit,
-                &by_unit,
-            );
-            return crate::pages::download_table(
-                &table,
-                format,
-                &format!("ho-so-toan-tinh-{}-{}", from.to_iso(), to.to_iso()),
-            );
-        }
-        let page = ProvincePage {
-            t,
+    let now = st.local_instant();
+    let (from, to) = period(&q, now)?;
+    let total = st.db.dossier_figures(None, from, to, now).await?;
+    let names: std::collections::HashMap<String, String> = st
+        .db
+        .list_units()
+        .await?
+        .into_iter()
+        .map(|u| (u.code, u.name))
+        .collect();
+    let query = period_query(from, to, None);
+    let by_unit: Vec<BreakdownLine> = st
+        .db
+        .dossier_figures_by(None, from, to, now, Breakdown::Unit)
+        .await?
+        .into_iter()
+        .map(|(code, f)| BreakdownLine {
+            on_time_rate: f.on_time_rate(),
+            online_rate: f.online_rate(),
+            postal_rate: f.postal_rate(),
+            label: format!("{code} — {}", names.get(&code).map_or("", String::as_str)),
+            key: code,
+            limit: String::new(),
+            figures: f,
+            query: query.clone(),
+        })
+        .collect();
+    if let Some(format) = q.format.as_deref() {
+        let table = breakdown_table(
+            format!("{} ({} – {})", l.province, from.to_vi(), to.to_vi()),
             l,
-            chrome: Chrome::new(lang, l.province.to_string(), false, Some(&user)),
-            from_iso: from.to_iso(),
-            to_iso: to.to_iso(),
-            from_vi: from.to_vi(),
-            to_vi: to.to_vi(),
-            as_of: now.to_vi(),
-            query,
-            figures: figure_lines(l, &total),
-            by_unit,
-        };
-        Ok(Html(page.render()?).into_response())
+            l.unit,
+            &by_unit,
+        );
+        return crate::ranking::pages::download_table(
+            &table,
+            format,
+            &format!("ho-so-toan-tinh-{}-{}", from.to_iso(), to.to_iso()),
+        );
     }
-    .await;
-    r.unwrap_or_else(|e| e.page(lang))
+    let page = ProvincePage {
+        t,
+        l,
+        chrome: Chrome::new(lang, l.province.to_string(), false, Some(&user)),
+        from_iso: from.to_iso(),
+        to_iso: to.to_iso(),
+        from_vi: from.to_vi(),
+        to_vi: to.to_vi(),
+        as_of: now.to_vi(),
+        query,
+        figures: figure_lines(l, &total),
+        by_unit,
+    };
+    Ok(Html(page.render()?).into_response())
 }
 
 /// Months of one procedure: the month breakdown restricted to it, month by month.
@@ -1023,7 +997,7 @@ fn list_line(l: &'static Labels, d: &DossierLine, now: Instant) -> ListLine {
 #[derive(Template)]
 #[template(path = "dossier_list.html")]
 pub struct ListPage {
-    pub t: &'static crate::i18n::Tr,
+    pub t: &'static crate::core::i18n::Tr,
     pub l: &'static Labels,
     pub chrome: Chrome,
     pub unit_code: String,
@@ -1040,121 +1014,115 @@ pub async fn show_list(
     State(st): State<AppState>,
     Path(unit_code): Path<String>,
     LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
+    access: Access<act::ReadDossiers>,
     Query(q): Query<PeriodQuery>,
-) -> Response {
-    let user = match require_user(user, &format!("/units/{unit_code}/dossiers/list")) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+) -> Result<Response, AppError> {
+    let user = access.user;
     let t = lang.tr();
     let l = labels(lang);
-    let r: Result<Response, AppError> = async {
-        let unit_name = check_unit(&st, &user, &unit_code).await?;
-        let now = st.local_instant();
-        let (from, to) = period(&q, now)?;
-        let filter_key = q.filter.as_deref().unwrap_or("received");
-        let filter = DossierFilter::parse(filter_key)
-            .ok_or_else(|| AppError::BadRequest(format!("bộ lọc `{filter_key}` không hợp lệ")))?;
-        let procedure = q.procedure.as_deref().filter(|p| !p.is_empty());
-        let limit = if q.format.is_some() {
-            EXPORT_LIMIT
-        } else {
-            PAGE_LIMIT
-        };
-        let (total, rows) = st
-            .db
-            .dossier_list(&unit_code, from, to, now, procedure, filter, limit)
-            .await?;
-        let name = DossierFilter::ALL
-            .iter()
-            .position(|f| *f == filter)
-            .map_or("", |i| l.names[i]);
-        let heading = format!(
-            "{}: {name}{} — {} – {}",
-            l.list,
-            procedure.map(|p| format!(" — {p}")).unwrap_or_default(),
-            from.to_vi(),
-            to.to_vi()
+    let unit_name = check_unit(&st, &user, &unit_code).await?;
+    let now = st.local_instant();
+    let (from, to) = period(&q, now)?;
+    let filter_key = q.filter.as_deref().unwrap_or("received");
+    let filter = DossierFilter::parse(filter_key)
+        .ok_or_else(|| AppError::BadRequest(format!("bộ lọc `{filter_key}` không hợp lệ")))?;
+    let procedure = q.procedure.as_deref().filter(|p| !p.is_empty());
+    let limit = if q.format.is_some() {
+        EXPORT_LIMIT
+    } else {
+        PAGE_LIMIT
+    };
+    let (total, rows) = st
+        .db
+        .dossier_list(&unit_code, from, to, now, procedure, filter, limit)
+        .await?;
+    let name = DossierFilter::ALL
+        .iter()
+        .position(|f| *f == filter)
+        .map_or("", |i| l.names[i]);
+    let heading = format!(
+        "{}: {name}{} — {} – {}",
+        l.list,
+        procedure.map(|p| format!(" — {p}")).unwrap_or_default(),
+        from.to_vi(),
+        to.to_vi()
+    );
+    let lines: Vec<ListLine> = rows.iter().map(|d| list_line(l, d, now)).collect();
+    if let Some(format) = q.format.as_deref() {
+        let mut table = Table::new(
+            format!("{heading} — {unit_code}"),
+            &[
+                l.code,
+                l.procedure,
+                l.received_at,
+                l.due_at,
+                l.finished_at,
+                l.channel,
+                l.status,
+                l.apology,
+                l.new_due,
+            ],
         );
-        let lines: Vec<ListLine> = rows.iter().map(|d| list_line(l, d, now)).collect();
-        if let Some(format) = q.format.as_deref() {
-            let mut table = Table::new(
-                format!("{heading} — {unit_code}"),
-                &[
-                    l.code,
-                    l.procedure,
-                    l.received_at,
-                    l.due_at,
-                    l.finished_at,
-                    l.channel,
-                    l.status,
-                    l.apology,
-                    l.new_due,
-                ],
-            );
-            for d in &lines {
-                table.rows.push(vec![
-                    d.code.clone().into(),
-                    d.procedure.clone().into(),
-                    d.received.clone().into(),
-                    d.due.clone().into(),
-                    d.finished.clone().into(),
-                    d.channel.into(),
-                    d.status.into(),
-                    d.apology.clone().into(),
-                    d.new_due.clone().into(),
-                ]);
-            }
-            return crate::pages::download_table(
-                &table,
-                format,
-                &format!(
-                    "ho-so-{unit_code}-{}-{}-{}",
-                    filter.key(),
-                    from.to_iso(),
-                    to.to_iso()
-                ),
-            );
+        for d in &lines {
+            table.rows.push(vec![
+                d.code.clone().into(),
+                d.procedure.clone().into(),
+                d.received.clone().into(),
+                d.due.clone().into(),
+                d.finished.clone().into(),
+                d.channel.into(),
+                d.status.into(),
+                d.apology.clone().into(),
+                d.new_due.clone().into(),
+            ]);
         }
-        let query = format!(
-            "{}&filter={}",
-            period_query(from, to, procedure),
-            filter.key()
+        return crate::ranking::pages::download_table(
+            &table,
+            format,
+            &format!(
+                "ho-so-{unit_code}-{}-{}-{}",
+                filter.key(),
+                from.to_iso(),
+                to.to_iso()
+            ),
         );
-        let page = ListPage {
-            t,
-            l,
-            chrome: Chrome::new(lang, format!("{heading} — {unit_name}"), false, Some(&user)),
-            unit_code: unit_code.clone(),
-            unit_name,
-            heading,
-            total: count_vi(u64::try_from(total).unwrap_or(0)),
-            shown: count_vi(u64::try_from(lines.len()).unwrap_or(0)),
-            back_query: period_query(from, to, procedure),
-            query,
-            lines,
-        };
-        Ok(Html(page.render()?).into_response())
     }
-    .await;
-    r.unwrap_or_else(|e| e.page(lang))
+    let query = format!(
+        "{}&filter={}",
+        period_query(from, to, procedure),
+        filter.key()
+    );
+    let page = ListPage {
+        t,
+        l,
+        chrome: Chrome::new(lang, format!("{heading} — {unit_name}"), false, Some(&user)),
+        unit_code: unit_code.clone(),
+        unit_name,
+        heading,
+        total: count_vi(u64::try_from(total).unwrap_or(0)),
+        shown: count_vi(u64::try_from(lines.len()).unwrap_or(0)),
+        back_query: period_query(from, to, procedure),
+        query,
+        lines,
+    };
+    Ok(Html(page.render()?).into_response())
 }
 
 // ---------- apology slips ----------
 
-/// The unit's leader and focal point issue its slips.
+/// Whether `user` issues the unit's slips (the policy's `IssueApology`).
 fn issues_slips(user: &parindex_db::SessionUser, unit: &str) -> bool {
-    matches!(
-        user.user.role,
-        parindex_domain::access::Role::Leader | parindex_domain::access::Role::Focal
-    ) && user.user.unit_code.as_deref() == Some(unit)
+    crate::extract::may(
+        user,
+        parindex_domain::policy::Action::IssueApology,
+        &parindex_domain::policy::Target::unit(unit, None),
+    )
 }
 
 #[derive(Template)]
 #[template(path = "apology.html")]
 pub struct ApologyPage {
-    pub t: &'static crate::i18n::Tr,
+    pub t: &'static crate::core::i18n::Tr,
     pub l: &'static Labels,
     pub chrome: Chrome,
     pub unit_code: String,
@@ -1235,77 +1203,68 @@ pub async fn show_apology(
     State(st): State<AppState>,
     Path((unit_code, code)): Path<(String, String)>,
     LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
+    access: Access<act::ReadDossiers>,
     Query(q): Query<SlipQuery>,
-) -> Response {
-    let back = format!("/units/{unit_code}/dossiers/{code}/apology");
-    let user = match require_user(user, &back) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let r: Result<Response, AppError> = async {
-        if q.format.as_deref() != Some("docx") {
-            return slip_page(&st, lang, &user, &unit_code, &code, String::new()).await;
-        }
-        check_unit(&st, &user, &unit_code).await?;
-        let d = st
-            .db
-            .dossier(&unit_code, &code)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let (Some(at), Some(new_due)) = (
-            d.line.apology_at.as_deref().and_then(Instant::parse),
-            d.line.new_due_at.as_deref().and_then(Instant::parse),
-        ) else {
-            return Err(AppError::NotFound);
-        };
-        let stored = |s: &str| {
-            Instant::parse(s)
-                .ok_or_else(|| AppError::Internal(format!("thời điểm đã lưu `{s}` hỏng")))
-        };
-        let slip = parindex_reports::apology::ApologySlip {
-            governing_body: st.slip_governing_body.clone(),
-            agency: d.unit_name,
-            number: String::new(),
-            place: st.slip_place.clone(),
-            issued: at.date,
-            applicant: d.apology_applicant.unwrap_or_default(),
-            procedure: if d.procedure_name.is_empty() {
-                d.line.procedure_code.clone()
-            } else {
-                d.procedure_name
-            },
-            dossier_code: d.line.code.clone(),
-            received: stored(&d.line.received_at)?,
-            due: stored(&d.line.due_at)?,
-            reason: d.apology_reason.unwrap_or_default(),
-            new_due,
-            signer_title: q.signer_title.clone().unwrap_or_else(|| "Giám đốc".into()),
-            signer_name: String::new(),
-        };
-        let bytes = parindex_reports::apology::apology_docx(&slip).map_err(AppError::Internal)?;
-        let name: String = code
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .collect();
-        Ok((
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                        .to_string(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"phieu-xin-loi-{name}.docx\""),
-                ),
-            ],
-            bytes,
-        )
-            .into_response())
+) -> Result<Response, AppError> {
+    let user = access.user;
+    if q.format.as_deref() != Some("docx") {
+        return slip_page(&st, lang, &user, &unit_code, &code, String::new()).await;
     }
-    .await;
-    r.unwrap_or_else(|e| e.page(lang))
+    check_unit(&st, &user, &unit_code).await?;
+    let d = st
+        .db
+        .dossier(&unit_code, &code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (Some(at), Some(new_due)) = (
+        d.line.apology_at.as_deref().and_then(Instant::parse),
+        d.line.new_due_at.as_deref().and_then(Instant::parse),
+    ) else {
+        return Err(AppError::NotFound);
+    };
+    let stored = |s: &str| {
+        Instant::parse(s).ok_or_else(|| AppError::Internal(format!("thời điểm đã lưu `{s}` hỏng")))
+    };
+    let slip = parindex_reports::apology::ApologySlip {
+        governing_body: st.slip_governing_body.clone(),
+        agency: d.unit_name,
+        number: String::new(),
+        place: st.slip_place.clone(),
+        issued: at.date,
+        applicant: d.apology_applicant.unwrap_or_default(),
+        procedure: if d.procedure_name.is_empty() {
+            d.line.procedure_code.clone()
+        } else {
+            d.procedure_name
+        },
+        dossier_code: d.line.code.clone(),
+        received: stored(&d.line.received_at)?,
+        due: stored(&d.line.due_at)?,
+        reason: d.apology_reason.unwrap_or_default(),
+        new_due,
+        signer_title: q.signer_title.clone().unwrap_or_else(|| "Giám đốc".into()),
+        signer_name: String::new(),
+    };
+    let bytes = parindex_reports::apology::apology_docx(&slip).map_err(AppError::Internal)?;
+    let name: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                    .to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"phieu-xin-loi-{name}.docx\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// Issues a dossier's apology slip: records it with its single new date.
@@ -1313,67 +1272,52 @@ pub async fn submit_apology(
     State(st): State<AppState>,
     Path((unit_code, code)): Path<(String, String)>,
     LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
-    axum::Form(f): axum::Form<SlipForm>,
-) -> Response {
+    access: Access<act::IssueApology>,
+    Checked(f): Checked<SlipForm>,
+) -> Result<Response, AppError> {
     let back = format!("/units/{unit_code}/dossiers/{code}/apology");
-    let user = match require_user(user, &back) {
-        Ok(u) => u,
-        Err(r) => return r,
+    let user = access.user;
+    let d = st
+        .db
+        .dossier(&unit_code, &code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let new_due = Instant::parse(&f.new_due.replace('T', " "));
+    let problem = if f.reason.trim().is_empty() {
+        Some("Cần ghi lý do chậm.".to_string())
+    } else if new_due.is_none() {
+        Some(format!("Ngày giờ hẹn lại `{}` không hợp lệ.", f.new_due))
+    } else {
+        None
     };
-    if let Err(e) = crate::account::check_csrf(&user, &f.csrf) {
-        return e.page(lang);
+    if let Some(p) = problem {
+        return slip_page(&st, lang, &user, &unit_code, &code, p).await;
     }
-    let r: Result<Response, AppError> = async {
-        if !issues_slips(&user, &unit_code) {
-            return Err(AppError::Forbidden(
-                "Chỉ lãnh đạo hoặc đầu mối của đơn vị lập phiếu xin lỗi.".into(),
-            ));
+    let (Some(new_due), Some(due)) = (new_due, Instant::parse(&d.line.due_at)) else {
+        return Err(AppError::Internal("hạn đã lưu hỏng".into()));
+    };
+    let (cal, _) = st.db.active_calendar().await?;
+    let at = st.local_instant();
+    let record = parindex_db::NewApology {
+        at,
+        new_due,
+        reason: f.reason.trim().to_string(),
+        applicant: f.applicant.trim().to_string(),
+        by: user.user.username.clone(),
+        timely: parindex_domain::dossiers::has_timely_apology(&cal, Some(at), due),
+    };
+    match st.db.record_apology(&unit_code, &code, &record).await {
+        Ok(Some(())) => {}
+        Ok(None) => return Err(AppError::NotFound),
+        Err(parindex_db::DbError::Conflict(m)) => {
+            return slip_page(&st, lang, &user, &unit_code, &code, m).await;
         }
-        let d = st
-            .db
-            .dossier(&unit_code, &code)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let new_due = Instant::parse(&f.new_due.replace('T', " "));
-        let problem = if f.reason.trim().is_empty() {
-            Some("Cần ghi lý do chậm.".to_string())
-        } else if new_due.is_none() {
-            Some(format!("Ngày giờ hẹn lại `{}` không hợp lệ.", f.new_due))
-        } else {
-            None
-        };
-        if let Some(p) = problem {
-            return slip_page(&st, lang, &user, &unit_code, &code, p).await;
-        }
-        let (Some(new_due), Some(due)) = (new_due, Instant::parse(&d.line.due_at)) else {
-            return Err(AppError::Internal("hạn đã lưu hỏng".into()));
-        };
-        let (cal, _) = st.db.active_calendar().await?;
-        let at = st.local_instant();
-        let record = parindex_db::NewApology {
-            at,
-            new_due,
-            reason: f.reason.trim().to_string(),
-            applicant: f.applicant.trim().to_string(),
-            by: user.user.username.clone(),
-            timely: parindex_domain::dossiers::has_timely_apology(&cal, Some(at), due),
-        };
-        match st.db.record_apology(&unit_code, &code, &record).await {
-            Ok(Some(())) => {}
-            Ok(None) => return Err(AppError::NotFound),
-            Err(parindex_db::DbError::Conflict(m)) => {
-                return slip_page(&st, lang, &user, &unit_code, &code, m).await;
-            }
-            Err(e) => return Err(e.into()),
-        }
-        st.db
-            .refresh_figure_leaves(at, &user.user.username, &st.now())
-            .await?;
-        Ok(axum::response::Redirect::to(&back).into_response())
+        Err(e) => return Err(e.into()),
     }
-    .await;
-    r.unwrap_or_else(|e| e.page(lang))
+    st.db
+        .refresh_figure_leaves(at, &user.user.username, &st.now())
+        .await?;
+    Ok(axum::response::Redirect::to(&back).into_response())
 }
 
 // ---------- due soon, no slip yet ----------
@@ -1395,7 +1339,7 @@ pub struct DueLine {
 #[derive(Template)]
 #[template(path = "due_soon.html")]
 pub struct DueSoonPage {
-    pub t: &'static crate::i18n::Tr,
+    pub t: &'static crate::core::i18n::Tr,
     pub l: &'static Labels,
     pub chrome: Chrome,
     pub unit_code: String,
@@ -1412,78 +1356,71 @@ pub async fn show_due_soon(
     State(st): State<AppState>,
     Path(unit_code): Path<String>,
     LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
+    access: Access<act::ReadDossiers>,
     Query(q): Query<DueSoonQuery>,
-) -> Response {
-    let user = match require_user(user, &format!("/units/{unit_code}/dossiers/due-soon")) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let r: Result<Response, AppError> = async {
-        let unit_name = check_unit(&st, &user, &unit_code).await?;
-        let days = q.days.unwrap_or(2).clamp(1, 30);
-        let now = st.local_instant();
-        let (cal, _) = st.db.active_calendar().await?;
-        let until = cal.due_instant(now, days).map_err(AppError::BadRequest)?;
-        let lines: Vec<DueLine> = st
-            .db
-            .dossiers_due_without_slip(Some(&unit_code), until)
-            .await?
-            .into_iter()
-            .map(|d| DueLine {
-                overdue: Instant::parse(&d.due_at).is_some_and(|due| due < now),
-                received: vi_instant(&d.received_at),
-                due: vi_instant(&d.due_at),
-                code: d.code,
-                procedure: d.procedure_code,
-            })
-            .collect();
-        if let Some(format) = q.format.as_deref() {
-            let mut table = Table::new(
-                format!("Hồ sơ sắp đến hạn chưa có phiếu xin lỗi — {unit_code}"),
-                &["Mã hồ sơ", "Thủ tục", "Tiếp nhận", "Hẹn trả", "Tình trạng"],
-            );
-            for l in &lines {
-                table.rows.push(vec![
-                    l.code.clone().into(),
-                    l.procedure.clone().into(),
-                    l.received.clone().into(),
-                    l.due.clone().into(),
-                    if l.overdue {
-                        "Đã quá hạn"
-                    } else {
-                        "Sắp đến hạn"
-                    }
-                    .into(),
-                ]);
-            }
-            return crate::pages::download_table(
-                &table,
-                format,
-                &format!("sap-den-han-{unit_code}"),
-            );
+) -> Result<Response, AppError> {
+    let user = access.user;
+    let unit_name = check_unit(&st, &user, &unit_code).await?;
+    let days = q.days.unwrap_or(2).clamp(1, 30);
+    let now = st.local_instant();
+    let (cal, _) = st.db.active_calendar().await?;
+    let until = cal.due_instant(now, days).map_err(AppError::BadRequest)?;
+    let lines: Vec<DueLine> = st
+        .db
+        .dossiers_due_without_slip(Some(&unit_code), until)
+        .await?
+        .into_iter()
+        .map(|d| DueLine {
+            overdue: Instant::parse(&d.due_at).is_some_and(|due| due < now),
+            received: vi_instant(&d.received_at),
+            due: vi_instant(&d.due_at),
+            code: d.code,
+            procedure: d.procedure_code,
+        })
+        .collect();
+    if let Some(format) = q.format.as_deref() {
+        let mut table = Table::new(
+            format!("Hồ sơ sắp đến hạn chưa có phiếu xin lỗi — {unit_code}"),
+            &["Mã hồ sơ", "Thủ tục", "Tiếp nhận", "Hẹn trả", "Tình trạng"],
+        );
+        for l in &lines {
+            table.rows.push(vec![
+                l.code.clone().into(),
+                l.procedure.clone().into(),
+                l.received.clone().into(),
+                l.due.clone().into(),
+                if l.overdue {
+                    "Đã quá hạn"
+                } else {
+                    "Sắp đến hạn"
+                }
+                .into(),
+            ]);
         }
-        let l = labels(lang);
-        let page = DueSoonPage {
-            t: lang.tr(),
-            l,
-            chrome: Chrome::new(
-                lang,
-                format!("{} — {unit_name}", l.due_soon_title),
-                false,
-                Some(&user),
-            ),
-            unit_code: unit_code.clone(),
-            unit_name,
-            days,
-            until: until.to_vi(),
-            now: now.to_vi(),
-            lines,
-        };
-        Ok(Html(page.render()?).into_response())
+        return crate::ranking::pages::download_table(
+            &table,
+            format,
+            &format!("sap-den-han-{unit_code}"),
+        );
     }
-    .await;
-    r.unwrap_or_else(|e| e.page(lang))
+    let l = labels(lang);
+    let page = DueSoonPage {
+        t: lang.tr(),
+        l,
+        chrome: Chrome::new(
+            lang,
+            format!("{} — {unit_name}", l.due_soon_title),
+            false,
+            Some(&user),
+        ),
+        unit_code: unit_code.clone(),
+        unit_name,
+        days,
+        until: until.to_vi(),
+        now: now.to_vi(),
+        lines,
+    };
+    Ok(Html(page.render()?).into_response())
 }
 
 #[cfg(test)]

@@ -1,21 +1,11 @@
-//! Passwords (argon2id), session tokens (random, stored hashed) and the signed-in user.
+//! Passwords (argon2id) and random tokens (stored hashed): the web's sign-in and the
+//! command line's `user add` share them.
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use axum::extract::FromRequestParts;
-use axum::http::header;
-use axum::http::request::Parts;
-use parindex_db::SessionUser;
+use parindex_domain::access::Role;
 use sha2::{Digest, Sha256};
-
-use crate::state::AppState;
-
-pub const SESSION_COOKIE: &str = "sid";
-pub const LOGIN_CSRF_COOKIE: &str = "login_csrf";
-/// Sessions last a working day and a half.
-pub const SESSION_HOURS: i64 = 12;
-pub const MIN_PASSWORD_CHARS: usize = 8;
 
 /// An argon2id PHC string with a random salt.
 pub fn hash_password(password: &str) -> Result<String, String> {
@@ -54,47 +44,35 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| {
-            c.trim()
-                .strip_prefix(name)
-                .and_then(|r| r.strip_prefix('='))
-        })
-}
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 8;
 
-/// The viewer of the domain's visibility rules for a signed-in user.
-pub fn viewer(u: &SessionUser) -> parindex_domain::cycle::Viewer<'_> {
-    parindex_domain::cycle::Viewer {
-        role: u.user.role,
-        unit: u.user.unit_code.as_deref(),
-        unit_parent: u.unit_parent.as_deref(),
+/// Checks a new account's fields; the message is in Vietnamese.
+pub fn validate_new_user(
+    username: &str,
+    role: &str,
+    unit: Option<&str>,
+    password: &str,
+) -> Result<Role, String> {
+    if username.len() < 3
+        || username.len() > 64
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
+    {
+        return Err(
+            "Tên đăng nhập gồm 3–64 ký tự: chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới, @."
+                .into(),
+        );
     }
-}
-
-/// The signed-in user, if any (`None` for visitors).
-pub struct MaybeUser(pub Option<SessionUser>);
-
-impl FromRequestParts<AppState> for MaybeUser {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(token) = cookie(parts, SESSION_COOKIE).filter(|t| t.len() == 64) else {
-            return Ok(MaybeUser(None));
-        };
-        let user = st
-            .db
-            .session(&token_hash(token), &st.now())
-            .await
-            .ok()
-            .flatten();
-        Ok(MaybeUser(user))
+    let role = Role::parse(role).ok_or_else(|| format!("Vai trò `{role}` không hợp lệ."))?;
+    if role.needs_unit() && unit.is_none() {
+        return Err(format!("Vai trò “{}” cần chọn đơn vị.", role.label_vi()));
     }
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(format!("Mật khẩu cần ít nhất {MIN_PASSWORD_CHARS} ký tự."));
+    }
+    Ok(role)
 }
 
 #[cfg(test)]

@@ -2,23 +2,21 @@
 //! granted to units with their reasons, and every unit's progress.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use parindex_db::{Extension, PhaseWindow, SessionUser};
-use parindex_domain::access::Role;
 use parindex_domain::cycle::Phase;
 use parindex_domain::text::Date;
 use serde::Deserialize;
 
-use crate::account::{check_csrf, require_user};
-use crate::auth::MaybeUser;
-use crate::error::AppError;
-use crate::i18n::{Lang, Tr};
-use crate::pages::Chrome;
-use crate::pages::LangPref;
-use crate::state::AppState;
+use crate::core::error::AppError;
+use crate::core::i18n::{Lang, Tr};
+use crate::core::layout::Chrome;
+use crate::core::layout::LangPref;
+use crate::core::state::AppState;
+use crate::extract::access::NoUnit;
+use crate::extract::{Access, Checked, act};
 
 pub struct WindowLine {
     pub phase: String,
@@ -61,21 +59,6 @@ fn label(p: Phase, lang: Lang) -> &'static str {
     }
 }
 
-fn allowed(user: &SessionUser, edit: bool) -> Result<(), AppError> {
-    let ok = match user.user.role {
-        Role::Admin | Role::Secretariat => true,
-        Role::Appraiser => !edit,
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "Trang chu kỳ dành cho Thường trực (Sở Nội vụ) và quản trị hệ thống.".into(),
-        ))
-    }
-}
-
 async fn render(
     st: &AppState,
     lang: Lang,
@@ -106,7 +89,11 @@ async fn render(
         set_id: set.id.clone(),
         set_name: set.name.clone(),
         phase: phase.map_or(t.no_cycle, |p| label(p, lang)).to_string(),
-        can_edit: allowed(user, true).is_ok(),
+        can_edit: crate::extract::may(
+            user,
+            parindex_domain::policy::Action::ManageCycle,
+            &parindex_domain::policy::Target::default(),
+        ),
         leaves: set.leaf_count(),
         windows: Phase::ALL
             .iter()
@@ -169,18 +156,9 @@ pub async fn show_cycle(
     State(st): State<AppState>,
     Path(set_id): Path<String>,
     LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
-) -> Response {
-    let user = match require_user(user, &format!("/sets/{set_id}/cycle")) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let r = async {
-        allowed(&user, false)?;
-        render(&st, lang, &user, &set_id, "", StatusCode::OK).await
-    }
-    .await;
-    r.unwrap_or_else(|e| e.page(lang))
+    access: Access<act::ReadCycle, NoUnit>,
+) -> Result<Response, AppError> {
+    render(&st, lang, &access.user, &set_id, "", StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -215,73 +193,81 @@ fn date_field(s: &str, what: &str) -> Result<Option<String>, AppError> {
 pub async fn update_cycle(
     State(st): State<AppState>,
     Path(set_id): Path<String>,
-    LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
-    Form(f): Form<CycleForm>,
-) -> Response {
+    access: Access<act::ManageCycle, NoUnit>,
+    Checked(f): Checked<CycleForm>,
+) -> Result<Response, AppError> {
     let back = format!("/sets/{set_id}/cycle");
-    let user = match require_user(user, &back) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    if let Err(e) = check_csrf(&user, &f.csrf) {
-        return e.page(lang);
-    }
-    let r: Result<Response, AppError> = async {
-        allowed(&user, true)?;
-        st.db.load_set(&set_id).await?.ok_or(AppError::NotFound)?;
-        let phase = Phase::parse(&f.phase)
-            .ok_or_else(|| AppError::BadRequest(format!("Giai đoạn `{}` không hợp lệ.", f.phase)));
-        let now = st.now();
-        match f.action.as_str() {
-            "phase" => {
-                st.db
-                    .set_phase(&set_id, phase?, &user.user.username, &now)
-                    .await?;
-            }
-            "window" => {
-                let w = PhaseWindow {
-                    phase: phase?,
-                    opens_on: date_field(&f.opens_on, "ngày mở")?,
-                    closes_on: date_field(&f.closes_on, "ngày đóng")?,
-                };
-                if let (Some(o), Some(c)) = (&w.opens_on, &w.closes_on)
-                    && o > c
-                {
-                    return Err(AppError::BadRequest("Ngày đóng phải sau ngày mở.".into()));
+    let user = access.user;
+    st.db.load_set(&set_id).await?.ok_or(AppError::NotFound)?;
+    let phase = Phase::parse(&f.phase)
+        .ok_or_else(|| AppError::BadRequest(format!("Giai đoạn `{}` không hợp lệ.", f.phase)));
+    let now = st.now();
+    match f.action.as_str() {
+        "phase" => {
+            let to = phase?;
+            // Backwards (a published set reopened included): the secretariat only, with
+            // a reason kept in the audit trail.
+            let backwards = access.phase.is_some_and(|from| to < from);
+            let reason = Some(f.reason.trim()).filter(|r| !r.is_empty());
+            if backwards {
+                let target = parindex_domain::policy::Target::default().in_phase(access.phase);
+                parindex_domain::policy::decide(
+                    Some(&crate::extract::actor(&user)),
+                    parindex_domain::policy::Action::ReopenCycle,
+                    &target,
+                )
+                .map_err(AppError::Denied)?;
+                if reason.is_none() {
+                    return Err(AppError::BadRequest(
+                        "Cần ghi lý do khi đưa chu kỳ về giai đoạn trước (hoặc mở lại kết quả đã công bố).".into(),
+                    ));
                 }
-                st.db
-                    .set_window(&set_id, &w, &user.user.username, &now)
-                    .await?;
             }
-            "extension" => {
-                let until = date_field(&f.until_on, "gia hạn đến")?
-                    .ok_or_else(|| AppError::BadRequest("Cần chọn ngày gia hạn.".into()))?;
-                let reason = f.reason.trim();
-                if reason.is_empty() {
-                    return Err(AppError::BadRequest("Cần ghi lý do gia hạn.".into()));
-                }
-                st.db.unit(&f.unit).await?.ok_or_else(|| {
-                    AppError::BadRequest("Đơn vị không có trong danh sách.".into())
-                })?;
-                let x = Extension {
-                    unit_code: f.unit.clone(),
-                    phase: phase?,
-                    until_on: until,
-                    reason: reason.to_string(),
-                    granted_by: user.user.username.clone(),
-                };
-                st.db.grant_extension(&set_id, &x, &now).await?;
-            }
-            other => {
-                return Err(AppError::BadRequest(format!(
-                    "Thao tác `{other}` không hợp lệ."
-                )));
-            }
+            st.db
+                .set_phase_with_reason(&set_id, to, &user.user.username, &now, reason)
+                .await?;
         }
-        st.invalidate(&set_id);
-        Ok(Redirect::to(&back).into_response())
+        "window" => {
+            let w = PhaseWindow {
+                phase: phase?,
+                opens_on: date_field(&f.opens_on, "ngày mở")?,
+                closes_on: date_field(&f.closes_on, "ngày đóng")?,
+            };
+            if let (Some(o), Some(c)) = (&w.opens_on, &w.closes_on)
+                && o > c
+            {
+                return Err(AppError::BadRequest("Ngày đóng phải sau ngày mở.".into()));
+            }
+            st.db
+                .set_window(&set_id, &w, &user.user.username, &now)
+                .await?;
+        }
+        "extension" => {
+            let until = date_field(&f.until_on, "gia hạn đến")?
+                .ok_or_else(|| AppError::BadRequest("Cần chọn ngày gia hạn.".into()))?;
+            let reason = f.reason.trim();
+            if reason.is_empty() {
+                return Err(AppError::BadRequest("Cần ghi lý do gia hạn.".into()));
+            }
+            st.db
+                .unit(&f.unit)
+                .await?
+                .ok_or_else(|| AppError::BadRequest("Đơn vị không có trong danh sách.".into()))?;
+            let x = Extension {
+                unit_code: f.unit.clone(),
+                phase: phase?,
+                until_on: until,
+                reason: reason.to_string(),
+                granted_by: user.user.username.clone(),
+            };
+            st.db.grant_extension(&set_id, &x, &now).await?;
+        }
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "Thao tác `{other}` không hợp lệ."
+            )));
+        }
     }
-    .await;
-    r.unwrap_or_else(|e| e.page(lang))
+    st.invalidate(&set_id);
+    Ok(Redirect::to(&back).into_response())
 }

@@ -2,8 +2,8 @@
 //! downloads as CSV or XLSX (`?format=csv|xlsx`).
 
 use askama::Template;
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, Query, State};
+
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use parindex_domain::text::fold;
@@ -12,38 +12,11 @@ use parindex_reports::chart::{Bar, bar_chart};
 use parindex_reports::{Cell, Table};
 use serde::Deserialize;
 
-use crate::auth::MaybeUser;
-use crate::error::AppError;
-use crate::i18n::{Lang, Tr};
-use crate::state::{AppState, Computed};
-
-/// The interface language: `?lang=`, else the `lang` cookie, else Vietnamese.
-pub struct LangPref(pub Lang);
-
-impl<S: Send + Sync> FromRequestParts<S> for LangPref {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let from_query = parts
-            .uri
-            .query()
-            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")));
-        let from_cookie = || {
-            parts
-                .headers
-                .get_all(header::COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(';'))
-                .find_map(|c| c.trim().strip_prefix("lang="))
-        };
-        let lang = match from_query.or_else(from_cookie) {
-            Some("en") => Lang::En,
-            _ => Lang::Vi,
-        };
-        Ok(LangPref(lang))
-    }
-}
+use crate::core::error::AppError;
+use crate::core::i18n::{Lang, Tr};
+use crate::core::layout::{Chrome, LangPref};
+use crate::core::state::{AppState, Computed};
+use crate::extract::MaybeUser;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct ViewQuery {
@@ -52,28 +25,26 @@ pub struct ViewQuery {
     pub q: Option<String>,
 }
 
-/// Refuses a draft ranking or score card to whoever may not see it yet.
+/// Refuses a draft ranking or score card to whoever may not see it yet (the policy's
+/// `ReadRanking` / `ReadScoreCard`, in the set's current phase).
 pub fn check_visible(
     c: &Computed,
     user: Option<&parindex_db::SessionUser>,
     unit: Option<&str>,
     path: &str,
 ) -> Result<(), AppError> {
-    use parindex_domain::cycle::{can_see_ranking, can_see_unit};
-    let v = user.map(crate::auth::viewer);
-    let ok = match unit {
-        None => can_see_ranking(c.phase, v.as_ref()),
-        Some(u) => can_see_unit(c.phase, v.as_ref(), u),
+    use parindex_domain::policy::{Action, Target, decide};
+    let actor = user.map(crate::extract::user::actor);
+    let (action, target) = match unit {
+        None => (Action::ReadRanking, Target::default()),
+        Some(u) => (Action::ReadScoreCard, Target::unit(u, None)),
     };
-    if ok {
-        Ok(())
-    } else if user.is_none() {
-        Err(AppError::SignIn(path.to_string()))
-    } else {
-        Err(AppError::Forbidden(
-            "Kết quả chưa được công bố: bạn chỉ xem được dữ liệu của đơn vị mình.".into(),
-        ))
-    }
+    decide(actor.as_ref(), action, &target.in_phase(c.phase))
+        .map_err(|d| crate::extract::access::refusal(d, path.to_string()))
+}
+
+fn province_wide(user: Option<&parindex_db::SessionUser>) -> bool {
+    parindex_domain::policy::province_wide(user.map(crate::extract::user::actor).as_ref())
 }
 
 /// What a unit's own people see before the appraisal is released: their self-assessment.
@@ -82,22 +53,22 @@ pub fn as_seen_by(
     user: Option<&parindex_db::SessionUser>,
     unit: &UnitScores,
 ) -> UnitScores {
-    let sees_all = user.is_some_and(|u| crate::auth::viewer(u).sees_all());
-    if sees_all || parindex_domain::cycle::appraisal_released(c.phase) {
+    if province_wide(user) || parindex_domain::cycle::appraisal_released(c.phase) {
         return unit.clone();
     }
+    self_only(&c.set, unit)
+}
+
+/// A unit's scores with only its own points: no appraised or final value.
+pub fn self_only(set: &CriteriaSet, unit: &UnitScores) -> UnitScores {
     let mut own = unit.clone();
     for (i, l) in &mut own.leaves {
-        let self_only = parindex_domain::LeafScore::new(
-            &c.set,
-            *i,
-            [l.self_points, None, None],
-            l.input.clone(),
-        )
-        .map(|s| parindex_domain::LeafScore {
-            note: l.note.clone(),
-            ..s
-        });
+        let self_only =
+            parindex_domain::LeafScore::new(set, *i, [l.self_points, None, None], l.input.clone())
+                .map(|s| parindex_domain::LeafScore {
+                    note: l.note.clone(),
+                    ..s
+                });
         if let Ok(s) = self_only {
             *l = s;
         }
@@ -126,13 +97,7 @@ pub async fn unit_scores(
 
 /// Whether the viewer may see ranks among units (published, or a province-wide role).
 pub fn shows_rank(c: &Computed, user: Option<&parindex_db::SessionUser>) -> bool {
-    c.phase == Some(parindex_domain::cycle::Phase::Published)
-        || user.is_some_and(|u| crate::auth::viewer(u).sees_all())
-}
-
-fn who(user: Option<&parindex_db::SessionUser>) -> String {
-    user.map(|u| u.user.display_name.clone())
-        .unwrap_or_default()
+    c.phase == Some(parindex_domain::cycle::Phase::Published) || province_wide(user)
 }
 
 /// A table as a CSV or XLSX download.
@@ -268,40 +233,6 @@ pub async fn list_sets(
     finish(r, lang)
 }
 
-/// What every page's frame shows: language, title, sample banner, the signed-in user,
-/// the form token and whether the accounts link shows.
-pub struct Chrome {
-    pub lang: &'static str,
-    pub title: String,
-    pub sample: bool,
-    pub who: String,
-    pub csrf: String,
-    pub admin: bool,
-    /// A province-wide role (the province's dossier figures are in the menu).
-    pub sees_all: bool,
-}
-
-impl Chrome {
-    pub fn new(
-        lang: Lang,
-        title: impl Into<String>,
-        sample: bool,
-        user: Option<&parindex_db::SessionUser>,
-    ) -> Chrome {
-        Chrome {
-            lang: lang.code(),
-            title: title.into(),
-            sample,
-            who: user
-                .map(|u| u.user.display_name.clone())
-                .unwrap_or_default(),
-            csrf: user.map(|u| u.csrf_token.clone()).unwrap_or_default(),
-            admin: user.is_some_and(|u| u.user.role == parindex_domain::access::Role::Admin),
-            sees_all: user.is_some_and(|u| crate::auth::viewer(u).sees_all()),
-        }
-    }
-}
-
 /// What a page handler produces: a page body, or a download.
 enum Out {
     Page(String),
@@ -343,6 +274,8 @@ pub struct RankingPage {
     pub groups: Vec<String>,
     pub rows: Vec<RankLine>,
     pub chart: String,
+    /// Once published: the audit trail's head (`N HASH`), kept by whoever prints the page.
+    pub audit_head: String,
 }
 
 fn ranking_table(c: &Computed, group: &str, t: &Tr) -> Table {
@@ -399,13 +332,12 @@ pub async fn show_ranking(
                 &name,
             )?));
         }
-        // Pages carry the signed-in user's name in their header: cached per user.
-        let key = (
-            set_id.clone(),
-            format!("{group}\u{0}{}", who(user.as_ref())),
-            lang,
-        );
-        if let Some(page) = st.cached_page(&key, &c.version) {
+        // A signed-in user's page carries their name and form token: only visitors' pages
+        // are cached, so that no session's data is ever served to another.
+        let key = (set_id.clone(), group.clone(), lang);
+        if user.is_none()
+            && let Some(page) = st.cached_page(&key, &c.version)
+        {
             return Ok(Out::Cached(page));
         }
         let p = c.set.precision;
@@ -419,6 +351,14 @@ pub async fn show_ranking(
             })
             .collect();
         let chart = bar_chart(t.chart_title, &bars, c.set.total_max(), p);
+        // A head printed with the results anchors the trail outside the database; a cached
+        // page's older head still checks (record N keeps its hash).
+        let audit_head = if c.phase == Some(parindex_domain::cycle::Phase::Published) {
+            let (n, hash) = st.db.audit_head().await?;
+            format!("{n} {hash}")
+        } else {
+            String::new()
+        };
         let page = RankingPage {
             t,
             chrome: Chrome::new(
@@ -445,9 +385,12 @@ pub async fn show_ranking(
                 .collect(),
             group,
             chart,
+            audit_head,
         };
         let body = axum::body::Bytes::from(page.render()?);
-        st.store_page(key, c.version.clone(), body.clone());
+        if user.is_none() {
+            st.store_page(key, c.version.clone(), body.clone());
+        }
         Ok(Out::Cached(body))
     }
     .await;

@@ -109,7 +109,7 @@ impl FileStore {
     pub async fn begin(&self) -> std::io::Result<Incoming> {
         let tmp = self.root.join("tmp");
         tokio::fs::create_dir_all(&tmp).await?;
-        let path = tmp.join(format!("{}.part", crate::auth::new_token()));
+        let path = tmp.join(format!("{}.part", crate::passwords::new_token()));
         let file = tokio::fs::File::create(&path).await?;
         Ok(Incoming {
             path,

@@ -6,10 +6,10 @@ use axum::response::{IntoResponse, Response};
 use parindex_domain::RankingReport;
 use serde::Serialize;
 
-use crate::auth::MaybeUser;
-use crate::error::AppError;
-use crate::pages::{ViewQuery, as_seen_by, check_visible, shows_rank, unit_scores};
-use crate::state::AppState;
+use crate::core::error::AppError;
+use crate::core::state::AppState;
+use crate::extract::MaybeUser;
+use crate::ranking::pages::{ViewQuery, as_seen_by, check_visible, shows_rank, unit_scores};
 
 fn reply<T: Serialize>(r: Result<T, AppError>) -> Response {
     match r {

@@ -11,18 +11,23 @@ use parindex_domain::access::Role;
 use parindex_domain::text::fold;
 use serde::Deserialize;
 
-use crate::auth::{
-    LOGIN_CSRF_COOKIE, MIN_PASSWORD_CHARS, MaybeUser, SESSION_COOKIE, SESSION_HOURS, cookie,
-    dummy_hash, hash_password, new_token, token_hash, verify_password,
+use crate::accounts::auth::{
+    LOGIN_CSRF_COOKIE, MIN_PASSWORD_CHARS, SESSION_COOKIE, SESSION_HOURS, cookie, dummy_hash,
+    hash_password, new_token, token_hash, verify_password,
 };
-use crate::error::AppError;
-use crate::i18n::{Lang, Tr};
-use crate::pages::Chrome;
-use crate::pages::LangPref;
-use crate::state::AppState;
+use crate::core::error::AppError;
+use crate::core::i18n::{Lang, Tr};
+use crate::core::layout::Chrome;
+use crate::core::layout::LangPref;
+use crate::core::state::AppState;
+use crate::extract::access::NoUnit;
+use crate::extract::{Access, Checked, MaybeUser, act, check_csrf};
 
-/// Failed sign-ins allowed per account within `FAILURE_WINDOW_MINUTES` before `429`.
+/// Sign-in attempts allowed per account and address within `FAILURE_WINDOW_MINUTES`
+/// before `429` (a successful one is not counted).
 const MAX_FAILURES: i64 = 5;
+/// Attempts allowed from one address, whatever the account.
+const MAX_PER_SOURCE: i64 = 50;
 const FAILURE_WINDOW_MINUTES: i64 = 15;
 
 fn shifted(now: &str, minutes: i64) -> String {
@@ -87,22 +92,6 @@ async fn start_session(st: &AppState, user_id: i64) -> Result<String, AppError> 
         )
         .await?;
     Ok(session_cookie(st, &token))
-}
-
-/// Checks the form token of a signed-in user's POST.
-pub fn check_csrf(user: &SessionUser, token: &str) -> Result<(), AppError> {
-    if !token.is_empty() && token == user.csrf_token {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.".into(),
-        ))
-    }
-}
-
-/// The signed-in user, or a redirect to the sign-in page.
-pub fn require_user(user: Option<SessionUser>, back_to: &str) -> Result<SessionUser, Response> {
-    user.ok_or_else(|| Redirect::to(&format!("/login?next={}", urlencode(back_to))).into_response())
 }
 
 pub fn urlencode(s: &str) -> String {
@@ -198,11 +187,21 @@ pub async fn submit_login(
         );
     }
     let username = f.username.trim().to_string();
-    let key = format!("user:{}", fold(&username));
+    let source = client_address(&parts, &st.trusted_proxies);
+    // Throttled per account *from one address* (a stranger elsewhere never locks the owner
+    // out) and per address (one source cannot try many accounts).
+    let keys = [
+        format!("user:{}@{source}", fold(&username)),
+        format!("source:{source}"),
+    ];
     let now = st.now();
     let since = shifted(&now, -FAILURE_WINDOW_MINUTES);
     let r: Result<Response, AppError> = async {
-        if st.db.login_failures(&key, &since).await? >= MAX_FAILURES {
+        // Counted before the hash, atomically: a burst is not checked whole.
+        let counts = st.db.take_login_attempt(&keys, &now, &since).await?;
+        if counts.first().is_some_and(|&n| n > MAX_FAILURES)
+            || counts.get(1).is_some_and(|&n| n > MAX_PER_SOURCE)
+        {
             return Ok(login_page(
                 lang,
                 &next,
@@ -212,47 +211,75 @@ pub async fn submit_login(
             ));
         }
         let record = st.db.login_record(&username).await?;
-        let ok = match &record {
-            Some((_, hash)) => verify_password(&f.password, hash),
-            None => {
-                let _ = verify_password(&f.password, dummy_hash());
-                false
-            }
-        };
+        let hash = record
+            .as_ref()
+            .map_or_else(|| dummy_hash().to_string(), |(_, h)| h.clone());
+        let ok = check_password(&st, f.password.clone(), hash).await? && record.is_some();
         match record {
             Some((user, _)) if ok => {
-                st.db.clear_login_failures(&key).await?;
+                for key in &keys {
+                    st.db.forget_login_attempt(key, &now).await?;
+                }
+                st.db.clear_login_failures(&keys[0]).await?;
                 let set_cookie = start_session(&st, user.id).await?;
                 tracing::info!(user = %user.username, "đăng nhập");
-                Ok(with_cookie(
-                    Redirect::to(&next).into_response(),
-                    &set_cookie,
-                ))
-            }
-            _ => {
-                let failures = st.db.record_login_failure(&key, &now, &since).await?;
-                if failures >= MAX_FAILURES {
-                    Ok(login_page(
-                        lang,
-                        &next,
-                        &username,
-                        t.too_many_attempts,
-                        StatusCode::TOO_MANY_REQUESTS,
-                    ))
+                // A password the demo published is replaced before anything else.
+                let must_change = !st.demo && st.db.must_change_password(&user.username).await?;
+                let to = if must_change {
+                    "/account/password"
                 } else {
-                    Ok(login_page(
-                        lang,
-                        &next,
-                        &username,
-                        t.bad_login,
-                        StatusCode::UNAUTHORIZED,
-                    ))
-                }
+                    next.as_str()
+                };
+                Ok(with_cookie(Redirect::to(to).into_response(), &set_cookie))
             }
+            _ => Ok(login_page(
+                lang,
+                &next,
+                &username,
+                t.bad_login,
+                StatusCode::UNAUTHORIZED,
+            )),
         }
     }
     .await;
     r.unwrap_or_else(|e| e.page(lang))
+}
+
+/// Checks a password on the blocking pool, a few at a time (see `password_checks`).
+pub async fn check_password(
+    st: &AppState,
+    password: String,
+    hash: String,
+) -> Result<bool, AppError> {
+    let _permit = st
+        .password_checks
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// The client's address: the peer, or the last address a trusted proxy added to
+/// `X-Forwarded-For`; `unknown` when neither is known (in-process tests).
+pub fn client_address(parts: &Parts, trusted: &[std::net::IpAddr]) -> String {
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    match peer {
+        Some(ip) if trusted.contains(&ip) => parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok())
+            .unwrap_or(ip)
+            .to_string(),
+        Some(ip) => ip.to_string(),
+        None => "unknown".to_string(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -314,11 +341,11 @@ fn password_page(
     }
 }
 
-pub async fn show_password(LangPref(lang): LangPref, MaybeUser(user): MaybeUser) -> Response {
-    match require_user(user, "/account/password") {
-        Ok(u) => password_page(lang, &u, "", false, StatusCode::OK),
-        Err(r) => r,
-    }
+pub async fn show_password(
+    LangPref(lang): LangPref,
+    access: Access<act::OwnAccount, NoUnit>,
+) -> Response {
+    password_page(lang, &access.user, "", false, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -333,69 +360,59 @@ pub struct PasswordForm {
 pub async fn submit_password(
     State(st): State<AppState>,
     LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
-    Form(f): Form<PasswordForm>,
-) -> Response {
+    access: Access<act::OwnAccount, NoUnit>,
+    Checked(f): Checked<PasswordForm>,
+) -> Result<Response, AppError> {
     let t = lang.tr();
-    let user = match require_user(user, "/account/password") {
-        Ok(u) => u,
-        Err(r) => return r,
+    let user = access.user;
+    let Some((_, hash)) = st.db.login_record(&user.user.username).await? else {
+        return Err(AppError::NotFound);
     };
-    if let Err(e) = check_csrf(&user, &f.csrf) {
-        return e.page(lang);
+    if !verify_password(&f.current, &hash) {
+        return Ok(password_page(
+            lang,
+            &user,
+            t.wrong_current_password,
+            false,
+            StatusCode::BAD_REQUEST,
+        ));
     }
-    let r: Result<Response, AppError> = async {
-        let Some((_, hash)) = st.db.login_record(&user.user.username).await? else {
-            return Err(AppError::NotFound);
-        };
-        if !verify_password(&f.current, &hash) {
-            return Ok(password_page(
-                lang,
-                &user,
-                t.wrong_current_password,
-                false,
-                StatusCode::BAD_REQUEST,
-            ));
-        }
-        if f.new_password.chars().count() < MIN_PASSWORD_CHARS {
-            return Ok(password_page(
-                lang,
-                &user,
-                t.password_too_short,
-                false,
-                StatusCode::BAD_REQUEST,
-            ));
-        }
-        if f.new_password != f.confirm {
-            return Ok(password_page(
-                lang,
-                &user,
-                t.passwords_differ,
-                false,
-                StatusCode::BAD_REQUEST,
-            ));
-        }
-        let hash = hash_password(&f.new_password).map_err(AppError::Internal)?;
-        st.db
-            .set_password(user.user.id, &hash, &user.user.username, &st.now())
-            .await?;
-        // Every session ended with the old password; this one continues with a new token.
-        let set_cookie = start_session(&st, user.user.id).await?;
-        let fresh = st
-            .db
-            .session(
-                &token_hash(set_cookie.split(['=', ';']).nth(1).unwrap_or_default()),
-                &st.now(),
-            )
-            .await?
-            .ok_or(AppError::Internal("new session missing".into()))?;
-        Ok(with_cookie(
-            password_page(lang, &fresh, "", true, StatusCode::OK),
-            &set_cookie,
-        ))
+    if f.new_password.chars().count() < MIN_PASSWORD_CHARS {
+        return Ok(password_page(
+            lang,
+            &user,
+            t.password_too_short,
+            false,
+            StatusCode::BAD_REQUEST,
+        ));
     }
-    .await;
-    r.unwrap_or_else(|e| e.page(lang))
+    if f.new_password != f.confirm {
+        return Ok(password_page(
+            lang,
+            &user,
+            t.passwords_differ,
+            false,
+            StatusCode::BAD_REQUEST,
+        ));
+    }
+    let hash = hash_password(&f.new_password).map_err(AppError::Internal)?;
+    st.db
+        .set_password(user.user.id, &hash, &user.user.username, &st.now())
+        .await?;
+    // Every session ended with the old password; this one continues with a new token.
+    let set_cookie = start_session(&st, user.user.id).await?;
+    let fresh = st
+        .db
+        .session(
+            &token_hash(set_cookie.split(['=', ';']).nth(1).unwrap_or_default()),
+            &st.now(),
+        )
+        .await?
+        .ok_or(AppError::Internal("new session missing".into()))?;
+    Ok(with_cookie(
+        password_page(lang, &fresh, "", true, StatusCode::OK),
+        &set_cookie,
+    ))
 }
 
 // ---------- accounts (administrators) ----------
@@ -428,15 +445,6 @@ pub struct UsersPage {
     pub created: String,
 }
 
-fn require_admin(user: Option<SessionUser>, back_to: &str) -> Result<SessionUser, Response> {
-    let u = require_user(user, back_to)?;
-    if u.user.role == Role::Admin {
-        Ok(u)
-    } else {
-        Err(AppError::Forbidden("Trang này chỉ dành cho quản trị hệ thống.".into()).page(Lang::Vi))
-    }
-}
-
 async fn users_page(
     st: &AppState,
     lang: Lang,
@@ -444,75 +452,68 @@ async fn users_page(
     error: &str,
     created: &str,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, AppError> {
     let t = lang.tr();
-    let r: Result<Response, AppError> = async {
-        let users = st.db.list_users().await?;
-        let units = st.db.list_units().await?;
-        let mut scopes = std::collections::HashMap::new();
-        for u in users.iter().filter(|u| u.role == Role::Appraiser) {
-            scopes.insert(
-                u.username.clone(),
-                st.db.appraiser_scopes(&u.username).await?.join(", "),
-            );
-        }
-        let page = UsersPage {
-            t,
-            chrome: Chrome::new(lang, t.accounts.to_string(), false, Some(admin)),
-            users: users
-                .into_iter()
-                .map(|u| UserLine {
-                    appraiser: u.role == Role::Appraiser,
-                    scopes: scopes.get(&u.username).cloned().unwrap_or_default(),
-                    role: if lang == Lang::En {
-                        u.role.label_en()
-                    } else {
-                        u.role.label_vi()
-                    }
-                    .to_string(),
-                    username: u.username,
-                    display_name: u.display_name,
-                    unit: u.unit_code.unwrap_or_default(),
-                    active: u.active,
-                })
-                .collect(),
-            roles: Role::ALL
-                .iter()
-                .map(|r| Choice {
-                    value: r.as_str().to_string(),
-                    label: if lang == Lang::En {
-                        r.label_en()
-                    } else {
-                        r.label_vi()
-                    }
-                    .to_string(),
-                })
-                .collect(),
-            units: units
-                .into_iter()
-                .map(|u| Choice {
-                    label: format!("{} — {}", u.code, u.name),
-                    value: u.code,
-                })
-                .collect(),
-            error: error.to_string(),
-            created: created.to_string(),
-        };
-        Ok((status, Html(page.render()?)).into_response())
+    let users = st.db.list_users().await?;
+    let units = st.db.list_units().await?;
+    let mut scopes = std::collections::HashMap::new();
+    for u in users.iter().filter(|u| u.role == Role::Appraiser) {
+        scopes.insert(
+            u.username.clone(),
+            st.db.appraiser_scopes(&u.username).await?.join(", "),
+        );
     }
-    .await;
-    r.unwrap_or_else(|e| e.page(lang))
+    let page = UsersPage {
+        t,
+        chrome: Chrome::new(lang, t.accounts.to_string(), false, Some(admin)),
+        users: users
+            .into_iter()
+            .map(|u| UserLine {
+                appraiser: u.role == Role::Appraiser,
+                scopes: scopes.get(&u.username).cloned().unwrap_or_default(),
+                role: if lang == Lang::En {
+                    u.role.label_en()
+                } else {
+                    u.role.label_vi()
+                }
+                .to_string(),
+                username: u.username,
+                display_name: u.display_name,
+                unit: u.unit_code.unwrap_or_default(),
+                active: u.active,
+            })
+            .collect(),
+        roles: Role::ALL
+            .iter()
+            .map(|r| Choice {
+                value: r.as_str().to_string(),
+                label: if lang == Lang::En {
+                    r.label_en()
+                } else {
+                    r.label_vi()
+                }
+                .to_string(),
+            })
+            .collect(),
+        units: units
+            .into_iter()
+            .map(|u| Choice {
+                label: format!("{} — {}", u.code, u.name),
+                value: u.code,
+            })
+            .collect(),
+        error: error.to_string(),
+        created: created.to_string(),
+    };
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 pub async fn show_users(
     State(st): State<AppState>,
     LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
-) -> Response {
-    match require_admin(user, "/admin/users") {
-        Ok(admin) => users_page(&st, lang, &admin, "", "", StatusCode::OK).await,
-        Err(r) => r,
-    }
+    access: Access<act::ManageAccounts, NoUnit>,
+) -> Result<Response, AppError> {
+    users_page(&st, lang, &access.user, "", "", StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -527,57 +528,22 @@ pub struct NewUserForm {
     pub password: String,
 }
 
-/// Checks a new account's fields; the message is in Vietnamese.
-pub fn validate_new_user(
-    username: &str,
-    role: &str,
-    unit: Option<&str>,
-    password: &str,
-) -> Result<Role, String> {
-    if username.len() < 3
-        || username.len() > 64
-        || !username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
-    {
-        return Err(
-            "Tên đăng nhập gồm 3–64 ký tự: chữ không dấu, số, dấu chấm, gạch ngang, gạch dưới, @."
-                .into(),
-        );
-    }
-    let role = Role::parse(role).ok_or_else(|| format!("Vai trò `{role}` không hợp lệ."))?;
-    if role.needs_unit() && unit.is_none() {
-        return Err(format!("Vai trò “{}” cần chọn đơn vị.", role.label_vi()));
-    }
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(format!("Mật khẩu cần ít nhất {MIN_PASSWORD_CHARS} ký tự."));
-    }
-    Ok(role)
-}
+pub use parindex_services::passwords::validate_new_user;
 
 pub async fn submit_user(
     State(st): State<AppState>,
     LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
-    Form(f): Form<NewUserForm>,
-) -> Response {
-    let admin = match require_admin(user, "/admin/users") {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    if let Err(e) = check_csrf(&admin, &f.csrf) {
-        return e.page(lang);
-    }
+    access: Access<act::ManageAccounts, NoUnit>,
+    Checked(f): Checked<NewUserForm>,
+) -> Result<Response, AppError> {
+    let admin = access.user;
     let unit = Some(f.unit.trim()).filter(|u| !u.is_empty());
     let username = f.username.trim();
     let role = match validate_new_user(username, &f.role, unit, &f.password) {
         Ok(r) => r,
         Err(m) => return users_page(&st, lang, &admin, &m, "", StatusCode::BAD_REQUEST).await,
     };
-    let hash = match hash_password(&f.password) {
-        Ok(h) => h,
-        Err(e) => return AppError::Internal(e).page(lang),
-    };
+    let hash = hash_password(&f.password).map_err(AppError::Internal)?;
     let display = if f.display_name.trim().is_empty() {
         username
     } else {
@@ -610,7 +576,7 @@ pub async fn submit_user(
             )
             .await
         }
-        Err(e) => AppError::from(e).page(lang),
+        Err(e) => Err(AppError::from(e)),
     }
 }
 
@@ -666,38 +632,28 @@ pub fn parse_scopes(text: &str) -> Result<Vec<String>, String> {
 pub async fn submit_scopes(
     State(st): State<AppState>,
     LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
-    Form(f): Form<ScopeForm>,
-) -> Response {
-    let admin = match require_admin(user, "/admin/users") {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    if let Err(e) = check_csrf(&admin, &f.csrf) {
-        return e.page(lang);
-    }
+    access: Access<act::ManageAccounts, NoUnit>,
+    Checked(f): Checked<ScopeForm>,
+) -> Result<Response, AppError> {
+    let admin = access.user;
     let scopes = match parse_scopes(&f.scopes) {
         Ok(s) => s,
         Err(m) => return users_page(&st, lang, &admin, &m, "", StatusCode::BAD_REQUEST).await,
     };
-    let r: Result<Response, AppError> = async {
-        let target = st
-            .db
-            .list_users()
-            .await?
-            .into_iter()
-            .find(|u| u.username == f.username)
-            .ok_or(AppError::NotFound)?;
-        if target.role != Role::Appraiser {
-            return Err(AppError::BadRequest(
-                "Chỉ thành viên thẩm định được giao lĩnh vực.".into(),
-            ));
-        }
-        st.db
-            .set_appraiser_scopes(&target.username, &scopes, &admin.user.username, &st.now())
-            .await?;
-        Ok(Redirect::to("/admin/users").into_response())
+    let target = st
+        .db
+        .list_users()
+        .await?
+        .into_iter()
+        .find(|u| u.username == f.username)
+        .ok_or(AppError::NotFound)?;
+    if target.role != Role::Appraiser {
+        return Err(AppError::BadRequest(
+            "Chỉ thành viên thẩm định được giao lĩnh vực.".into(),
+        ));
     }
-    .await;
-    r.unwrap_or_else(|e| e.page(lang))
+    st.db
+        .set_appraiser_scopes(&target.username, &scopes, &admin.user.username, &st.now())
+        .await?;
+    Ok(Redirect::to("/admin/users").into_response())
 }

@@ -3,20 +3,18 @@
 //! YAML (checked line by line before it is saved; audited).
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use parindex_domain::access::Role;
 use parindex_domain::calendar::{Calendar, parse_calendar};
 use parindex_domain::schedule::{from_days, weekday};
 use parindex_domain::text::Date;
 use serde::Deserialize;
 
-use crate::account::{check_csrf, require_user};
-use crate::auth::MaybeUser;
-use crate::error::AppError;
-use crate::pages::{Chrome, LangPref};
-use crate::state::AppState;
+use crate::core::error::AppError;
+use crate::core::layout::{Chrome, LangPref};
+use crate::core::state::AppState;
+use crate::extract::access::NoUnit;
+use crate::extract::{Access, Checked, act};
 
 /// One day cell: day of month (0 = padding) and its class.
 pub struct DayCell {
@@ -34,7 +32,7 @@ pub struct MonthGrid {
 #[derive(Template)]
 #[template(path = "calendar_year.html")]
 pub struct CalendarPage {
-    pub t: &'static crate::i18n::Tr,
+    pub t: &'static crate::core::i18n::Tr,
     pub l: &'static crate::dossiers::Labels,
     pub chrome: Chrome,
     pub year: i32,
@@ -107,10 +105,6 @@ fn month_grid(l: &crate::dossiers::Labels, cal: &Calendar, year: i32, month: u8)
     }
 }
 
-fn can_edit(user: &parindex_db::SessionUser) -> bool {
-    matches!(user.user.role, Role::Admin | Role::Secretariat)
-}
-
 #[derive(Debug, Default, Deserialize)]
 pub struct YearQuery {
     pub year: Option<i32>,
@@ -129,7 +123,7 @@ pub struct CalendarForm {
 
 async fn render(
     st: &AppState,
-    lang: crate::i18n::Lang,
+    lang: crate::core::i18n::Lang,
     user: &parindex_db::SessionUser,
     year: i32,
     edited: Option<(String, Vec<String>)>,
@@ -187,7 +181,11 @@ async fn render(
         known_years: cal
             .years
             .map_or_else(|| "không giới hạn".to_string(), |(a, b)| format!("{a}–{b}")),
-        can_edit: can_edit(user),
+        can_edit: crate::extract::may(
+            user,
+            parindex_domain::policy::Action::EditCalendar,
+            &parindex_domain::policy::Target::default(),
+        ),
         yaml,
         problems,
     };
@@ -197,13 +195,10 @@ async fn render(
 pub async fn show_calendar(
     State(st): State<AppState>,
     LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
+    access: Access<act::ReadCalendar, NoUnit>,
     Query(q): Query<YearQuery>,
 ) -> Response {
-    let user = match require_user(user, "/calendar") {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+    let user = access.user;
     let year = q
         .year
         .filter(|y| (1900..=2200).contains(y))
@@ -216,39 +211,24 @@ pub async fn show_calendar(
 pub async fn save_calendar(
     State(st): State<AppState>,
     LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
-    Form(f): Form<CalendarForm>,
-) -> Response {
-    let user = match require_user(user, "/calendar") {
-        Ok(u) => u,
-        Err(r) => return r,
+    access: Access<act::EditCalendar, NoUnit>,
+    Checked(f): Checked<CalendarForm>,
+) -> Result<Response, AppError> {
+    let user = access.user;
+    let year = f.year.unwrap_or_else(|| st.local_instant().date.year);
+    let yaml = f.yaml.replace("\r\n", "\n");
+    let mut problems = match parse_calendar("lịch", &yaml) {
+        Ok(_) => Vec::new(),
+        Err(p) => p.0.iter().map(ToString::to_string).collect(),
     };
-    if let Err(e) = check_csrf(&user, &f.csrf) {
-        return e.page(lang);
+    if f.reason.trim().is_empty() {
+        problems.push("Cần ghi lý do sửa (ví dụ: số văn bản thông báo nghỉ lễ).".into());
     }
-    let r: Result<Response, AppError> = async {
-        if !can_edit(&user) {
-            return Err(AppError::Forbidden(
-                "Chỉ bộ phận thường trực hoặc quản trị sửa lịch làm việc.".into(),
-            ));
-        }
-        let year = f.year.unwrap_or_else(|| st.local_instant().date.year);
-        let yaml = f.yaml.replace("\r\n", "\n");
-        let mut problems = match parse_calendar("lịch", &yaml) {
-            Ok(_) => Vec::new(),
-            Err(p) => p.0.iter().map(ToString::to_string).collect(),
-        };
-        if f.reason.trim().is_empty() {
-            problems.push("Cần ghi lý do sửa (ví dụ: số văn bản thông báo nghỉ lễ).".into());
-        }
-        if !problems.is_empty() {
-            return render(&st, lang, &user, year, Some((yaml, problems))).await;
-        }
-        st.db
-            .save_calendar(&yaml, &user.user.username, &st.now(), f.reason.trim())
-            .await?;
-        Ok(Redirect::to(&format!("/calendar?year={year}")).into_response())
+    if !problems.is_empty() {
+        return render(&st, lang, &user, year, Some((yaml, problems))).await;
     }
-    .await;
-    r.unwrap_or_else(|e| e.page(lang))
+    st.db
+        .save_calendar(&yaml, &user.user.username, &st.now(), f.reason.trim())
+        .await?;
+    Ok(Redirect::to(&format!("/calendar?year={year}")).into_response())
 }

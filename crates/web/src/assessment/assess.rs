@@ -3,24 +3,23 @@
 //! unit's leader; the cycle page of the secretariat.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use parindex_db::{LeafChange, SaveOutcome, SessionUser, StoredLeaf};
 use parindex_domain::access::Role;
-use parindex_domain::cycle::{Phase, can_see_unit};
+use parindex_domain::cycle::Phase;
+use parindex_domain::policy::{Action, Target, decide};
 use parindex_domain::text::{Date, fold};
 use parindex_domain::{CriteriaSet, Points, Rule};
 use serde::Deserialize;
 
-use crate::account::{check_csrf, require_user};
-use crate::auth::{MaybeUser, viewer};
-use crate::error::AppError;
-use crate::i18n::{Lang, Tr};
-use crate::pages::Chrome;
-use crate::pages::LangPref;
-use crate::state::AppState;
+use crate::core::error::AppError;
+use crate::core::i18n::{Lang, Tr};
+use crate::core::layout::Chrome;
+use crate::core::layout::LangPref;
+use crate::core::state::AppState;
+use crate::extract::{Access, Checked, act, actor};
 
 /// What a signed-in user may do to a leaf now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +46,7 @@ pub struct Situation<'a> {
     pub phase: Option<Phase>,
     pub user: &'a SessionUser,
     pub unit: &'a str,
+    pub unit_parent: Option<&'a str>,
     pub submitted: bool,
     /// The phase's window has closed for this unit (no extension).
     pub closed: bool,
@@ -71,44 +71,40 @@ pub fn power(
     delegated: Option<&str>,
     leaf: Option<&StoredLeaf>,
 ) -> Option<Power> {
-    let v = viewer(s.user);
-    let own = v.unit == Some(s.unit);
+    let who = actor(s.user);
+    let target = Target {
+        unit: Some(s.unit),
+        unit_parent: s.unit_parent,
+        phase: s.phase,
+        submitted: s.submitted,
+        closed: s.closed,
+    };
+    let may = |a: Action| decide(Some(&who), a, &target).is_ok();
     let role = s.user.user.role;
-    if s.closed {
-        return None;
+    if may(Action::SelfAssess) {
+        // A division member only on the leaves its department gave it (or that name it).
+        let division_leaf = role != Role::Division
+            || delegated.is_some_and(|d| who.unit == Some(d))
+            || division_matches(s.user, owner);
+        return division_leaf.then_some(Power::SelfAssess);
     }
-    match s.phase? {
-        Phase::SelfAssessment if !s.submitted => {
-            let division_owns = role == Role::Division
-                && v.unit_parent == Some(s.unit)
-                && (delegated.is_some_and(|d| v.unit == Some(d))
-                    || division_matches(s.user, owner));
-            ((own && matches!(role, Role::Focal | Role::Leader)) || division_owns)
-                .then_some(Power::SelfAssess)
-        }
-        Phase::Appraisal => appraises(s, code).then_some(Power::Appraise),
-        Phase::Explanation => {
-            let cut = leaf.is_some_and(|l| match (l.score.appraised, l.score.self_points) {
-                (Some(a), Some(s)) => a < s,
-                (Some(a), None) => a < Points::ZERO,
-                _ => false,
-            });
-            (own && matches!(role, Role::Focal | Role::Leader) && cut).then_some(Power::Explain)
-        }
-        Phase::FinalAppraisal => {
-            let pending = leaf.is_some_and(|l| l.explanation_status.as_deref() == Some("pending"));
-            (appraises(s, code) && pending).then_some(Power::Answer)
-        }
-        _ => None,
+    let in_scope = role != Role::Appraiser || in_scope(&s.scopes, code);
+    if may(Action::Appraise) && in_scope {
+        return Some(Power::Appraise);
     }
-}
-
-fn appraises(s: &Situation<'_>, code: &str) -> bool {
-    match s.user.user.role {
-        Role::Secretariat => true,
-        Role::Appraiser => in_scope(&s.scopes, code),
-        _ => false,
+    if may(Action::Explain) {
+        let cut = leaf.is_some_and(|l| match (l.score.appraised, l.score.self_points) {
+            (Some(a), Some(s)) => a < s,
+            (Some(a), None) => a < Points::ZERO,
+            _ => false,
+        });
+        return cut.then_some(Power::Explain);
     }
+    if may(Action::Answer) && in_scope {
+        let pending = leaf.is_some_and(|l| l.explanation_status.as_deref() == Some("pending"));
+        return pending.then_some(Power::Answer);
+    }
+    None
 }
 
 /// A division member edits the leaves whose `owner` names the division (folded, with or
@@ -156,6 +152,28 @@ pub struct LeafLine {
     /// of the dossiers behind it (both empty otherwise).
     pub computed: String,
     pub computed_link: String,
+}
+
+/// An audit step of the appraisers (hidden from the unit until the release).
+fn appraisers_step(action: &str) -> bool {
+    matches!(action, "points.appraised" | "explanation.answer")
+}
+
+/// A leaf's recorded value as the viewer may see it: before the release, the parts that
+/// carry the appraisers' figures (`appraised=`, `final=`, `effective=`) are left out.
+pub fn shown_value(value: Option<&str>, released: bool) -> String {
+    let Some(v) = value else { return "—".into() };
+    if released || !v.contains("appraised=") {
+        return v.to_string();
+    }
+    v.split("; ")
+        .filter(|part| {
+            !(part.starts_with("appraised=")
+                || part.starts_with("final=")
+                || part.starts_with("effective="))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 pub struct HistoryLine {
@@ -270,30 +288,6 @@ fn choices(rule: &Rule, current: Option<&str>) -> Vec<(String, String, bool)> {
     }
 }
 
-async fn closed_for(
-    st: &AppState,
-    set_id: &str,
-    unit: &str,
-    phase: Option<Phase>,
-) -> Result<bool, AppError> {
-    let Some(phase) = phase else { return Ok(false) };
-    let today = st.now()[..10].to_string();
-    let window = st
-        .db
-        .windows(set_id)
-        .await?
-        .into_iter()
-        .find(|w| w.phase == phase);
-    let Some(closes) = window.and_then(|w| w.closes_on) else {
-        return Ok(false);
-    };
-    if today <= closes {
-        return Ok(false);
-    }
-    let ext = st.db.extension(set_id, unit, phase).await?;
-    Ok(ext.is_none_or(|x| today > x.until_on))
-}
-
 async fn load(st: &AppState, set_id: &str) -> Result<(CriteriaSet, Option<Phase>), AppError> {
     let set = st.db.load_set(set_id).await?.ok_or(AppError::NotFound)?;
     let phase = st.db.phase(set_id).await?;
@@ -329,7 +323,7 @@ async fn leaf_state(
     AppError,
 > {
     let (set, phase) = load(st, set_id).await?;
-    ensure_unit_visible(phase, user, unit_code)?;
+    let unit_parent = st.db.unit(unit_code).await?.and_then(|u| u.parent_code);
     let leaf = set
         .position(leaf_code)
         .filter(|&i| set.nodes[i].is_leaf())
@@ -342,11 +336,12 @@ async fn leaf_state(
         .find(|(c, _)| c == leaf_code)
         .map(|(_, l)| l);
     let submitted = st.db.submission(set_id, unit_code).await?.is_some();
-    let closed = closed_for(st, set_id, unit_code, phase).await?;
+    let closed = crate::extract::access::window_closed(st, set_id, unit_code, phase).await?;
     let situation = Situation {
         phase,
         user,
         unit: unit_code,
+        unit_parent: unit_parent.as_deref(),
         submitted,
         closed,
         scopes: st.db.appraiser_scopes(&user.user.username).await?,
@@ -368,34 +363,20 @@ async fn leaf_state(
     Ok((set, phase, leaf, stored, allowed))
 }
 
-fn ensure_unit_visible(
-    phase: Option<Phase>,
-    user: &SessionUser,
-    unit: &str,
-) -> Result<(), AppError> {
-    if can_see_unit(phase, Some(&viewer(user)), unit) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "Bạn chỉ làm việc được với dữ liệu của đơn vị mình.".into(),
-        ))
-    }
-}
-
 pub async fn show_assessment(
     State(st): State<AppState>,
-    Path((set_id, unit_code)): Path<(String, String)>,
     LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
-) -> Response {
-    let path = format!("/sets/{set_id}/units/{unit_code}/assess");
-    let user = match require_user(user, &path) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    render_assessment(&st, lang, &user, &set_id, &unit_code, StatusCode::OK)
-        .await
-        .unwrap_or_else(|e| e.page(lang))
+    access: Access<act::ReadAssessment>,
+) -> Result<Response, AppError> {
+    render_assessment(
+        &st,
+        lang,
+        &access.user,
+        access.param("set_id"),
+        access.unit_code(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn render_assessment(
@@ -408,7 +389,6 @@ async fn render_assessment(
 ) -> Result<Response, AppError> {
     let t = lang.tr();
     let (set, phase) = load(st, set_id).await?;
-    ensure_unit_visible(phase, user, unit_code)?;
     let unit = st.db.unit(unit_code).await?.ok_or(AppError::NotFound)?;
     let stored: std::collections::HashMap<String, StoredLeaf> = st
         .db
@@ -417,7 +397,7 @@ async fn render_assessment(
         .into_iter()
         .collect();
     let submission = st.db.submission(set_id, unit_code).await?;
-    let closed = closed_for(st, set_id, unit_code, phase).await?;
+    let closed = crate::extract::access::window_closed(st, set_id, unit_code, phase).await?;
     let evidence = st.db.unit_evidence(unit_code).await?;
     let links = st.db.leaf_evidence(set_id, unit_code).await?;
     let history = st
@@ -428,6 +408,7 @@ async fn render_assessment(
         phase,
         user,
         unit: unit_code,
+        unit_parent: unit.parent_code.as_deref(),
         submitted: submission.is_some(),
         closed,
         scopes: st.db.appraiser_scopes(&user.user.username).await?,
@@ -435,13 +416,18 @@ async fn render_assessment(
     let delegations = st.db.delegations(set_id, unit_code).await?;
     let divisions = st.db.divisions(unit_code).await?;
     // The unit's focal point or leader hands criteria to divisions while self-assessing.
-    let can_delegate = phase == Some(Phase::SelfAssessment)
-        && submission.is_none()
-        && !closed
-        && matches!(user.user.role, Role::Focal | Role::Leader)
-        && user.user.unit_code.as_deref() == Some(unit_code)
-        && !divisions.is_empty();
-    let sees_all = viewer(user).sees_all();
+    let target = Target {
+        unit: Some(unit_code),
+        unit_parent: unit.parent_code.as_deref(),
+        phase,
+        submitted: submission.is_some(),
+        closed,
+    };
+    let who = actor(user);
+    let can_delegate =
+        decide(Some(&who), Action::Delegate, &target).is_ok() && !divisions.is_empty();
+    let can_submit = decide(Some(&who), Action::Submit, &target).is_ok();
+    let sees_all = parindex_domain::policy::province_wide(Some(&who));
     let released = parindex_domain::cycle::appraisal_released(phase) || sees_all;
     let p = set.precision;
     let f = |x: Option<Points>| x.map_or_else(String::new, |v| v.to_vi(p));
@@ -510,15 +496,33 @@ async fn render_assessment(
             answer: leaf
                 .and_then(|l| l.explanation_answer.clone())
                 .unwrap_or_default(),
-            updated: leaf
-                .map(|l| {
+            // Before the release a unit learns nothing of the appraisers' steps, not even
+            // who touched the leaf last: the last step it may see.
+            updated: if released {
+                leaf.map(|l| {
                     format!(
                         "{} · {}",
                         l.updated_by.clone().unwrap_or_default(),
                         l.updated_at.get(..16).unwrap_or_default().replace('T', " ")
                     )
                 })
-                .unwrap_or_default(),
+                .unwrap_or_default()
+            } else {
+                history
+                    .iter()
+                    .rfind(|r| {
+                        r.entry.entity == format!("{set_id}/{unit_code}/{code}")
+                            && !appraisers_step(&r.entry.action)
+                    })
+                    .map(|r| {
+                        format!(
+                            "{} · {}",
+                            r.entry.actor,
+                            r.entry.at.get(..16).unwrap_or_default().replace('T', " ")
+                        )
+                    })
+                    .unwrap_or_default()
+            },
             revision: leaf.map_or(0, |l| l.revision),
             power: power.map_or("", Power::as_str),
             choices: rule
@@ -574,21 +578,15 @@ async fn render_assessment(
                 .iter()
                 .filter(|r| r.entry.entity == format!("{set_id}/{unit_code}/{code}"))
                 // A unit sees the appraisers' steps only once they are released.
-                .filter(|r| {
-                    released
-                        || !matches!(
-                            r.entry.action.as_str(),
-                            "points.appraised" | "explanation.answer"
-                        )
-                })
+                .filter(|r| released || !appraisers_step(&r.entry.action))
                 .map(|r| HistoryLine {
                     at: r.entry.at.get(..16).unwrap_or_default().replace('T', " "),
                     actor: r.entry.actor.clone(),
                     action: action_label(&r.entry.action).to_string(),
                     change: format!(
                         "{} → {}",
-                        r.entry.old_value.as_deref().unwrap_or("—"),
-                        r.entry.new_value.as_deref().unwrap_or("—")
+                        shown_value(r.entry.old_value.as_deref(), released),
+                        shown_value(r.entry.new_value.as_deref(), released)
                     ),
                     reason: r.entry.reason.clone().unwrap_or_default(),
                 })
@@ -606,11 +604,6 @@ async fn render_assessment(
         });
     }
     let total = lines.len();
-    let can_submit = phase == Some(Phase::SelfAssessment)
-        && submission.is_none()
-        && !closed
-        && user.user.role == Role::Leader
-        && user.user.unit_code.as_deref() == Some(unit_code);
     let page = AssessPage {
         t,
         chrome: Chrome::new(
@@ -700,186 +693,196 @@ pub async fn save_leaf(
     State(st): State<AppState>,
     Path((set_id, unit_code, leaf_code)): Path<(String, String, String)>,
     LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
-    Form(f): Form<LeafForm>,
-) -> Response {
+    access: Access<act::ReadAssessment>,
+    Checked(f): Checked<LeafForm>,
+) -> Result<Response, AppError> {
     let back = format!("/sets/{set_id}/units/{unit_code}/assess");
-    let user = match require_user(user, &back) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    if let Err(e) = check_csrf(&user, &f.csrf) {
-        return e.page(lang);
-    }
-    let r: Result<Response, AppError> = async {
-        let (set, _, leaf, stored, allowed) = leaf_state(&st, &user, &set_id, &unit_code, &leaf_code).await?;
-        let node = &set.nodes[leaf];
-        let rule = node.rule.as_ref().ok_or(AppError::NotFound)?;
-        let bad = |m: String| AppError::BadRequest(format!("{leaf_code}: {m}"));
-        let change = match (f.action.as_str(), allowed) {
-            ("self", Some(Power::SelfAssess)) => {
-                // A leaf that scores itself keeps the figure; only the note is the unit's.
-                let input = if node.figure.is_some() {
-                    stored.as_ref().and_then(|l| l.score.input.clone())
-                } else {
-                    opt(&f.input)
-                };
-                let self_points = match &input {
-                    Some(i) => Some(rule.points_from_input(node.max, i).map_err(bad)?),
-                    None => None,
-                };
-                LeafChange::SelfAssessment { input, self_points, note: opt(&f.note) }
-            }
-            ("appraise", Some(Power::Appraise)) => {
-                let appraised = match opt(&f.appraised) {
-                    Some(a) => {
-                        let p = Points::parse(&a).map_err(|e| bad(format!("điểm thẩm định `{a}` {e}")))?;
-                        rule.check_points(node.max, p).map_err(bad)?;
-                        Some(p)
-                    }
-                    None => None,
-                };
-                let self_points = stored.as_ref().and_then(|l| l.score.self_points);
-                let cut = matches!((appraised, self_points), (Some(a), Some(s)) if a < s);
-                if cut && opt(&f.reason).is_none() {
-                    return Err(bad("cần ghi lý do khi chấm thấp hơn điểm tự đánh giá".into()));
-                }
-                LeafChange::Appraisal { appraised, reason: opt(&f.reason) }
-            }
-            ("explain", Some(Power::Explain)) => {
-                let text = opt(&f.text).ok_or_else(|| bad("cần ghi nội dung giải trình".into()))?;
-                LeafChange::Explanation { text }
-            }
-            ("answer", Some(Power::Answer)) => {
-                let accepted = f.decision == "accept";
-                let answer = opt(&f.reason).ok_or_else(|| bad("cần ghi ý kiến trả lời giải trình".into()))?;
-                let final_points = if accepted {
-                    let given = opt(&f.final_points)
-                        .map(|v| Points::parse(&v).map_err(|e| bad(format!("điểm `{v}` {e}"))))
-                        .transpose()?
-                        .or_else(|| stored.as_ref().and_then(|l| l.score.self_points));
-                    if let Some(p) = given {
-                        rule.check_points(node.max, p).map_err(bad)?;
-                    }
-                    given
-                } else {
-                    None
-                };
-                LeafChange::Answer { accepted, final_points, answer }
-            }
-            _ => {
-                return Err(AppError::Forbidden(
-                    "Bạn không thể thay đổi tiêu chí này ở giai đoạn hiện tại (hoặc bản tự đánh giá đã gửi, hoặc đã hết hạn).".into(),
-                ));
-            }
-        };
-        let outcome = st.db.save_leaf(&set, &unit_code, leaf, &change, f.revision, &user.user.username, &st.now()).await?;
-        st.invalidate(&set_id);
-        match outcome {
-            SaveOutcome::Saved { .. } => Ok(Redirect::to(&format!("{back}#leaf-{}", leaf_code.replace('.', "-"))).into_response()),
-            SaveOutcome::Conflict { current } => {
-                let t = lang.tr();
-                let describe = |input: Option<&str>, points: Option<Points>| {
-                    format!(
-                        "{} ({} {})",
-                        input.unwrap_or("—"),
-                        points.map_or_else(|| "—".into(), |p| p.to_vi(set.precision)),
-                        t.points_word
-                    )
-                };
-                let yours = match &change {
-                    LeafChange::SelfAssessment { input, self_points, .. } => describe(input.as_deref(), *self_points),
-                    LeafChange::Appraisal { appraised, .. } => describe(None, *appraised),
-                    LeafChange::Explanation { text } => text.clone(),
-                    LeafChange::Answer { answer, .. } => answer.clone(),
-                };
-                let page = ConflictPage {
-                    t,
-                    chrome: Chrome::new(lang, t.conflict_title.to_string(), false, Some(&user)),
-                    code: leaf_code.clone(),
-                    by: current.updated_by.clone().unwrap_or_default(),
-                    at: current.updated_at.get(..19).unwrap_or_default().replace('T', " "),
-                    theirs: describe(current.score.input.as_deref(), current.score.self_points.or(current.score.appraised)),
-                    yours,
-                    back: format!("{back}#leaf-{}", leaf_code.replace('.', "-")),
-                };
-                Ok((StatusCode::CONFLICT, Html(page.render()?)).into_response())
+    let user = access.user;
+    let (set, _, leaf, stored, allowed) =
+        leaf_state(&st, &user, &set_id, &unit_code, &leaf_code).await?;
+    let node = &set.nodes[leaf];
+    let rule = node.rule.as_ref().ok_or(AppError::NotFound)?;
+    let bad = |m: String| AppError::BadRequest(format!("{leaf_code}: {m}"));
+    let change = match (f.action.as_str(), allowed) {
+        ("self", Some(Power::SelfAssess)) => {
+            // A leaf that scores itself keeps the figure; only the note is the unit's.
+            let input = if node.figure.is_some() {
+                stored.as_ref().and_then(|l| l.score.input.clone())
+            } else {
+                opt(&f.input)
+            };
+            let self_points = match &input {
+                Some(i) => Some(rule.points_from_input(node.max, i).map_err(bad)?),
+                None => None,
+            };
+            LeafChange::SelfAssessment {
+                input,
+                self_points,
+                note: opt(&f.note),
             }
         }
+        ("appraise", Some(Power::Appraise)) => {
+            let appraised = match opt(&f.appraised) {
+                Some(a) => {
+                    let p =
+                        Points::parse(&a).map_err(|e| bad(format!("điểm thẩm định `{a}` {e}")))?;
+                    rule.check_points(node.max, p).map_err(bad)?;
+                    Some(p)
+                }
+                None => None,
+            };
+            let self_points = stored.as_ref().and_then(|l| l.score.self_points);
+            let cut = matches!((appraised, self_points), (Some(a), Some(s)) if a < s);
+            if cut && opt(&f.reason).is_none() {
+                return Err(bad(
+                    "cần ghi lý do khi chấm thấp hơn điểm tự đánh giá".into()
+                ));
+            }
+            LeafChange::Appraisal {
+                appraised,
+                reason: opt(&f.reason),
+            }
+        }
+        ("explain", Some(Power::Explain)) => {
+            let text = opt(&f.text).ok_or_else(|| bad("cần ghi nội dung giải trình".into()))?;
+            LeafChange::Explanation { text }
+        }
+        ("answer", Some(Power::Answer)) => {
+            let accepted = f.decision == "accept";
+            let answer =
+                opt(&f.reason).ok_or_else(|| bad("cần ghi ý kiến trả lời giải trình".into()))?;
+            let final_points = if accepted {
+                let given = opt(&f.final_points)
+                    .map(|v| Points::parse(&v).map_err(|e| bad(format!("điểm `{v}` {e}"))))
+                    .transpose()?
+                    .or_else(|| stored.as_ref().and_then(|l| l.score.self_points));
+                if let Some(p) = given {
+                    rule.check_points(node.max, p).map_err(bad)?;
+                }
+                given
+            } else {
+                None
+            };
+            LeafChange::Answer {
+                accepted,
+                final_points,
+                answer,
+            }
+        }
+        _ => {
+            return Err(AppError::Forbidden(
+                "Bạn không thể thay đổi tiêu chí này ở giai đoạn hiện tại (hoặc bản tự đánh giá đã gửi, hoặc đã hết hạn).".into(),
+            ));
+        }
+    };
+    let outcome = st
+        .db
+        .save_leaf(
+            &set,
+            &unit_code,
+            leaf,
+            &change,
+            f.revision,
+            &user.user.username,
+            &st.now(),
+        )
+        .await?;
+    st.invalidate(&set_id);
+    match outcome {
+        SaveOutcome::Saved { .. } => Ok(Redirect::to(&format!(
+            "{back}#leaf-{}",
+            leaf_code.replace('.', "-")
+        ))
+        .into_response()),
+        SaveOutcome::Conflict { current } => {
+            let t = lang.tr();
+            let describe = |input: Option<&str>, points: Option<Points>| {
+                format!(
+                    "{} ({} {})",
+                    input.unwrap_or("—"),
+                    points.map_or_else(|| "—".into(), |p| p.to_vi(set.precision)),
+                    t.points_word
+                )
+            };
+            let yours = match &change {
+                LeafChange::SelfAssessment {
+                    input, self_points, ..
+                } => describe(input.as_deref(), *self_points),
+                LeafChange::Appraisal { appraised, .. } => describe(None, *appraised),
+                LeafChange::Explanation { text } => text.clone(),
+                LeafChange::Answer { answer, .. } => answer.clone(),
+            };
+            let page = ConflictPage {
+                t,
+                chrome: Chrome::new(lang, t.conflict_title.to_string(), false, Some(&user)),
+                code: leaf_code.clone(),
+                by: current.updated_by.clone().unwrap_or_default(),
+                at: current
+                    .updated_at
+                    .get(..19)
+                    .unwrap_or_default()
+                    .replace('T', " "),
+                theirs: describe(
+                    current.score.input.as_deref(),
+                    current.score.self_points.or(current.score.appraised),
+                ),
+                yours,
+                back: format!("{back}#leaf-{}", leaf_code.replace('.', "-")),
+            };
+            Ok((StatusCode::CONFLICT, Html(page.render()?)).into_response())
+        }
     }
-    .await;
-    r.unwrap_or_else(|e| e.page(lang))
 }
 
 pub async fn submit_assessment(
     State(st): State<AppState>,
     Path((set_id, unit_code)): Path<(String, String)>,
-    LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
-    Form(f): Form<crate::account::CsrfForm>,
-) -> Response {
+    access: Access<act::Submit>,
+    Checked(_): Checked<crate::accounts::account::CsrfForm>,
+) -> Result<Response, AppError> {
     let back = format!("/sets/{set_id}/units/{unit_code}/assess");
-    let user = match require_user(user, &back) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    if let Err(e) = check_csrf(&user, &f.csrf) {
-        return e.page(lang);
+    let user = access.user;
+    let (set, _) = load(&st, &set_id).await?;
+    let stored: std::collections::HashMap<String, StoredLeaf> = st
+        .db
+        .unit_leaves(&set_id, &unit_code)
+        .await?
+        .into_iter()
+        .collect();
+    let missing: Vec<String> = set
+        .leaves()
+        .filter(|(_, n)| {
+            stored
+                .get(n.code.as_str())
+                .is_none_or(|l| l.score.self_points.is_none())
+        })
+        .map(|(_, n)| n.code.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(AppError::BadRequest(format!(
+            "Chưa gửi được: còn {} tiêu chí chưa chấm: {}.",
+            missing.len(),
+            missing.join(", ")
+        )));
     }
-    let r: Result<Response, AppError> = async {
-        let (set, phase) = load(&st, &set_id).await?;
-        if phase != Some(Phase::SelfAssessment)
-            || user.user.role != Role::Leader
-            || user.user.unit_code.as_deref() != Some(unit_code.as_str())
-            || closed_for(&st, &set_id, &unit_code, phase).await?
-        {
-            return Err(AppError::Forbidden(
-                "Chỉ lãnh đạo đơn vị gửi bản tự đánh giá, trong giai đoạn tự đánh giá.".into(),
-            ));
-        }
-        let stored: std::collections::HashMap<String, StoredLeaf> = st
-            .db
-            .unit_leaves(&set_id, &unit_code)
-            .await?
-            .into_iter()
-            .collect();
-        let missing: Vec<String> = set
-            .leaves()
-            .filter(|(_, n)| {
-                stored
-                    .get(n.code.as_str())
-                    .is_none_or(|l| l.score.self_points.is_none())
-            })
-            .map(|(_, n)| n.code.to_string())
-            .collect();
-        if !missing.is_empty() {
-            return Err(AppError::BadRequest(format!(
-                "Chưa gửi được: còn {} tiêu chí chưa chấm: {}.",
-                missing.len(),
-                missing.join(", ")
-            )));
-        }
-        let evidence = st.db.unit_evidence(&unit_code).await?;
-        let links = st.db.leaf_evidence(&set_id, &unit_code).await?;
-        let problems = evidence_problems(&set, &stored, &links, &evidence);
-        if !problems.is_empty() {
-            return Err(AppError::BadRequest(format!(
-                "Chưa gửi được (bổ sung minh chứng, hoặc ghi chú giải thích ở tiêu chí): {}.",
-                problems.join("; ")
-            )));
-        }
-        st.db
-            .submit_assessment(&set_id, &unit_code, &user.user.username, &st.now())
-            .await
-            .map_err(|e| match e {
-                parindex_db::DbError::Conflict(m) => AppError::BadRequest(m),
-                other => other.into(),
-            })?;
-        st.invalidate(&set_id);
-        Ok(Redirect::to(&back).into_response())
+    let evidence = st.db.unit_evidence(&unit_code).await?;
+    let links = st.db.leaf_evidence(&set_id, &unit_code).await?;
+    let problems = evidence_problems(&set, &stored, &links, &evidence);
+    if !problems.is_empty() {
+        return Err(AppError::BadRequest(format!(
+            "Chưa gửi được (bổ sung minh chứng, hoặc ghi chú giải thích ở tiêu chí): {}.",
+            problems.join("; ")
+        )));
     }
-    .await;
-    r.unwrap_or_else(|e| e.page(lang))
+    st.db
+        .submit_assessment(&set_id, &unit_code, &user.user.username, &st.now())
+        .await
+        .map_err(|e| match e {
+            parindex_db::DbError::Conflict(m) => AppError::BadRequest(m),
+            other => other.into(),
+        })?;
+    st.invalidate(&set_id);
+    Ok(Redirect::to(&back).into_response())
 }
 
 #[derive(Deserialize)]
@@ -894,41 +897,27 @@ pub struct DelegateForm {
 pub async fn delegate_leaf(
     State(st): State<AppState>,
     Path((set_id, unit_code, leaf_code)): Path<(String, String, String)>,
-    LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
-    Form(f): Form<DelegateForm>,
-) -> Response {
+    access: Access<act::Delegate>,
+    Checked(f): Checked<DelegateForm>,
+) -> Result<Response, AppError> {
     let back = format!("/sets/{set_id}/units/{unit_code}/assess");
-    let user = match require_user(user, &back) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    if let Err(e) = check_csrf(&user, &f.csrf) {
-        return e.page(lang);
-    }
-    let r: Result<Response, AppError> = async {
-        let (_, phase, _, _, _) = leaf_state(&st, &user, &set_id, &unit_code, &leaf_code).await?;
-        let open = phase == Some(Phase::SelfAssessment)
-            && st.db.submission(&set_id, &unit_code).await?.is_none()
-            && !closed_for(&st, &set_id, &unit_code, phase).await?;
-        if !(open
-            && matches!(user.user.role, Role::Focal | Role::Leader)
-            && user.user.unit_code.as_deref() == Some(unit_code.as_str()))
-        {
-            return Err(AppError::Forbidden(
-                "Chỉ đầu mối CCHC hoặc lãnh đạo đơn vị giao tiêu chí cho phòng, trong giai đoạn tự đánh giá.".into(),
-            ));
-        }
-        let division = Some(f.division.trim()).filter(|d| !d.is_empty());
-        st.db
-            .set_delegation(&set_id, &unit_code, &leaf_code, division, &user.user.username, &st.now())
-            .await
-            .map_err(|e| match e {
-                parindex_db::DbError::Conflict(m) => AppError::BadRequest(m),
-                other => other.into(),
-            })?;
-        Ok(Redirect::to(&format!("{back}#leaf-{}", leaf_code.replace('.', "-"))).into_response())
-    }
-    .await;
-    r.unwrap_or_else(|e| e.page(lang))
+    let user = access.user;
+    // The leaf must exist in the set.
+    leaf_state(&st, &user, &set_id, &unit_code, &leaf_code).await?;
+    let division = Some(f.division.trim()).filter(|d| !d.is_empty());
+    st.db
+        .set_delegation(
+            &set_id,
+            &unit_code,
+            &leaf_code,
+            division,
+            &user.user.username,
+            &st.now(),
+        )
+        .await
+        .map_err(|e| match e {
+            parindex_db::DbError::Conflict(m) => AppError::BadRequest(m),
+            other => other.into(),
+        })?;
+    Ok(Redirect::to(&format!("{back}#leaf-{}", leaf_code.replace('.', "-"))).into_response())
 }

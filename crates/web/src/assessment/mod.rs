@@ -1,0 +1,5 @@
+//! The yearly assessment: self-assessment, evidence, appraisal, explanation, the cycle.
+
+pub mod assess;
+pub mod cycle;
+pub mod evidence;

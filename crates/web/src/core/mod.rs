@@ -1,0 +1,10 @@
+//! What every page shares: state, the error type, the layout, languages, security headers,
+//! and the route table.
+
+pub mod error;
+pub mod i18n;
+pub mod layout;
+pub mod routes;
+pub mod security;
+pub mod server;
+pub mod state;

@@ -1,0 +1,11 @@
+//! What handlers state in their signatures: the signed-in user, access to a unit under the
+//! one policy, a CSRF-checked form.
+
+pub mod access;
+pub mod form;
+pub mod upload;
+pub mod user;
+
+pub use access::{Access, act};
+pub use form::{Checked, check_csrf};
+pub use user::{CurrentUser, MaybeUser, actor, may};

@@ -1,0 +1,157 @@
+//! The one reader of multipart forms: text fields (each at most 64 KiB), the form token
+//! checked before any file byte is kept, one file streamed to a temporary file of the file
+//! store (outside the web root) and refused past `limit` — whatever the request declared —
+//! and removed on every failure.
+
+use std::collections::HashMap;
+
+use axum::extract::Multipart;
+use axum::extract::multipart::MultipartError;
+use axum::http::{HeaderMap, StatusCode, header};
+use parindex_db::SessionUser;
+use parindex_services::files::{Incoming, clean_name};
+
+use crate::core::error::AppError;
+use crate::core::state::AppState;
+use crate::extract::check_csrf;
+
+/// Longest text field of a multipart form.
+const MAX_FIELD: usize = 64 * 1024;
+
+/// A form read: its text fields (trimmed) and its file, not yet stored.
+pub struct Upload {
+    pub fields: HashMap<String, String>,
+    /// The file's cleaned name and its bytes in a temporary file (empty files are dropped).
+    pub file: Option<(String, Incoming)>,
+}
+
+impl Upload {
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
+}
+
+fn too_large(limit: u64) -> AppError {
+    let size = if limit >= 1024 * 1024 {
+        format!("{} MB", limit / (1024 * 1024))
+    } else {
+        format!("{} KB", limit.div_ceil(1024))
+    };
+    AppError::PayloadTooLarge(format!(
+        "Tệp vượt quá giới hạn {size}: không có gì được lưu."
+    ))
+}
+
+fn bad_form(limit: u64) -> impl Fn(MultipartError) -> AppError {
+    move |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large(limit)
+        } else {
+            AppError::BadRequest("Biểu mẫu tải lên không đọc được.".into())
+        }
+    }
+}
+
+/// Reads a multipart form whose file may hold at most `limit` bytes; the `csrf` field must
+/// come before the file.
+pub async fn read_upload(
+    st: &AppState,
+    user: &SessionUser,
+    headers: &HeaderMap,
+    mut mp: Multipart,
+    limit: u64,
+) -> Result<Upload, AppError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit.saturating_add(64 * 1024)) {
+        return Err(too_large(limit));
+    }
+    let bad = bad_form(limit);
+    let mut fields = HashMap::new();
+    let mut file: Option<(String, Incoming)> = None;
+    loop {
+        let next = match mp.next_field().await {
+            Ok(n) => n,
+            Err(e) => {
+                discard(file).await;
+                return Err(bad(e));
+            }
+        };
+        let Some(mut field) = next else { break };
+        let name = field.name().unwrap_or_default().to_string();
+        if name != "file" {
+            let mut text = Vec::new();
+            loop {
+                match field.chunk().await {
+                    Ok(Some(c)) if text.len() + c.len() <= MAX_FIELD => text.extend_from_slice(&c),
+                    Ok(Some(_)) => {
+                        discard(file).await;
+                        return Err(AppError::PayloadTooLarge(format!(
+                            "Ô “{name}” của biểu mẫu quá dài."
+                        )));
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        discard(file).await;
+                        return Err(bad(e));
+                    }
+                }
+            }
+            let text = String::from_utf8_lossy(&text).trim().to_string();
+            fields.insert(name, text);
+            continue;
+        }
+        if file.is_some() {
+            discard(file).await;
+            return Err(AppError::BadRequest("Mỗi lần chỉ gửi một tệp.".into()));
+        }
+        check_csrf(user, fields.get("csrf").map_or("", String::as_str))?;
+        let original = clean_name(field.file_name().unwrap_or_default());
+        let mut inc = st
+            .files
+            .begin()
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => {
+                    if inc.size + chunk.len() as u64 > limit {
+                        inc.discard().await;
+                        return Err(too_large(limit));
+                    }
+                    if let Err(e) = inc.write(&chunk).await {
+                        inc.discard().await;
+                        return Err(AppError::Internal(e.to_string()));
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    inc.discard().await;
+                    return Err(bad(e));
+                }
+            }
+        }
+        if inc.size == 0 {
+            inc.discard().await;
+            continue;
+        }
+        if let Err(e) = inc.flush().await {
+            inc.discard().await;
+            return Err(AppError::Internal(e.to_string()));
+        }
+        file = Some((original, inc));
+    }
+    if let Err(e) = check_csrf(user, fields.get("csrf").map_or("", String::as_str)) {
+        discard(file).await;
+        return Err(e);
+    }
+    Ok(Upload { fields, file })
+}
+
+async fn discard(file: Option<(String, Incoming)>) {
+    if let Some((_, inc)) = file {
+        inc.discard().await;
+    }
+}

@@ -1,0 +1,4 @@
+//! Sets, rankings, score cards, the criteria browser and the JSON API.
+
+pub mod api;
+pub mod pages;

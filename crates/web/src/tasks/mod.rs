@@ -1,0 +1,1627 @@
+//! Rectification tasks: from a directive to tasks (preview, then create), the board of a
+//! unit's tasks, a task with its occurrences and progress reports, the violation register.
+
+pub use parindex_services::directives::{divisions_of, import_directive, proposals_for, to_task};
+
+// ---------- pages ----------
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use parindex_db::{SessionUser, TaskSummary};
+use parindex_domain::access::Role;
+use parindex_domain::schedule::{Repeat, Schedule};
+use parindex_domain::text::Date;
+use parindex_reports::{Cell, Table};
+use serde::Deserialize;
+
+use crate::core::error::AppError;
+use crate::core::i18n::{Lang, Tr};
+use crate::core::layout::Chrome;
+use crate::core::layout::LangPref;
+use crate::core::state::AppState;
+use crate::extract::access::{DirectiveUnit, NoUnit, OccurrenceUnit, TaskUnit, ViolationUnit};
+use crate::extract::{Access, Checked, act, check_csrf};
+
+fn vi_date(iso: &str) -> String {
+    Date::parse(iso).map_or_else(|| iso.to_string(), Date::to_vi)
+}
+
+/// Whether `user` runs `unit`'s tasks (the policy's `RunTasks`).
+fn runs_unit_tasks(user: &SessionUser, unit: &str) -> bool {
+    crate::extract::may(
+        user,
+        parindex_domain::policy::Action::RunTasks,
+        &parindex_domain::policy::Target::unit(unit, None),
+    )
+}
+
+fn today(st: &AppState) -> String {
+    st.now()[..10].to_string()
+}
+
+/// A task's state for the board.
+pub fn column(t: &TaskSummary) -> &'static str {
+    if t.cancelled {
+        "cancelled"
+    } else if t.overdue > 0 {
+        "overdue"
+    } else if t.open == 0 {
+        "done"
+    } else if t.done > 0 {
+        "in_progress"
+    } else {
+        "not_started"
+    }
+}
+
+fn column_label(c: &str, t: &Tr) -> &'static str {
+    match c {
+        "cancelled" => t.st_cancelled,
+        "overdue" => t.st_overdue,
+        "done" => t.st_done,
+        "in_progress" => t.st_in_progress,
+        _ => t.st_not_started,
+    }
+}
+
+pub struct TaskCard {
+    pub id: i64,
+    pub item_ref: String,
+    pub title: String,
+    pub leads: String,
+    pub supports: String,
+    pub repeat: String,
+    pub next_due: String,
+    pub counts: String,
+    pub criteria: String,
+}
+
+pub struct BoardColumn {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub cards: Vec<TaskCard>,
+}
+
+#[derive(Template)]
+#[template(path = "tasks.html")]
+pub struct BoardPage {
+    pub t: &'static Tr,
+    pub chrome: Chrome,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub division: String,
+    pub divisions: Vec<(String, String)>,
+    pub columns: Vec<BoardColumn>,
+    pub can_import: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct BoardQuery {
+    pub division: Option<String>,
+    pub format: Option<String>,
+}
+
+fn names(codes: &[String], divisions: &[(String, String)]) -> String {
+    codes
+        .iter()
+        .map(|c| {
+            divisions
+                .iter()
+                .find(|(d, _)| d == c)
+                .map_or_else(|| c.clone(), |(_, n)| n.clone())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub async fn show_board(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    access: Access<act::ReadTasks>,
+    Query(q): Query<BoardQuery>,
+) -> Result<Response, AppError> {
+    let user = access.user;
+    let t = lang.tr();
+    let unit = st.db.unit(&unit_code).await?.ok_or(AppError::NotFound)?;
+    let divisions = st.db.divisions(&unit_code).await?;
+    let mut tasks = st.db.tasks(&unit_code, &today(&st)).await?;
+    let division = q.division.clone().unwrap_or_default();
+    if !division.is_empty() {
+        tasks.retain(|x| x.leads.contains(&division) || x.supports.contains(&division));
+    }
+    if let Some(f) = q.format.as_deref() {
+        let mut table = Table::new(
+            format!("{} {unit_code}", t.tasks),
+            &[
+                t.code, t.task, t.lead, t.support, t.schedule, t.next_due, t.status, t.criteria,
+            ],
+        );
+        for x in &tasks {
+            table.rows.push(vec![
+                x.item_ref.clone().unwrap_or_default().into(),
+                x.title.clone().into(),
+                names(&x.leads, &divisions).into(),
+                names(&x.supports, &divisions).into(),
+                x.repeat.label_vi().into(),
+                x.next_due
+                    .as_deref()
+                    .map(vi_date)
+                    .unwrap_or_default()
+                    .into(),
+                column_label(column(x), t).into(),
+                x.criteria.join(", ").into(),
+            ]);
+        }
+        return crate::ranking::pages::download_table(&table, f, &format!("nhiem-vu-{unit_code}"));
+    }
+    let keys = ["overdue", "not_started", "in_progress", "done", "cancelled"];
+    let columns = keys
+        .iter()
+        .map(|k| BoardColumn {
+            key: k,
+            label: column_label(k, t),
+            cards: tasks
+                .iter()
+                .filter(|x| column(x) == *k)
+                .map(|x| TaskCard {
+                    id: x.id,
+                    item_ref: x.item_ref.clone().unwrap_or_default(),
+                    title: x.title.clone(),
+                    leads: names(&x.leads, &divisions),
+                    supports: names(&x.supports, &divisions),
+                    repeat: x.repeat.label_vi(),
+                    next_due: x.next_due.as_deref().map(vi_date).unwrap_or_default(),
+                    counts: format!("{} ✓ · {} ⏳ · {} ⚠", x.done, x.open, x.overdue),
+                    criteria: x.criteria.join(", "),
+                })
+                .collect(),
+        })
+        .collect();
+    let page = BoardPage {
+        t,
+        chrome: Chrome::new(
+            lang,
+            format!("{} — {}", t.tasks, unit.name),
+            true,
+            Some(&user),
+        ),
+        unit_code: unit_code.clone(),
+        unit_name: unit.name,
+        division,
+        divisions,
+        columns,
+        can_import: runs_unit_tasks(&user, &unit_code),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+pub struct OccurrenceLine {
+    pub id: i64,
+    pub due: String,
+    pub status: String,
+    pub late: bool,
+    pub report: String,
+    pub done: String,
+    pub evidence: String,
+    pub can_report: bool,
+    pub can_start: bool,
+}
+
+#[derive(Template)]
+#[template(path = "task.html")]
+pub struct TaskPage {
+    pub t: &'static Tr,
+    pub chrome: Chrome,
+    pub unit_code: String,
+    pub task: TaskCard,
+    pub body: String,
+    pub references: String,
+    pub responsible: String,
+    /// `/directives/{id}#line-{n}` when the task came from a directive.
+    pub source: String,
+    pub occurrences: Vec<OccurrenceLine>,
+    /// (author, when, text).
+    pub comments: Vec<(String, String, String)>,
+    pub can_cancel: bool,
+    pub cancelled: bool,
+}
+
+/// The task's unit, and whether `user` reports on it: the unit's leader or focal point,
+/// or a division the task names.
+async fn task_access(
+    st: &AppState,
+    user: &SessionUser,
+    task_id: i64,
+) -> Result<(String, bool), AppError> {
+    let (unit, units) = st.db.task_owner(task_id).await?.ok_or(AppError::NotFound)?;
+    let own_division = user.user.role == Role::Division
+        && user
+            .user
+            .unit_code
+            .as_ref()
+            .is_some_and(|u| units.contains(u));
+    Ok((unit.clone(), runs_unit_tasks(user, &unit) || own_division))
+}
+
+pub async fn show_task(
+    State(st): State<AppState>,
+    Path(task_id): Path<i64>,
+    LangPref(lang): LangPref,
+    access: Access<act::ReadTasks, TaskUnit>,
+) -> Result<Response, AppError> {
+    let user = access.user;
+    let t = lang.tr();
+    let (unit, can_report) = task_access(&st, &user, task_id).await?;
+    let today = today(&st);
+    let x = st
+        .db
+        .tasks(&unit, &today)
+        .await?
+        .into_iter()
+        .find(|x| x.id == task_id)
+        .ok_or(AppError::NotFound)?;
+    let divisions = st.db.divisions(&unit).await?;
+    let occurrences = st
+        .db
+        .occurrences(task_id)
+        .await?
+        .into_iter()
+        .map(|o| {
+            // Reported after its day ("Quá hạn" already says it for open ones).
+            let late = o
+                .done_at
+                .as_deref()
+                .is_some_and(|d| d.get(..10).unwrap_or(d) > o.due_on.as_str());
+            OccurrenceLine {
+                id: o.id,
+                due: vi_date(&o.due_on),
+                status: match o.status.as_str() {
+                    "done" => t.st_done,
+                    "cancelled" => t.st_cancelled,
+                    "in_progress" => t.st_in_progress,
+                    _ if o.due_on < today => t.st_overdue,
+                    _ => t.st_not_started,
+                }
+                .to_string(),
+                late,
+                report: o.report.unwrap_or_default(),
+                done: o
+                    .done_at
+                    .map(|d| {
+                        format!(
+                            "{} · {}",
+                            vi_date(d.get(..10).unwrap_or(&d)),
+                            o.done_by.unwrap_or_default()
+                        )
+                    })
+                    .unwrap_or_default(),
+                evidence: o.evidence_id.map(|e| e.to_string()).unwrap_or_default(),
+                can_report: can_report && o.status != "done" && o.status != "cancelled",
+                can_start: can_report && o.status == "open",
+            }
+        })
+        .collect();
+    let page = TaskPage {
+        t,
+        chrome: Chrome::new(lang, x.title.clone(), true, Some(&user)),
+        unit_code: unit.clone(),
+        body: x.body.clone(),
+        references: x.references.join("; "),
+        responsible: x.responsible.clone().unwrap_or_default(),
+        source: x
+            .directive_id
+            .map(|d| format!("/directives/{d}#line-{}", x.source_line.unwrap_or(1)))
+            .unwrap_or_default(),
+        task: TaskCard {
+            id: x.id,
+            item_ref: x.item_ref.clone().unwrap_or_default(),
+            title: x.title.clone(),
+            leads: names(&x.leads, &divisions),
+            supports: names(&x.supports, &divisions),
+            repeat: x.repeat.label_vi(),
+            next_due: x.next_due.as_deref().map(vi_date).unwrap_or_default(),
+            counts: format!("{} ✓ · {} ⏳ · {} ⚠", x.done, x.open, x.overdue),
+            criteria: x.criteria.join(", "),
+        },
+        occurrences,
+        comments: st
+            .db
+            .comments(task_id)
+            .await?
+            .into_iter()
+            .map(|(a, at, b)| (a, vi_date(at.get(..10).unwrap_or(&at)), b))
+            .collect(),
+        can_cancel: runs_unit_tasks(&user, &unit) && !x.cancelled,
+        cancelled: x.cancelled,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Marks an occurrence done with its progress report (and an evidence file, optionally).
+pub async fn report_occurrence(
+    State(st): State<AppState>,
+    Path(occurrence_id): Path<i64>,
+    access: Access<act::ReportTask, OccurrenceUnit>,
+    headers: HeaderMap,
+    mp: Multipart,
+) -> Result<Response, AppError> {
+    let user = access.user;
+    let task_id = st
+        .db
+        .occurrence_task(occurrence_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (unit, can_report) = task_access(&st, &user, task_id).await?;
+    if !can_report {
+        return Err(AppError::Forbidden(
+            "Bạn không phụ trách nhiệm vụ này.".into(),
+        ));
+    }
+    let up = crate::assessment::evidence::read_upload(&st, &user, &headers, mp).await?;
+    check_csrf(&user, up.fields.get("csrf").map_or("", String::as_str))?;
+    let report = up.fields.get("report").cloned().unwrap_or_default();
+    if report.trim().is_empty() {
+        return Err(AppError::BadRequest(
+            "Cần ghi nội dung báo cáo tiến độ.".into(),
+        ));
+    }
+    let evidence_id = match up.file {
+        Some((name, kind, size, sha)) => {
+            let meta = parindex_db::EvidenceMeta {
+                title: format!("Báo cáo: {}", report.chars().take(60).collect::<String>()),
+                ..Default::default()
+            };
+            let file = parindex_db::NewFile {
+                file_name: &name,
+                content_type: kind.content_type(),
+                size_bytes: i64::try_from(size).unwrap_or(i64::MAX),
+                sha256: &sha,
+            };
+            Some(
+                st.db
+                    .create_evidence(&unit, &meta, &file, None, &user.user.username, &st.now())
+                    .await?,
+            )
+        }
+        None => None,
+    };
+    st.db
+        .complete_occurrence(
+            occurrence_id,
+            report.trim(),
+            evidence_id,
+            &user.user.username,
+            &st.now(),
+        )
+        .await
+        .map_err(|e| match e {
+            parindex_db::DbError::Conflict(m) => AppError::Conflict(m),
+            other => other.into(),
+        })?;
+    Ok(Redirect::to(&format!("/tasks/{task_id}")).into_response())
+}
+
+// ---------- violations ----------
+
+pub struct ViolationLine {
+    pub id: i64,
+    pub task_id: i64,
+    pub task: String,
+    pub unit: String,
+    pub person: String,
+    pub due: String,
+    pub detected: String,
+    pub done: String,
+    pub reason: String,
+    pub excused: bool,
+}
+
+#[derive(Template)]
+#[template(path = "violations.html")]
+pub struct ViolationsPage {
+    pub t: &'static Tr,
+    pub chrome: Chrome,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub lines: Vec<ViolationLine>,
+    pub can_decide: bool,
+}
+
+pub async fn show_violations(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    access: Access<act::ReadTasks>,
+    Query(q): Query<BoardQuery>,
+) -> Result<Response, AppError> {
+    let user = access.user;
+    let t = lang.tr();
+    let unit = st.db.unit(&unit_code).await?.ok_or(AppError::NotFound)?;
+    let mut divisions = st.db.divisions(&unit_code).await?;
+    divisions.push((unit_code.clone(), unit.name.clone()));
+    let lines: Vec<ViolationLine> = st
+        .db
+        .violations(&unit_code)
+        .await?
+        .into_iter()
+        .map(|v| ViolationLine {
+            id: v.id,
+            task_id: v.task_id,
+            task: v.task_title,
+            unit: names(std::slice::from_ref(&v.unit_code), &divisions),
+            person: v.person.unwrap_or_default(),
+            due: vi_date(&v.due_on),
+            detected: vi_date(&v.detected_on),
+            done: v
+                .done_at
+                .map(|d| vi_date(d.get(..10).unwrap_or(&d)))
+                .unwrap_or_default(),
+            reason: v.reason.unwrap_or_default(),
+            excused: v.excused,
+        })
+        .collect();
+    if let Some(f) = q.format.as_deref() {
+        let mut table = Table::new(
+            format!("{} {unit_code}", t.violations),
+            &[
+                t.task, t.unit, t.person, t.due_date, t.detected, t.done_on, t.reason, t.excused,
+            ],
+        );
+        for v in &lines {
+            table.rows.push(vec![
+                v.task.clone().into(),
+                v.unit.clone().into(),
+                v.person.clone().into(),
+                v.due.clone().into(),
+                v.detected.clone().into(),
+                v.done.clone().into(),
+                v.reason.clone().into(),
+                Cell::Text(if v.excused {
+                    "có".into()
+                } else {
+                    "không".into()
+                }),
+            ]);
+        }
+        return crate::ranking::pages::download_table(&table, f, &format!("vi-pham-{unit_code}"));
+    }
+    let page = ViolationsPage {
+        t,
+        chrome: Chrome::new(
+            lang,
+            format!("{} — {}", t.violations, unit.name),
+            true,
+            Some(&user),
+        ),
+        unit_code: unit_code.clone(),
+        unit_name: unit.name,
+        lines,
+        can_decide: runs_unit_tasks(&user, &unit_code),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DecideForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub excused: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+pub async fn decide_violation(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    access: Access<act::RunTasks, ViolationUnit>,
+    Checked(f): Checked<DecideForm>,
+) -> Result<Response, AppError> {
+    let unit = access.unit_code().to_string();
+    let user = access.user;
+    let reason = f.reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::BadRequest("Cần ghi lý do.".into()));
+    }
+    st.db
+        .excuse_violation(
+            id,
+            f.excused == "yes",
+            reason,
+            &user.user.username,
+            &st.now(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/units/{unit}/violations")).into_response())
+}
+
+// ---------- import with preview ----------
+
+pub struct ProposalLine {
+    pub index: usize,
+    pub item_ref: String,
+    pub title: String,
+    pub body: String,
+    pub lead: String,
+    pub supports: String,
+    pub criteria: String,
+    pub repeat: &'static str,
+    pub end_on: String,
+    pub line: usize,
+}
+
+#[derive(Template)]
+#[template(path = "directive_new.html")]
+pub struct DirectivePage {
+    pub t: &'static Tr,
+    pub chrome: Chrome,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub text: String,
+    pub subject: String,
+    pub proposals: Vec<ProposalLine>,
+    pub divisions: Vec<(String, String)>,
+    pub warnings: Vec<String>,
+    pub error: String,
+    /// The uploaded file, kept in the store: name, SHA-256 and its signature for this session.
+    pub file_name: String,
+    pub file_sha: String,
+    pub file_sig: String,
+}
+
+/// Binds a stored file to the session that uploaded it, so that the confirmation step can
+/// only attach a file this user sent.
+fn file_signature(csrf: &str, sha: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(
+        format!("{csrf}|directive-file|{sha}").as_bytes(),
+    ))
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a page shown from several steps of the import"
+)]
+async fn directive_page(
+    st: &AppState,
+    lang: Lang,
+    user: &SessionUser,
+    unit_code: &str,
+    text: &str,
+    file: Option<(&str, &str)>,
+    error: &str,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let t = lang.tr();
+    let unit = st.db.unit(unit_code).await?.ok_or(AppError::NotFound)?;
+    let divisions = st.db.divisions(unit_code).await?;
+    let today = Date::parse(&today(st)).ok_or_else(|| AppError::Internal("clock".into()))?;
+    let (subject, proposals, warnings) = if text.trim().is_empty() || !error.is_empty() {
+        (String::new(), Vec::new(), Vec::new())
+    } else {
+        match proposals_for(&st.db, unit_code, text, today).await {
+            Ok((d, ps)) => (
+                d.subject.clone().unwrap_or_default(),
+                ps.iter()
+                    .enumerate()
+                    .map(|(i, p)| ProposalLine {
+                        index: i,
+                        item_ref: p.item_ref.clone(),
+                        title: p.title.clone(),
+                        body: p.body.clone(),
+                        // One lead is editable; several (everyone, a group) stay as proposed.
+                        lead: if p.leads.len() == 1 {
+                            p.leads[0].clone()
+                        } else {
+                            "*".to_string()
+                        },
+                        supports: names(&p.supports, &divisions),
+                        criteria: p.criteria.join(", "),
+                        repeat: p.schedule.repeat.kind(),
+                        end_on: p.schedule.end.to_iso(),
+                        line: p.line,
+                    })
+                    .collect(),
+                d.warnings,
+            ),
+            Err(e) => {
+                return Box::pin(directive_page(
+                    st,
+                    lang,
+                    user,
+                    unit_code,
+                    text,
+                    None,
+                    &e,
+                    StatusCode::BAD_REQUEST,
+                ))
+                .await;
+            }
+        }
+    };
+    let page = DirectivePage {
+        t,
+        chrome: Chrome::new(
+            lang,
+            format!("{} — {}", t.import_directive, unit.name),
+            false,
+            Some(user),
+        ),
+        unit_code: unit_code.to_string(),
+        unit_name: unit.name,
+        text: text.to_string(),
+        subject,
+        proposals,
+        divisions,
+        warnings,
+        error: error.to_string(),
+        file_name: file.map(|f| f.0.to_string()).unwrap_or_default(),
+        file_sha: file.map(|f| f.1.to_string()).unwrap_or_default(),
+        file_sig: file
+            .map(|f| file_signature(&user.csrf_token, f.1))
+            .unwrap_or_default(),
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn new_directive(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    access: Access<act::RunTasks>,
+) -> Response {
+    let user = access.user;
+    directive_page(&st, lang, &user, &unit_code, "", None, "", StatusCode::OK)
+        .await
+        .unwrap_or_else(|e| e.page(lang))
+}
+
+/// Preview (`action=preview`, pasted text or an uploaded .txt/.docx) or create (`action=create`).
+pub async fn post_directive(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    access: Access<act::RunTasks>,
+    headers: HeaderMap,
+    mp: Multipart,
+) -> Result<Response, AppError> {
+    let user = access.user;
+    let (fields, file) =
+        crate::assessment::evidence::read_text_upload(&st, &user, &headers, mp).await?;
+    check_csrf(&user, fields.get("csrf").map_or("", String::as_str))?;
+    let mut kept: Option<(String, String)> = None;
+    let text = match file {
+        Some((name, bytes)) => {
+            let text = if name.to_ascii_lowercase().ends_with(".docx") {
+                parindex_reports::docx::docx_text(&bytes).map_err(AppError::BadRequest)?
+            } else {
+                String::from_utf8(bytes.clone()).map_err(|_| {
+                    AppError::BadRequest("Tệp không phải văn bản UTF-8 (.txt) hay .docx.".into())
+                })?
+            };
+            let mut inc = st
+                .files
+                .begin()
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            inc.write(&bytes)
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let (sha, _) = st
+                .files
+                .commit(inc)
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            kept = Some((name, sha));
+            text
+        }
+        None => fields.get("text").cloned().unwrap_or_default(),
+    };
+    if fields.get("action").map(String::as_str) != Some("create") {
+        let file = kept.as_ref().map(|(n, s)| (n.as_str(), s.as_str()));
+        return directive_page(
+            &st,
+            lang,
+            &user,
+            &unit_code,
+            &text,
+            file,
+            "",
+            StatusCode::OK,
+        )
+        .await;
+    }
+    // The file sent at the preview, if its signature shows this session sent it.
+    let attached = match (fields.get("file_sha"), fields.get("file_sig")) {
+        (Some(sha), Some(sig))
+            if !sha.is_empty() && *sig == file_signature(&user.csrf_token, sha) =>
+        {
+            Some(sha.clone())
+        }
+        _ => None,
+    };
+    let today = Date::parse(&today(&st)).ok_or_else(|| AppError::Internal("clock".into()))?;
+    let (d, proposals) = proposals_for(&st.db, &unit_code, &text, today)
+        .await
+        .map_err(AppError::BadRequest)?;
+    let divisions = divisions_of(&st.db, &unit_code)
+        .await
+        .map_err(AppError::Internal)?;
+    let mut tasks = Vec::new();
+    for (i, p) in proposals.iter().enumerate() {
+        let get = |k: &str| {
+            fields
+                .get(&format!("{k}_{i}"))
+                .map(|v| v.trim().to_string())
+        };
+        if get("include").as_deref() != Some("on") {
+            continue;
+        }
+        let mut task = to_task(p, &divisions);
+        if let Some(title) = get("title").filter(|x| !x.is_empty()) {
+            task.title = title;
+        }
+        if let Some(person) = get("person").filter(|x| !x.is_empty()) {
+            task.responsible = Some(person);
+        }
+        if let Some(lead) = get("lead") {
+            if lead.is_empty() {
+                return Err(AppError::BadRequest(format!(
+                    "Mục {}: cần chọn phòng chủ trì.",
+                    p.item_ref
+                )));
+            }
+            if lead != "*" {
+                if !divisions.iter().any(|u| u.code == lead) {
+                    return Err(AppError::BadRequest(format!(
+                        "Mục {}: phòng `{lead}` không thuộc đơn vị.",
+                        p.item_ref
+                    )));
+                }
+                task.leads = vec![lead];
+            }
+        }
+        let end = match get("end_on").filter(|x| !x.is_empty()) {
+            Some(e) => Date::parse(&e).ok_or_else(|| {
+                AppError::BadRequest(format!("Mục {}: ngày `{e}` không hợp lệ.", p.item_ref))
+            })?,
+            None => task.schedule.end,
+        };
+        let repeat = match get("repeat").as_deref() {
+            Some("weekly") => Repeat::Weekly { weekday: 5 },
+            Some("monthly") => Repeat::Monthly { day: 31 },
+            Some("quarterly") => Repeat::Quarterly { day: 31 },
+            Some("yearly") => Repeat::Yearly {
+                month: end.month,
+                day: end.day,
+            },
+            Some("once") => Repeat::Once,
+            _ => task.schedule.repeat,
+        };
+        if end < task.schedule.start {
+            return Err(AppError::BadRequest(format!(
+                "Mục {}: hạn trước ngày bắt đầu.",
+                p.item_ref
+            )));
+        }
+        task.schedule = Schedule {
+            repeat,
+            start: task.schedule.start,
+            end,
+        };
+        tasks.push(task);
+    }
+    if tasks.is_empty() {
+        return Err(AppError::BadRequest(
+            "Chưa chọn mục nào để tạo nhiệm vụ.".into(),
+        ));
+    }
+    let (did, _) = st
+        .db
+        .import_directive(
+            &unit_code,
+            &d,
+            &text,
+            fields.get("file_name").map(String::as_str),
+            &tasks,
+            &user.user.username,
+            &st.now(),
+        )
+        .await?;
+    if let Some(sha) = attached {
+        st.db
+            .set_directive_file(did, &sha, &user.user.username, &st.now())
+            .await?;
+    }
+    Ok(Redirect::to(&format!("/units/{unit_code}/tasks")).into_response())
+}
+
+// ---------- the director's weekly brief ----------
+
+pub struct StakeLine {
+    pub code: String,
+    pub name: String,
+    pub lost: String,
+    pub open_tasks: usize,
+}
+
+#[derive(Template)]
+#[template(path = "brief.html")]
+pub struct BriefPage {
+    pub t: &'static Tr,
+    pub chrome: Chrome,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub today: String,
+    /// (division, overdue occurrences), most first.
+    pub overdue: Vec<(String, usize)>,
+    pub new_violations: Vec<ViolationLine>,
+    /// (due, task id, title, leads).
+    pub upcoming: Vec<(String, i64, String, String)>,
+    pub set_name: String,
+    pub set_id: String,
+    pub stakes: Vec<StakeLine>,
+}
+
+pub async fn show_brief(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    access: Access<act::ReadBrief>,
+) -> Result<Response, AppError> {
+    let user = access.user;
+    let t = lang.tr();
+    let unit = st.db.unit(&unit_code).await?.ok_or(AppError::NotFound)?;
+    let mut divisions = st.db.divisions(&unit_code).await?;
+    divisions.push((unit_code.clone(), unit.name.clone()));
+    let today = Date::parse(&today(&st)).ok_or_else(|| AppError::Internal("clock".into()))?;
+    let horizon = parindex_domain::schedule::from_days(today.days_since_epoch() + 14);
+    let week_ago = parindex_domain::schedule::from_days(today.days_since_epoch() - 7).to_iso();
+    let open = st
+        .db
+        .open_occurrences(&unit_code, &horizon.to_iso())
+        .await?;
+    let mut overdue: Vec<(String, usize)> = Vec::new();
+    for (_, _, _, _, leads, _) in open.iter().filter(|o| o.3 < today.to_iso()) {
+        let who = if leads.is_empty() {
+            vec![unit_code.clone()]
+        } else {
+            leads.clone()
+        };
+        for l in who {
+            let name = names(std::slice::from_ref(&l), &divisions);
+            match overdue.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, c)) => *c += 1,
+                None => overdue.push((name, 1)),
+            }
+        }
+    }
+    overdue.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let upcoming = open
+        .iter()
+        .filter(|o| o.3 >= today.to_iso())
+        .take(20)
+        .map(|(_, task, title, due, leads, _)| {
+            (vi_date(due), *task, title.clone(), names(leads, &divisions))
+        })
+        .collect();
+    let new_violations = st
+        .db
+        .violations(&unit_code)
+        .await?
+        .into_iter()
+        .filter(|v| v.detected_on >= week_ago)
+        .map(|v| ViolationLine {
+            id: v.id,
+            task_id: v.task_id,
+            task: v.task_title,
+            unit: names(std::slice::from_ref(&v.unit_code), &divisions),
+            person: v.person.unwrap_or_default(),
+            due: vi_date(&v.due_on),
+            detected: vi_date(&v.detected_on),
+            done: v
+                .done_at
+                .map(|d| vi_date(d.get(..10).unwrap_or(&d)))
+                .unwrap_or_default(),
+            reason: v.reason.unwrap_or_default(),
+            excused: v.excused,
+        })
+        .collect();
+    // Points still at stake: the unit's newest assessment, criteria that lost points,
+    // and how many open tasks work on each.
+    let mut set_name = String::new();
+    let mut set_id = String::new();
+    let mut stakes = Vec::new();
+    for s in st.db.list_sets().await? {
+        let Some(set) = st.db.load_set(&s.id).await? else {
+            continue;
+        };
+        let Some(mut scores) = st.db.load_unit_scores(&set, &unit_code).await? else {
+            continue;
+        };
+        // Before the release the unit's people see their own points only (an
+        // administrator reading the brief sees what the appraisers decided).
+        if !parindex_domain::policy::province_wide(Some(&crate::extract::actor(&user)))
+            && !parindex_domain::cycle::appraisal_released(st.db.phase(&set.id).await?)
+        {
+            scores = crate::ranking::pages::self_only(&set, &scores);
+        }
+        if scores.leaves.is_empty() {
+            continue;
+        }
+        set_name = set.name.clone();
+        set_id = set.id.clone();
+        let tasks = st.db.tasks(&unit_code, &today.to_iso()).await?;
+        for (i, lost) in crate::ranking::pages::weakest_leaves(&set, &scores, 10) {
+            let n = &set.nodes[i];
+            stakes.push(StakeLine {
+                code: n.code.to_string(),
+                name: n.name.clone(),
+                lost: lost.to_vi(set.precision),
+                open_tasks: tasks
+                    .iter()
+                    .filter(|x| {
+                        x.open + x.overdue > 0 && x.criteria.iter().any(|c| c == n.code.as_str())
+                    })
+                    .count(),
+            });
+        }
+        break;
+    }
+    let page = BriefPage {
+        t,
+        chrome: Chrome::new(
+            lang,
+            format!("{} — {}", t.brief, unit.name),
+            true,
+            Some(&user),
+        ),
+        unit_code: unit_code.clone(),
+        unit_name: unit.name,
+        today: today.to_vi(),
+        overdue,
+        new_violations,
+        upcoming,
+        set_name,
+        set_id,
+        stakes,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+// ---------- notifications ----------
+
+pub struct NoticeLine {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub at: String,
+    pub acknowledged: String,
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+pub struct NotificationsPage {
+    pub t: &'static Tr,
+    pub chrome: Chrome,
+    pub lines: Vec<NoticeLine>,
+}
+
+pub async fn show_notifications(
+    State(st): State<AppState>,
+    LangPref(lang): LangPref,
+    access: Access<act::OwnAccount, NoUnit>,
+) -> Result<Response, AppError> {
+    let user = access.user;
+    let t = lang.tr();
+    let lines = st
+        .db
+        .notifications(&user.user.username)
+        .await?
+        .into_iter()
+        .map(|n| NoticeLine {
+            id: n.id,
+            title: n.title,
+            body: n.body,
+            at: vi_date(n.created_at.get(..10).unwrap_or(&n.created_at)),
+            acknowledged: n
+                .acknowledged_at
+                .map(|a| vi_date(a.get(..10).unwrap_or(&a)))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let page = NotificationsPage {
+        t,
+        chrome: Chrome::new(lang, t.notifications.to_string(), false, Some(&user)),
+        lines,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+pub async fn acknowledge_notification(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    LangPref(lang): LangPref,
+    access: Access<act::OwnAccount, NoUnit>,
+    Checked(_): Checked<crate::accounts::account::CsrfForm>,
+) -> Response {
+    let user = access.user;
+    match st.db.acknowledge(id, &user.user.username, &st.now()).await {
+        Ok(true) => Redirect::to("/notifications").into_response(),
+        Ok(false) => AppError::NotFound.page(lang),
+        Err(e) => AppError::from(e).page(lang),
+    }
+}
+
+// ---------- from points lost to tasks ----------
+
+/// The division answering for a leaf: the unit's table, else the criteria set's `owner`
+/// (the leaf's or its nearest ancestor's) matched by name.
+pub fn responsible_division(
+    set: &parindex_domain::CriteriaSet,
+    leaf: usize,
+    table: &[(String, String)],
+    divisions: &[(String, String)],
+) -> Option<String> {
+    let code = set.nodes[leaf].code.as_str();
+    if let Some((_, d)) = table.iter().find(|(c, _)| c == code) {
+        return Some(d.clone());
+    }
+    let strip = |s: &str| {
+        parindex_domain::text::fold(s)
+            .trim_start_matches("phong ")
+            .to_string()
+    };
+    let mut at = Some(leaf);
+    while let Some(i) = at {
+        if let Some(owner) = set.nodes[i].owner.as_deref() {
+            return divisions
+                .iter()
+                .find(|(_, name)| strip(name) == strip(owner))
+                .map(|(c, _)| c.clone());
+        }
+        at = set.nodes[i].parent;
+    }
+    None
+}
+
+pub struct LostLine {
+    pub index: usize,
+    pub code: String,
+    pub name: String,
+    pub lost: String,
+    pub max: String,
+    pub division: String,
+    pub open_tasks: usize,
+}
+
+#[derive(Template)]
+#[template(path = "lost.html")]
+pub struct LostPage {
+    pub t: &'static Tr,
+    pub chrome: Chrome,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub set_id: String,
+    pub set_name: String,
+    pub end_on: String,
+    pub divisions: Vec<(String, String)>,
+    pub lines: Vec<LostLine>,
+}
+
+struct LostContext {
+    set: parindex_domain::CriteriaSet,
+    scores: parindex_domain::UnitScores,
+    divisions: Vec<(String, String)>,
+    table: Vec<(String, String)>,
+}
+
+async fn lost_context(st: &AppState, unit: &str, set_id: &str) -> Result<LostContext, AppError> {
+    let set = st.db.load_set(set_id).await?.ok_or(AppError::NotFound)?;
+    let scores = st
+        .db
+        .load_unit_scores(&set, unit)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let divisions = st.db.divisions(unit).await?;
+    let table = st.db.responsibilities(set_id, unit).await?;
+    Ok(LostContext {
+        set,
+        scores,
+        divisions,
+        table,
+    })
+}
+
+pub async fn show_lost(
+    State(st): State<AppState>,
+    Path((unit_code, set_id)): Path<(String, String)>,
+    LangPref(lang): LangPref,
+    access: Access<act::ReadLost>,
+) -> Result<Response, AppError> {
+    let user = access.user;
+    let t = lang.tr();
+    let cx = lost_context(&st, &unit_code, &set_id).await?;
+    let unit = st.db.unit(&unit_code).await?.ok_or(AppError::NotFound)?;
+    let tasks = st.db.tasks(&unit_code, &today(&st)).await?;
+    let p = cx.set.precision;
+    let lines = crate::ranking::pages::weakest_leaves(&cx.set, &cx.scores, usize::MAX)
+        .into_iter()
+        .map(|(i, lost)| {
+            let n = &cx.set.nodes[i];
+            LostLine {
+                index: i,
+                code: n.code.to_string(),
+                name: n.name.clone(),
+                lost: lost.to_vi(p),
+                max: n.max.to_vi(p),
+                division: responsible_division(&cx.set, i, &cx.table, &cx.divisions)
+                    .unwrap_or_default(),
+                open_tasks: tasks
+                    .iter()
+                    .filter(|x| {
+                        x.open + x.overdue > 0 && x.criteria.iter().any(|c| c == n.code.as_str())
+                    })
+                    .count(),
+            }
+        })
+        .collect();
+    let end = Date::new(cx.set.year + 1, 12, 31)
+        .map(Date::to_iso)
+        .unwrap_or_default();
+    let page = LostPage {
+        t,
+        chrome: Chrome::new(
+            lang,
+            format!("{} — {}", t.lost_to_tasks, unit.name),
+            cx.set.sample,
+            Some(&user),
+        ),
+        unit_code: unit_code.clone(),
+        unit_name: unit.name,
+        set_id: set_id.clone(),
+        set_name: cx.set.name.clone(),
+        end_on: end,
+        divisions: cx.divisions,
+        lines,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+pub async fn create_from_lost(
+    State(st): State<AppState>,
+    Path((unit_code, set_id)): Path<(String, String)>,
+    access: Access<act::ReadLost>,
+    Checked(f): Checked<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let user = access.user;
+    let get = |k: &str| {
+        f.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let cx = lost_context(&st, &unit_code, &set_id).await?;
+    let today = Date::parse(&today(&st)).ok_or_else(|| AppError::Internal("clock".into()))?;
+    let end = match get("end_on").filter(|e| !e.is_empty()) {
+        Some(e) => Date::parse(&e)
+            .ok_or_else(|| AppError::BadRequest(format!("Ngày `{e}` không hợp lệ.")))?,
+        None => Date::new(cx.set.year + 1, 12, 31).unwrap_or(today),
+    };
+    let start = if today < end { today } else { end };
+    let p = cx.set.precision;
+    let mut created = 0;
+    for (i, lost) in crate::ranking::pages::weakest_leaves(&cx.set, &cx.scores, usize::MAX) {
+        if get(&format!("include_{i}")).as_deref() != Some("on") {
+            continue;
+        }
+        let division = get(&format!("division_{i}"))
+            .filter(|d| !d.is_empty())
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "Tiêu chí {}: cần chọn phòng phụ trách.",
+                    cx.set.nodes[i].code
+                ))
+            })?;
+        if !cx.divisions.iter().any(|(c, _)| *c == division) {
+            return Err(AppError::BadRequest(format!(
+                "`{division}` không phải là phòng của đơn vị."
+            )));
+        }
+        let n = &cx.set.nodes[i];
+        st.db
+            .set_responsibility(
+                &set_id,
+                &unit_code,
+                n.code.as_str(),
+                &division,
+                &user.user.username,
+                &st.now(),
+            )
+            .await?;
+        let task = parindex_db::NewTask {
+            item_ref: Some(n.code.to_string()),
+            source_line: None,
+            title: format!("Khắc phục tiêu chí {}: {}", n.code, n.name),
+            body: format!(
+                "{} bị mất {} / {} điểm ({}). Đề xuất giải pháp, thực hiện và báo cáo tiến độ hằng quý.",
+                n.code,
+                lost.to_vi(p),
+                n.max.to_vi(p),
+                cx.set.name
+            ),
+            responsible: None,
+            leads: vec![division],
+            supports: vec![],
+            criteria: vec![n.code.to_string()],
+            references: vec![],
+            schedule: Schedule {
+                repeat: Repeat::Quarterly { day: 31 },
+                start,
+                end,
+            },
+        };
+        st.db
+            .create_task(&unit_code, &task, &user.user.username, &st.now())
+            .await?;
+        created += 1;
+    }
+    if created == 0 {
+        return Err(AppError::BadRequest("Chưa chọn tiêu chí nào.".into()));
+    }
+    Ok(Redirect::to(&format!("/units/{unit_code}/tasks")).into_response())
+}
+
+// ---------- comments, cancelling, starting ----------
+
+#[derive(Deserialize)]
+pub struct TextForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub text: String,
+}
+
+pub async fn add_comment(
+    State(st): State<AppState>,
+    Path(task_id): Path<i64>,
+    access: Access<act::CommentTask, TaskUnit>,
+    Checked(f): Checked<TextForm>,
+) -> Result<Response, AppError> {
+    let user = access.user;
+    let text = f.text.trim();
+    if text.is_empty() {
+        return Err(AppError::BadRequest("Ý kiến trống.".into()));
+    }
+    st.db
+        .add_comment(task_id, &user.user.username, text, &st.now())
+        .await?;
+    Ok(Redirect::to(&format!("/tasks/{task_id}")).into_response())
+}
+
+pub async fn cancel_task(
+    State(st): State<AppState>,
+    Path(task_id): Path<i64>,
+    access: Access<act::RunTasks, TaskUnit>,
+    Checked(f): Checked<TextForm>,
+) -> Result<Response, AppError> {
+    let user = access.user;
+    let reason = f.text.trim();
+    if reason.is_empty() {
+        return Err(AppError::BadRequest("Cần ghi lý do hủy.".into()));
+    }
+    st.db
+        .cancel_task(task_id, reason, &user.user.username, &st.now())
+        .await
+        .map_err(|e| match e {
+            parindex_db::DbError::Conflict(m) => AppError::Conflict(m),
+            other => other.into(),
+        })?;
+    st.db
+        .add_comment(
+            task_id,
+            &user.user.username,
+            &format!("Hủy nhiệm vụ: {reason}"),
+            &st.now(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/tasks/{task_id}")).into_response())
+}
+
+pub async fn start_occurrence(
+    State(st): State<AppState>,
+    Path(occurrence_id): Path<i64>,
+    access: Access<act::ReportTask, OccurrenceUnit>,
+    Checked(_): Checked<crate::accounts::account::CsrfForm>,
+) -> Result<Response, AppError> {
+    let user = access.user;
+    let task_id = st
+        .db
+        .occurrence_task(occurrence_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (_, can_report) = task_access(&st, &user, task_id).await?;
+    if !can_report {
+        return Err(AppError::Forbidden(
+            "Bạn không phụ trách nhiệm vụ này.".into(),
+        ));
+    }
+    st.db
+        .start_occurrence(occurrence_id, &user.user.username, &st.now())
+        .await
+        .map_err(|e| match e {
+            parindex_db::DbError::Conflict(m) => AppError::Conflict(m),
+            other => other.into(),
+        })?;
+    Ok(Redirect::to(&format!("/tasks/{task_id}")).into_response())
+}
+
+// ---------- calendar and overdue list ----------
+
+/// (day, task id, title, leads, status label, overdue).
+type DayLine = (String, i64, String, String, String, bool);
+
+#[derive(Template)]
+#[template(path = "calendar.html")]
+pub struct CalendarPage {
+    pub t: &'static Tr,
+    pub chrome: Chrome,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub heading: String,
+    pub prev: String,
+    pub next: String,
+    pub overdue_only: bool,
+    pub lines: Vec<DayLine>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CalendarQuery {
+    pub month: Option<String>,
+    pub format: Option<String>,
+}
+
+async fn calendar_lines(
+    st: &AppState,
+    unit: &str,
+    from: &str,
+    to: &str,
+    t: &Tr,
+    only_overdue: bool,
+) -> Result<Vec<DayLine>, AppError> {
+    let mut divisions = st.db.divisions(unit).await?;
+    divisions.push((unit.to_string(), unit.to_string()));
+    let today = today(st);
+    Ok(st
+        .db
+        .occurrences_between(unit, from, to)
+        .await?
+        .into_iter()
+        .filter_map(|(_, task, title, due, status, leads)| {
+            let overdue = matches!(status.as_str(), "open" | "in_progress") && due < today;
+            if only_overdue && !overdue {
+                return None;
+            }
+            let label = match status.as_str() {
+                "done" => t.st_done,
+                "cancelled" => t.st_cancelled,
+                _ if overdue => t.st_overdue,
+                "in_progress" => t.st_in_progress,
+                _ => t.st_not_started,
+            };
+            Some((
+                vi_date(&due),
+                task,
+                title,
+                names(&leads, &divisions),
+                label.to_string(),
+                overdue,
+            ))
+        })
+        .collect())
+}
+
+pub async fn show_calendar(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    access: Access<act::ReadTasks>,
+    Query(q): Query<CalendarQuery>,
+) -> Result<Response, AppError> {
+    let user = access.user;
+    let t = lang.tr();
+    let unit = st.db.unit(&unit_code).await?.ok_or(AppError::NotFound)?;
+    let today = Date::parse(&today(&st)).ok_or_else(|| AppError::Internal("clock".into()))?;
+    let (y, m) = q
+        .month
+        .as_deref()
+        .and_then(|s| s.split_once('-'))
+        .and_then(|(y, m)| {
+            Some((
+                y.parse::<i32>().ok()?,
+                m.parse::<u8>().ok().filter(|m| (1..=12).contains(m))?,
+            ))
+        })
+        .unwrap_or((today.year, today.month));
+    let first =
+        Date::new(y, m, 1).ok_or_else(|| AppError::BadRequest("Tháng không hợp lệ.".into()))?;
+    let last = (28..=31)
+        .rev()
+        .find_map(|d| Date::new(y, m, d))
+        .unwrap_or(first);
+    let (py, pm) = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
+    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    let lines = calendar_lines(&st, &unit_code, &first.to_iso(), &last.to_iso(), t, false).await?;
+    let page = CalendarPage {
+        t,
+        chrome: Chrome::new(
+            lang,
+            format!("{} — {}", t.calendar, unit.name),
+            true,
+            Some(&user),
+        ),
+        unit_code: unit_code.clone(),
+        unit_name: unit.name,
+        heading: format!("{} {m:02}/{y}", t.month),
+        prev: format!("{py:04}-{pm:02}"),
+        next: format!("{ny:04}-{nm:02}"),
+        overdue_only: false,
+        lines,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+pub async fn show_overdue(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    access: Access<act::ReadTasks>,
+    Query(q): Query<CalendarQuery>,
+) -> Result<Response, AppError> {
+    let user = access.user;
+    let t = lang.tr();
+    let unit = st.db.unit(&unit_code).await?.ok_or(AppError::NotFound)?;
+    let lines = calendar_lines(&st, &unit_code, "0000-01-01", &today(&st), t, true).await?;
+    if let Some(f) = q.format.as_deref() {
+        let mut table = Table::new(
+            format!("{} {unit_code}", t.st_overdue),
+            &[t.due_date, t.task, t.lead, t.status],
+        );
+        for l in &lines {
+            table.rows.push(vec![
+                l.0.clone().into(),
+                l.2.clone().into(),
+                l.3.clone().into(),
+                l.4.clone().into(),
+            ]);
+        }
+        return crate::ranking::pages::download_table(&table, f, &format!("qua-han-{unit_code}"));
+    }
+    let page = CalendarPage {
+        t,
+        chrome: Chrome::new(
+            lang,
+            format!("{} — {}", t.st_overdue, unit.name),
+            true,
+            Some(&user),
+        ),
+        unit_code: unit_code.clone(),
+        unit_name: unit.name,
+        heading: t.overdue_list.to_string(),
+        prev: String::new(),
+        next: String::new(),
+        overdue_only: true,
+        lines,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+// ---------- a stored directive, each task at its paragraph ----------
+
+#[derive(Template)]
+#[template(path = "directive.html")]
+pub struct DirectiveShowPage {
+    pub t: &'static Tr,
+    pub chrome: Chrome,
+    pub unit_code: String,
+    pub heading: String,
+    pub meta: String,
+    pub directive_id: i64,
+    pub has_file: bool,
+    /// (line number, text, tasks starting there: (id, ref, title)).
+    pub lines: Vec<(usize, String, Vec<(i64, String, String)>)>,
+}
+
+pub async fn show_directive(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    LangPref(lang): LangPref,
+    access: Access<act::ReadTasks, DirectiveUnit>,
+) -> Result<Response, AppError> {
+    let user = access.user;
+    let t = lang.tr();
+    let d = st.db.directive(id).await?.ok_or(AppError::NotFound)?;
+    let tasks = st.db.directive_tasks(id).await?;
+    let text = parindex_domain::text::nfc(&d.source_text.replace("\r\n", "\n"));
+    let lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let n = i + 1;
+            let here = tasks
+                .iter()
+                .filter(|(_, _, _, line)| *line == i64::try_from(n).ok())
+                .map(|(tid, r, title, _)| (*tid, r.clone().unwrap_or_default(), title.clone()))
+                .collect();
+            (n, l.to_string(), here)
+        })
+        .collect();
+    let page = DirectiveShowPage {
+        t,
+        chrome: Chrome::new(
+            lang,
+            d.subject
+                .clone()
+                .unwrap_or_else(|| t.import_directive.to_string()),
+            false,
+            Some(&user),
+        ),
+        unit_code: d.unit_code.clone(),
+        heading: d.subject.clone().unwrap_or_default(),
+        directive_id: d.id,
+        has_file: d.file_sha256.is_some(),
+        meta: [
+            d.symbol.clone(),
+            d.doc_date.clone(),
+            d.signer.clone(),
+            d.file_name.clone(),
+            Some(format!(
+                "{} · {}",
+                d.created_by,
+                vi_date(d.created_at.get(..10).unwrap_or(&d.created_at))
+            )),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · "),
+        lines,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// The file a directive was imported from, for its unit.
+pub async fn directive_file(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    _access: Access<act::ReadTasks, DirectiveUnit>,
+) -> Result<Response, AppError> {
+    let d = st.db.directive(id).await?.ok_or(AppError::NotFound)?;
+    let sha = d.file_sha256.ok_or(AppError::NotFound)?;
+    let bytes = st
+        .files
+        .read(&sha)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let docx = d
+        .file_name
+        .as_deref()
+        .is_some_and(|n| n.to_ascii_lowercase().ends_with(".docx"));
+    let ctype = if docx {
+        parindex_services::files::Kind::Docx.content_type()
+    } else {
+        "text/plain; charset=utf-8"
+    };
+    let mut res = bytes.into_response();
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(ctype),
+    );
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        axum::http::HeaderValue::from_static("attachment; filename=\"van-ban\""),
+    );
+    Ok(res)
+}
