@@ -54,17 +54,24 @@ impl Date {
         (day >= 1 && day <= dim).then_some(Date { year, month, day })
     }
 
-    /// `2021-03-26` (ISO) or `26/03/2021` (Vietnamese).
+    /// `2021-03-26` (ISO) or `26/03/2021` (Vietnamese); the year has one to four digits
+    /// (1 to 9999: a date beyond is a typing slip, and would make schedules run for ever).
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.trim();
+        let year = |y: &str| {
+            (!y.is_empty() && y.len() <= 4 && y.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| y.parse::<i32>().ok())
+                .flatten()
+                .filter(|y| *y >= 1)
+        };
         if let Some((y, rest)) = s.split_once('-') {
             let (m, d) = rest.split_once('-')?;
-            return Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+            return Date::new(year(y)?, m.parse().ok()?, d.parse().ok()?);
         }
         let mut it = s.split('/');
         let d = it.next()?.parse().ok()?;
         let m = it.next()?.parse().ok()?;
-        let y = it.next()?.parse().ok()?;
+        let y = year(it.next()?)?;
         if it.next().is_some() {
             return None;
         }

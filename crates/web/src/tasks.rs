@@ -70,6 +70,10 @@ pub async fn import_directive(
 ) -> Result<(usize, usize), String> {
     let today = Date::parse(now.get(..10).unwrap_or(now)).ok_or("ngày hiện tại không đọc được")?;
     let (d, proposals) = proposals_for(db, unit, text, today).await?;
+    let problems = parindex_domain::tasks::schedule_problems(&proposals);
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
     let divisions = divisions_of(db, unit).await?;
     let tasks: Vec<NewTask> = proposals.iter().map(|p| to_task(p, &divisions)).collect();
     let occurrences = tasks
@@ -765,7 +769,10 @@ async fn directive_page(
                         line: p.line,
                     })
                     .collect(),
-                d.warnings,
+                d.warnings
+                    .into_iter()
+                    .chain(parindex_domain::tasks::schedule_problems(&ps))
+                    .collect(),
             ),
             Err(e) => {
                 return Box::pin(directive_page(
@@ -971,6 +978,9 @@ pub async fn post_directive(
                 start: task.schedule.start,
                 end,
             };
+            task.schedule
+                .check()
+                .map_err(|e| AppError::BadRequest(format!("Mục {}: {e}.", p.item_ref)))?;
             tasks.push(task);
         }
         if tasks.is_empty() {
@@ -1420,6 +1430,9 @@ pub async fn create_from_lost(
             None => Date::new(cx.set.year + 1, 12, 31).unwrap_or(today),
         };
         let start = if today < end { today } else { end };
+        Schedule { repeat: Repeat::Quarterly { day: 31 }, start, end }
+            .check()
+            .map_err(|e| AppError::BadRequest(format!("{e}.")))?;
         let p = cx.set.precision;
         let mut created = 0;
         for (i, lost) in crate::pages::weakest_leaves(&cx.set, &cx.scores, usize::MAX) {
