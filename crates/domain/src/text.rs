@@ -162,6 +162,34 @@ fn days_in_month(year: i32, month: u8) -> Option<u8> {
     })
 }
 
+/// A cell of a CSV file meant for a spreadsheet, made safe to open (OWASP "CSV
+/// injection"): text that a spreadsheet would take for a formula — beginning with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return — gets an apostrophe in front, so that it shows as
+/// written. A number (`-5`, `+84`, `-0,250`, `1.5`) and a lone `-` (the usual "nothing")
+/// stay as they are.
+pub fn spreadsheet_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if !risky || s == "-" || is_number(s) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    }
+}
+
+/// `-5`, `+3`, `-0,250`, `12.5`, `.5`: a sign, digits, at most one decimal point or comma.
+fn is_number(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (int, frac) = match body.split_once(['.', ',']) {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    match frac {
+        None => !int.is_empty() && digits(int),
+        Some(f) => !f.is_empty() && digits(int) && digits(f),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +225,30 @@ mod tests {
         assert_eq!(Date::parse("2021-03-26"), d);
         assert!(Date::parse("30/02/2021").is_none());
         assert!(Date::parse("29/02/2020").is_some());
+    }
+
+    #[test]
+    fn formula_like_cells_are_made_safe_and_numbers_are_not() {
+        for (cell, safe) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
+            ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+            ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-5", "-5"),
+            ("-0,250", "-0,250"),
+            ("+84", "+84"),
+            ("1.5", "1.5"),
+            ("-", "-"),
+            ("-.", "'-."),
+            ("Báo cáo = 1", "Báo cáo = 1"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(cell), safe, "{cell:?}");
+        }
     }
 }
