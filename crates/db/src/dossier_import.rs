@@ -164,8 +164,10 @@ pub struct ImportOutcome {
     pub changes: Vec<FigureChange>,
 }
 
-/// A CSV cell, quoted when it must be.
+/// A CSV cell, quoted when it must be; text a spreadsheet would take for a formula starts
+/// with an apostrophe (`spreadsheet_safe`: the rejected rows are opened in one to be fixed).
 pub fn csv_cell(s: &str) -> String {
+    let s = parindex_domain::text::spreadsheet_safe(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

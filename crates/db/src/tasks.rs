@@ -156,6 +156,9 @@ impl Db {
         actor: &str,
         now: &str,
     ) -> Result<(i64, Vec<i64>)> {
+        for t in tasks {
+            check_schedule(t)?;
+        }
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let known: Option<(String,)> = sqlx::query_as("SELECT code FROM units WHERE code = $1").bind(unit).fetch_optional(&mut *tx).await?;
@@ -191,6 +194,7 @@ impl Db {
         actor: &str,
         now: &str,
     ) -> Result<i64> {
+        check_schedule(t)?;
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let id = insert_task!(tx, unit, None::<i64>, t, actor, now);
@@ -485,6 +489,17 @@ macro_rules! insert_task {
     }};
 }
 use insert_task;
+
+/// Refuses a task whose schedule runs backwards or longer than `schedule::MAX_YEARS` years
+/// (its occurrences are all stored).
+fn check_schedule(t: &NewTask) -> Result<()> {
+    t.schedule.check().map_err(|e| {
+        DbError::Conflict(match &t.item_ref {
+            Some(r) => format!("mục {r}: {e}"),
+            None => format!("{}: {e}", t.title),
+        })
+    })
+}
 
 /// Records a violation for an occurrence inside transaction `$tx` (once per occurrence).
 macro_rules! record_violation {

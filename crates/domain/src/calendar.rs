@@ -185,7 +185,8 @@ const KEYS: [&str; 6] = [
 
 /// Reads a calendar file; every problem names its line.
 pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, Problems> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::text::input_text(text);
+    let text: &str = &text;
     let root = yaml::parse(text).map_err(|e| {
         Problems(vec![Problem::new(
             file,

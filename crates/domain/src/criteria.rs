@@ -460,7 +460,8 @@ const NODE_KEYS: &[&str] = &[
 
 /// Reads and validates a criteria-set YAML file. `file` names it in messages.
 pub fn parse_criteria_yaml(file: &str, text: &str) -> Result<CriteriaSet, Problems> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::text::input_text(text);
+    let text: &str = &text;
     let root = yaml::parse(text).map_err(|e| {
         Problems(vec![Problem::new(
             file,

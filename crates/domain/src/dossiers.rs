@@ -107,6 +107,8 @@ fn parse_yes_no(s: &str) -> Option<bool> {
 
 /// Reads a procedures CSV (header row required); every problem names its line and column.
 pub fn parse_procedures_csv(file: &str, text: &str) -> Result<Vec<Procedure>, Problems> {
+    let text = crate::text::input_text(text);
+    let text: &str = &text;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -342,7 +344,8 @@ impl ColumnMap {
 /// Reads a column map; every problem names its line.
 pub fn parse_column_map(file: &str, text: &str) -> Result<ColumnMap, Problems> {
     use crate::yaml::Value;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::text::input_text(text);
+    let text: &str = &text;
     let root = crate::yaml::parse(text).map_err(|e| {
         Problems(vec![Problem::new(
             file,
@@ -406,7 +409,7 @@ pub fn parse_column_map(file: &str, text: &str) -> Result<ColumnMap, Problems> {
 /// whether to stop (all-or-nothing) or to set the row aside (`--skip-invalid`).
 pub struct DossierReader<R: Read> {
     file: String,
-    rdr: csv::Reader<R>,
+    rdr: csv::Reader<crate::text::UnixLines<R>>,
     pos: Vec<Option<usize>>,
     rec: csv::StringRecord,
     header: csv::StringRecord,
@@ -423,7 +426,8 @@ impl<R: Read> DossierReader<R> {
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
-            .from_reader(input);
+            // Every line ending as `\n`: the line numbers below count `\n`.
+            .from_reader(crate::text::UnixLines::new(input));
         let mut header_problem = None;
         let mut header = csv::StringRecord::new();
         let pos = match rdr.headers() {

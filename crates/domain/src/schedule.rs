@@ -25,6 +25,11 @@ pub enum Repeat {
     },
 }
 
+/// How long a schedule may run: its end at most this many years after its start. A
+/// directive's task repeating weekly until 3000 would otherwise store some 50,000 dated
+/// occurrences (and until the year 2147483647, grow without end).
+pub const MAX_YEARS: i32 = 10;
+
 /// A task's schedule: its repetition between `start` and `end` (inclusive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Schedule {
@@ -105,10 +110,49 @@ fn clamp_day(year: i32, month: u8, day: u8) -> Option<Date> {
 }
 
 impl Schedule {
-    /// The due dates within `[from, to]` (and within the schedule's own period), in order.
+    /// The latest end a schedule starting on `start` may have: [`MAX_YEARS`] years on (29/02
+    /// becomes 28/02).
+    pub fn latest_end(start: Date) -> Date {
+        let last = Date {
+            year: i32::MAX,
+            month: 12,
+            day: 31,
+        };
+        start
+            .year
+            .checked_add(MAX_YEARS)
+            .and_then(|y| clamp_day(y, start.month, start.day))
+            .unwrap_or(last)
+    }
+
+    /// Refuses a schedule that ends before it starts or more than [`MAX_YEARS`] years
+    /// after.
+    pub fn check(&self) -> Result<(), String> {
+        if self.end < self.start {
+            return Err(format!(
+                "hạn {} trước ngày bắt đầu {}",
+                self.end.to_vi(),
+                self.start.to_vi()
+            ));
+        }
+        let latest = Schedule::latest_end(self.start);
+        if self.end > latest {
+            return Err(format!(
+                "hạn {} quá {MAX_YEARS} năm kể từ ngày bắt đầu {} (muộn nhất {}); hãy ghi hạn gần hơn",
+                self.end.to_vi(),
+                self.start.to_vi(),
+                latest.to_vi()
+            ));
+        }
+        Ok(())
+    }
+
+    /// The due dates within `[from, to]` (and within the schedule's own period, never more
+    /// than [`MAX_YEARS`] years from its start), in order.
     pub fn occurrences(&self, from: Date, to: Date) -> Vec<Date> {
         let lo = if self.start > from { self.start } else { from };
-        let hi = if self.end < to { self.end } else { to };
+        let end = self.end.min(Schedule::latest_end(self.start));
+        let hi = if end < to { end } else { to };
         if lo > hi {
             return Vec::new();
         }
@@ -138,6 +182,9 @@ impl Schedule {
                         && d <= hi
                     {
                         out.push(d);
+                    }
+                    if (y, m) == (hi.year, hi.month) {
+                        break;
                     }
                     (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
                 }

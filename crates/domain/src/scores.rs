@@ -102,7 +102,8 @@ pub fn parse_scores_csv(
     text: &str,
     set: &CriteriaSet,
 ) -> Result<Vec<UnitScores>, Problems> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::text::input_text(text);
+    let text: &str = &text;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)

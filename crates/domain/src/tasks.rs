@@ -79,6 +79,21 @@ pub fn schedule_of(item: &Item, start: Date) -> Schedule {
     Schedule { repeat, start, end }
 }
 
+/// What is wrong with the proposals' schedules (one running more than
+/// [`crate::schedule::MAX_YEARS`] years, say), each as `dòng N: mục R: …` with the item's
+/// line in the directive.
+pub fn schedule_problems(proposals: &[Proposal]) -> Vec<String> {
+    proposals
+        .iter()
+        .filter_map(|p| {
+            p.schedule
+                .check()
+                .err()
+                .map(|e| format!("dòng {}: mục {}: {e}", p.line, p.item_ref))
+        })
+        .collect()
+}
+
 /// One proposal per item; an item for everyone goes to every division.
 pub fn propose(d: &Directive, divisions: &[KnownUnit], start: Date) -> Vec<Proposal> {
     d.items

@@ -54,17 +54,24 @@ impl Date {
         (day >= 1 && day <= dim).then_some(Date { year, month, day })
     }
 
-    /// `2021-03-26` (ISO) or `26/03/2021` (Vietnamese).
+    /// `2021-03-26` (ISO) or `26/03/2021` (Vietnamese); the year has one to four digits
+    /// (1 to 9999: a date beyond is a typing slip, and would make schedules run for ever).
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.trim();
+        let year = |y: &str| {
+            (!y.is_empty() && y.len() <= 4 && y.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| y.parse::<i32>().ok())
+                .flatten()
+                .filter(|y| *y >= 1)
+        };
         if let Some((y, rest)) = s.split_once('-') {
             let (m, d) = rest.split_once('-')?;
-            return Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+            return Date::new(year(y)?, m.parse().ok()?, d.parse().ok()?);
         }
         let mut it = s.split('/');
         let d = it.next()?.parse().ok()?;
         let m = it.next()?.parse().ok()?;
-        let y = it.next()?.parse().ok()?;
+        let y = year(it.next()?)?;
         if it.next().is_some() {
             return None;
         }
@@ -155,6 +162,99 @@ fn days_in_month(year: i32, month: u8) -> Option<u8> {
     })
 }
 
+/// The text of an input file as its readers take it: without a UTF-8 byte order mark, and
+/// with every line ending — `\r\n` (Windows), `\r` (old Mac) or `\n` — as `\n`. Lines
+/// keep their numbers (one ending becomes one ending), so every problem names the line an
+/// editor shows, whichever ending the file was saved with.
+pub fn input_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if !text.contains('\r') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('\r') {
+        out.push_str(&rest[..i]);
+        out.push('\n');
+        rest = &rest[i + 1..];
+        rest = rest.strip_prefix('\n').unwrap_or(rest);
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// A byte stream with every line ending as `\n` (see [`input_text`]), for the readers that
+/// stream their input.
+#[derive(Debug)]
+pub struct UnixLines<R> {
+    inner: R,
+    /// The last byte passed on was a `\r` turned into `\n`: a `\n` right after is dropped.
+    after_cr: bool,
+}
+
+impl<R> UnixLines<R> {
+    pub fn new(inner: R) -> Self {
+        UnixLines {
+            inner,
+            after_cr: false,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for UnixLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let n = self.inner.read(buf)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            let mut w = 0;
+            for r in 0..n {
+                let b = buf[r];
+                if b == b'\n' && self.after_cr {
+                    self.after_cr = false;
+                    continue;
+                }
+                self.after_cr = b == b'\r';
+                buf[w] = if b == b'\r' { b'\n' } else { b };
+                w += 1;
+            }
+            // Only the `\n` of a `\r\n` split across two reads: read on.
+            if w > 0 {
+                return Ok(w);
+            }
+        }
+    }
+}
+
+/// A cell of a CSV file meant for a spreadsheet, made safe to open (OWASP "CSV
+/// injection"): text that a spreadsheet would take for a formula — beginning with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return — gets an apostrophe in front, so that it shows as
+/// written. A number (`-5`, `+84`, `-0,250`, `1.5`) and a lone `-` (the usual "nothing")
+/// stay as they are.
+pub fn spreadsheet_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if !risky || s == "-" || is_number(s) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    }
+}
+
+/// `-5`, `+3`, `-0,250`, `12.5`, `.5`: a sign, digits, at most one decimal point or comma.
+fn is_number(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (int, frac) = match body.split_once(['.', ',']) {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    match frac {
+        None => !int.is_empty() && digits(int),
+        Some(f) => !f.is_empty() && digits(int) && digits(f),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +290,54 @@ mod tests {
         assert_eq!(Date::parse("2021-03-26"), d);
         assert!(Date::parse("30/02/2021").is_none());
         assert!(Date::parse("29/02/2020").is_some());
+    }
+
+    #[test]
+    fn formula_like_cells_are_made_safe_and_numbers_are_not() {
+        for (cell, safe) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
+            ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+            ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-5", "-5"),
+            ("-0,250", "-0,250"),
+            ("+84", "+84"),
+            ("1.5", "1.5"),
+            ("-", "-"),
+            ("-.", "'-."),
+            ("Báo cáo = 1", "Báo cáo = 1"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(cell), safe, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn every_line_ending_becomes_a_newline() {
+        use std::io::Read as _;
+        let text = "\u{feff}a\r\nb\rc\n\r\nd\r";
+        assert_eq!(input_text(text), "a\nb\nc\n\nd\n");
+        // Streamed one byte at a time, a `\r\n` split across reads is still one ending.
+        struct OneByte<'a>(&'a [u8]);
+        impl std::io::Read for OneByte<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let Some((first, rest)) = self.0.split_first() else {
+                    return Ok(0);
+                };
+                buf[0] = *first;
+                self.0 = rest;
+                Ok(1)
+            }
+        }
+        let mut out = String::new();
+        UnixLines::new(OneByte(b"a\r\nb\rc\n\r\nd\r"))
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "a\nb\nc\n\nd\n");
     }
 }

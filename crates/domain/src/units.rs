@@ -30,7 +30,8 @@ const COLUMNS: [&str; 8] = [
 
 /// Reads a units CSV. A header row is optional when the columns are in the order above.
 pub fn parse_units_csv(file: &str, text: &str) -> Result<Vec<UnitRow>, Problems> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::text::input_text(text);
+    let text: &str = &text;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

@@ -8,15 +8,28 @@
 //!
 //! The sheet becomes the same positioned tree as a YAML file (rows as lines, columns as
 //! columns), so every check and message is shared with the YAML reader.
+//!
+//! Only XLSX is read (XLS and ODS readers size their tables from counts the file
+//! declares); the workbook is checked first (`zipcheck::check_xlsx`) and its cells are
+//! gathered sparsely, within [`MAX_ROWS`] rows, [`MAX_COLUMNS`] columns and [`MAX_CELLS`]
+//! cells, rather than into a rectangle spanning the farthest cell.
 
+use std::collections::BTreeMap;
 use std::io::Cursor;
 
-use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use calamine::{Data, Reader, Xlsx};
 use parindex_domain::criteria::Rule;
 use parindex_domain::text::fold;
 use parindex_domain::yaml::{Node, Pos, Value};
 use parindex_domain::{CriteriaSet, Problem, Problems, criteria_from_tree};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+/// Rows of a criteria sheet (a criteria set has a few hundred).
+pub const MAX_ROWS: u32 = 100_000;
+/// Columns of a criteria sheet.
+pub const MAX_COLUMNS: u32 = 1_024;
+/// Non-empty cells of one criteria sheet.
+pub const MAX_CELLS: usize = 1_000_000;
 
 const COLUMNS: [&str; 7] = ["code", "name", "max", "rule", "params", "evidence", "owner"];
 /// Other headings accepted for the `params` column.
@@ -149,10 +162,71 @@ fn is_prefix(parent: &str, child: &str) -> bool {
         && child.as_bytes()[parent.len()] == b'.'
 }
 
-/// Reads a criteria set from XLSX (or XLS/ODS) bytes.
+/// The non-empty cells of a sheet as rows: (row index, cells from the sheet's first
+/// non-empty column on), in row order; and that first column.
+type SheetRows = (Vec<(u32, Vec<Data>)>, u32);
+
+fn sheet_rows(wb: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<SheetRows, String> {
+    let mut cells = wb
+        .worksheet_cells_reader(name)
+        .map_err(|e| format!("không đọc được trang {name}: {e}"))?;
+    let mut by_row: BTreeMap<u32, Vec<(u32, Data)>> = BTreeMap::new();
+    let mut count = 0usize;
+    let mut c0 = u32::MAX;
+    while let Some(cell) = cells
+        .next_cell()
+        .map_err(|e| format!("không đọc được trang {name}: {e}"))?
+    {
+        if matches!(cell.get_value(), calamine::DataRef::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        count += 1;
+        if r >= MAX_ROWS || c >= MAX_COLUMNS || count > MAX_CELLS {
+            return Err(format!(
+                "trang {name} quá lớn (tối đa {MAX_ROWS} dòng, {MAX_COLUMNS} cột, {MAX_CELLS} ô)"
+            ));
+        }
+        c0 = c0.min(c);
+        by_row
+            .entry(r)
+            .or_default()
+            .push((c, cell.get_value().clone().into()));
+    }
+    let c0 = if c0 == u32::MAX { 0 } else { c0 };
+    let rows = by_row
+        .into_iter()
+        .map(|(r, cells)| {
+            let width = cells.iter().map(|(c, _)| c - c0 + 1).max().unwrap_or(0);
+            let mut row = vec![Data::Empty; width as usize];
+            for (c, d) in cells {
+                row[(c - c0) as usize] = d;
+            }
+            (r, row)
+        })
+        .collect();
+    Ok((rows, c0))
+}
+
+/// Reads a criteria set from XLSX bytes.
 pub fn read_criteria_xlsx(file: &str, bytes: &[u8]) -> Result<CriteriaSet, Problems> {
     let fail = |line: usize, m: String| Problems(vec![Problem::new(file, line, None, m)]);
-    let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
+    if !bytes.starts_with(b"PK") {
+        return Err(fail(
+            1,
+            "không mở được bảng tính: chỉ đọc được tệp XLSX (lưu lại bảng tính dưới dạng .xlsx)"
+                .into(),
+        ));
+    }
+    crate::zipcheck::check_xlsx(&mut Cursor::new(bytes))
+        .map_err(|e| fail(1, format!("không mở được bảng tính: {e}")))?;
+    crate::zipcheck::no_panic("bảng tính", || Ok(read_checked(file, bytes)))
+        .map_err(|e| fail(1, e))?
+}
+
+fn read_checked(file: &str, bytes: &[u8]) -> Result<CriteriaSet, Problems> {
+    let fail = |line: usize, m: String| Problems(vec![Problem::new(file, line, None, m)]);
+    let mut wb: Xlsx<Cursor<&[u8]>> = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| fail(1, format!("không mở được bảng tính: {e}")))?;
     let names = wb.sheet_names();
     let find = |keys: &[&str]| {
@@ -173,12 +247,9 @@ pub fn read_criteria_xlsx(file: &str, bytes: &[u8]) -> Result<CriteriaSet, Probl
 
     let mut top: Vec<(String, Node)> = Vec::new();
     if let Some(info) = &info_name {
-        let range = wb
-            .worksheet_range(info)
-            .map_err(|e| fail(1, format!("không đọc được trang {info}: {e}")))?;
-        let (r0, c0) = range.start().unwrap_or((0, 0));
-        for (i, row) in range.rows().enumerate() {
-            let line = r0 as usize + i + 1;
+        let (rows, c0) = sheet_rows(&mut wb, info).map_err(|e| fail(1, e))?;
+        for (r, row) in &rows {
+            let line = *r as usize + 1;
             let key = row.first().map(cell_text).unwrap_or_default();
             let val = row.get(1).map(cell_text).unwrap_or_default();
             let pos = Pos {
@@ -214,16 +285,13 @@ pub fn read_criteria_xlsx(file: &str, bytes: &[u8]) -> Result<CriteriaSet, Probl
         }
     }
 
-    let range = wb
-        .worksheet_range(&crit_name)
-        .map_err(|e| fail(1, format!("không đọc được trang {crit_name}: {e}")))?;
-    let (r0, c0) = range.start().unwrap_or((0, 0));
+    let (sheet, c0) = sheet_rows(&mut wb, &crit_name).map_err(|e| fail(1, e))?;
     let mut rows: Vec<Row> = Vec::new();
     let mut roots = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
     let mut cols: Vec<usize> = (0..COLUMNS.len()).collect();
-    for (i, row) in range.rows().enumerate() {
-        let line = r0 as usize + i + 1;
+    for (r, row) in &sheet {
+        let line = *r as usize + 1;
         let texts: Vec<String> = row.iter().map(cell_text).collect();
         if texts.iter().all(String::is_empty) {
             continue;
@@ -398,6 +466,43 @@ mod tests {
             .unwrap();
         assert_eq!(back.nodes[leaf].figure, set.nodes[leaf].figure);
         assert_eq!(back.to_yaml(), set.to_yaml());
+    }
+
+    #[test]
+    fn a_far_cell_is_refused_not_a_sheet_sized_allocation() {
+        let set = parse_criteria_yaml("e.yaml", EXAMPLE).unwrap();
+        let bytes = write_criteria_xlsx(&set).unwrap();
+        // The same workbook with one more cell in the last row and column Excel has.
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).unwrap();
+            let name = f.name().unwrap().into_owned();
+            let mut data = String::new();
+            std::io::Read::read_to_string(&mut f, &mut data).unwrap();
+            if name == "xl/worksheets/sheet2.xml" {
+                data = data.replace(
+                    "</sheetData>",
+                    r#"<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>"#,
+                );
+            }
+            out.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+                .unwrap();
+            std::io::Write::write_all(&mut out, data.as_bytes()).unwrap();
+        }
+        let bytes = out.finish().unwrap().into_inner();
+        let err = read_criteria_xlsx("e.xlsx", &bytes)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("e.xlsx:1: trang Tiêu chí quá lớn"), "{err}");
+    }
+
+    #[test]
+    fn other_spreadsheet_formats_are_refused() {
+        let err = read_criteria_xlsx("e.xls", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("chỉ đọc được tệp XLSX"), "{err}");
     }
 
     #[test]

@@ -3,25 +3,27 @@
 //! the same on `.docx` and `.txt`.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-const MAX_XML: u64 = 64 * 1024 * 1024;
+/// Inflated size of each part read (the document and its numbering); a part that
+/// inflates to more is refused, not cut short.
+pub const MAX_XML: u64 = 64 * 1024 * 1024;
+/// List levels a paragraph may name (Word has 9: 0 to 8).
+const LEVELS: u32 = 9;
 
 fn part(
     archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
     name: &str,
 ) -> Result<Option<String>, String> {
-    let Ok(file) = archive.by_name(name) else {
+    let Some(bytes) = crate::zipcheck::read_part(archive, name, MAX_XML)? else {
         return Ok(None);
     };
-    let mut s = String::new();
-    file.take(MAX_XML)
-        .read_to_string(&mut s)
-        .map_err(|e| format!("không đọc được {name} trong tệp DOCX: {e}"))?;
-    Ok(Some(s))
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| format!("{name} trong tệp DOCX không phải văn bản UTF-8"))
 }
 
 fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
@@ -121,6 +123,10 @@ fn marker(format: &str, n: u32) -> String {
 
 /// Extracts the text of `word/document.xml`, paragraphs separated by blank lines.
 pub fn docx_text(bytes: &[u8]) -> Result<String, String> {
+    crate::zipcheck::no_panic("tệp DOCX", || read_docx(bytes))
+}
+
+fn read_docx(bytes: &[u8]) -> Result<String, String> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|_| "tệp không phải DOCX hợp lệ (không mở được như tệp nén)".to_string())?;
     let doc = part(&mut archive, "word/document.xml")?
@@ -146,7 +152,12 @@ pub fn docx_text(bytes: &[u8]) -> Result<String, String> {
             },
             Ok(Event::Empty(e)) => match e.name().as_ref() {
                 "w:numId" => num.0 = attr(&e, "w:val").filter(|v| v != "0"),
-                "w:ilvl" => num.1 = attr(&e, "w:val").and_then(|v| v.parse().ok()).unwrap_or(0),
+                "w:ilvl" => {
+                    num.1 = attr(&e, "w:val")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0)
+                        .min(LEVELS - 1);
+                }
                 "w:tab" => para.push(' '),
                 "w:br" | "w:cr" => para.push('\n'),
                 _ => {}
@@ -162,7 +173,7 @@ pub fn docx_text(bytes: &[u8]) -> Result<String, String> {
                         *n += 1;
                         let n = *n;
                         // A new item at one level restarts the deeper levels.
-                        for deeper in level + 1..9 {
+                        for deeper in level + 1..LEVELS {
                             counters.remove(&(id.clone(), deeper));
                         }
                         let f = formats.get(id).and_then(|m| m.get(&level)).map_or(
@@ -246,6 +257,39 @@ mod tests {
                 "b) Mục chữ thứ hai.",
             ]
         );
+    }
+
+    #[test]
+    fn an_absurd_list_level_is_the_last_level() {
+        let body = [
+            para(Some((1, 0)), "Một."),
+            para(Some((1, u32::MAX)), "Mức lạ."),
+            para(Some((1, 0)), "Hai."),
+        ]
+        .concat();
+        let text = docx_text(&docx(&body)).unwrap();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines, ["I. Một.", "- Mức lạ.", "II. Hai."]);
+    }
+
+    #[test]
+    fn a_document_that_inflates_past_the_cap_is_refused() {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        w.start_file("word/document.xml", opts).unwrap();
+        w.write_all(br#"<?xml version="1.0"?><w:document xmlns:w="w"><w:body><w:p><w:r><w:t>"#)
+            .unwrap();
+        let blanks = vec![b' '; 1024 * 1024];
+        for _ in 0..=MAX_XML / (1024 * 1024) {
+            w.write_all(&blanks).unwrap();
+        }
+        w.write_all(b"</w:t></w:r></w:p></w:body></w:document>")
+            .unwrap();
+        let bytes = w.finish().unwrap().into_inner();
+        assert!(bytes.len() < 1024 * 1024);
+        let err = docx_text(&bytes).unwrap_err();
+        assert!(err.contains("quá lớn khi giải nén"), "{err}");
     }
 
     #[test]

@@ -7,5 +7,7 @@ pub mod criteria_xlsx;
 pub mod docx;
 pub mod sheet_csv;
 pub mod table;
+pub mod temp;
+pub mod zipcheck;
 
 pub use table::{Cell, Table};

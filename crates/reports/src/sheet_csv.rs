@@ -2,11 +2,23 @@
 //! (constant memory apart from the workbook's shared strings) into CSV lines, one line per
 //! sheet row, so that the CSV readers' line numbers are the rows the user sees in the
 //! spreadsheet. Date cells become `YYYY-MM-DD HH:MM`.
+//!
+//! The workbook is checked first (`zipcheck::check_xlsx`: sizes and counts it declares are
+//! not trusted), and rows and cells are capped as they stream: no row beyond Excel's last
+//! ([`MAX_ROWS`]), no column beyond Excel's last ([`MAX_COLUMNS`]), at most [`MAX_CELLS`]
+//! cells in all.
 
 use std::io::{Read, Seek, Write};
 
 use calamine::{DataRef, Reader, Xlsx};
 use parindex_domain::schedule::from_days;
+
+/// Rows of a sheet (Excel's own limit).
+pub const MAX_ROWS: u32 = 1_048_576;
+/// Columns of a sheet (Excel's own limit).
+pub const MAX_COLUMNS: u32 = 16_384;
+/// Cells of a sheet: 64 full columns of Excel's every row.
+pub const MAX_CELLS: u64 = 64 * MAX_ROWS as u64;
 
 /// Excel's serial day number of 01/01/1970.
 const UNIX_EPOCH_SERIAL: i64 = 25_569;
@@ -73,7 +85,12 @@ fn csv_field(s: &str) -> String {
 
 /// Writes the first sheet of `input` (an XLSX workbook) as CSV to `out`; returns the
 /// number of sheet rows written (header included).
-pub fn xlsx_to_csv<R: Read + Seek, W: Write>(input: R, mut out: W) -> Result<u64, String> {
+pub fn xlsx_to_csv<R: Read + Seek, W: Write>(mut input: R, out: W) -> Result<u64, String> {
+    crate::zipcheck::check_xlsx(&mut input)?;
+    crate::zipcheck::no_panic("tệp XLSX", move || stream_rows(input, out))
+}
+
+fn stream_rows<R: Read + Seek, W: Write>(input: R, mut out: W) -> Result<u64, String> {
     let mut book: Xlsx<R> =
         Xlsx::new(input).map_err(|e| format!("không đọc được tệp XLSX: {e}"))?;
     let Some(sheet) = book.sheet_names().first().cloned() else {
@@ -86,6 +103,7 @@ pub fn xlsx_to_csv<R: Read + Seek, W: Write>(input: R, mut out: W) -> Result<u64
     let mut written: u64 = 0;
     let mut row: Vec<String> = Vec::new();
     let mut row_index: Option<u32> = None;
+    let mut count: u64 = 0;
     let flush = |row: &mut Vec<String>, out: &mut W| -> Result<(), String> {
         let line: Vec<String> = row.iter().map(|c| csv_field(c)).collect();
         writeln!(out, "{}", line.join(",")).map_err(io)?;
@@ -97,6 +115,12 @@ pub fn xlsx_to_csv<R: Read + Seek, W: Write>(input: R, mut out: W) -> Result<u64
         .map_err(|e| format!("trang `{sheet}`: {e}"))?
     {
         let (r, c) = cell.get_position();
+        count += 1;
+        if r >= MAX_ROWS || count > MAX_CELLS {
+            return Err(format!(
+                "trang `{sheet}`: vượt giới hạn {MAX_ROWS} dòng hoặc {MAX_CELLS} ô"
+            ));
+        }
         if row_index != Some(r) {
             if row_index.is_some() {
                 flush(&mut row, &mut out)?;
@@ -110,10 +134,13 @@ pub fn xlsx_to_csv<R: Read + Seek, W: Write>(input: R, mut out: W) -> Result<u64
             }
             row_index = Some(r);
         }
-        let c = usize::try_from(c).unwrap_or(usize::MAX);
-        if c > 16_384 {
-            return Err(format!("trang `{sheet}`: cột {c} vượt giới hạn"));
+        if c >= MAX_COLUMNS {
+            return Err(format!(
+                "trang `{sheet}`: cột {} vượt giới hạn {MAX_COLUMNS} cột",
+                u64::from(c) + 1
+            ));
         }
+        let c = c as usize;
         if row.len() <= c {
             row.resize(c + 1, String::new());
         }
@@ -127,12 +154,16 @@ pub fn xlsx_to_csv<R: Read + Seek, W: Write>(input: R, mut out: W) -> Result<u64
     Ok(written)
 }
 
-/// Converts the first sheet of the workbook at `from` into the CSV file `to`.
+/// Converts the first sheet of the workbook at `from` into the CSV file `to`; on failure
+/// `to` is removed.
 pub fn xlsx_file_to_csv(from: &std::path::Path, to: &std::path::Path) -> Result<u64, String> {
     let input = std::fs::File::open(from).map_err(|e| format!("không đọc được tệp: {e}"))?;
     let out = std::fs::File::create(to)
         .map_err(|e| format!("{}: không ghi được tệp tạm: {e}", to.display()))?;
-    xlsx_to_csv(std::io::BufReader::new(input), std::io::BufWriter::new(out))
+    let guard = crate::temp::TempPath::new(to);
+    let n = xlsx_to_csv(std::io::BufReader::new(input), std::io::BufWriter::new(out))?;
+    guard.keep();
+    Ok(n)
 }
 
 #[cfg(test)]
@@ -164,6 +195,66 @@ mod tests {
             text,
             "code,received_at,note\nHS1,2021-02-09 09:15,\"có \"\"dấu\"\", phẩy\"\n\n42,09/02/2021 09:15\n"
         );
+    }
+
+    /// A small workbook with one shared string, its parts rewritten by `edit`.
+    pub(crate) fn edited_workbook(edit: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "code").unwrap();
+        ws.write_string(1, 0, "HS1").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let mut src = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for i in 0..src.len() {
+            let mut f = src.by_index(i).unwrap();
+            let name = f.name().unwrap().into_owned();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).unwrap();
+            w.start_file(name.as_str(), opts).unwrap();
+            w.write_all(&edit(&name, data)).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn set_unique_count(name: &str, data: Vec<u8>, count: &str) -> Vec<u8> {
+        if name != "xl/sharedStrings.xml" {
+            return data;
+        }
+        let text = String::from_utf8(data).unwrap();
+        let at = text.find("uniqueCount=\"").unwrap() + "uniqueCount=\"".len();
+        let end = at + text[at..].find('"').unwrap();
+        format!("{}{count}{}", &text[..at], &text[end..]).into_bytes()
+    }
+
+    #[test]
+    fn an_absurd_declared_string_count_is_refused_not_an_abort() {
+        let bytes = edited_workbook(|n, d| set_unique_count(n, d, "10000000000000000"));
+        let err = xlsx_to_csv(std::io::Cursor::new(bytes), Vec::new()).unwrap_err();
+        assert!(err.contains("khai báo 10000000000000000 chuỗi"), "{err}");
+        // An honest count still reads.
+        let bytes = edited_workbook(|n, d| set_unique_count(n, d, "2"));
+        let mut out = Vec::new();
+        xlsx_to_csv(std::io::Cursor::new(bytes), &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "code\nHS1\n");
+    }
+
+    #[test]
+    fn a_part_that_inflates_past_the_cap_is_refused() {
+        // 70 MiB of blanks after the sheet's root element: valid XML, a few dozen KiB
+        // compressed, more than the cap allows a file of that size.
+        let bytes = edited_workbook(|n, mut d| {
+            if n == "xl/worksheets/sheet1.xml" {
+                d.resize(d.len() + 70 * 1024 * 1024, b' ');
+            }
+            d
+        });
+        assert!(bytes.len() < 1024 * 1024);
+        let err = xlsx_to_csv(std::io::Cursor::new(bytes), Vec::new()).unwrap_err();
+        assert!(err.contains("quá lớn khi giải nén"), "{err}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! One table shape for every export, so that each page's table downloads the same way.
 
 use parindex_domain::Points;
+use parindex_domain::text::spreadsheet_safe;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,10 +14,11 @@ pub enum Cell {
 }
 
 impl Cell {
-    /// The CSV form: dot decimals, as in the JSON contract.
+    /// The CSV form: dot decimals, as in the JSON contract; text a spreadsheet would take
+    /// for a formula starts with an apostrophe (`spreadsheet_safe`).
     fn csv(&self) -> String {
         match self {
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => spreadsheet_safe(s).into_owned(),
             Cell::Int(n) => n.to_string(),
             Cell::Points(p, prec) => p.to_fixed(*prec),
             Cell::Empty => String::new(),
@@ -155,5 +157,34 @@ mod tests {
         assert!(t.to_csv_download().starts_with("\u{feff}".as_bytes()));
         let x = t.to_xlsx().unwrap_or_default();
         assert!(x.starts_with(b"PK"));
+    }
+
+    #[test]
+    fn text_that_looks_like_a_formula_is_not_one() {
+        let mut t = Table::new("Nhiệm vụ", &["Tên", "Điểm"]);
+        for title in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "@SUM(A1)",
+            "+1",
+            "-0,250",
+            "-x",
+        ] {
+            t.rows.push(vec![title.into(), Cell::Int(-5)]);
+        }
+        assert_eq!(
+            t.to_csv(),
+            "Tên,Điểm\r\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-5\r\n'@SUM(A1),-5\r\n\
+             +1,-5\r\n\"-0,250\",-5\r\n'-x,-5\r\n"
+        );
+        // In the workbook they are strings, never formulas.
+        let x = t.to_xlsx().unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(x)).unwrap();
+        let mut sheet = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+            &mut sheet,
+        )
+        .unwrap();
+        assert!(!sheet.contains("<f>"), "{sheet}");
     }
 }

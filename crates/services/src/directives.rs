@@ -70,6 +70,10 @@ pub async fn import_directive(
 ) -> Result<(usize, usize), String> {
     let today = Date::parse(now.get(..10).unwrap_or(now)).ok_or("ngày hiện tại không đọc được")?;
     let (d, proposals) = proposals_for(db, unit, text, today).await?;
+    let problems = parindex_domain::tasks::schedule_problems(&proposals);
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
     let divisions = divisions_of(db, unit).await?;
     let tasks: Vec<NewTask> = proposals.iter().map(|p| to_task(p, &divisions)).collect();
     let occurrences = tasks

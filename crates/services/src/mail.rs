@@ -142,6 +142,12 @@ pub async fn run_followups(
         today.days_since_epoch() + cfg.reminders.iter().copied().max().unwrap_or(0),
     );
     let mut s = Summary::default();
+    // A director's mail carries the audit trail's head, kept outside the database: a later
+    // `parindex audit verify --head` with it exposes a rewritten trail.
+    let (records, hash) = db.audit_head().await.map_err(|e| e.to_string())?;
+    let head_line = format!(
+        "\n\nMã đầu nhật ký kiểm tra: {records} {hash} (lưu thư này; đối chiếu: parindex audit verify --head \"{records} {hash}\")."
+    );
     for (occ, _task, title, due_on, unit, leads) in db
         .open_occurrences_all(&horizon.to_iso())
         .await
@@ -151,7 +157,10 @@ pub async fn run_followups(
             continue;
         };
         for n in cfg.notices(due, today) {
-            let (subject, body) = wording(&n.key, &title, due, n.days_left);
+            let (subject, mut body) = wording(&n.key, &title, due, n.days_left);
+            if n.key == "director" {
+                body.push_str(&head_line);
+            }
             for r in audience(db, &unit, &leads, n.audience).await? {
                 let Some(id) = db
                     .record_notification(&r.username, occ, &n.key, &subject, &body, now)

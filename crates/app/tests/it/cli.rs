@@ -2,7 +2,7 @@
 
 use parindex_db::testkit::{each_db, sqlite};
 
-use crate::common::{data, demo_dbs, run, temp_file};
+use crate::common::{data, demo_dbs, run, temp_file, tiny_workbook};
 
 #[test]
 fn score_gives_the_documented_numbers() {
@@ -1020,4 +1020,35 @@ async fn dossiers_and_procedures_from_xlsx_with_the_exports_column_names() {
             r.stderr
         );
     }
+}
+
+#[tokio::test]
+async fn a_workbook_declaring_absurd_counts_is_refused_not_a_crash() {
+    let (_db, url) = sqlite().await;
+    let dir = std::env::temp_dir().join(format!("parindex-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // The honest workbook reads: its one row is taken as the header.
+    let honest = dir.join("honest.xlsx");
+    std::fs::write(&honest, tiny_workbook("1")).unwrap();
+    let r = run(&url, &["dossiers", "import", honest.to_str().unwrap()]);
+    assert!(r.stderr.contains("thiếu cột bắt buộc"), "{}", r.stderr);
+    let hostile = dir.join("hostile.xlsx");
+    let bytes = tiny_workbook("10000000000000000");
+    assert!(bytes.len() < 2048, "{}", bytes.len());
+    std::fs::write(&hostile, bytes).unwrap();
+    let hostile = hostile.display().to_string();
+    for args in [
+        vec!["dossiers", "import", hostile.as_str()],
+        vec!["procedures", "import", hostile.as_str()],
+    ] {
+        let r = run(&url, &args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains(&format!("{hostile}: phần `xl/sharedStrings.xml` khai báo")),
+            "{}",
+            r.stderr
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -636,6 +636,42 @@ async fn the_import_page_reports_every_bad_line_then_stores() {
 }
 
 #[tokio::test]
+async fn a_hostile_workbook_upload_is_refused_and_leaves_no_temporary_file() {
+    use crate::auth::send_multipart;
+    let (db, _) = demo_dbs().await.remove(0);
+    let store = std::env::temp_dir().join(format!("parindex-hostile-{}", std::process::id()));
+    let mut state = crate::common::demo_state(db.clone());
+    state.files = std::sync::Arc::new(parindex_web::files::FileStore::new(&store));
+    let app = parindex_web::router(state);
+    let vp = sid(&sign_in(&app, "vp.skhdt", "parindex-demo").await);
+    let form = send(&app, "GET", "/units/SKHDT/dossiers/import", &vp, &[], None).await;
+    let csrf = form.hidden("csrf");
+    let r = send_multipart(
+        &app,
+        "/units/SKHDT/dossiers/import",
+        &vp,
+        &[("csrf", &csrf)],
+        Some((
+            "ho-so.xlsx",
+            &crate::common::tiny_workbook("10000000000000000"),
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let job = r.headers["location"].to_str().unwrap().to_string();
+    let page = finished_job(&app, &job, &vp).await;
+    assert!(
+        page.contains("ho-so.xlsx: phần `xl/sharedStrings.xml` khai báo 10000000000000000"),
+        "{page}"
+    );
+    let left: Vec<_> = std::fs::read_dir(store.join("tmp"))
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+    let _ = std::fs::remove_dir_all(&store);
+}
+
+#[tokio::test]
 async fn the_calendar_page_shows_a_year_and_the_secretariat_edits_it() {
     for (db, _) in demo_dbs().await {
         let kind = db.kind();

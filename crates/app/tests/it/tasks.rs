@@ -673,6 +673,44 @@ async fn directive_import_and_sweep_from_the_command_line() {
     }
 }
 
+#[tokio::test]
+async fn a_directive_repeating_for_centuries_is_refused_and_stores_nothing() {
+    let (db, url) = parindex_db::testkit::sqlite().await;
+    let units = temp_file(
+        "far-units.csv",
+        "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\nSKHDT-VP,Văn phòng Sở,SKHDT,phong,\nSKHDT-DKKD,Phòng Đăng ký kinh doanh,SKHDT,phong,\n",
+    );
+    assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+    let far = temp_file(
+        "far-plan.txt",
+        &PLAN.replace(
+            "trên trang thông tin điện tử hàng tuần.",
+            "trên trang thông tin điện tử hàng tuần đến ngày 31/12/3000.",
+        ),
+    );
+    let r = run(&url, &["directive", "import", &far, "--unit", "SKHDT"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(&format!("{far}: dòng 12: mục "))
+            && r.stderr
+                .contains("hạn 31/12/3000 quá 10 năm kể từ ngày bắt đầu 05/05/2021"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(db.count_occurrences().await.unwrap(), 0);
+    assert!(db.tasks("SKHDT", "2021-05-05").await.unwrap().is_empty());
+    // Ten years at most: the same plan with a near deadline is stored.
+    let near = temp_file(
+        "near-plan.txt",
+        &PLAN.replace(
+            "trên trang thông tin điện tử hàng tuần.",
+            "trên trang thông tin điện tử hàng tuần đến ngày 05/05/2031.",
+        ),
+    );
+    let r = run(&url, &["directive", "import", &near, "--unit", "SKHDT"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reminders_and_escalation_reach_the_smtp_sink() {
     use crate::common::{SmtpSink, run_with_stdin};
@@ -760,6 +798,19 @@ async fn reminders_and_escalation_reach_the_smtp_sink() {
                 m.subject()
             );
         }
+        // The director's carries the audit trail's head (kept outside the database).
+        let director = db.notifications("gd1").await.unwrap();
+        let head = director
+            .iter()
+            .find_map(|n| n.body.split("Mã đầu nhật ký kiểm tra: ").nth(1))
+            .and_then(|r| r.split(" (").next())
+            .unwrap_or_else(|| panic!("{kind}: {director:?}"))
+            .to_string();
+        assert_eq!(
+            run(&url, &["audit", "verify", "--head", &head]).code,
+            0,
+            "{head}"
+        );
         // The same notices in the application; the assignee acknowledges one.
         let nv = db.notifications("nv1").await.unwrap();
         assert_eq!(nv.len(), 3);

@@ -685,3 +685,35 @@ async fn text_instants_become_stamps_on_upgrade() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn rejected_rows_do_not_carry_formulas() {
+    let (db, _) = parindex_db::testkit::sqlite().await;
+    prepare(&db).await;
+    let dir = std::env::temp_dir().join(format!("parindex-formula-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("hoso.csv");
+    std::fs::write(
+        &file,
+        "code,unit_code,procedure_code,received_at,finished_at,channel\n\
+         \"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",SKHDT,KH-9,2021-03-01 08:00,,direct\n\
+         @SUM(A1),SKHDT,KH-1,2021-02-30 08:00,,direct\n\
+         -5,SKHDT,KH-1,2021-02-30 08:00,,+cmd\n",
+    )
+    .unwrap();
+    let mut rejected = Vec::new();
+    let kept = import_with(&db, &file, true, Some(&mut rejected)).await;
+    assert_eq!(kept.rejected, 3, "{:?}", kept.problems);
+    let rejected = String::from_utf8(rejected).unwrap();
+    let lines: Vec<&str> = rejected.lines().collect();
+    assert!(
+        lines[1].starts_with("\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",SKHDT,KH-9,"),
+        "{rejected}"
+    );
+    assert!(lines[2].starts_with("'@SUM(A1),SKHDT,"), "{rejected}");
+    assert!(
+        lines[3].starts_with("-5,SKHDT,KH-1,2021-02-30 08:00,,'+cmd,"),
+        "a number stays a number: {rejected}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -256,6 +256,58 @@ fn a_plan_with_lettered_items_and_no_signer() {
 }
 
 #[test]
+fn a_schedule_running_past_ten_years_is_refused_with_its_line() {
+    use parindex_domain::schedule::{Repeat, Schedule};
+    use parindex_domain::tasks::{propose, schedule_problems, start_of};
+    use parindex_domain::text::Date;
+    let today = Date::parse("2021-01-01").unwrap();
+    let plan = parse_directive(PLAN, &units()).unwrap();
+    assert!(schedule_problems(&propose(&plan, &[], start_of(&plan, today))).is_empty());
+    let text = PLAN.replace(
+        "trước ngày 30/6/2021, báo cáo hàng tháng",
+        "đến ngày 31/12/3000, báo cáo hàng tuần",
+    );
+    let d = parse_directive(&text, &units()).unwrap();
+    let proposals = propose(&d, &[], start_of(&d, today));
+    assert_eq!(
+        schedule_problems(&proposals),
+        [
+            "dòng 19: mục II.1.1: hạn 31/12/3000 quá 10 năm kể từ ngày bắt đầu 22/12/2020 \
+          (muộn nhất 22/12/2030); hãy ghi hạn gần hơn"
+        ]
+    );
+    // Whoever skips the check still gets ten years of Fridays, not 51,000 of them.
+    let weekly = &proposals[1].schedule;
+    assert_eq!(weekly.repeat, Repeat::Weekly { weekday: 5 });
+    let n = weekly.occurrences(weekly.start, weekly.end).len();
+    assert!((520..=523).contains(&n), "{n}");
+
+    // Absurd years are not dates, and a schedule made by hand at the end of time neither
+    // overflows nor loops.
+    for s in [
+        "31/12/2147483647",
+        "2147483647-12-31",
+        "31/12/99999",
+        "1/1/0",
+        "1/1/+2021",
+    ] {
+        assert_eq!(Date::parse(s), None, "{s}");
+    }
+    assert!(Date::parse("31/12/9999").is_some());
+    let end_of_time = Schedule {
+        repeat: Repeat::Monthly { day: 31 },
+        start: Date::new(i32::MAX, 11, 1).unwrap(),
+        end: Date::new(i32::MAX, 12, 31).unwrap(),
+    };
+    assert_eq!(
+        end_of_time
+            .occurrences(end_of_time.start, end_of_time.end)
+            .len(),
+        2
+    );
+}
+
+#[test]
 fn text_without_a_body_is_refused() {
     assert!(parse_directive("Xin chào,\nđây không phải là văn bản chỉ đạo.\n", &[]).is_err());
     assert!(parse_directive("", &[]).is_err());

@@ -8,6 +8,7 @@
 
 mod directive;
 mod dossiers;
+mod line_ends;
 mod properties;
 
 use parindex_domain::{RankingReport, parse_criteria_yaml, parse_scores_csv, rank_units};

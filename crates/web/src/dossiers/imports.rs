@@ -283,11 +283,16 @@ async fn run_import(
             INTERNAL.to_string()
         })?
         .map_err(|e| format!("{file}: {e}"))?;
-        Some(to)
+        // Removed on every way out of here, failures included.
+        Some(parindex_reports::temp::TempPath::new(to))
     } else {
         None
     };
-    let path = csv_path.as_deref().unwrap_or(upload).display().to_string();
+    let path = csv_path
+        .as_ref()
+        .map_or(upload, parindex_reports::temp::TempPath::path)
+        .display()
+        .to_string();
     let (cal, _) = st.db.active_calendar().await.map_err(|e| said(&e))?;
     let unit = job.lock().map(|j| j.unit.clone()).unwrap_or_default();
     // An upload on a unit's page holds that unit's dossiers only.
@@ -319,9 +324,7 @@ async fn run_import(
         .import_dossier_file(&ctx, &req, Some(&mut rejected), &mut progress)
         .await
         .map_err(|e| said(&e));
-    if let Some(p) = csv_path {
-        let _ = std::fs::remove_file(p);
-    }
+    drop(csv_path);
     let outcome = outcome?;
     for c in &outcome.changes {
         st.invalidate(&c.set_id);

@@ -625,7 +625,10 @@ async fn directive_page(
                         line: p.line,
                     })
                     .collect(),
-                d.warnings,
+                d.warnings
+                    .into_iter()
+                    .chain(parindex_domain::tasks::schedule_problems(&ps))
+                    .collect(),
             ),
             Err(e) => {
                 return Box::pin(directive_page(
@@ -812,6 +815,9 @@ pub async fn post_directive(
             start: task.schedule.start,
             end,
         };
+        task.schedule
+            .check()
+            .map_err(|e| AppError::BadRequest(format!("Mục {}: {e}.", p.item_ref)))?;
         tasks.push(task);
     }
     if tasks.is_empty() {
@@ -1211,6 +1217,13 @@ pub async fn create_from_lost(
         None => Date::new(cx.set.year + 1, 12, 31).unwrap_or(today),
     };
     let start = if today < end { today } else { end };
+    Schedule {
+        repeat: Repeat::Quarterly { day: 31 },
+        start,
+        end,
+    }
+    .check()
+    .map_err(|e| AppError::BadRequest(format!("{e}.")))?;
     let p = cx.set.precision;
     let mut created = 0;
     for (i, lost) in crate::ranking::pages::weakest_leaves(&cx.set, &cx.scores, usize::MAX) {
