@@ -1294,6 +1294,13 @@ async fn serve(url: &str, addr: SocketAddr, with_demo: bool, opts: ServeOptions)
         tracing::info!("{msg}");
     }
     let mut state = parindex_web::AppState::new(db);
+    // Uploads a crash left half-written are removed before any new one starts.
+    match parindex_reports::temp::sweep_upload_temp(&std::path::Path::new(&opts.files).join("tmp"))
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "đã xoá tệp tạm còn sót của lần chạy trước"),
+        Err(e) => tracing::warn!(error = %e, "không dọn được thư mục tệp tạm"),
+    }
     state.files = std::sync::Arc::new(parindex_services::files::FileStore::new(&opts.files));
     state.upload_limit = opts.upload_limit_mb.saturating_mul(1024 * 1024);
     state.secure_cookies = opts.secure_cookies;

@@ -88,8 +88,16 @@ fn parse_clock(t: &str) -> Option<u16> {
         None => rest,
     };
     let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
-    (h < 24 && m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
+    (h < 24 && m < 60 && h * 60 + m <= 24 * 60).then(|| h * 60 + m)
 }
+
+/// The years a calendar may cover: from [`FIRST_YEAR`] to [`LAST_YEAR`], at most
+/// [`MAX_SPAN`] of them (the calendar keeps an index of every day of its years).
+pub const FIRST_YEAR: i32 = 1900;
+pub const LAST_YEAR: i32 = 2200;
+pub const MAX_SPAN: i32 = 50;
+/// Days in one range of holidays or working days (a range is a holiday period).
+pub const MAX_RANGE_DAYS: i64 = 366;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Calendar {
@@ -241,7 +249,16 @@ pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, Problems> {
             Some((a.trim().parse::<i32>().ok()?, b.trim().parse::<i32>().ok()?))
         });
         match parsed {
-            Some((a, b)) if a <= b => cal.years = Some((a, b)),
+            Some((a, b)) if a <= b && a >= FIRST_YEAR && b <= LAST_YEAR && b - a < MAX_SPAN => {
+                cal.years = Some((a, b));
+            }
+            Some((a, b)) if a <= b => err(
+                n,
+                format!(
+                    "`years` = `{s}`: các năm phải từ {FIRST_YEAR} đến {LAST_YEAR}, không quá \
+                     {MAX_SPAN} năm"
+                ),
+            ),
             _ => err(n, format!("`years` = `{s}` phải có dạng 2021..2022")),
         }
     }
@@ -307,6 +324,10 @@ pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, Problems> {
             };
             if b < a {
                 err(&item, format!("khoảng `{s}` kết thúc trước khi bắt đầu"));
+                continue;
+            }
+            if b.days_since_epoch() - a.days_since_epoch() >= MAX_RANGE_DAYS {
+                err(&item, format!("khoảng `{s}` dài quá {MAX_RANGE_DAYS} ngày"));
                 continue;
             }
             for day in a.days_since_epoch()..=b.days_since_epoch() {

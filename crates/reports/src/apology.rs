@@ -307,10 +307,10 @@ pub fn apology_docx(s: &ApologySlip) -> Result<Vec<u8>, String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn slip(received: &str) -> ApologySlip {
+    pub(crate) fn slip(received: &str) -> ApologySlip {
         ApologySlip {
             governing_body: "UBND tỉnh Bà Rịa – Vũng Tàu".into(),
             agency: "Sở Kế hoạch và Đầu tư".into(),

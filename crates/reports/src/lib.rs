@@ -11,3 +11,6 @@ pub mod temp;
 pub mod zipcheck;
 
 pub use table::{Cell, Table};
+
+#[cfg(test)]
+mod fuzz;

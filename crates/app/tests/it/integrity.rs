@@ -773,3 +773,46 @@ async fn writes_of_every_kind_are_in_the_trail() {
         assert_eq!(run(&url, &["audit", "verify"]).code, 0);
     }
 }
+
+#[tokio::test]
+async fn the_server_sweeps_half_written_uploads_at_start() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = std::env::temp_dir().join(format!("parindex-sweep-start-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("files").join("tmp")).unwrap();
+    let left = dir.join("files").join("tmp").join("bo-do.part");
+    std::fs::write(&left, b"half an upload").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = tokio::process::Command::new(crate::common::BIN)
+        .arg("--db")
+        .arg(format!("sqlite://{}/sweep.db", dir.display()))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--files"])
+        .arg(dir.join("files"))
+        .env("PARINDEX_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut up = false;
+    for _ in 0..100 {
+        if let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+            s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            let mut answer = String::new();
+            let _ = s.read_to_string(&mut answer).await;
+            if answer.starts_with("HTTP/1.1 200") {
+                up = true;
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = server.kill().await;
+    assert!(up, "the server did not start");
+    assert!(!left.exists(), "a half-written upload survived the start");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -8,6 +8,7 @@
 
 mod directive;
 mod dossiers;
+mod fuzz;
 mod line_ends;
 mod properties;
 
