@@ -294,16 +294,17 @@ impl Db {
         self.login_failures(key, since).await
     }
 
-    /// Counts one more sign-in attempt under each key, before its password is checked, and
-    /// returns each key's attempts within the window (this one included). Concurrent
-    /// attempts see each other's: SQLite writes one at a time, PostgreSQL takes a
-    /// transaction lock first.
+    /// Counts one more sign-in attempt under each key, before its password is checked:
+    /// returns each key's attempts within the window (this one included) and the id of the
+    /// row recorded for it. A key already at its limit records nothing more (the count says
+    /// limit + 1, the id is `None`). Concurrent attempts see each other's: SQLite writes one
+    /// at a time, PostgreSQL takes a transaction lock first.
     pub async fn take_login_attempt(
         &self,
-        keys: &[String],
+        keys: &[(String, i64)],
         now: &str,
         since: &str,
-    ) -> Result<Vec<i64>> {
+    ) -> Result<Vec<(i64, Option<i64>)>> {
         let postgres = matches!(self, Db::Postgres(_));
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -311,25 +312,33 @@ impl Db {
                 sqlx::query("SELECT pg_advisory_xact_lock(727001)").execute(&mut *tx).await?;
             }
             sqlx::query("DELETE FROM login_failures WHERE happened_at < $1").bind(since).execute(&mut *tx).await?;
-            let mut counts = Vec::with_capacity(keys.len());
-            for key in keys {
-                sqlx::query("INSERT INTO login_failures (attempt_key, happened_at) VALUES ($1, $2)")
-                    .bind(key).bind(now).execute(&mut *tx).await?;
+            let mut out = Vec::with_capacity(keys.len());
+            for (key, limit) in keys {
                 let (n,): (i64,) = sqlx::query_as(
                     "SELECT COUNT(*) FROM login_failures WHERE attempt_key = $1 AND happened_at >= $2",
                 )
                 .bind(key).bind(since).fetch_one(&mut *tx).await?;
-                counts.push(n);
+                if n >= *limit {
+                    out.push((n + 1, None));
+                    continue;
+                }
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO login_failures (attempt_key, happened_at) VALUES ($1, $2) RETURNING id",
+                )
+                .bind(key).bind(now).fetch_one(&mut *tx).await?;
+                out.push((n + 1, Some(id)));
             }
             tx.commit().await?;
-            Ok(counts)
+            Ok(out)
         })
     }
 
-    /// Forgets the attempts recorded under `key` at `at` (a sign-in that succeeded).
-    pub async fn forget_login_attempt(&self, key: &str, at: &str) -> Result<()> {
-        on_db!(self, pool => sqlx::query("DELETE FROM login_failures WHERE attempt_key = $1 AND happened_at = $2")
-            .bind(key).bind(at).execute(pool).await.map(|_| ())?);
+    /// Forgets the attempts a successful sign-in recorded (by their ids).
+    pub async fn forget_login_attempts(&self, ids: &[i64]) -> Result<()> {
+        for id in ids {
+            on_db!(self, pool => sqlx::query("DELETE FROM login_failures WHERE id = $1")
+                .bind(id).execute(pool).await.map(|_| ())?);
+        }
         Ok(())
     }
 

@@ -106,6 +106,10 @@ actions! {
     /// revised. A division member only on the leaves its department gave it (checked leaf by
     /// leaf on top of this rule).
     SelfAssess => "assessment.self",
+    /// Any change to a leaf or its evidence (a self-assessment, an appraisal, an explanation
+    /// or an answer): which one the leaf allows now is decided leaf by leaf with the four
+    /// actions above and below.
+    EditAssessment => "assessment.edit",
     /// Hands a leaf to a division.
     Delegate => "assessment.delegate",
     /// Submits the self-assessment.
@@ -233,6 +237,14 @@ pub fn rule(action: Action) -> Rule {
             phases: Some(&[Phase::SelfAssessment]),
             unsubmitted: true,
             in_window: true,
+            ..BASE
+        },
+        // Who may change anything of a leaf at all; the phase and the leaf's state decide
+        // which step (an evidence revision has no set in its path).
+        A::EditAssessment => Rule {
+            province: APPRAISERS,
+            own: UNIT_RUN,
+            parent: DIVISION,
             ..BASE
         },
         A::Delegate => Rule {

@@ -84,13 +84,24 @@ pub struct FileStore {
     root: PathBuf,
 }
 
-/// A file being received.
+/// A file being received. Dropped without being committed (an error, a client gone, a
+/// task ended), its temporary file is removed.
 pub struct Incoming {
     path: PathBuf,
     file: tokio::fs::File,
     hasher: Sha256,
     pub size: u64,
     pub head: Vec<u8>,
+    /// Stored or removed already: nothing left for `Drop`.
+    settled: bool,
+}
+
+impl Drop for Incoming {
+    fn drop(&mut self) {
+        if !self.settled {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 impl FileStore {
@@ -117,6 +128,7 @@ impl FileStore {
             hasher: Sha256::new(),
             size: 0,
             head: Vec::new(),
+            settled: false,
         })
     }
 
@@ -124,8 +136,7 @@ impl FileStore {
     pub async fn commit(&self, mut inc: Incoming) -> std::io::Result<(String, PathBuf)> {
         inc.file.flush().await?;
         inc.file.sync_all().await?;
-        drop(inc.file);
-        let sha = hex::encode(inc.hasher.finalize());
+        let sha = hex::encode(std::mem::take(&mut inc.hasher).finalize());
         let target = self.path_for(&sha);
         if let Some(dir) = target.parent() {
             tokio::fs::create_dir_all(dir).await?;
@@ -135,6 +146,7 @@ impl FileStore {
         } else {
             tokio::fs::rename(&inc.path, &target).await?;
         }
+        inc.settled = true;
         Ok((sha, target))
     }
 
@@ -168,15 +180,32 @@ impl Incoming {
     }
 
     /// Gives up on the upload: nothing stays on disk.
-    pub async fn discard(self) {
-        drop(self.file);
+    pub async fn discard(mut self) {
         let _ = tokio::fs::remove_file(&self.path).await;
+        self.settled = true;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn an_upload_dropped_midway_leaves_no_temporary_file() {
+        let root = std::env::temp_dir().join(format!("parindex-incoming-{}", std::process::id()));
+        let store = FileStore::new(&root);
+        let mut inc = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        let _ = inc.write(b"%PDF-1.4 half").await;
+        let path = inc.temp_path().to_path_buf();
+        assert!(path.exists());
+        drop(inc);
+        assert!(!path.exists(), "the temporary file stayed");
+        let mut inc = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        let _ = inc.write(b"%PDF-1.4 whole").await;
+        let (_, stored) = store.commit(inc).await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(stored.exists(), "a committed file is kept");
+        let _ = std::fs::remove_dir_all(&root);
+    }
 
     #[test]
     fn names_lose_their_folders() {

@@ -117,7 +117,7 @@ fn routes(upload_limit: u64, dossier_limit: u64) -> Routes {
         .add(
             "POST",
             "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}",
-            Policy(A::ReadAssessment),
+            Policy(A::EditAssessment),
             post(assess::save_leaf),
         )
         .add(
@@ -135,19 +135,19 @@ fn routes(upload_limit: u64, dossier_limit: u64) -> Routes {
         .add(
             "POST",
             "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}/evidence",
-            Policy(A::ReadAssessment),
+            Policy(A::EditAssessment),
             post(evidence::upload_evidence).layer(upload()),
         )
         .add(
             "POST",
             "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}/link",
-            Policy(A::ReadAssessment),
+            Policy(A::EditAssessment),
             post(evidence::link_evidence),
         )
         .add(
             "POST",
             "/evidence/{evidence_id}/files",
-            Policy(A::ReadAssessment),
+            Policy(A::EditAssessment),
             post(evidence::upload_revision).layer(upload()),
         )
         .add(
@@ -196,7 +196,7 @@ fn routes(upload_limit: u64, dossier_limit: u64) -> Routes {
             "POST",
             "/units/{unit_code}/directives/new",
             Policy(A::RunTasks),
-            post(tasks::post_directive),
+            post(tasks::post_directive).layer(limit(tasks::MAX_DIRECTIVE_FORM)),
         )
         .add(
             "GET",

@@ -453,6 +453,7 @@ async fn every_route_every_role_every_unit_every_phase() {
             Phase::SelfAssessment,
             Phase::Appraisal,
             Phase::Explanation,
+            Phase::FinalAppraisal,
             Phase::Published,
         ] {
             if phase != Phase::SelfAssessment {

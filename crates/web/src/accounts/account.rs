@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::accounts::auth::{
     LOGIN_CSRF_COOKIE, MIN_PASSWORD_CHARS, SESSION_COOKIE, SESSION_HOURS, cookie, dummy_hash,
-    hash_password, new_token, token_hash, verify_password,
+    hash_password, new_token, token_hash,
 };
 use crate::core::error::AppError;
 use crate::core::i18n::{Lang, Tr};
@@ -190,17 +190,21 @@ pub async fn submit_login(
     let source = client_address(&parts, &st.trusted_proxies);
     // Throttled per account *from one address* (a stranger elsewhere never locks the owner
     // out) and per address (one source cannot try many accounts).
+    // Usernames have at most 64 characters: a longer one is no account, and its key stays short.
+    let folded: String = fold(&username).chars().take(64).collect();
     let keys = [
-        format!("user:{}@{source}", fold(&username)),
-        format!("source:{source}"),
+        (format!("user:{folded}@{source}"), MAX_FAILURES),
+        (format!("source:{source}"), MAX_PER_SOURCE),
     ];
     let now = st.now();
     let since = shifted(&now, -FAILURE_WINDOW_MINUTES);
     let r: Result<Response, AppError> = async {
         // Counted before the hash, atomically: a burst is not checked whole.
-        let counts = st.db.take_login_attempt(&keys, &now, &since).await?;
-        if counts.first().is_some_and(|&n| n > MAX_FAILURES)
-            || counts.get(1).is_some_and(|&n| n > MAX_PER_SOURCE)
+        let taken = st.db.take_login_attempt(&keys, &now, &since).await?;
+        if keys
+            .iter()
+            .zip(&taken)
+            .any(|((_, limit), (n, _))| n > limit)
         {
             return Ok(login_page(
                 lang,
@@ -217,10 +221,10 @@ pub async fn submit_login(
         let ok = check_password(&st, f.password.clone(), hash).await? && record.is_some();
         match record {
             Some((user, _)) if ok => {
-                for key in &keys {
-                    st.db.forget_login_attempt(key, &now).await?;
-                }
-                st.db.clear_login_failures(&keys[0]).await?;
+                // A success is no failure: its own rows go, and the account's at this address.
+                let ids: Vec<i64> = taken.iter().filter_map(|(_, id)| *id).collect();
+                st.db.forget_login_attempts(&ids).await?;
+                st.db.clear_login_failures(&keys[0].0).await?;
                 let set_cookie = start_session(&st, user.id).await?;
                 tracing::info!(user = %user.username, "đăng nhập");
                 // A password the demo published is replaced before anything else.
@@ -245,41 +249,61 @@ pub async fn submit_login(
     r.unwrap_or_else(|e| e.page(lang))
 }
 
-/// Checks a password on the blocking pool, a few at a time (see `password_checks`).
+/// Checks a password on the verifier's own threads (see `AppState::passwords`).
 pub async fn check_password(
     st: &AppState,
     password: String,
     hash: String,
 ) -> Result<bool, AppError> {
-    let _permit = st
-        .password_checks
-        .acquire()
+    st.passwords
+        .verify(password, hash)
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))
+        .ok_or_else(|| AppError::Internal("password workers gone".into()))
 }
 
-/// The client's address: the peer, or the last address a trusted proxy added to
-/// `X-Forwarded-For`; `unknown` when neither is known (in-process tests).
+/// The client's address: the peer, or — when the peer is a trusted proxy — the nearest
+/// address in `X-Forwarded-For` (all its header lines, read right to left) that is not
+/// itself a trusted proxy; `unknown` when no peer is known (in-process tests).
 pub fn client_address(parts: &Parts, trusted: &[std::net::IpAddr]) -> String {
-    let peer = parts
+    let Some(peer) = parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip());
-    match peer {
-        Some(ip) if trusted.contains(&ip) => parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok())
-            .unwrap_or(ip)
-            .to_string(),
-        Some(ip) => ip.to_string(),
-        None => "unknown".to_string(),
+        .map(|c| c.0.ip().to_canonical())
+    else {
+        return "unknown".to_string();
+    };
+    let trusts = |ip: &std::net::IpAddr| trusted.iter().any(|t| t.to_canonical() == *ip);
+    if !trusts(&peer) {
+        return peer.to_string();
     }
+    let hops: Vec<&str> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    for hop in hops.iter().rev() {
+        let Some(ip) = forwarded_ip(hop) else {
+            // An entry that is no address: nothing left of it can be trusted.
+            break;
+        };
+        if !trusts(&ip) {
+            return ip.to_string();
+        }
+    }
+    peer.to_string()
+}
+
+/// One `X-Forwarded-For` entry as an address: `1.2.3.4`, `1.2.3.4:5678`, `::1`, `[::1]:80`.
+fn forwarded_ip(hop: &str) -> Option<std::net::IpAddr> {
+    let hop = hop.trim();
+    if let Ok(ip) = hop.parse::<std::net::IpAddr>() {
+        return Some(ip.to_canonical());
+    }
+    hop.parse::<std::net::SocketAddr>()
+        .ok()
+        .map(|a| a.ip().to_canonical())
 }
 
 #[derive(Deserialize)]
@@ -368,7 +392,7 @@ pub async fn submit_password(
     let Some((_, hash)) = st.db.login_record(&user.user.username).await? else {
         return Err(AppError::NotFound);
     };
-    if !verify_password(&f.current, &hash) {
+    if !check_password(&st, f.current.clone(), hash.clone()).await? {
         return Ok(password_page(
             lang,
             &user,
@@ -595,6 +619,42 @@ mod tests {
             assert_eq!(parindex_domain::text::rfc3339_utc(secs), s);
         }
         assert_eq!(shifted("2026-11-27T10:00:00Z", -15), "2026-11-27T09:45:00Z");
+    }
+
+    fn parts(peer: &str, forwarded: &[&str]) -> Parts {
+        let mut req = axum::http::Request::new(());
+        req.extensions_mut().insert(axum::extract::ConnectInfo(
+            peer.parse::<std::net::SocketAddr>()
+                .unwrap_or_else(|_| std::net::SocketAddr::from(([0, 0, 0, 0], 0))),
+        ));
+        for f in forwarded {
+            if let Ok(v) = axum::http::HeaderValue::from_str(f) {
+                req.headers_mut().append("x-forwarded-for", v);
+            }
+        }
+        req.into_parts().0
+    }
+
+    #[test]
+    fn a_forwarded_address_is_taken_only_from_a_trusted_proxy() {
+        let proxy: std::net::IpAddr = [10, 0, 0, 2].into();
+        let trusted = [proxy];
+        // Not through the proxy: the header is the client's own words.
+        assert_eq!(
+            client_address(&parts("203.0.113.9:5000", &["1.1.1.1"]), &trusted),
+            "203.0.113.9"
+        );
+        // Through the proxy: the address it added (the last), not the client's forgery.
+        let p = parts("10.0.0.2:5000", &["6.6.6.6", "198.51.100.7"]);
+        assert_eq!(client_address(&p, &trusted), "198.51.100.7");
+        let p = parts("10.0.0.2:5000", &["6.6.6.6, 198.51.100.7:4431"]);
+        assert_eq!(client_address(&p, &trusted), "198.51.100.7");
+        // An IPv4 peer seen as IPv6 is the same proxy.
+        let p = parts("[::ffff:10.0.0.2]:5000", &["198.51.100.8"]);
+        assert_eq!(client_address(&p, &trusted), "198.51.100.8");
+        // Garbage stops the walk: the proxy itself is the client.
+        let p = parts("10.0.0.2:5000", &["nonsense"]);
+        assert_eq!(client_address(&p, &trusted), "10.0.0.2");
     }
 
     #[test]

@@ -154,9 +154,17 @@ pub struct LeafLine {
     pub computed_link: String,
 }
 
-/// An audit step of the appraisers (hidden from the unit until the release).
-fn appraisers_step(action: &str) -> bool {
+/// An audit step of the appraisers (hidden from the unit until the release): an appraisal,
+/// an answer, or a points import that set an appraised or final value.
+fn appraisers_step(action: &str, new_value: Option<&str>) -> bool {
+    let sets = |layer: &str| {
+        new_value.is_some_and(|v| {
+            v.split("; ")
+                .any(|part| part.strip_prefix(layer).is_some_and(|x| x != "-"))
+        })
+    };
     matches!(action, "points.appraised" | "explanation.answer")
+        || (action == "points" && (sets("appraised=") || sets("final=")))
 }
 
 /// A leaf's recorded value as the viewer may see it: before the release, the parts that
@@ -512,7 +520,7 @@ async fn render_assessment(
                     .iter()
                     .rfind(|r| {
                         r.entry.entity == format!("{set_id}/{unit_code}/{code}")
-                            && !appraisers_step(&r.entry.action)
+                            && !appraisers_step(&r.entry.action, r.entry.new_value.as_deref())
                     })
                     .map(|r| {
                         format!(
@@ -578,7 +586,9 @@ async fn render_assessment(
                 .iter()
                 .filter(|r| r.entry.entity == format!("{set_id}/{unit_code}/{code}"))
                 // A unit sees the appraisers' steps only once they are released.
-                .filter(|r| released || !appraisers_step(&r.entry.action))
+                .filter(|r| {
+                    released || !appraisers_step(&r.entry.action, r.entry.new_value.as_deref())
+                })
                 .map(|r| HistoryLine {
                     at: r.entry.at.get(..16).unwrap_or_default().replace('T', " "),
                     actor: r.entry.actor.clone(),
@@ -693,7 +703,7 @@ pub async fn save_leaf(
     State(st): State<AppState>,
     Path((set_id, unit_code, leaf_code)): Path<(String, String, String)>,
     LangPref(lang): LangPref,
-    access: Access<act::ReadAssessment>,
+    access: Access<act::EditAssessment>,
     Checked(f): Checked<LeafForm>,
 ) -> Result<Response, AppError> {
     let back = format!("/sets/{set_id}/units/{unit_code}/assess");

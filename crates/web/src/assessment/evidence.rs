@@ -112,7 +112,7 @@ fn back_to(set_id: &str, unit: &str, code: &str) -> String {
 pub async fn upload_evidence(
     State(st): State<AppState>,
     Path((set_id, unit_code, leaf_code)): Path<(String, String, String)>,
-    access: Access<act::ReadAssessment>,
+    access: Access<act::EditAssessment>,
     headers: HeaderMap,
     mp: Multipart,
 ) -> Result<Response, AppError> {
@@ -162,7 +162,7 @@ pub struct LinkForm {
 pub async fn link_evidence(
     State(st): State<AppState>,
     Path((set_id, unit_code, leaf_code)): Path<(String, String, String)>,
-    access: Access<act::ReadAssessment>,
+    access: Access<act::EditAssessment>,
     Checked(f): Checked<LinkForm>,
 ) -> Result<Response, AppError> {
     let user = access.user;
@@ -194,7 +194,7 @@ pub async fn link_evidence(
 pub async fn upload_revision(
     State(st): State<AppState>,
     Path(evidence_id): Path<i64>,
-    access: Access<act::ReadAssessment, EvidenceUnit>,
+    access: Access<act::EditAssessment, EvidenceUnit>,
     headers: HeaderMap,
     mp: Multipart,
 ) -> Result<Response, AppError> {

@@ -137,10 +137,10 @@ impl AppError {
         self.page_for(lang, None)
     }
 
-    /// As JSON `{ "error": "…" }`.
-    pub fn json(self) -> Response {
+    /// As JSON `{ "error": "…" }` in the request's language.
+    pub fn json(self, lang: Lang) -> Response {
         let status = self.status();
-        let msg = self.public_message(Lang::Vi);
+        let msg = self.public_message(lang);
         (status, Json(serde_json::json!({ "error": msg }))).into_response()
     }
 }
@@ -162,16 +162,18 @@ impl IntoResponse for AppError {
 pub async fn render_errors(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let lang = lang_of(req.headers(), req.uri());
     let api = req.uri().path().starts_with("/api/");
-    let (mut parts, body) = req.into_parts();
-    let cookies = parts.headers.clone();
-    let mut res = next.run(Request::from_parts(parts.clone(), body)).await;
+    let (parts, body) = req.into_parts();
+    // Only the headers are kept for the error page (the session behind the cookie).
+    let headers = parts.headers.clone();
+    let mut res = next.run(Request::from_parts(parts, body)).await;
     let Some(Pending(e)) = res.extensions_mut().remove::<Pending>() else {
         return res;
     };
     if api {
-        return e.json();
+        return e.json(lang);
     }
-    parts.headers = cookies;
+    let (mut parts, ()) = Request::new(()).into_parts();
+    parts.headers = headers;
     let user = crate::extract::user::session_user(&mut parts, &st).await;
     e.page_for(lang, user.as_ref())
 }

@@ -74,9 +74,9 @@ pub struct AppState {
     /// Proxies whose `X-Forwarded-For` names the client (`serve --trusted-proxy`); from any
     /// other peer the header is ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// Password hashes run on the blocking pool, a few at a time (argon2id takes 19 MiB
-    /// each): a burst of sign-ins waits here instead of exhausting memory.
-    pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// Password hashes run on a thread per core of their own (argon2id takes 19 MiB
+    /// each): a burst of sign-ins waits its turn instead of exhausting memory.
+    pub passwords: parindex_services::passwords::Verifier,
     /// Dossier imports started from the web, by job id (kept while the process runs).
     pub imports: Arc<
         std::sync::Mutex<
@@ -102,9 +102,9 @@ impl AppState {
             slip_place: parindex_reports::apology::DEMO_PLACE.to_string(),
             import_turn: Arc::default(),
             trusted_proxies: Vec::new(),
-            password_checks: Arc::new(tokio::sync::Semaphore::new(
+            passwords: parindex_services::passwords::Verifier::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
-            )),
+            ),
             imports: Arc::default(),
         }
     }

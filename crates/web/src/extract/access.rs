@@ -42,6 +42,7 @@ pub mod act {
         ReadScoreCard,
         ReadAssessment,
         SelfAssess,
+        EditAssessment,
         Delegate,
         Submit,
         ReadCycle,

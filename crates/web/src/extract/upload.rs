@@ -17,6 +17,8 @@ use crate::extract::check_csrf;
 
 /// Longest text field of a multipart form.
 const MAX_FIELD: usize = 64 * 1024;
+/// All text fields of a multipart form together.
+const MAX_FIELDS: usize = 1024 * 1024;
 
 /// A form read: its text fields (trimmed) and its file, not yet stored.
 pub struct Upload {
@@ -70,6 +72,7 @@ pub async fn read_upload(
     }
     let bad = bad_form(limit);
     let mut fields = HashMap::new();
+    let mut text_bytes = 0usize;
     let mut file: Option<(String, Incoming)> = None;
     loop {
         let next = match mp.next_field().await {
@@ -98,6 +101,13 @@ pub async fn read_upload(
                         return Err(bad(e));
                     }
                 }
+            }
+            text_bytes += text.len();
+            if text_bytes > MAX_FIELDS {
+                discard(file).await;
+                return Err(AppError::PayloadTooLarge(
+                    "Biểu mẫu có quá nhiều nội dung.".into(),
+                ));
             }
             let text = String::from_utf8_lossy(&text).trim().to_string();
             fields.insert(name, text);

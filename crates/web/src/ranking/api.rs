@@ -14,7 +14,8 @@ use crate::ranking::pages::{ViewQuery, as_seen_by, check_visible, shows_rank, un
 fn reply<T: Serialize>(r: Result<T, AppError>) -> Response {
     match r {
         Ok(v) => Json(v).into_response(),
-        Err(e) => e.json(),
+        // The error middleware renders it as JSON in the request's language.
+        Err(e) => e.into_response(),
     }
 }
 
@@ -118,7 +119,7 @@ pub async fn show_ranking(
     reply(
         async {
             let c = st.computed(&set_id).await?;
-            check_visible(&c, user.as_ref(), None, "")?;
+            check_visible(&st, &c, user.as_ref(), None, "")?;
             let results: Vec<_> = match q.group.as_deref() {
                 Some(g) => c.results.iter().filter(|r| r.group == g).cloned().collect(),
                 None => c.results.clone(),
@@ -137,7 +138,7 @@ pub async fn show_unit(
     reply(
         async {
             let c = st.computed(&set_id).await?;
-            check_visible(&c, user.as_ref(), Some(&unit_code), "")?;
+            check_visible(&st, &c, user.as_ref(), Some(&unit_code), "")?;
             let unit = as_seen_by(&c, user.as_ref(), &unit_scores(&st, &c, &unit_code).await?);
             let result = match c.result(&unit_code) {
                 Some(r) if shows_rank(&c, user.as_ref()) => r.clone(),

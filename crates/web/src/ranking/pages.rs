@@ -28,12 +28,17 @@ pub struct ViewQuery {
 /// Refuses a draft ranking or score card to whoever may not see it yet (the policy's
 /// `ReadRanking` / `ReadScoreCard`, in the set's current phase).
 pub fn check_visible(
+    st: &AppState,
     c: &Computed,
     user: Option<&parindex_db::SessionUser>,
     unit: Option<&str>,
     path: &str,
 ) -> Result<(), AppError> {
     use parindex_domain::policy::{Action, Target, decide};
+    // As `Access` does: a password the demo published is changed before anything else.
+    if user.is_some_and(|u| u.must_change_password) && !st.demo {
+        return Err(AppError::PasswordChange);
+    }
     let actor = user.map(crate::extract::user::actor);
     let (action, target) = match unit {
         None => (Action::ReadRanking, Target::default()),
@@ -69,8 +74,15 @@ pub fn self_only(set: &CriteriaSet, unit: &UnitScores) -> UnitScores {
                     note: l.note.clone(),
                     ..s
                 });
-        if let Ok(s) = self_only {
-            *l = s;
+        match self_only {
+            Ok(s) => *l = s,
+            // A leaf that no longer rebuilds (its rule changed): the unit's own points
+            // only, never the appraisers'.
+            Err(_) => {
+                l.appraised = None;
+                l.final_points = None;
+                l.effective = l.self_points.unwrap_or_default();
+            }
         }
     }
     own
@@ -322,7 +334,13 @@ pub async fn show_ranking(
     let t = lang.tr();
     let r: Result<Out, AppError> = async {
         let c = st.computed(&set_id).await?;
-        check_visible(&c, user.as_ref(), None, &format!("/sets/{set_id}/ranking"))?;
+        check_visible(
+            &st,
+            &c,
+            user.as_ref(),
+            None,
+            &format!("/sets/{set_id}/ranking"),
+        )?;
         let group = pick_group(&c, q.group.as_deref())?;
         if let Some(f) = q.format.as_deref() {
             let name = format!("xep-hang-{}-{}", safe_name(&c.set.id), safe_name(&group));
@@ -567,6 +585,7 @@ pub async fn show_score_card(
     let r: Result<Out, AppError> = async {
         let c = st.computed(&set_id).await?;
         check_visible(
+            &st,
             &c,
             user.as_ref(),
             Some(&unit_code),
