@@ -75,7 +75,7 @@ pub struct ImportPage {
 }
 
 /// The unit's name (the caller's `Access` has decided who imports its dossiers).
-async fn unit_name(st: &AppState, _user: &SessionUser, unit: &str) -> Result<String, AppError> {
+async fn unit_name(st: &AppState, unit: &str) -> Result<String, AppError> {
     Ok(st.db.unit(unit).await?.ok_or(AppError::NotFound)?.name)
 }
 
@@ -122,7 +122,7 @@ pub async fn show_form(
     access: Access<act::ImportDossiers>,
 ) -> Result<Response, AppError> {
     let user = access.user;
-    let name = unit_name(&st, &user, &unit_code).await?;
+    let name = unit_name(&st, &unit_code).await?;
     let page = blank_page(&st, lang, &user, &unit_code, name);
     Ok(Html(page.render()?).into_response())
 }
@@ -136,7 +136,7 @@ pub async fn start_import(
     mp: Multipart,
 ) -> Result<Response, AppError> {
     let user = access.user;
-    unit_name(&st, &user, &unit_code).await?;
+    unit_name(&st, &unit_code).await?;
     let up = crate::extract::upload::read_upload(&st, &user, &headers, mp, st.dossier_upload_limit)
         .await?;
     let skip_invalid = !up.field("skip_invalid").is_empty();
@@ -451,7 +451,7 @@ pub async fn show_job(
     access: Access<act::ImportDossiers>,
 ) -> Result<Response, AppError> {
     let user = access.user;
-    let name = unit_name(&st, &user, &unit_code).await?;
+    let name = unit_name(&st, &unit_code).await?;
     let mut page = blank_page(&st, lang, &user, &unit_code, name);
     page.job_id.clone_from(&id);
     match job_of(&st, &unit_code, &id) {
@@ -487,10 +487,9 @@ pub async fn show_job(
 pub async fn download_rejected(
     State(st): State<AppState>,
     Path((unit_code, id)): Path<(String, String)>,
-    access: Access<act::ImportDossiers>,
+    _access: Access<act::ImportDossiers>,
 ) -> Result<Response, AppError> {
-    let user = access.user;
-    unit_name(&st, &user, &unit_code).await?;
+    unit_name(&st, &unit_code).await?;
     // The rows in memory (an import whose rows could not be stored), or in the file
     // store (any other, also one that ended before this process started).
     let (body, sha) = match job_of(&st, &unit_code, &id) {

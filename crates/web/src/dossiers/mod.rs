@@ -521,11 +521,7 @@ fn period_query(from: Date, to: Date, procedure: Option<&str>) -> String {
 }
 
 /// The unit's name (the caller's `Access` has decided who may read its dossiers).
-async fn check_unit(
-    st: &AppState,
-    _user: &parindex_db::SessionUser,
-    unit_code: &str,
-) -> Result<String, AppError> {
+async fn check_unit(st: &AppState, unit_code: &str) -> Result<String, AppError> {
     Ok(st.db.unit(unit_code).await?.ok_or(AppError::NotFound)?.name)
 }
 
@@ -667,7 +663,7 @@ pub async fn show_stats(
     let user = access.user;
     let t = lang.tr();
     let l = labels(lang);
-    let unit_name = check_unit(&st, &user, &unit_code).await?;
+    let unit_name = check_unit(&st, &unit_code).await?;
     let now = st.local_instant();
     let (from, to) = period(&q, now)?;
     let names = st.db.procedure_names().await?;
@@ -1020,7 +1016,7 @@ pub async fn show_list(
     let user = access.user;
     let t = lang.tr();
     let l = labels(lang);
-    let unit_name = check_unit(&st, &user, &unit_code).await?;
+    let unit_name = check_unit(&st, &unit_code).await?;
     let now = st.local_instant();
     let (from, to) = period(&q, now)?;
     let filter_key = q.filter.as_deref().unwrap_or("received");
@@ -1164,7 +1160,7 @@ async fn slip_page(
     code: &str,
     error: String,
 ) -> Result<Response, AppError> {
-    let unit_name = check_unit(st, user, unit_code).await?;
+    let unit_name = check_unit(st, unit_code).await?;
     let d = st
         .db
         .dossier(unit_code, code)
@@ -1210,7 +1206,7 @@ pub async fn show_apology(
     if q.format.as_deref() != Some("docx") {
         return slip_page(&st, lang, &user, &unit_code, &code, String::new()).await;
     }
-    check_unit(&st, &user, &unit_code).await?;
+    check_unit(&st, &unit_code).await?;
     let d = st
         .db
         .dossier(&unit_code, &code)
@@ -1360,7 +1356,7 @@ pub async fn show_due_soon(
     Query(q): Query<DueSoonQuery>,
 ) -> Result<Response, AppError> {
     let user = access.user;
-    let unit_name = check_unit(&st, &user, &unit_code).await?;
+    let unit_name = check_unit(&st, &unit_code).await?;
     let days = q.days.unwrap_or(2).clamp(1, 30);
     let now = st.local_instant();
     let (cal, _) = st.db.active_calendar().await?;

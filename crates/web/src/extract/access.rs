@@ -203,22 +203,6 @@ impl<A: Act, L: Locate> Access<A, L> {
     pub fn param(&self, name: &str) -> &str {
         self.params.get(name).map_or("", String::as_str)
     }
-
-    /// A numeric id of the path (`{task_id}`, …).
-    pub fn id(&self, name: &str) -> Result<i64, AppError> {
-        id(&self.params, name)
-    }
-
-    /// Whether the same user may also take `action` on the same unit and phase.
-    pub fn also(&self, action: Action) -> bool {
-        let target = Target {
-            unit: self.unit.as_ref().map(|u| u.code.as_str()),
-            unit_parent: self.unit.as_ref().and_then(|u| u.parent.as_deref()),
-            phase: self.phase,
-            ..Target::default()
-        };
-        policy::decide(Some(&actor(&self.user)), action, &target).is_ok()
-    }
 }
 
 /// Whether the phase's window has closed for the unit (its deadline passed, no extension).

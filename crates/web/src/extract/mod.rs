@@ -1,5 +1,5 @@
 //! What handlers state in their signatures: the signed-in user, access to a unit under the
-//! one policy, a CSRF-checked form.
+//! one policy, a CSRF-checked form, the one bounded multipart reader.
 
 pub mod access;
 pub mod form;
@@ -8,4 +8,4 @@ pub mod user;
 
 pub use access::{Access, act};
 pub use form::{Checked, check_csrf};
-pub use user::{CurrentUser, MaybeUser, actor, may};
+pub use user::{MaybeUser, actor, may};

@@ -6,7 +6,6 @@ use parindex_db::SessionUser;
 use parindex_domain::policy::Actor;
 
 use crate::accounts::auth::{SESSION_COOKIE, cookie, token_hash};
-use crate::core::error::AppError;
 use crate::core::state::AppState;
 
 /// The signed-in user, if any (`None` for visitors).
@@ -43,26 +42,12 @@ impl FromRequestParts<AppState> for MaybeUser {
     }
 }
 
-/// The signed-in user; a visitor is sent to the sign-in page and comes back afterwards.
-pub struct CurrentUser(pub SessionUser);
-
 /// The path (and query) to come back to after signing in.
 pub fn back_to(parts: &Parts) -> String {
     parts
         .uri
         .path_and_query()
         .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string())
-}
-
-impl FromRequestParts<AppState> for CurrentUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
-        match session_user(parts, st).await {
-            Some(u) => Ok(CurrentUser(u)),
-            None => Err(AppError::SignIn(back_to(parts))),
-        }
-    }
 }
 
 /// The policy's view of a signed-in user.
