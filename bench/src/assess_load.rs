@@ -39,26 +39,7 @@ struct Stats {
 }
 
 async fn login(http: &Http, base: &str, user: &str) -> Result<(String, String), String> {
-    let (_, headers, body) = send(
-        http,
-        Request::get(format!("{base}/login"))
-            .body(Full::default())
-            .map_err(|e| e.to_string())?,
-    )
-    .await?;
-    let token = body
-        .split("name=\"form_token\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .ok_or("no form token")?;
-    let cookie = headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("login_csrf="))
-        .and_then(|c| c.split(';').next())
-        .ok_or("no login cookie")?
-        .to_string();
+    let (token, cookie) = parindex_bench::login_form(http, base).await?;
     let form = format!("username={user}&password=tai-trong-2021&form_token={token}&next=/");
     let req = Request::post(format!("{base}/login"))
         .header("content-type", "application/x-www-form-urlencoded")

@@ -50,3 +50,28 @@ pub async fn send(
         .to_bytes();
     Ok((status, headers, String::from_utf8_lossy(&body).into_owned()))
 }
+
+/// The sign-in form's token and the cookie that goes with it.
+pub async fn login_form(http: &Http, base: &str) -> Result<(String, String), String> {
+    let (_, headers, body) = send(
+        http,
+        Request::get(format!("{base}/login"))
+            .body(Full::default())
+            .map_err(|e| e.to_string())?,
+    )
+    .await?;
+    let token = body
+        .split("name=\"form_token\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .ok_or("no form token")?;
+    let cookie = headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("login_csrf="))
+        .and_then(|c| c.split(';').next())
+        .ok_or("no login cookie")?
+        .to_string();
+    Ok((token.to_string(), cookie))
+}

@@ -44,26 +44,7 @@ fn rss_kib(pid: u32) -> u64 {
 
 /// One failed sign-in from `addr`; the answer's status.
 async fn failed_sign_in(http: &Http, base: &str, user: &str, addr: &str) -> Result<u16, String> {
-    let (_, headers, body) = send(
-        http,
-        Request::get(format!("{base}/login"))
-            .body(Full::default())
-            .map_err(|e| e.to_string())?,
-    )
-    .await?;
-    let token = body
-        .split("name=\"form_token\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .ok_or("no form token")?;
-    let cookie = headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("login_csrf="))
-        .and_then(|c| c.split(';').next())
-        .ok_or("no login cookie")?
-        .to_string();
+    let (token, cookie) = parindex_bench::login_form(http, base).await?;
     let form = format!("username={user}&password=doan-sai-ca&form_token={token}&next=/");
     let req = Request::post(format!("{base}/login"))
         .header("content-type", "application/x-www-form-urlencoded")
