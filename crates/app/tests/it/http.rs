@@ -195,3 +195,51 @@ async fn empty_database_says_what_to_do() {
     assert_eq!(s, StatusCode::OK);
     assert!(text(&body).contains("parindex criteria import"));
 }
+
+/// After signing in, each demo user's menu leads to the work of their own unit, and every
+/// link of it opens (users click, they do not type URLs).
+#[tokio::test]
+async fn each_users_menu_leads_to_their_work() {
+    use crate::auth::{send, sid, sign_in};
+    let (db, _) = crate::common::demo_dbs().await.remove(0);
+    let app = parindex_web::router(crate::common::demo_state(db));
+    for (user, want, never) in [
+        (
+            "vp.skhdt",
+            &[
+                "/units/SKHDT/tasks",
+                "/units/SKHDT/dossiers",
+                "/units/SKHDT/brief",
+            ][..],
+            &["/dossiers\"", "/units/STC/"][..],
+        ),
+        (
+            "nv.dtpt",
+            &["/units/SKHDT/tasks", "/units/SKHDT/dossiers"][..],
+            &["/units/SKHDT/brief", "/dossiers\""][..],
+        ),
+        ("snv", &["/dossiers"][..], &["/units/"][..]),
+        ("vp.stc", &["/units/STC/tasks"][..], &["/units/SKHDT/"][..]),
+    ] {
+        let cookie = sid(&sign_in(&app, user, "parindex-demo").await);
+        let page = send(&app, "GET", "/calendar", &cookie, &[], None).await;
+        let nav = page
+            .body
+            .split("<nav>")
+            .nth(1)
+            .and_then(|r| r.split("</nav>").next())
+            .unwrap_or_default()
+            .to_string();
+        for href in want {
+            assert!(nav.contains(&format!("href=\"{href}")), "{user}: {nav}");
+            let opened = send(&app, "GET", href, &cookie, &[], None).await;
+            assert_eq!(opened.status, axum::http::StatusCode::OK, "{user} {href}");
+        }
+        for href in never {
+            assert!(
+                !nav.contains(&format!("href=\"{href}")),
+                "{user} sees {href}: {nav}"
+            );
+        }
+    }
+}

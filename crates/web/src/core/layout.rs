@@ -48,6 +48,8 @@ pub struct Chrome {
     pub admin: bool,
     /// A province-wide role (the province's dossier figures are in the menu).
     pub sees_all: bool,
+    /// The signed-in user's own work: (link, label), each allowed by the policy.
+    pub menu: Vec<(String, &'static str)>,
 }
 
 impl Chrome {
@@ -69,6 +71,36 @@ impl Chrome {
             sees_all: parindex_domain::policy::province_wide(
                 user.map(crate::extract::user::actor).as_ref(),
             ),
+            menu: user.map(|u| menu(lang, u)).unwrap_or_default(),
         }
     }
+}
+
+/// The pages of a user's own unit that the policy lets them open: the tasks, dossiers and
+/// brief of their unit (a division's, of its department), and the province's dossiers for
+/// province-wide roles.
+fn menu(lang: Lang, user: &parindex_db::SessionUser) -> Vec<(String, &'static str)> {
+    use parindex_domain::policy::{Action, Target};
+    let t = lang.tr();
+    let mut out = Vec::new();
+    if crate::extract::may(user, Action::ReadProvinceDossiers, &Target::default()) {
+        out.push(("/dossiers".to_string(), t.menu_dossiers));
+    }
+    // A division works on its department's tasks and dossiers.
+    let unit = match user.user.role {
+        parindex_domain::access::Role::Division => user.unit_parent.as_deref(),
+        _ => user.user.unit_code.as_deref(),
+    };
+    let Some(unit) = unit else { return out };
+    let target = Target::unit(unit, None);
+    for (action, page, label) in [
+        (Action::ReadTasks, "tasks", t.tasks),
+        (Action::ReadDossiers, "dossiers", t.menu_dossiers),
+        (Action::ReadBrief, "brief", t.brief),
+    ] {
+        if crate::extract::may(user, action, &target) {
+            out.push((format!("/units/{unit}/{page}"), label));
+        }
+    }
+    out
 }
