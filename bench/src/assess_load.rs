@@ -192,20 +192,7 @@ async fn main() {
     let http: Http = Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(usize::try_from(users).unwrap_or(200))
         .build(connector);
-    for _ in 0..100 {
-        if send(
-            &http,
-            Request::get(format!("{base}/health"))
-                .body(Full::default())
-                .expect("req"),
-        )
-        .await
-        .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    parindex_bench::wait_for_health(&http, &base).await;
 
     let stats = Arc::new(Mutex::new(Stats::default()));
     // Baseline: /health at the same concurrency for 5 s.

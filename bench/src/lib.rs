@@ -75,3 +75,15 @@ pub async fn login_form(http: &Http, base: &str) -> Result<(String, String), Str
         .to_string();
     Ok((token.to_string(), cookie))
 }
+
+/// Waits (at most 10 s) until a server just started answers `/health`.
+pub async fn wait_for_health(http: &Http, base: &str) {
+    for _ in 0..100 {
+        if let Ok(req) = Request::get(format!("{base}/health")).body(Full::default())
+            && send(http, req).await.is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -114,20 +114,7 @@ async fn main() {
     let http: Http = Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(usize::try_from(attempts).unwrap_or(200) + 8)
         .build(HttpConnector::new());
-    for _ in 0..100 {
-        if send(
-            &http,
-            Request::get(format!("{base}/health"))
-                .body(Full::default())
-                .expect("req"),
-        )
-        .await
-        .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    parindex_bench::wait_for_health(&http, &base).await;
     // Baseline: idle memory, and /health alone for 3 s.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle_kib = rss_kib(pid);

@@ -421,6 +421,27 @@ pub struct ViolationLine {
     pub excused: bool,
 }
 
+impl ViolationLine {
+    /// A violation as the register and the brief show it (division names, Vietnamese dates).
+    fn of(v: parindex_db::Violation, divisions: &[(String, String)]) -> ViolationLine {
+        ViolationLine {
+            id: v.id,
+            task_id: v.task_id,
+            task: v.task_title,
+            unit: names(std::slice::from_ref(&v.unit_code), divisions),
+            person: v.person.unwrap_or_default(),
+            due: vi_date(&v.due_on),
+            detected: vi_date(&v.detected_on),
+            done: v
+                .done_at
+                .map(|d| vi_date(d.get(..10).unwrap_or(&d)))
+                .unwrap_or_default(),
+            reason: v.reason.unwrap_or_default(),
+            excused: v.excused,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "violations.html")]
 pub struct ViolationsPage {
@@ -449,21 +470,7 @@ pub async fn show_violations(
         .violations(&unit_code)
         .await?
         .into_iter()
-        .map(|v| ViolationLine {
-            id: v.id,
-            task_id: v.task_id,
-            task: v.task_title,
-            unit: names(std::slice::from_ref(&v.unit_code), &divisions),
-            person: v.person.unwrap_or_default(),
-            due: vi_date(&v.due_on),
-            detected: vi_date(&v.detected_on),
-            done: v
-                .done_at
-                .map(|d| vi_date(d.get(..10).unwrap_or(&d)))
-                .unwrap_or_default(),
-            reason: v.reason.unwrap_or_default(),
-            excused: v.excused,
-        })
+        .map(|v| ViolationLine::of(v, &divisions))
         .collect();
     if let Some(f) = q.format.as_deref() {
         let mut table = Table::new(
@@ -921,21 +928,7 @@ pub async fn show_brief(
         .await?
         .into_iter()
         .filter(|v| v.detected_on >= week_ago)
-        .map(|v| ViolationLine {
-            id: v.id,
-            task_id: v.task_id,
-            task: v.task_title,
-            unit: names(std::slice::from_ref(&v.unit_code), &divisions),
-            person: v.person.unwrap_or_default(),
-            due: vi_date(&v.due_on),
-            detected: vi_date(&v.detected_on),
-            done: v
-                .done_at
-                .map(|d| vi_date(d.get(..10).unwrap_or(&d)))
-                .unwrap_or_default(),
-            reason: v.reason.unwrap_or_default(),
-            excused: v.excused,
-        })
+        .map(|v| ViolationLine::of(v, &divisions))
         .collect();
     // Points still at stake: the unit's newest assessment, criteria that lost points,
     // and how many open tasks work on each.
