@@ -254,6 +254,17 @@ impl Db {
         Ok(row.map(|r| r.0))
     }
 
+    /// The set a signed-in user's home is about: the newest set whose cycle is open and not
+    /// yet published, else the newest published one, else the newest set.
+    pub async fn current_set_id(&self) -> Result<Option<String>> {
+        let sql = "SELECT s.id FROM criteria_sets s LEFT JOIN cycles c ON c.set_id = s.id \
+                   ORDER BY CASE WHEN c.phase IS NOT NULL AND c.phase <> 'published' THEN 0 \
+                   WHEN c.phase = 'published' THEN 1 ELSE 2 END, s.year DESC, s.imported_at DESC, s.id LIMIT 1";
+        let row: Option<(String,)> =
+            on_db!(self, pool => sqlx::query_as(sql).fetch_optional(pool).await?);
+        Ok(row.map(|r| r.0))
+    }
+
     /// The newest published set (by year), else the newest set: what the home page opens.
     pub async fn home_set_id(&self) -> Result<Option<String>> {
         let sql = "SELECT s.id FROM criteria_sets s LEFT JOIN cycles c ON c.set_id = s.id \

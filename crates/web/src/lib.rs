@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod core;
 pub mod dossiers;
 pub mod extract;
+pub mod home;
 pub mod ranking;
 pub mod tasks;
 
@@ -48,7 +49,7 @@ fn routes(upload_limit: u64, dossier_limit: u64) -> Routes {
     use Guard::{Policy, Public};
     let upload = || limit(upload_limit);
     Routes::new()
-        .add("GET", "/", Public, get(pages::home))
+        .add("GET", "/", Public, get(home::show_home))
         .add("GET", "/login", Public, get(account::show_login))
         .add("POST", "/login", Public, post(account::submit_login))
         .add("POST", "/logout", Public, post(account::submit_logout))

@@ -243,3 +243,105 @@ async fn each_users_menu_leads_to_their_work() {
         }
     }
 }
+
+/// The `href`s of a page's main part (not the header's menu), same-site only.
+fn main_links(body: &str) -> Vec<String> {
+    let main = body.split("<main").nth(1).unwrap_or_default();
+    main.split("href=\"")
+        .skip(1)
+        .filter_map(|r| r.split('"').next())
+        .filter(|h| h.starts_with('/'))
+        .map(|h| h.replace("&amp;", "&"))
+        .collect()
+}
+
+/// Each role's home (`/` once signed in) says what to do next, shows only its own unit's
+/// work, and every link on it opens.
+#[tokio::test]
+async fn each_roles_home_says_what_to_do_next() {
+    use crate::auth::{send, sid, sign_in};
+    use axum::http::StatusCode;
+    for (db, _) in crate::common::demo_dbs().await {
+        let app = parindex_web::router(crate::common::demo_state(db));
+        // A visitor lands on the published ranking.
+        let visitor = send(&app, "GET", "/", "", &[], None).await;
+        assert_eq!(visitor.status, StatusCode::SEE_OTHER);
+        for (user, want, never) in [
+            (
+                "vp.skhdt",
+                &[
+                    "id=\"my-assessment\"",
+                    "href=\"/sets/brvt-so-2021/units/SKHDT/assess\"",
+                    "id=\"unscored\"",
+                    "id=\"my-tasks\"",
+                    "id=\"my-dossiers\"",
+                    "Tự đánh giá",
+                ][..],
+                &[
+                    "/units/STC/",
+                    "id=\"units-progress\"",
+                    "id=\"phase-controls\"",
+                ][..],
+            ),
+            (
+                "gd.skhdt",
+                &[
+                    "id=\"readiness\"",
+                    "id=\"open-brief\"",
+                    "id=\"my-assessment\"",
+                ][..],
+                &["/units/STC/", "id=\"units-progress\""][..],
+            ),
+            (
+                "nv.dtpt",
+                &["id=\"my-tasks\"", "/units/SKHDT/tasks"][..],
+                &["/units/STC/", "id=\"open-brief\"", "id=\"units-progress\""][..],
+            ),
+            (
+                "snv",
+                &[
+                    "id=\"units-progress\"",
+                    "id=\"phase-controls\"",
+                    "href=\"/dossiers\"",
+                    "STC",
+                    "SKHDT",
+                ][..],
+                &["id=\"my-assessment\""][..],
+            ),
+            (
+                "thamdinh",
+                &["id=\"worklist\"", "Việc thẩm định"][..],
+                &["id=\"phase-controls\"", "id=\"my-assessment\""][..],
+            ),
+            (
+                "admin",
+                &["id=\"manage-accounts\""][..],
+                &["id=\"my-assessment\""][..],
+            ),
+            (
+                "vp.stc",
+                &["href=\"/sets/brvt-so-2021/units/STC/assess\""][..],
+                &["/units/SKHDT/", "SKHDT"][..],
+            ),
+        ] {
+            let cookie = sid(&sign_in(&app, user, "parindex-demo").await);
+            let home = send(&app, "GET", "/", &cookie, &[], None).await;
+            assert_eq!(home.status, StatusCode::OK, "{user}");
+            let main = home.body.split("<main").nth(1).unwrap_or_default();
+            for w in want {
+                assert!(main.contains(w), "{user}: no {w} in {main}");
+            }
+            for n in never {
+                assert!(!main.contains(n), "{user}: {n} in {main}");
+            }
+            for href in main_links(&home.body) {
+                let opened = send(&app, "GET", &href, &cookie, &[], None).await;
+                assert_eq!(opened.status, StatusCode::OK, "{user}: {href}");
+            }
+            // The English home has the same sections, in English.
+            let en = send(&app, "GET", "/?lang=en", &cookie, &[], None).await;
+            assert!(en.body.contains("<h1>Home</h1>"), "{user}");
+            assert!(!en.body.contains("Trang chủ</h1>"), "{user}");
+        }
+    }
+}

@@ -50,6 +50,8 @@ pub struct Chrome {
     pub sees_all: bool,
     /// The signed-in user's own work: (link, label), each allowed by the policy.
     pub menu: Vec<(String, &'static str)>,
+    /// The pages between the home and this one: (link, label).
+    pub crumbs: Vec<(String, String)>,
 }
 
 impl Chrome {
@@ -72,7 +74,15 @@ impl Chrome {
                 user.map(crate::extract::user::actor).as_ref(),
             ),
             menu: user.map(|u| menu(lang, u)).unwrap_or_default(),
+            crumbs: Vec::new(),
         }
+    }
+
+    /// Adds a page between the home and this one to the breadcrumbs.
+    #[must_use]
+    pub fn crumb(mut self, href: impl Into<String>, label: impl Into<String>) -> Chrome {
+        self.crumbs.push((href.into(), label.into()));
+        self
     }
 }
 

@@ -159,16 +159,17 @@ pub async fn not_found(LangPref(lang): LangPref) -> Response {
     AppError::NotFound.page(lang)
 }
 
-pub async fn home(
-    State(st): State<AppState>,
-    LangPref(lang): LangPref,
-    MaybeUser(user): MaybeUser,
+/// A visitor's home: the published ranking, or the list of sets when none is published.
+pub async fn visitor_home(
+    st: &AppState,
+    lang: Lang,
+    user: Option<parindex_db::SessionUser>,
 ) -> Response {
     match st.db.home_set_id().await {
         Ok(Some(id)) => Redirect::to(&format!("/sets/{id}/ranking")).into_response(),
         Ok(None) => {
             list_sets(
-                State(st),
+                State(st.clone()),
                 LangPref(lang),
                 MaybeUser(user),
                 Query(ViewQuery::default()),
