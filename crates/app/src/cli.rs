@@ -1298,7 +1298,7 @@ async fn serve(url: &str, addr: SocketAddr, with_demo: bool, opts: ServeOptions)
     match parindex_reports::temp::sweep_upload_temp(&std::path::Path::new(&opts.files).join("tmp"))
     {
         Ok(0) => {}
-        Ok(n) => tracing::info!(files = n, "đã xoá tệp tạm còn sót của lần chạy trước"),
+        Ok(n) => tracing::info!(files = n, "đã xóa tệp tạm còn sót của lần chạy trước"),
         Err(e) => tracing::warn!(error = %e, "không dọn được thư mục tệp tạm"),
     }
     state.files = std::sync::Arc::new(parindex_services::files::FileStore::new(&opts.files));

@@ -262,9 +262,9 @@ pub(crate) async fn stats(
         println!("  Đang giải quyết:              {}", f.pending);
         println!("    trong đó quá hạn:           {}", f.pending_overdue);
         println!("  Trễ/quá hạn chưa xin lỗi kịp: {}", f.late_without_apology);
-        println!("  Tỉ lệ đúng hạn:               {}%", vi(f.on_time_rate()));
-        println!("  Tỉ lệ trực tuyến:             {}%", vi(f.online_rate()));
-        println!("  Tỉ lệ qua bưu chính:          {}%", vi(f.postal_rate()));
+        println!("  Tỷ lệ đúng hạn:               {}%", vi(f.on_time_rate()));
+        println!("  Tỷ lệ trực tuyến:             {}%", vi(f.online_rate()));
+        println!("  Tỷ lệ qua bưu chính:          {}%", vi(f.postal_rate()));
         println!(
             "  Thời gian giải quyết TB:      {} ngày làm việc (thời hạn TB {}; nội bộ {})",
             vi(f.avg_days()),

@@ -421,7 +421,7 @@ impl Db {
             if r.prev_hash != prev {
                 return Ok(AuditCheck::Broken {
                     record: r.id,
-                    reason: "liên kết với bản ghi trước bị đứt (có bản ghi bị xoá hoặc chèn)"
+                    reason: "liên kết với bản ghi trước bị đứt (có bản ghi bị xóa hoặc chèn)"
                         .into(),
                 });
             }
@@ -438,7 +438,7 @@ impl Db {
         if prev != head || count != seq {
             return Ok(AuditCheck::Broken {
                 record: count + 1,
-                reason: "các bản ghi cuối của nhật ký đã bị xoá".into(),
+                reason: "các bản ghi cuối của nhật ký đã bị xóa".into(),
             });
         }
         Ok(AuditCheck::Intact { records: count })

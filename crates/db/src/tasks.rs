@@ -315,6 +315,13 @@ impl Db {
         Ok(row.map(|r| r.0))
     }
 
+    /// A task's title.
+    pub async fn task_title(&self, task_id: i64) -> Result<Option<String>> {
+        let row: Option<(String,)> = on_db!(self, pool =>
+            sqlx::query_as("SELECT title FROM tasks WHERE id = $1").bind(task_id).fetch_optional(pool).await?);
+        Ok(row.map(|r| r.0))
+    }
+
     /// The unit a task belongs to and the task's own units (leads and supports).
     pub async fn task_owner(&self, task_id: i64) -> Result<Option<(String, Vec<String>)>> {
         let row: Option<(String,)> = on_db!(self, pool =>

@@ -211,14 +211,14 @@ pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, Problems> {
             file,
             1,
             None,
-            "lịch phải là một bảng khoá: giá trị (weekend, hours, holidays, …)",
+            "lịch phải là một bảng khóa: giá trị (weekend, hours, holidays, …)",
         )]));
     };
     for (k, _, n) in entries {
         if !KEYS.contains(&k.as_str()) {
             err(
                 n,
-                format!("khoá `{k}` không được biết (các khoá: {})", KEYS.join(", ")),
+                format!("khóa `{k}` không được biết (các khóa: {})", KEYS.join(", ")),
             );
         }
     }

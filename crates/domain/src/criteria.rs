@@ -88,21 +88,25 @@ impl Rule {
     /// Vietnamese description for the criteria browser.
     pub fn describe_vi(&self) -> String {
         match self {
-            Rule::Manual { step } => format!("Chấm tay (bước {})", step.to_vi(3)),
+            Rule::Manual { step } => format!("Chấm tay (bước {})", step.to_vi_short()),
             Rule::Binary => "Đạt / không đạt".into(),
             Rule::Options(o) => o
                 .iter()
-                .map(|o| format!("{}: {}", o.label, o.points))
+                .map(|o| format!("{}: {}", o.label, o.points.to_vi_short()))
                 .collect::<Vec<_>>()
                 .join("; "),
             Rule::Thresholds(b) => b
                 .iter()
-                .map(|b| format!("≥ {} → {}", b.min, b.points))
+                .map(|b| format!("≥ {} → {}", b.min.to_vi_short(), b.points.to_vi_short()))
                 .collect::<Vec<_>>()
                 .join("; "),
-            Rule::Proportional { of } => format!("Tỷ lệ (trên {of})"),
+            Rule::Proportional { of } => format!("Tỷ lệ (trên {})", of.to_vi_short()),
             Rule::Deduction { per, floor } => {
-                format!("Trừ {per} mỗi lần (tối thiểu {floor})")
+                format!(
+                    "Trừ {} mỗi lần (tối thiểu {})",
+                    per.to_vi_short(),
+                    floor.to_vi_short()
+                )
             }
             Rule::Survey => "Điều tra xã hội học".into(),
         }
@@ -423,7 +427,7 @@ impl Reader<'_> {
                     self.err(
                         *p,
                         format!(
-                            "khoá `{k}` không được biết trong {what} (các khoá hợp lệ: {})",
+                            "khóa `{k}` không được biết trong {what} (các khóa hợp lệ: {})",
                             known.join(", ")
                         ),
                     );
@@ -483,7 +487,7 @@ pub fn criteria_from_tree(file: &str, root: &yaml::Node) -> Result<CriteriaSet, 
     if !matches!(root.value, Value::Map(_)) {
         r.err(
             root.pos,
-            "tệp bộ chỉ số phải là một bảng khoá: giá trị (id, name, year, …)",
+            "tệp bộ chỉ số phải là một bảng khóa: giá trị (id, name, year, …)",
         );
         return Err(Problems(r.problems));
     }
@@ -492,7 +496,7 @@ pub fn criteria_from_tree(file: &str, root: &yaml::Node) -> Result<CriteriaSet, 
     let required = |r: &mut Reader<'_>, k: &str| {
         let n = top(k);
         if n.is_none() {
-            r.err(root.pos, format!("thiếu khoá bắt buộc `{k}`"));
+            r.err(root.pos, format!("thiếu khóa bắt buộc `{k}`"));
         }
         n
     };
@@ -626,7 +630,7 @@ fn read_node(
     if !matches!(item.value, Value::Map(_)) {
         r.err(
             item.pos,
-            "mỗi tiêu chí phải là một bảng khoá (code, name, max, …)",
+            "mỗi tiêu chí phải là một bảng khóa (code, name, max, …)",
         );
         return None;
     }
@@ -784,7 +788,7 @@ fn read_figure(
 
 fn read_rule(r: &mut Reader<'_>, rn: &yaml::Node, max: Points, label: &str) -> Option<Rule> {
     if !matches!(rn.value, Value::Map(_)) {
-        r.err(rn.pos, "`rule` phải là một bảng khoá có `kind`");
+        r.err(rn.pos, "`rule` phải là một bảng khóa có `kind`");
         return None;
     }
     let Some((kp, kn)) = rn.get("kind") else {

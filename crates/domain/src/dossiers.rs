@@ -359,7 +359,7 @@ pub fn parse_column_map(file: &str, text: &str) -> Result<ColumnMap, Problems> {
             file,
             1,
             None,
-            "thiếu khoá `columns` (cột của tệp theo từng cột của hợp đồng dữ liệu)",
+            "thiếu khóa `columns` (cột của tệp theo từng cột của hợp đồng dữ liệu)",
         )]));
     };
     let Value::Map(entries) = &columns.value else {
@@ -688,7 +688,7 @@ impl<R: Read> DossierReader<R> {
 
 fn utf8_or(e: &csv::Error, what: &str) -> String {
     if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
-        "dòng không phải văn bản UTF-8 (hãy lưu tệp với mã hoá UTF-8)".to_string()
+        "dòng không phải văn bản UTF-8 (hãy lưu tệp với mã hóa UTF-8)".to_string()
     } else {
         format!("{what}: {e}")
     }

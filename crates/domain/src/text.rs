@@ -129,6 +129,69 @@ pub(crate) fn push_digits(s: &mut String, n: u16, width: u32) {
     }
 }
 
+/// The province's wall-clock offset from UTC (Asia/Ho_Chi_Minh, no daylight saving).
+pub const LOCAL_OFFSET_MINUTES: i64 = 7 * 60;
+
+/// A stored UTC timestamp (`2021-05-12T02:10:00Z`) as the province reads it:
+/// `12/05/2021 09:10` (Asia/Ho_Chi_Minh). Text that is not a timestamp is returned as is.
+pub fn local_time_vi(utc: &str) -> String {
+    let parsed = (|| {
+        let date = Date::parse(utc.get(..10)?)?;
+        if !matches!(utc.as_bytes().get(10), Some(b'T' | b' ')) {
+            return None;
+        }
+        let h: i64 = utc.get(11..13)?.parse().ok()?;
+        let m: i64 = utc.get(14..16)?.parse().ok()?;
+        let minutes = h * 60 + m + LOCAL_OFFSET_MINUTES;
+        let day = crate::schedule::from_days(date.days_since_epoch() + minutes.div_euclid(1440));
+        let minutes = minutes.rem_euclid(1440);
+        Some(format!(
+            "{} {:02}:{:02}",
+            day.to_vi(),
+            minutes / 60,
+            minutes % 60
+        ))
+    })();
+    parsed.unwrap_or_else(|| utc.to_string())
+}
+
+/// `1461` → `1.461`: a count with the Vietnamese thousands dot.
+pub fn count_vi(n: u64) -> String {
+    group_vi(&n.to_string())
+}
+
+/// Digits grouped by three with dots (`1500` → `1.500`), a sign kept in front.
+fn group_vi(int: &str) -> String {
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    let mut out = String::with_capacity(int.len() + int.len() / 3);
+    out.push_str(sign);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A decimal written with a point (`93.33`, `1500.5`) the Vietnamese way: `93,33`,
+/// `1.500,5`. Text that is not such a number is returned as is.
+pub fn decimal_vi(plain: &str) -> String {
+    let (int, frac) = plain.split_once('.').unwrap_or((plain, ""));
+    let digits = int.strip_prefix('-').unwrap_or(int);
+    if digits.is_empty()
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return plain.to_string();
+    }
+    if frac.is_empty() {
+        group_vi(int)
+    } else {
+        format!("{},{frac}", group_vi(int))
+    }
+}
+
 /// `2026-11-27T10:00:00Z` for a Unix time in seconds (UTC), for stored timestamps.
 pub fn rfc3339_utc(unix_secs: i64) -> String {
     let days = unix_secs.div_euclid(86_400);
@@ -258,6 +321,24 @@ fn is_number(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_and_times_are_written_the_vietnamese_way() {
+        assert_eq!(count_vi(0), "0");
+        assert_eq!(count_vi(999), "999");
+        assert_eq!(count_vi(1500), "1.500");
+        assert_eq!(count_vi(10_000_000), "10.000.000");
+        assert_eq!(decimal_vi("93.33"), "93,33");
+        assert_eq!(decimal_vi("1500.5"), "1.500,5");
+        assert_eq!(decimal_vi("-0.5"), "-0,5");
+        assert_eq!(decimal_vi("3550"), "3.550");
+        assert_eq!(decimal_vi("đạt"), "đạt");
+        assert_eq!(decimal_vi("1.2.3"), "1.2.3");
+        // UTC+7, across midnight and the year's end.
+        assert_eq!(local_time_vi("2021-05-12T02:10:00Z"), "12/05/2021 09:10");
+        assert_eq!(local_time_vi("2026-12-31T18:36:00Z"), "01/01/2027 01:36");
+        assert_eq!(local_time_vi("không phải ngày"), "không phải ngày");
+    }
 
     #[test]
     fn folds_vietnamese() {

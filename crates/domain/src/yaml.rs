@@ -86,7 +86,7 @@ impl Builder {
                         if entries.iter().any(|(e, _, _)| *e == k) && self.error.is_none() {
                             self.error = Some(YamlError {
                                 pos: node.pos,
-                                message: format!("khoá `{k}` bị lặp lại"),
+                                message: format!("khóa `{k}` bị lặp lại"),
                             });
                         }
                         *pending = Some((k, node.pos));
@@ -95,7 +95,7 @@ impl Builder {
                         if self.error.is_none() {
                             self.error = Some(YamlError {
                                 pos: node.pos,
-                                message: "khoá phải là một chuỗi".into(),
+                                message: "khóa phải là một chuỗi".into(),
                             });
                         }
                         *pending = Some((String::new(), node.pos));

@@ -169,7 +169,7 @@ pub fn month_chart(title: &str, months: &[MonthBar]) -> String {
     let ly = top + plot_h + 34;
     let _ = write!(
         s,
-        r##"<g font-size="11"><rect x="{left}" y="{}" width="10" height="10" fill="#2e7d32"/><text x="{}" y="{ly}">Đúng hạn, trước hạn</text><rect x="{}" y="{}" width="10" height="10" fill="#c62828"/><text x="{}" y="{ly}">Trễ hạn</text><rect x="{}" y="{}" width="10" height="10" fill="#9e9e9e"/><text x="{}" y="{ly}">Đang giải quyết</text><line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#1565c0" stroke-width="2"/><text x="{}" y="{ly}">Tỉ lệ đúng hạn (trục phải)</text></g>"##,
+        r##"<g font-size="11"><rect x="{left}" y="{}" width="10" height="10" fill="#2e7d32"/><text x="{}" y="{ly}">Đúng hạn, trước hạn</text><rect x="{}" y="{}" width="10" height="10" fill="#c62828"/><text x="{}" y="{ly}">Trễ hạn</text><rect x="{}" y="{}" width="10" height="10" fill="#9e9e9e"/><text x="{}" y="{ly}">Đang giải quyết</text><line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#1565c0" stroke-width="2"/><text x="{}" y="{ly}">Tỷ lệ đúng hạn (trục phải)</text></g>"##,
         ly - 9,
         left + 14,
         left + 150,

@@ -377,6 +377,7 @@ pub fn router(state: AppState) -> axum::Router {
             state.clone(),
             crate::core::error::render_errors,
         ))
+        .layer(middleware::from_fn(crate::core::flash::show_flash))
         .layer(middleware::from_fn(crate::core::security::remember_lang))
         .layer(middleware::from_fn(
             crate::core::security::refuse_cross_site_writes,

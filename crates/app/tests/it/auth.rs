@@ -305,7 +305,7 @@ async fn accounts_sign_in_and_audit() {
             None,
         )
         .await;
-        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         let changed = send(
             &app,
             "POST",

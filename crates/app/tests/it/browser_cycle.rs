@@ -33,6 +33,11 @@ async fn set_phase(c: &Client, base: &str, phase: &str) -> Step {
         .await
         .map_err(e)?;
     click_and_wait(c, "main form button[type=submit]").await?;
+    // The second step says what changes; confirmed, the page says it is done.
+    click_and_wait(c, "#confirm").await?;
+    if !text(c, "#flash").await?.contains("Đã chuyển giai đoạn") {
+        return Err("no confirmation of the phase change".into());
+    }
     logout(c).await
 }
 
@@ -101,6 +106,10 @@ async fn journey(c: &Client, base: &str, pdf_path: &str) -> Step {
     login(c, base, "gd").await?;
     c.goto(&assess).await.map_err(e)?;
     click_and_wait(c, "#submit-assessment").await?;
+    click_and_wait(c, "#confirm").await?;
+    if !text(c, "#flash").await?.contains("Đã nộp") {
+        return Err("no confirmation of the submission".into());
+    }
     c.goto(&assess).await.map_err(e)?;
     if !text(c, "#submitted").await?.contains("gd") {
         return Err("not submitted".into());
@@ -111,7 +120,13 @@ async fn journey(c: &Client, base: &str, pdf_path: &str) -> Step {
     set_phase(c, base, "appraisal").await?;
     login(c, base, "td").await?;
     c.goto(&assess).await.map_err(e)?;
-    fill(c, "#leaf-I-1-1 input[name=appraised]", "0,5").await?;
+    // A criterion with fixed levels is appraised from the list of its allowed points.
+    c.find(Locator::Css("#leaf-I-1-1 select[name=appraised]"))
+        .await
+        .map_err(e)?
+        .select_by_value("0.5")
+        .await
+        .map_err(e)?;
     fill(
         c,
         "#leaf-I-1-1 input[name=reason]",
@@ -149,7 +164,12 @@ async fn journey(c: &Client, base: &str, pdf_path: &str) -> Step {
     set_phase(c, base, "final_appraisal").await?;
     login(c, base, "td").await?;
     c.goto(&assess).await.map_err(e)?;
-    fill(c, "#leaf-I-1-1 input[name=final_points]", "1").await?;
+    c.find(Locator::Css("#leaf-I-1-1 select[name=final_points]"))
+        .await
+        .map_err(e)?
+        .select_by_value("1")
+        .await
+        .map_err(e)?;
     fill(c, "#leaf-I-1-1 input[name=reason]", "Chấp nhận giải trình").await?;
     click_and_wait(c, "#leaf-I-1-1 form.save-form button").await?;
     logout(c).await?;

@@ -634,7 +634,7 @@ HS4,SKHDT,P1,2021-02-09 10:15,,,\n"
             ],
         );
         assert!(
-            r.stdout.contains("Tỉ lệ đúng hạn:               50,00%"),
+            r.stdout.contains("Tỷ lệ đúng hạn:               50,00%"),
             "{}",
             r.stdout
         );

@@ -58,7 +58,7 @@ async fn self_assessment_appraisal_explanation_publication() {
             form.body.matches(r#"name="action" value="self""#).count(),
             5
         );
-        assert!(form.body.contains(r#"<strong id="scored">0/5</strong>"#));
+        assert!(form.body.contains(r#"<dd id="scored">0/5</dd>"#));
         let csrf1 = form.hidden("csrf");
         let csrf2 = send(&app, "GET", page, &vp2, &[], None)
             .await
@@ -122,8 +122,12 @@ async fn self_assessment_appraisal_explanation_publication() {
             ORIGIN,
         )
         .await;
-        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        // The same page again, with what was typed and the message by the field.
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(bad.body.contains("không phải là số"), "{}", bad.body);
+        assert!(bad.body.contains(r#"value="nhiều""#), "{}", bad.body);
+        assert!(bad.body.contains(r#"aria-invalid="true""#), "{}", bad.body);
+        assert!(!bad.body.contains('`'), "no backticks: {}", bad.body);
 
         // The leader cannot submit while leaves are missing.
         let gd_csrf = send(&app, "GET", page, &gd, &[], None).await.hidden("csrf");
@@ -136,12 +140,21 @@ async fn self_assessment_appraisal_explanation_publication() {
             ORIGIN,
         )
         .await;
-        assert_eq!(early.status, StatusCode::BAD_REQUEST);
-        assert!(
-            early.body.contains("còn 4 tiêu chí chưa chấm"),
-            "{}",
-            early.body
-        );
+        // Every gap at once, each linked to its criterion.
+        assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let summary = early
+            .body
+            .split(r#"id="error-summary""#)
+            .nth(1)
+            .and_then(|r| r.split("</div>").next())
+            .unwrap_or_default();
+        for code in ["I.1.2", "I.1.3", "I.8.4", "II.1"] {
+            assert!(
+                summary.contains(&format!("href=\"#leaf-{}\"", code.replace('.', "-"))),
+                "{code}: {summary}"
+            );
+        }
+        assert_eq!(summary.matches("chưa chấm").count(), 4, "{summary}");
         for (code, input) in [
             ("I.1.2", "100"),
             ("I.1.3", "0"),
@@ -164,18 +177,50 @@ async fn self_assessment_appraisal_explanation_publication() {
             .await;
             assert_eq!(r.status, StatusCode::SEE_OTHER, "{code}: {}", r.body);
         }
-        assert_eq!(
-            send(
-                &app,
-                "POST",
-                "/sets/example-so-2020/units/SKHDT/submit",
-                &gd,
-                &[("csrf", &gd_csrf)],
-                ORIGIN
-            )
-            .await
-            .status,
-            StatusCode::SEE_OTHER
+        // Submitting asks for a confirmation first; nothing is submitted until then.
+        let ask = send(
+            &app,
+            "POST",
+            "/sets/example-so-2020/units/SKHDT/submit",
+            &gd,
+            &[("csrf", &gd_csrf)],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(ask.status, StatusCode::OK);
+        assert!(ask.body.contains(r#"id="confirm-step""#), "{}", ask.body);
+        assert!(
+            db.submission("example-so-2020", "SKHDT")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let done = send(
+            &app,
+            "POST",
+            "/sets/example-so-2020/units/SKHDT/submit",
+            &gd,
+            &[("csrf", &gd_csrf), ("confirm", "yes")],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER);
+        // The page it returns to says so.
+        let flash = done.set_cookie("flash").unwrap();
+        let back = send(
+            &app,
+            "GET",
+            page,
+            &format!("{gd}; {}", flash.split(';').next().unwrap()),
+            &[],
+            None,
+        )
+        .await;
+        assert!(back.body.contains(r#"id="flash""#), "{}", back.body);
+        assert!(
+            back.body.contains("Đã nộp bản tự đánh giá"),
+            "{}",
+            back.body
         );
         let locked = send(
             &app,
@@ -235,7 +280,12 @@ async fn self_assessment_appraisal_explanation_publication() {
             ORIGIN,
         )
         .await;
-        assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+        assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            no_reason.body.contains("Cần ghi lý do"),
+            "{}",
+            no_reason.body
+        );
         let cut = send(
             &app,
             "POST",
@@ -418,6 +468,7 @@ async fn secretariat_sets_windows_and_grants_extensions() {
             ("csrf", csrf.clone()),
             ("action", "phase".into()),
             ("phase", "self_assessment".into()),
+            ("confirm", "yes".into()),
         ])
         .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -438,7 +489,8 @@ async fn secretariat_sets_windows_and_grants_extensions() {
             ("closes_on", "2026-02-01".into()),
         ])
         .await;
-        assert_eq!(backwards.status, StatusCode::BAD_REQUEST);
+        assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(backwards.body.contains("Ngày đóng phải sau ngày mở"));
 
         // The window has closed: the unit can no longer save…
         let form = send(
@@ -477,7 +529,9 @@ async fn secretariat_sets_windows_and_grants_extensions() {
             ("until_on", "31/12/2099".into()),
         ])
         .await;
-        assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+        assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(no_reason.body.contains("Cần ghi lý do gia hạn"));
+        assert!(no_reason.body.contains(r#"value="31/12/2099""#));
         let granted = post(vec![
             ("csrf", csrf.clone()),
             ("action", "extension".into()),
@@ -640,7 +694,7 @@ async fn delegation_to_divisions_and_appraisers_by_field() {
             ],
         )
         .await;
-        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         let r = post(
             "/admin/users/scopes",
             &admin,

@@ -319,7 +319,7 @@ async fn figures_months_procedures_and_the_dossiers_behind_them() {
             ("new_due", "2030-01-10T16:00".into()),
         ])
         .await;
-        assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+        assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(missing.body.contains("Cần ghi lý do chậm"));
         let ok = post(vec![
             ("csrf", csrf.clone()),
@@ -345,7 +345,7 @@ async fn figures_months_procedures_and_the_dossiers_behind_them() {
             ("new_due", "2030-02-10T16:00".into()),
         ])
         .await;
-        assert_eq!(again.status, StatusCode::BAD_REQUEST);
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(again.body.contains("chỉ được hẹn lại một lần"));
         let docx = app
             .clone()
@@ -729,7 +729,7 @@ async fn the_calendar_page_shows_a_year_and_the_secretariat_edits_it() {
             origin,
         )
         .await;
-        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(bad.body.contains("funday"), "{}", bad.body);
         assert!(
             db.stored_calendar().await.unwrap().is_none(),

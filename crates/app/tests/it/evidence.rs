@@ -358,11 +358,17 @@ async fn uploads_are_limited_typed_deduplicated_and_read_back() {
             ORIGIN,
         )
         .await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let summary = r
+            .body
+            .split(r#"id="error-summary""#)
+            .nth(1)
+            .and_then(|r| r.split("</div>").next())
+            .unwrap_or_default();
         assert!(
-            r.body.contains("I.1.1: minh chứng") && r.body.contains("ngoài năm đánh giá 2020"),
-            "{}",
-            r.body
+            summary.contains("I.1.1</span>: minh chứng")
+                && summary.contains("ngoài năm đánh giá 2020"),
+            "{summary}"
         );
         let r = send(
             &app,
@@ -390,11 +396,16 @@ async fn uploads_are_limited_typed_deduplicated_and_read_back() {
             ORIGIN,
         )
         .await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let summary = r
+            .body
+            .split(r#"id="error-summary""#)
+            .nth(1)
+            .and_then(|r| r.split("</div>").next())
+            .unwrap_or_default();
         assert!(
-            r.body.contains("I.8.4: minh chứng") && !r.body.contains("I.1.1"),
-            "{}",
-            r.body
+            summary.contains("I.8.4</span>: minh chứng") && !summary.contains("I.1.1"),
+            "{summary}"
         );
         let r = send(
             &app,
@@ -417,7 +428,7 @@ async fn uploads_are_limited_typed_deduplicated_and_read_back() {
             "POST",
             "/sets/example-so-2020/units/SKHDT/submit",
             &gd,
-            &[("csrf", &gd_csrf)],
+            &[("csrf", &gd_csrf), ("confirm", "yes")],
             ORIGIN,
         )
         .await;

@@ -168,7 +168,10 @@ async fn unreleased_cuts_stay_with_the_appraisers() {
         for secret in ["td.bimat", "Ban hành chậm", "appraised=", "effective="] {
             assert!(!page.body.contains(secret), "{kind}: shows {secret}");
         }
-        assert!(page.body.contains("self=1"), "{kind}: the unit's own step");
+        assert!(
+            page.body.contains("Tự chấm — → 1"),
+            "{kind}: the unit's own step"
+        );
         // Released at explanation: then the unit sees it all.
         phase(&url, "explanation");
         tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -582,6 +585,7 @@ async fn phases_move_back_only_by_the_secretariat_with_a_reason() {
                         ("action", "phase"),
                         ("phase", "explanation"),
                         ("reason", reason),
+                        ("confirm", "yes"),
                     ],
                     Some("http://127.0.0.1:8080"),
                 )
@@ -597,7 +601,7 @@ async fn phases_move_back_only_by_the_secretariat_with_a_reason() {
         );
         assert_eq!(
             back(secretariat.clone(), "").await.status,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "{kind}"
         );
         assert_eq!(

@@ -502,7 +502,12 @@ async fn demo_notice_import_reports_and_violations() {
             ORIGIN,
         )
         .await;
-        assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+        assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            no_reason.body.contains("Cần ghi lý do hủy"),
+            "{}",
+            no_reason.body
+        );
         let by_division = send(
             &app,
             "POST",
@@ -519,6 +524,35 @@ async fn demo_notice_import_reports_and_violations() {
             &format!("/tasks/{web_id}/cancel"),
             &vp,
             &[("csrf", &vcsrf), ("text", "Đã gộp vào nhiệm vụ II.1.15")],
+            ORIGIN,
+        )
+        .await;
+        // A second step asks first, with the task and the reason; nothing is cancelled yet.
+        assert_eq!(cancel.status, StatusCode::OK);
+        assert!(
+            cancel.body.contains(r#"id="confirm-step""#),
+            "{}",
+            cancel.body
+        );
+        assert!(cancel.body.contains("Đã gộp vào nhiệm vụ II.1.15"));
+        assert!(cancel.body.contains("btn danger"), "destructive looks so");
+        assert!(
+            db.occurrences(web_id)
+                .await
+                .unwrap()
+                .iter()
+                .all(|o| o.status != "cancelled")
+        );
+        let cancel = send(
+            &app,
+            "POST",
+            &format!("/tasks/{web_id}/cancel"),
+            &vp,
+            &[
+                ("csrf", &vcsrf),
+                ("text", "Đã gộp vào nhiệm vụ II.1.15"),
+                ("confirm", "yes"),
+            ],
             ORIGIN,
         )
         .await;

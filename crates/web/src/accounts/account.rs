@@ -398,7 +398,7 @@ pub async fn submit_password(
             &user,
             t.wrong_current_password,
             false,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
     if f.new_password.chars().count() < MIN_PASSWORD_CHARS {
@@ -407,7 +407,7 @@ pub async fn submit_password(
             &user,
             t.password_too_short,
             false,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
     if f.new_password != f.confirm {
@@ -416,7 +416,7 @@ pub async fn submit_password(
             &user,
             t.passwords_differ,
             false,
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
     let hash = hash_password(&f.new_password).map_err(AppError::Internal)?;
@@ -565,7 +565,9 @@ pub async fn submit_user(
     let username = f.username.trim();
     let role = match validate_new_user(username, &f.role, unit, &f.password) {
         Ok(r) => r,
-        Err(m) => return users_page(&st, lang, &admin, &m, "", StatusCode::BAD_REQUEST).await,
+        Err(m) => {
+            return users_page(&st, lang, &admin, &m, "", StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     };
     let hash = hash_password(&f.password).map_err(AppError::Internal)?;
     let display = if f.display_name.trim().is_empty() {
@@ -596,7 +598,7 @@ pub async fn submit_user(
                 &admin,
                 "Đơn vị không có trong danh sách.",
                 "",
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
@@ -698,7 +700,9 @@ pub async fn submit_scopes(
     let admin = access.user;
     let scopes = match parse_scopes(&f.scopes) {
         Ok(s) => s,
-        Err(m) => return users_page(&st, lang, &admin, &m, "", StatusCode::BAD_REQUEST).await,
+        Err(m) => {
+            return users_page(&st, lang, &admin, &m, "", StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     };
     let target = st
         .db
@@ -715,5 +719,8 @@ pub async fn submit_scopes(
     st.db
         .set_appraiser_scopes(&target.username, &scopes, &admin.user.username, &st.now())
         .await?;
-    Ok(Redirect::to("/admin/users").into_response())
+    Ok(crate::core::flash::done(
+        "/admin/users",
+        crate::core::flash::Flash::ScopesSaved,
+    ))
 }

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use parindex_db::{LeafChange, SaveOutcome, SessionUser, StoredLeaf};
 use parindex_domain::access::Role;
 use parindex_domain::cycle::Phase;
@@ -39,6 +39,102 @@ impl Power {
             Power::Answer => "answer",
         }
     }
+}
+
+/// Which leaves the page lists (`?show=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Filter {
+    #[default]
+    All,
+    Unscored,
+    Evidence,
+    Cut,
+    Contested,
+}
+
+impl Filter {
+    const ALL: [Filter; 5] = [
+        Filter::All,
+        Filter::Unscored,
+        Filter::Evidence,
+        Filter::Cut,
+        Filter::Contested,
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            Filter::All => "",
+            Filter::Unscored => "unscored",
+            Filter::Evidence => "evidence",
+            Filter::Cut => "cut",
+            Filter::Contested => "contested",
+        }
+    }
+
+    fn parse(s: &str) -> Filter {
+        Filter::ALL
+            .into_iter()
+            .find(|f| f.key() == s)
+            .unwrap_or_default()
+    }
+
+    fn label(self, t: &Tr) -> &'static str {
+        match self {
+            Filter::All => t.filter_all,
+            Filter::Unscored => t.filter_unscored,
+            Filter::Evidence => t.filter_evidence,
+            Filter::Cut => t.filter_cut,
+            Filter::Contested => t.filter_contested,
+        }
+    }
+
+    fn keeps(self, l: &LeafLine) -> bool {
+        match self {
+            Filter::All => true,
+            Filter::Unscored => l.missing,
+            Filter::Evidence => l.gap,
+            Filter::Cut => l.cut,
+            Filter::Contested => !l.explanation.is_empty(),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct AssessQuery {
+    #[serde(default)]
+    pub show: String,
+}
+
+/// A leaf form that could not be saved: shown again with what was typed and the message
+/// by its field.
+pub struct FormError {
+    pub leaf: String,
+    /// The form field the message is about (`input`, `appraised`, `reason`, `text`…).
+    pub field: &'static str,
+    pub message: String,
+    pub form: LeafForm,
+}
+
+/// How the page is shown: its filter, a form to show again, the gaps that refused a
+/// submission.
+#[derive(Default)]
+pub struct View {
+    pub filter: Filter,
+    pub error: Option<FormError>,
+    pub refused: bool,
+}
+
+/// A field of the set (a top-level criterion) with its leaves and running totals.
+pub struct Section {
+    pub code: String,
+    pub anchor: String,
+    pub name: String,
+    pub max: String,
+    pub self_total: String,
+    pub appraised_total: String,
+    pub scored: usize,
+    pub total: usize,
+    pub lines: Vec<LeafLine>,
 }
 
 /// The situation of a unit's assessment that decides what each leaf allows.
@@ -152,6 +248,16 @@ pub struct LeafLine {
     /// of the dossiers behind it (both empty otherwise).
     pub computed: String,
     pub computed_link: String,
+    /// Evidence expected and missing, or out of the year.
+    pub gap: bool,
+    /// Appraised below the unit's own points.
+    pub cut: bool,
+    /// For the appraiser of a leaf with fixed levels: the allowed points (value, label,
+    /// chosen).
+    pub levels: Vec<(String, String, bool)>,
+    /// A message by a field of this leaf's form (the field's name, the message).
+    pub error_field: &'static str,
+    pub error: String,
 }
 
 /// An audit step of the appraisers (hidden from the unit until the release): an appraisal,
@@ -192,16 +298,144 @@ pub struct HistoryLine {
     pub reason: String,
 }
 
-fn action_label(action: &str) -> &str {
-    match action {
-        "points" => "Nhập điểm (tệp)",
-        "points.self" => "Tự chấm",
-        "points.appraised" => "Thẩm định",
-        "explanation" => "Giải trình",
-        "explanation.answer" => "Trả lời giải trình",
-        "evidence.link" => "Gắn minh chứng",
-        other => other,
+fn action_label(action: &str, lang: Lang) -> &str {
+    let (vi, en) = match action {
+        "points" => ("Nhập điểm từ tệp", "Points imported from a file"),
+        "points.self" => ("Tự chấm", "Self-assessed"),
+        "points.appraised" => ("Thẩm định", "Appraised"),
+        "explanation" => ("Giải trình", "Explanation"),
+        "explanation.answer" => ("Trả lời giải trình", "Explanation answered"),
+        "evidence.link" => ("Gắn tài liệu kiểm chứng", "Evidence linked"),
+        "delegation" => ("Giao cho phòng", "Delegated"),
+        other => return other,
+    };
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
     }
+}
+
+/// The top-level criterion (field) a node belongs to.
+fn root_of(set: &CriteriaSet, mut i: usize) -> usize {
+    // Bounded by the tree's depth: each step goes one level up.
+    for _ in 0..set.nodes.len() {
+        match set.nodes[i].parent {
+            Some(p) => i = p,
+            None => break,
+        }
+    }
+    i
+}
+
+/// The points a leaf with fixed levels may be given (options, pass/fail, bands); empty
+/// where any multiple of the step is allowed.
+fn levels(rule: &Rule, max: Points, current: Option<Points>) -> Vec<(String, String, bool)> {
+    let mut points: Vec<Points> = match rule {
+        Rule::Binary => vec![Points::ZERO, max],
+        Rule::Options(o) => o.iter().map(|o| o.points).collect(),
+        Rule::Thresholds(b) => std::iter::once(Points::ZERO)
+            .chain(b.iter().map(|b| b.points))
+            .collect(),
+        _ => return Vec::new(),
+    };
+    points.sort();
+    points.dedup();
+    points
+        .into_iter()
+        .map(|p| (p.to_plain(), p.to_vi_short(), current == Some(p)))
+        .collect()
+}
+
+/// A recorded value (`self=2; appraised=1; final=-; input=…`) as its parts: (key, value).
+fn value_parts(v: Option<&str>) -> Vec<(&str, &str)> {
+    v.unwrap_or_default()
+        .split("; ")
+        .filter_map(|part| part.split_once('='))
+        .collect()
+}
+
+/// A history step in words: "Tự chấm 2 → thẩm định 1", "Tự chấm 1,5 → 2".
+fn history_words(
+    action: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+    released: bool,
+    lang: Lang,
+) -> String {
+    let (was, now) = (value_parts(old), value_parts(new));
+    let get = |parts: &[(&str, &str)], key: &str| {
+        parts
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
+            .filter(|v| *v != "-")
+            .map(parindex_domain::text::decimal_vi)
+    };
+    let dash = || "—".to_string();
+    let vi = lang == Lang::Vi;
+    let words = |key: &str| match (key, vi) {
+        ("self", true) => "tự chấm",
+        ("self", false) => "self",
+        ("appraised", true) => "thẩm định",
+        ("appraised", false) => "appraised",
+        ("final", true) => "sau giải trình",
+        ("final", false) => "final",
+        (_, true) => "số liệu",
+        (_, false) => "figure",
+    };
+    match action {
+        "points.self" => {
+            let mut out = format!(
+                "{} {} → {}",
+                words("self"),
+                get(&was, "self").unwrap_or_else(dash),
+                get(&now, "self").unwrap_or_else(dash)
+            );
+            if let Some(i) = get(&now, "input")
+                && get(&was, "input").as_deref() != Some(i.as_str())
+            {
+                out = format!("{out} ({} {i})", words("input"));
+            }
+            capitalise(&out)
+        }
+        "points.appraised" | "explanation.answer" if released => {
+            let key = if action == "points.appraised" {
+                "appraised"
+            } else {
+                "final"
+            };
+            capitalise(&format!(
+                "{} {} → {} {}",
+                words("self"),
+                get(&now, "self").unwrap_or_else(dash),
+                words(key),
+                get(&now, key).unwrap_or_else(dash)
+            ))
+        }
+        "points" => {
+            let mut parts = vec![format!(
+                "{} {}",
+                words("self"),
+                get(&now, "self").unwrap_or_else(dash)
+            )];
+            if released {
+                for key in ["appraised", "final"] {
+                    if let Some(v) = get(&now, key) {
+                        parts.push(format!("{} {v}", words(key)));
+                    }
+                }
+            }
+            capitalise(&parts.join(", "))
+        }
+        _ => shown_value(new, released),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// One evidence backing a leaf, with its file revisions (newest first).
@@ -232,7 +466,18 @@ pub struct AssessPage {
     /// Unscored leaves: (code, anchor).
     pub missing: Vec<(String, String)>,
     pub can_submit: bool,
-    pub lines: Vec<LeafLine>,
+    pub sections: Vec<Section>,
+    /// Totals over the whole set: self, appraised (once released), max.
+    pub self_total: String,
+    pub appraised_total: String,
+    pub max_total: String,
+    /// Every gap that blocks submission: (code, anchor, what).
+    pub gaps: Vec<(String, String, String)>,
+    /// The submission was refused: the gaps are shown as an error summary.
+    pub refused: bool,
+    /// Filters: (link, label, count, current).
+    pub filters: Vec<(String, String, usize, bool)>,
+    pub released: bool,
     /// The unit's evidence, to back another criterion: (id, label).
     pub unit_evidence: Vec<(i64, String)>,
     /// Problems that block submission (evidence missing or out of the year).
@@ -375,7 +620,12 @@ pub async fn show_assessment(
     State(st): State<AppState>,
     LangPref(lang): LangPref,
     access: Access<act::ReadAssessment>,
+    axum::extract::Query(q): axum::extract::Query<AssessQuery>,
 ) -> Result<Response, AppError> {
+    let view = View {
+        filter: Filter::parse(&q.show),
+        ..View::default()
+    };
     render_assessment(
         &st,
         lang,
@@ -383,6 +633,7 @@ pub async fn show_assessment(
         access.param("set_id"),
         access.unit_code(),
         StatusCode::OK,
+        view,
     )
     .await
 }
@@ -394,6 +645,7 @@ async fn render_assessment(
     set_id: &str,
     unit_code: &str,
     status: StatusCode,
+    mut view: View,
 ) -> Result<Response, AppError> {
     let t = lang.tr();
     let (set, phase) = load(st, set_id).await?;
@@ -449,6 +701,7 @@ async fn render_assessment(
     } else {
         None
     };
+    let problems = evidence_problems(&set, &stored, &links, &evidence);
     let mut lines = Vec::new();
     let mut missing = Vec::new();
     for (_, n) in set.leaves() {
@@ -590,13 +843,15 @@ async fn render_assessment(
                     released || !appraisers_step(&r.entry.action, r.entry.new_value.as_deref())
                 })
                 .map(|r| HistoryLine {
-                    at: r.entry.at.get(..16).unwrap_or_default().replace('T', " "),
+                    at: parindex_domain::text::local_time_vi(&r.entry.at),
                     actor: r.entry.actor.clone(),
-                    action: action_label(&r.entry.action).to_string(),
-                    change: format!(
-                        "{} → {}",
-                        shown_value(r.entry.old_value.as_deref(), released),
-                        shown_value(r.entry.new_value.as_deref(), released)
+                    action: action_label(&r.entry.action, lang).to_string(),
+                    change: history_words(
+                        &r.entry.action,
+                        r.entry.old_value.as_deref(),
+                        r.entry.new_value.as_deref(),
+                        released,
+                        lang,
                     ),
                     reason: r.entry.reason.clone().unwrap_or_default(),
                 })
@@ -610,10 +865,163 @@ async fn render_assessment(
             } else {
                 String::new()
             },
+            gap: problems
+                .iter()
+                .any(|p| p.split(':').next() == Some(code.as_str())),
+            cut: released
+                && leaf.is_some_and(|l| {
+                    matches!((l.score.appraised, l.score.self_points), (Some(a), Some(s)) if a < s)
+                }),
+            levels: if power == Some(Power::Appraise) || power == Some(Power::Answer) {
+                rule.map(|r| {
+                    levels(
+                        r,
+                        n.max,
+                        leaf.and_then(|l| if power == Some(Power::Appraise) { l.score.appraised } else { l.score.final_points }),
+                    )
+                })
+                .unwrap_or_default()
+            } else {
+                Vec::new()
+            },
+            error_field: "",
+            error: String::new(),
             code,
         });
     }
+    // A form that could not be saved shows again, with what was typed.
+    if let Some(e) = view.error.take()
+        && let Some(l) = lines.iter_mut().find(|l| l.code == e.leaf)
+    {
+        let f = e.form;
+        match l.power {
+            "self" => {
+                if l.computed_link.is_empty() {
+                    l.input.clone_from(&f.input);
+                    for c in &mut l.choices {
+                        c.2 = c.0 == f.input;
+                    }
+                }
+                l.note = f.note;
+            }
+            "appraise" => {
+                l.appraised.clone_from(&f.appraised);
+                for c in &mut l.levels {
+                    c.2 = c.0 == f.appraised;
+                }
+                l.reason = f.reason;
+            }
+            "explain" => l.explanation = f.text,
+            _ => {
+                l.answer = f.reason;
+                l.final_points = f.final_points;
+            }
+        }
+        l.error_field = e.field;
+        l.error = e.message;
+    }
     let total = lines.len();
+    let scored = total - missing.len();
+    let gaps: Vec<(String, String, String)> = missing
+        .iter()
+        .map(|(code, anchor)| (code.clone(), anchor.clone(), t.not_scored_yet.to_string()))
+        .chain(
+            problems
+                .iter()
+                .map(|p| {
+                    let code = p.split(':').next().unwrap_or_default().to_string();
+                    let what = p
+                        .get(code.len() + 1..)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string();
+                    (code.replace('.', "-"), what, code)
+                })
+                .map(|(anchor, what, code)| (code, anchor, what)),
+        )
+        .collect();
+    let filters = Filter::ALL
+        .into_iter()
+        .map(|f| {
+            let href = if f == Filter::All {
+                format!("/sets/{set_id}/units/{unit_code}/assess")
+            } else {
+                format!("/sets/{set_id}/units/{unit_code}/assess?show={}", f.key())
+            };
+            let count = lines.iter().filter(|l| f.keeps(l)).count();
+            (href, f.label(t).to_string(), count, f == view.filter)
+        })
+        .collect();
+    let points_of = |code: &str, appraised: bool| {
+        stored.get(code).and_then(|l| {
+            if appraised {
+                l.score.appraised.or(l.score.final_points)
+            } else {
+                l.score.self_points
+            }
+        })
+    };
+    let sum = |codes: &[&str], appraised: bool| -> Points {
+        codes.iter().filter_map(|c| points_of(c, appraised)).sum()
+    };
+    // Sections: the set's top-level criteria, each with its leaves.
+    let mut sections: Vec<Section> = Vec::new();
+    for (i, n) in set.nodes.iter().enumerate() {
+        if n.parent.is_some() {
+            continue;
+        }
+        let codes: Vec<&str> = set
+            .leaves()
+            .filter(|(j, _)| root_of(&set, *j) == i)
+            .map(|(_, l)| l.code.as_str())
+            .collect();
+        let in_section: Vec<LeafLine> = Vec::new();
+        sections.push(Section {
+            code: n.code.to_string(),
+            anchor: format!("field-{}", n.code.as_str().replace('.', "-")),
+            name: n.name.clone(),
+            max: n.max.to_vi(p),
+            self_total: sum(&codes, false).to_vi(p),
+            appraised_total: if released {
+                sum(&codes, true).to_vi(p)
+            } else {
+                String::new()
+            },
+            scored: codes
+                .iter()
+                .filter(|c| points_of(c, false).is_some())
+                .count(),
+            total: codes.len(),
+            lines: in_section,
+        });
+    }
+    for l in lines {
+        if !view.filter.keeps(&l) {
+            continue;
+        }
+        let root = set.position(&l.code).map_or(0, |j| root_of(&set, j));
+        let code = set.nodes[root].code.to_string();
+        if let Some(sec) = sections.iter_mut().find(|s| s.code == code) {
+            sec.lines.push(l);
+        }
+    }
+    if view.filter != Filter::All {
+        sections.retain(|s| !s.lines.is_empty());
+    }
+    let all: Vec<&str> = set.leaves().map(|(_, n)| n.code.as_str()).collect();
+    let self_total = sum(&all, false).to_vi(p);
+    let appraised_total = if released {
+        sum(&all, true).to_vi(p)
+    } else {
+        String::new()
+    };
+    let max_total = set
+        .nodes
+        .iter()
+        .filter(|n| n.parent.is_none())
+        .map(|n| n.max)
+        .sum::<Points>()
+        .to_vi(p);
     let page = AssessPage {
         t,
         chrome: Chrome::new(
@@ -644,22 +1052,29 @@ async fn render_assessment(
             })
             .unwrap_or_default(),
         closed,
-        scored: total - missing.len(),
+        scored,
         total,
         can_submit,
         missing,
-        lines,
+        sections,
+        self_total,
+        appraised_total,
+        max_total,
+        gaps,
+        refused: view.refused,
+        filters,
+        released,
         unit_evidence: evidence
             .iter()
             .map(|e| (e.id, format!("{} — {}", e.id, e.meta.title)))
             .collect(),
-        problems: evidence_problems(&set, &stored, &links, &evidence),
+        problems,
         back: format!("/sets/{set_id}/units/{unit_code}/assess"),
     };
     Ok((status, Html(page.render()?)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct LeafForm {
     #[serde(default)]
     pub csrf: String,
@@ -699,6 +1114,122 @@ pub struct ConflictPage {
     pub back: String,
 }
 
+/// Why a leaf form was not saved.
+enum Invalid {
+    /// The user may not change the leaf now.
+    Forbidden,
+    /// A field's value is wrong: (field, message).
+    Field(&'static str, String),
+}
+
+/// The change a leaf form asks for, checked against the leaf's rule.
+fn leaf_change(
+    f: &LeafForm,
+    allowed: Option<Power>,
+    node: &parindex_domain::Criterion,
+    rule: &Rule,
+    stored: Option<&StoredLeaf>,
+) -> Result<LeafChange, Invalid> {
+    let points = |field: &'static str, v: &str| {
+        Points::parse(v).map_err(|e| Invalid::Field(field, format!("Điểm “{v}” {e}.")))
+    };
+    Ok(match (f.action.as_str(), allowed) {
+        ("self", Some(Power::SelfAssess)) => {
+            // A leaf that scores itself keeps the figure; only the note is the unit's.
+            let input = if node.figure.is_some() {
+                stored.and_then(|l| l.score.input.clone())
+            } else {
+                opt(&f.input)
+            };
+            let self_points = match &input {
+                Some(i) => Some(
+                    rule.points_from_input(node.max, i)
+                        .map_err(|m| Invalid::Field("input", sentence(&m)))?,
+                ),
+                None => None,
+            };
+            LeafChange::SelfAssessment {
+                input,
+                self_points,
+                note: opt(&f.note),
+            }
+        }
+        ("appraise", Some(Power::Appraise)) => {
+            let appraised = match opt(&f.appraised) {
+                Some(a) => {
+                    let p = points("appraised", &a)?;
+                    rule.check_points(node.max, p)
+                        .map_err(|m| Invalid::Field("appraised", sentence(&m)))?;
+                    Some(p)
+                }
+                None => None,
+            };
+            let self_points = stored.and_then(|l| l.score.self_points);
+            let cut = matches!((appraised, self_points), (Some(a), Some(s)) if a < s);
+            if cut && opt(&f.reason).is_none() {
+                return Err(Invalid::Field(
+                    "reason",
+                    "Cần ghi lý do khi chấm thấp hơn điểm tự đánh giá.".into(),
+                ));
+            }
+            LeafChange::Appraisal {
+                appraised,
+                reason: opt(&f.reason),
+            }
+        }
+        ("explain", Some(Power::Explain)) => {
+            let text = opt(&f.text)
+                .ok_or_else(|| Invalid::Field("text", "Cần ghi nội dung giải trình.".into()))?;
+            LeafChange::Explanation { text }
+        }
+        ("answer", Some(Power::Answer)) => {
+            let accepted = f.decision == "accept";
+            let answer = opt(&f.reason).ok_or_else(|| {
+                Invalid::Field("reason", "Cần ghi ý kiến trả lời giải trình.".into())
+            })?;
+            let final_points = if accepted {
+                let given = opt(&f.final_points)
+                    .map(|v| points("final_points", &v))
+                    .transpose()?
+                    .or_else(|| stored.and_then(|l| l.score.self_points));
+                if let Some(p) = given {
+                    rule.check_points(node.max, p)
+                        .map_err(|m| Invalid::Field("final_points", sentence(&m)))?;
+                }
+                given
+            } else {
+                None
+            };
+            LeafChange::Answer {
+                accepted,
+                final_points,
+                answer,
+            }
+        }
+        _ => return Err(Invalid::Forbidden),
+    })
+}
+
+/// A rule's message as a sentence for the page: capital first, a full stop, Vietnamese
+/// quotes instead of backticks.
+fn sentence(m: &str) -> String {
+    let mut out = String::with_capacity(m.len() + 4);
+    let mut open = true;
+    for c in m.chars() {
+        if c == '`' {
+            out.push(if open { '“' } else { '”' });
+            open = !open;
+        } else {
+            out.push(c);
+        }
+    }
+    let mut out = capitalise(out.trim());
+    if !out.ends_with(['.', '!', '?', ')']) {
+        out.push('.');
+    }
+    out
+}
+
 pub async fn save_leaf(
     State(st): State<AppState>,
     Path((set_id, unit_code, leaf_code)): Path<(String, String, String)>,
@@ -712,77 +1243,34 @@ pub async fn save_leaf(
         leaf_state(&st, &user, &set_id, &unit_code, &leaf_code).await?;
     let node = &set.nodes[leaf];
     let rule = node.rule.as_ref().ok_or(AppError::NotFound)?;
-    let bad = |m: String| AppError::BadRequest(format!("{leaf_code}: {m}"));
-    let change = match (f.action.as_str(), allowed) {
-        ("self", Some(Power::SelfAssess)) => {
-            // A leaf that scores itself keeps the figure; only the note is the unit's.
-            let input = if node.figure.is_some() {
-                stored.as_ref().and_then(|l| l.score.input.clone())
-            } else {
-                opt(&f.input)
-            };
-            let self_points = match &input {
-                Some(i) => Some(rule.points_from_input(node.max, i).map_err(bad)?),
-                None => None,
-            };
-            LeafChange::SelfAssessment {
-                input,
-                self_points,
-                note: opt(&f.note),
-            }
-        }
-        ("appraise", Some(Power::Appraise)) => {
-            let appraised = match opt(&f.appraised) {
-                Some(a) => {
-                    let p =
-                        Points::parse(&a).map_err(|e| bad(format!("điểm thẩm định `{a}` {e}")))?;
-                    rule.check_points(node.max, p).map_err(bad)?;
-                    Some(p)
-                }
-                None => None,
-            };
-            let self_points = stored.as_ref().and_then(|l| l.score.self_points);
-            let cut = matches!((appraised, self_points), (Some(a), Some(s)) if a < s);
-            if cut && opt(&f.reason).is_none() {
-                return Err(bad(
-                    "cần ghi lý do khi chấm thấp hơn điểm tự đánh giá".into()
-                ));
-            }
-            LeafChange::Appraisal {
-                appraised,
-                reason: opt(&f.reason),
-            }
-        }
-        ("explain", Some(Power::Explain)) => {
-            let text = opt(&f.text).ok_or_else(|| bad("cần ghi nội dung giải trình".into()))?;
-            LeafChange::Explanation { text }
-        }
-        ("answer", Some(Power::Answer)) => {
-            let accepted = f.decision == "accept";
-            let answer =
-                opt(&f.reason).ok_or_else(|| bad("cần ghi ý kiến trả lời giải trình".into()))?;
-            let final_points = if accepted {
-                let given = opt(&f.final_points)
-                    .map(|v| Points::parse(&v).map_err(|e| bad(format!("điểm `{v}` {e}"))))
-                    .transpose()?
-                    .or_else(|| stored.as_ref().and_then(|l| l.score.self_points));
-                if let Some(p) = given {
-                    rule.check_points(node.max, p).map_err(bad)?;
-                }
-                given
-            } else {
-                None
-            };
-            LeafChange::Answer {
-                accepted,
-                final_points,
-                answer,
-            }
-        }
-        _ => {
+    let change = match leaf_change(&f, allowed, node, rule, stored.as_ref()) {
+        Ok(c) => c,
+        Err(Invalid::Forbidden) => {
             return Err(AppError::Forbidden(
                 "Bạn không thể thay đổi tiêu chí này ở giai đoạn hiện tại (hoặc bản tự đánh giá đã gửi, hoặc đã hết hạn).".into(),
             ));
+        }
+        Err(Invalid::Field(field, message)) => {
+            // The same page again, with what was typed and the message by the field.
+            let view = View {
+                error: Some(FormError {
+                    leaf: leaf_code.clone(),
+                    field,
+                    message,
+                    form: f,
+                }),
+                ..View::default()
+            };
+            return render_assessment(
+                &st,
+                lang,
+                &user,
+                &set_id,
+                &unit_code,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                view,
+            )
+            .await;
         }
     };
     let outcome = st
@@ -799,11 +1287,10 @@ pub async fn save_leaf(
         .await?;
     st.invalidate(&set_id);
     match outcome {
-        SaveOutcome::Saved { .. } => Ok(Redirect::to(&format!(
-            "{back}#leaf-{}",
-            leaf_code.replace('.', "-")
-        ))
-        .into_response()),
+        SaveOutcome::Saved { .. } => Ok(crate::core::flash::done(
+            &format!("{back}#leaf-{}", leaf_code.replace('.', "-")),
+            crate::core::flash::Flash::Saved,
+        )),
         SaveOutcome::Conflict { current } => {
             let t = lang.tr();
             let describe = |input: Option<&str>, points: Option<Points>| {
@@ -844,11 +1331,21 @@ pub async fn save_leaf(
     }
 }
 
+#[derive(Deserialize, Default)]
+pub struct SubmitForm {
+    #[serde(default)]
+    pub csrf: String,
+    /// `yes` on the confirmation step.
+    #[serde(default)]
+    pub confirm: String,
+}
+
 pub async fn submit_assessment(
     State(st): State<AppState>,
     Path((set_id, unit_code)): Path<(String, String)>,
+    LangPref(lang): LangPref,
     access: Access<act::Submit>,
-    Checked(_): Checked<crate::accounts::account::CsrfForm>,
+    Checked(f): Checked<SubmitForm>,
 ) -> Result<Response, AppError> {
     let back = format!("/sets/{set_id}/units/{unit_code}/assess");
     let user = access.user;
@@ -859,30 +1356,65 @@ pub async fn submit_assessment(
         .await?
         .into_iter()
         .collect();
-    let missing: Vec<String> = set
+    let unscored = set
         .leaves()
         .filter(|(_, n)| {
             stored
                 .get(n.code.as_str())
                 .is_none_or(|l| l.score.self_points.is_none())
         })
-        .map(|(_, n)| n.code.to_string())
-        .collect();
-    if !missing.is_empty() {
-        return Err(AppError::BadRequest(format!(
-            "Chưa gửi được: còn {} tiêu chí chưa chấm: {}.",
-            missing.len(),
-            missing.join(", ")
-        )));
-    }
+        .count();
     let evidence = st.db.unit_evidence(&unit_code).await?;
     let links = st.db.leaf_evidence(&set_id, &unit_code).await?;
     let problems = evidence_problems(&set, &stored, &links, &evidence);
-    if !problems.is_empty() {
-        return Err(AppError::BadRequest(format!(
-            "Chưa gửi được (bổ sung minh chứng, hoặc ghi chú giải thích ở tiêu chí): {}.",
-            problems.join("; ")
-        )));
+    if unscored > 0 || !problems.is_empty() {
+        // Every gap at once, each linked to its criterion, on the page itself.
+        let view = View {
+            refused: true,
+            ..View::default()
+        };
+        return render_assessment(
+            &st,
+            lang,
+            &user,
+            &set_id,
+            &unit_code,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            view,
+        )
+        .await;
+    }
+    if !crate::core::confirm::confirmed(&f.confirm) {
+        let t = lang.tr();
+        let unit_name = st
+            .db
+            .unit(&unit_code)
+            .await?
+            .map_or_else(|| unit_code.clone(), |u| u.name);
+        let total: Points = set
+            .leaves()
+            .filter_map(|(_, n)| {
+                stored
+                    .get(n.code.as_str())
+                    .and_then(|l| l.score.self_points)
+            })
+            .sum();
+        return crate::core::confirm::ask(
+            lang,
+            &user,
+            t.confirm_submit_title.to_string(),
+            t.confirm_submit_text.to_string(),
+            vec![
+                format!("{}: {unit_name}", t.unit),
+                set.name.clone(),
+                format!("{}: {}/{}", t.scored_of, set.leaf_count(), set.leaf_count()),
+                format!("{}: {}", t.total_self, total.to_vi(set.precision)),
+            ],
+            format!("/sets/{set_id}/units/{unit_code}/submit"),
+            Vec::new(),
+            false,
+            back,
+        );
     }
     st.db
         .submit_assessment(&set_id, &unit_code, &user.user.username, &st.now())
@@ -892,7 +1424,10 @@ pub async fn submit_assessment(
             other => other.into(),
         })?;
     st.invalidate(&set_id);
-    Ok(Redirect::to(&back).into_response())
+    Ok(crate::core::flash::done(
+        &back,
+        crate::core::flash::Flash::Submitted,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -929,5 +1464,8 @@ pub async fn delegate_leaf(
             parindex_db::DbError::Conflict(m) => AppError::BadRequest(m),
             other => other.into(),
         })?;
-    Ok(Redirect::to(&format!("{back}#leaf-{}", leaf_code.replace('.', "-"))).into_response())
+    Ok(crate::core::flash::done(
+        &format!("{back}#leaf-{}", leaf_code.replace('.', "-")),
+        crate::core::flash::Flash::Delegated,
+    ))
 }

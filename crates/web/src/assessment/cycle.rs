@@ -4,13 +4,14 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use parindex_db::{Extension, PhaseWindow, SessionUser};
 use parindex_domain::cycle::Phase;
 use parindex_domain::text::Date;
 use serde::Deserialize;
 
 use crate::core::error::AppError;
+use crate::core::flash::Flash;
 use crate::core::i18n::{Lang, Tr};
 use crate::core::layout::Chrome;
 use crate::core::layout::LangPref;
@@ -48,7 +49,11 @@ pub struct CyclePage {
     pub windows: Vec<WindowLine>,
     pub progress: Vec<ProgressLine>,
     pub units: Vec<(String, String)>,
+    /// A form that could not be saved: which one (`phase`, `window`, `extension`), the
+    /// message, and what was typed.
+    pub error_for: String,
     pub message: String,
+    pub typed: CycleForm,
 }
 
 fn label(p: Phase, lang: Lang) -> &'static str {
@@ -64,9 +69,10 @@ async fn render(
     lang: Lang,
     user: &SessionUser,
     set_id: &str,
-    message: &str,
+    problem: Option<(CycleForm, String)>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
+    let (typed, message) = problem.unwrap_or_default();
     let t = lang.tr();
     let set = st.db.load_set(set_id).await?.ok_or(AppError::NotFound)?;
     let phase = st.db.phase(set_id).await?;
@@ -147,7 +153,13 @@ async fn render(
             .iter()
             .map(|p| (p.unit_code.clone(), p.unit_name.clone()))
             .collect(),
-        message: message.to_string(),
+        error_for: if message.is_empty() {
+            String::new()
+        } else {
+            typed.action.clone()
+        },
+        message,
+        typed,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -158,13 +170,14 @@ pub async fn show_cycle(
     LangPref(lang): LangPref,
     access: Access<act::ReadCycle, NoUnit>,
 ) -> Result<Response, AppError> {
-    render(&st, lang, &access.user, &set_id, "", StatusCode::OK).await
+    render(&st, lang, &access.user, &set_id, None, StatusCode::OK).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Clone)]
 pub struct CycleForm {
     #[serde(default)]
     pub csrf: String,
+    #[serde(default)]
     pub action: String,
     #[serde(default)]
     pub phase: String,
@@ -178,33 +191,78 @@ pub struct CycleForm {
     pub until_on: String,
     #[serde(default)]
     pub reason: String,
+    /// `yes` on the confirmation step of a phase change.
+    #[serde(default)]
+    pub confirm: String,
 }
 
-fn date_field(s: &str, what: &str) -> Result<Option<String>, AppError> {
+fn date_field(s: &str, what: &str) -> Result<Option<String>, String> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
     }
-    Date::parse(s).map(|d| Some(d.to_iso())).ok_or_else(|| {
-        AppError::BadRequest(format!("{what}: ngày `{s}` không hợp lệ (dd/mm/yyyy)"))
-    })
+    Date::parse(s)
+        .map(|d| Some(d.to_iso()))
+        .ok_or_else(|| format!("{what}: ngày “{s}” không hợp lệ (dd/mm/yyyy)."))
 }
 
 pub async fn update_cycle(
     State(st): State<AppState>,
     Path(set_id): Path<String>,
+    LangPref(lang): LangPref,
     access: Access<act::ManageCycle, NoUnit>,
     Checked(f): Checked<CycleForm>,
 ) -> Result<Response, AppError> {
     let back = format!("/sets/{set_id}/cycle");
-    let user = access.user;
-    st.db.load_set(&set_id).await?.ok_or(AppError::NotFound)?;
-    let phase = Phase::parse(&f.phase)
-        .ok_or_else(|| AppError::BadRequest(format!("Giai đoạn `{}` không hợp lệ.", f.phase)));
+    let user = &access.user;
+    let set = st.db.load_set(&set_id).await?.ok_or(AppError::NotFound)?;
     let now = st.now();
-    match f.action.as_str() {
+    let what = match change(&st, &access, &set, lang, &f, &now).await? {
+        Ok(Some(what)) => what,
+        // The phase change waits for its confirmation.
+        Ok(None) => return confirm_phase(&st, lang, user, &set, access.phase, &f).await,
+        Err(message) => {
+            return render(
+                &st,
+                lang,
+                user,
+                &set_id,
+                Some((f, message)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    st.invalidate(&set_id);
+    Ok(crate::core::flash::done(&back, what))
+}
+
+/// Applies the form: the success to report, `None` when a phase change still needs its
+/// confirmation, or the message for a form to show again.
+async fn change(
+    st: &AppState,
+    access: &Access<act::ManageCycle, NoUnit>,
+    set: &parindex_domain::CriteriaSet,
+    lang: Lang,
+    f: &CycleForm,
+    now: &str,
+) -> Result<Result<Option<Flash>, String>, AppError> {
+    let user = &access.user;
+    let set_id = set.id.as_str();
+    let vi = lang == Lang::Vi;
+    let phase = Phase::parse(&f.phase).ok_or_else(|| {
+        if vi {
+            "Cần chọn một giai đoạn.".to_string()
+        } else {
+            "Choose a phase.".to_string()
+        }
+    });
+    Ok(Ok(Some(match f.action.as_str() {
         "phase" => {
-            let to = phase?;
+            let to = match phase {
+                Ok(p) => p,
+                Err(m) => return Ok(Err(m)),
+            };
             // Backwards (a published set reopened included): the secretariat only, with
             // a reason kept in the audit trail.
             let backwards = access.phase.is_some_and(|from| to < from);
@@ -212,62 +270,154 @@ pub async fn update_cycle(
             if backwards {
                 let target = parindex_domain::policy::Target::default().in_phase(access.phase);
                 parindex_domain::policy::decide(
-                    Some(&crate::extract::actor(&user)),
+                    Some(&crate::extract::actor(user)),
                     parindex_domain::policy::Action::ReopenCycle,
                     &target,
                 )
                 .map_err(AppError::Denied)?;
                 if reason.is_none() {
-                    return Err(AppError::BadRequest(
-                        "Cần ghi lý do khi đưa chu kỳ về giai đoạn trước (hoặc mở lại kết quả đã công bố).".into(),
-                    ));
+                    return Ok(Err(if vi {
+                        "Cần ghi lý do khi đưa chu kỳ về giai đoạn trước (hoặc mở lại kết quả đã công bố).".into()
+                    } else {
+                        "A reason is needed to move the cycle back (or reopen published results)."
+                            .into()
+                    }));
                 }
             }
+            if !crate::core::confirm::confirmed(&f.confirm) {
+                return Ok(Ok(None));
+            }
             st.db
-                .set_phase_with_reason(&set_id, to, &user.user.username, &now, reason)
+                .set_phase_with_reason(set_id, to, &user.user.username, now, reason)
                 .await?;
+            Flash::PhaseChanged
         }
         "window" => {
-            let w = PhaseWindow {
-                phase: phase?,
-                opens_on: date_field(&f.opens_on, "ngày mở")?,
-                closes_on: date_field(&f.closes_on, "ngày đóng")?,
+            let dates = phase.and_then(|p| {
+                Ok(PhaseWindow {
+                    phase: p,
+                    opens_on: date_field(&f.opens_on, if vi { "Ngày mở" } else { "Opens on" })?,
+                    closes_on: date_field(
+                        &f.closes_on,
+                        if vi { "Ngày đóng" } else { "Closes on" },
+                    )?,
+                })
+            });
+            let w = match dates {
+                Ok(w) => w,
+                Err(m) => return Ok(Err(m)),
             };
             if let (Some(o), Some(c)) = (&w.opens_on, &w.closes_on)
                 && o > c
             {
-                return Err(AppError::BadRequest("Ngày đóng phải sau ngày mở.".into()));
+                return Ok(Err(if vi {
+                    "Ngày đóng phải sau ngày mở.".into()
+                } else {
+                    "The closing date must come after the opening date.".into()
+                }));
             }
             st.db
-                .set_window(&set_id, &w, &user.user.username, &now)
+                .set_window(set_id, &w, &user.user.username, now)
                 .await?;
+            Flash::WindowSaved
         }
         "extension" => {
-            let until = date_field(&f.until_on, "gia hạn đến")?
-                .ok_or_else(|| AppError::BadRequest("Cần chọn ngày gia hạn.".into()))?;
+            let until = match date_field(&f.until_on, if vi { "Gia hạn đến" } else { "Until" })
+            {
+                Ok(Some(u)) => u,
+                Ok(None) => {
+                    return Ok(Err(if vi {
+                        "Cần chọn ngày gia hạn.".into()
+                    } else {
+                        "Choose the date the extension runs to.".into()
+                    }));
+                }
+                Err(m) => return Ok(Err(m)),
+            };
             let reason = f.reason.trim();
             if reason.is_empty() {
-                return Err(AppError::BadRequest("Cần ghi lý do gia hạn.".into()));
+                return Ok(Err(if vi {
+                    "Cần ghi lý do gia hạn.".into()
+                } else {
+                    "A reason is needed for an extension.".into()
+                }));
             }
-            st.db
-                .unit(&f.unit)
-                .await?
-                .ok_or_else(|| AppError::BadRequest("Đơn vị không có trong danh sách.".into()))?;
+            let phase = match phase {
+                Ok(p) => p,
+                Err(m) => return Ok(Err(m)),
+            };
+            if st.db.unit(&f.unit).await?.is_none() {
+                return Ok(Err(if vi {
+                    "Đơn vị không có trong danh sách.".into()
+                } else {
+                    "The unit is not in the list.".into()
+                }));
+            }
             let x = Extension {
                 unit_code: f.unit.clone(),
-                phase: phase?,
+                phase,
                 until_on: until,
                 reason: reason.to_string(),
                 granted_by: user.user.username.clone(),
             };
-            st.db.grant_extension(&set_id, &x, &now).await?;
+            st.db.grant_extension(set_id, &x, now).await?;
+            Flash::ExtensionGranted
         }
-        other => {
-            return Err(AppError::BadRequest(format!(
-                "Thao tác `{other}` không hợp lệ."
-            )));
+        _ => {
+            return Ok(Err(if vi {
+                "Thao tác không hợp lệ.".into()
+            } else {
+                "Unknown action.".into()
+            }));
         }
+    })))
+}
+
+/// The second step of a phase change: from which phase to which, and who has not
+/// submitted yet.
+async fn confirm_phase(
+    st: &AppState,
+    lang: Lang,
+    user: &SessionUser,
+    set: &parindex_domain::CriteriaSet,
+    from: Option<Phase>,
+    f: &CycleForm,
+) -> Result<Response, AppError> {
+    let t = lang.tr();
+    let to = Phase::parse(&f.phase).ok_or(AppError::NotFound)?;
+    let waiting: Vec<String> = st
+        .db
+        .progress(&set.id)
+        .await?
+        .into_iter()
+        .filter(|p| p.submitted_at.is_none())
+        .map(|p| format!("{} — {}", p.unit_code, p.unit_name))
+        .collect();
+    let mut items = vec![format!(
+        "{} → {}",
+        from.map_or(t.no_cycle, |p| label(p, lang)),
+        label(to, lang)
+    )];
+    if !f.reason.trim().is_empty() {
+        items.push(format!("{}: {}", t.reason, f.reason.trim()));
     }
-    st.invalidate(&set_id);
-    Ok(Redirect::to(&back).into_response())
+    if !waiting.is_empty() {
+        items.push(format!("{} ({}):", t.not_submitted, waiting.len()));
+        items.extend(waiting.into_iter().take(50));
+    }
+    crate::core::confirm::ask(
+        lang,
+        user,
+        format!("{} — {}", t.change_phase, set.name),
+        t.confirm_phase_text.to_string(),
+        items,
+        format!("/sets/{}/cycle", set.id),
+        vec![
+            ("action".into(), "phase".into()),
+            ("phase".into(), to.as_str().into()),
+            ("reason".into(), f.reason.trim().to_string()),
+        ],
+        from.is_some_and(|from| to < from),
+        format!("/sets/{}/cycle", set.id),
+    )
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use parindex_db::{EvidenceMeta, NewFile, SessionUser};
 use parindex_domain::text::Date;
 use serde::Deserialize;
@@ -149,7 +149,10 @@ pub async fn upload_evidence(
             &st.now(),
         )
         .await?;
-    Ok(Redirect::to(&back_to(&set_id, &unit_code, &leaf_code)).into_response())
+    Ok(crate::core::flash::done(
+        &back_to(&set_id, &unit_code, &leaf_code),
+        crate::core::flash::Flash::EvidenceAdded,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -186,7 +189,10 @@ pub async fn link_evidence(
             parindex_db::DbError::Conflict(m) => AppError::Forbidden(m),
             other => other.into(),
         })?;
-    Ok(Redirect::to(&back_to(&set_id, &unit_code, &leaf_code)).into_response())
+    Ok(crate::core::flash::done(
+        &back_to(&set_id, &unit_code, &leaf_code),
+        crate::core::flash::Flash::EvidenceLinked,
+    ))
 }
 
 /// A new version of an evidence file: under the same locks as the points it backs — every
@@ -230,7 +236,10 @@ pub async fn upload_revision(
         .filter(|b| b.starts_with('/') && !b.starts_with("//"))
         .cloned()
         .unwrap_or_else(|| "/".into());
-    Ok(Redirect::to(&back).into_response())
+    Ok(crate::core::flash::done(
+        &back,
+        crate::core::flash::Flash::EvidenceAdded,
+    ))
 }
 
 /// Serves one stored file to whoever may see its unit's data.

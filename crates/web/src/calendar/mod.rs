@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use parindex_domain::calendar::{Calendar, parse_calendar};
 use parindex_domain::schedule::{from_days, weekday};
 use parindex_domain::text::Date;
@@ -165,7 +165,7 @@ async fn render(
     let status = if problems.is_empty() {
         axum::http::StatusCode::OK
     } else {
-        axum::http::StatusCode::BAD_REQUEST
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = CalendarPage {
         t: lang.tr(),
@@ -230,5 +230,8 @@ pub async fn save_calendar(
     st.db
         .save_calendar(&yaml, &user.user.username, &st.now(), f.reason.trim())
         .await?;
-    Ok(Redirect::to(&format!("/calendar?year={year}")).into_response())
+    Ok(crate::core::flash::done(
+        &format!("/calendar?year={year}"),
+        crate::core::flash::Flash::CalendarSaved,
+    ))
 }

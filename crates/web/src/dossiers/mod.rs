@@ -227,9 +227,9 @@ pub static VI: Labels = Labels {
         "Trễ hạn không có phiếu xin lỗi kịp thời",
         "Nộp trực tuyến",
         "Qua bưu chính công ích",
-        "Tỉ lệ đúng hạn",
-        "Tỉ lệ trực tuyến",
-        "Tỉ lệ bưu chính",
+        "Tỷ lệ đúng hạn",
+        "Tỷ lệ trực tuyến",
+        "Tỷ lệ bưu chính",
         "Thời gian giải quyết trung bình (ngày làm việc)",
         "Thời hạn theo quy định trung bình (ngày làm việc)",
         "Thời hạn nội bộ trung bình (ngày làm việc)",
@@ -1189,7 +1189,7 @@ async fn slip_page(
     let status = if page.error.is_empty() {
         axum::http::StatusCode::OK
     } else {
-        axum::http::StatusCode::BAD_REQUEST
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -1313,7 +1313,10 @@ pub async fn submit_apology(
     st.db
         .refresh_figure_leaves(at, &user.user.username, &st.now())
         .await?;
-    Ok(axum::response::Redirect::to(&back).into_response())
+    Ok(crate::core::flash::done(
+        &back,
+        crate::core::flash::Flash::ApologyIssued,
+    ))
 }
 
 // ---------- due soon, no slip yet ----------

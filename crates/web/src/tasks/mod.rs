@@ -8,7 +8,7 @@ pub use parindex_services::directives::{divisions_of, import_directive, proposal
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use parindex_db::{SessionUser, TaskSummary};
 use parindex_domain::access::Role;
 use parindex_domain::schedule::{Repeat, Schedule};
@@ -230,6 +230,11 @@ pub struct TaskPage {
     pub comments: Vec<(String, String, String)>,
     pub can_cancel: bool,
     pub cancelled: bool,
+    /// A form that could not be saved: `cancel`, `comment` or `report-{occurrence}`, the
+    /// message, and what was typed.
+    pub error_for: String,
+    pub message: String,
+    pub typed: String,
 }
 
 /// The task's unit, and whether `user` reports on it: the unit's leader or focal point,
@@ -255,10 +260,28 @@ pub async fn show_task(
     LangPref(lang): LangPref,
     access: Access<act::ReadTasks, TaskUnit>,
 ) -> Result<Response, AppError> {
-    let user = access.user;
+    render_task(&st, lang, &access.user, task_id, None).await
+}
+
+/// A form of the task page that could not be saved: (which form, message, what was typed).
+type TaskProblem = (String, String, String);
+
+async fn render_task(
+    st: &AppState,
+    lang: Lang,
+    user: &SessionUser,
+    task_id: i64,
+    problem: Option<TaskProblem>,
+) -> Result<Response, AppError> {
     let t = lang.tr();
-    let (unit, can_report) = task_access(&st, &user, task_id).await?;
-    let today = today(&st);
+    let status = if problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let (error_for, message, typed) = problem.unwrap_or_default();
+    let (unit, can_report) = task_access(st, user, task_id).await?;
+    let today = today(st);
     let x = st
         .db
         .tasks(&unit, &today)
@@ -309,7 +332,8 @@ pub async fn show_task(
         .collect();
     let page = TaskPage {
         t,
-        chrome: Chrome::new(lang, x.title.clone(), true, Some(&user)),
+        chrome: Chrome::new(lang, x.title.clone(), st.demo, Some(user))
+            .crumb(format!("/units/{unit}/tasks"), t.tasks),
         unit_code: unit.clone(),
         body: x.body.clone(),
         references: x.references.join("; "),
@@ -337,16 +361,20 @@ pub async fn show_task(
             .into_iter()
             .map(|(a, at, b)| (a, vi_date(at.get(..10).unwrap_or(&at)), b))
             .collect(),
-        can_cancel: runs_unit_tasks(&user, &unit) && !x.cancelled,
+        can_cancel: runs_unit_tasks(user, &unit) && !x.cancelled,
         cancelled: x.cancelled,
+        error_for,
+        message,
+        typed,
     };
-    Ok(Html(page.render()?).into_response())
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 /// Marks an occurrence done with its progress report (and an evidence file, optionally).
 pub async fn report_occurrence(
     State(st): State<AppState>,
     Path(occurrence_id): Path<i64>,
+    LangPref(lang): LangPref,
     access: Access<act::ReportTask, OccurrenceUnit>,
     headers: HeaderMap,
     mp: Multipart,
@@ -366,9 +394,16 @@ pub async fn report_occurrence(
     let up = crate::assessment::evidence::read_upload(&st, &user, &headers, mp).await?;
     let report = up.fields.get("report").cloned().unwrap_or_default();
     if report.trim().is_empty() {
-        return Err(AppError::BadRequest(
-            "Cần ghi nội dung báo cáo tiến độ.".into(),
-        ));
+        let message = match lang {
+            Lang::Vi => "Cần ghi nội dung báo cáo tiến độ (tệp đính kèm, nếu có, cần chọn lại).",
+            Lang::En => "Write what was done (choose the attached file again, if any).",
+        };
+        let problem = (
+            format!("report-{occurrence_id}"),
+            message.to_string(),
+            String::new(),
+        );
+        return render_task(&st, lang, &user, task_id, Some(problem)).await;
     }
     let evidence_id = match up.file {
         Some((name, kind, size, sha)) => {
@@ -403,7 +438,10 @@ pub async fn report_occurrence(
             parindex_db::DbError::Conflict(m) => AppError::Conflict(m),
             other => other.into(),
         })?;
-    Ok(Redirect::to(&format!("/tasks/{task_id}")).into_response())
+    Ok(crate::core::flash::done(
+        &format!("/tasks/{task_id}"),
+        crate::core::flash::Flash::Reported,
+    ))
 }
 
 // ---------- violations ----------
@@ -544,7 +582,10 @@ pub async fn decide_violation(
             &st.now(),
         )
         .await?;
-    Ok(Redirect::to(&format!("/units/{unit}/violations")).into_response())
+    Ok(crate::core::flash::done(
+        &format!("/units/{unit}/violations"),
+        crate::core::flash::Flash::ViolationDecided,
+    ))
 }
 
 // ---------- import with preview ----------
@@ -648,7 +689,7 @@ async fn directive_page(
                     text,
                     None,
                     &e,
-                    StatusCode::BAD_REQUEST,
+                    StatusCode::UNPROCESSABLE_ENTITY,
                 ))
                 .await;
             }
@@ -850,7 +891,10 @@ pub async fn post_directive(
             .set_directive_file(did, &sha, &user.user.username, &st.now())
             .await?;
     }
-    Ok(Redirect::to(&format!("/units/{unit_code}/tasks")).into_response())
+    Ok(crate::core::flash::done(
+        &format!("/units/{unit_code}/tasks"),
+        crate::core::flash::Flash::TasksCreated,
+    ))
 }
 
 // ---------- the director's weekly brief ----------
@@ -1050,7 +1094,9 @@ pub async fn acknowledge_notification(
 ) -> Response {
     let user = access.user;
     match st.db.acknowledge(id, &user.user.username, &st.now()).await {
-        Ok(true) => Redirect::to("/notifications").into_response(),
+        Ok(true) => {
+            crate::core::flash::done("/notifications", crate::core::flash::Flash::Acknowledged)
+        }
         Ok(false) => AppError::NotFound.page(lang),
         Err(e) => AppError::from(e).page(lang),
     }
@@ -1278,7 +1324,10 @@ pub async fn create_from_lost(
     if created == 0 {
         return Err(AppError::BadRequest("Chưa chọn tiêu chí nào.".into()));
     }
-    Ok(Redirect::to(&format!("/units/{unit_code}/tasks")).into_response())
+    Ok(crate::core::flash::done(
+        &format!("/units/{unit_code}/tasks"),
+        crate::core::flash::Flash::TasksCreated,
+    ))
 }
 
 // ---------- comments, cancelling, starting ----------
@@ -1305,19 +1354,54 @@ pub async fn add_comment(
     st.db
         .add_comment(task_id, &user.user.username, text, &st.now())
         .await?;
-    Ok(Redirect::to(&format!("/tasks/{task_id}")).into_response())
+    Ok(crate::core::flash::done(
+        &format!("/tasks/{task_id}"),
+        crate::core::flash::Flash::Commented,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct CancelForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub text: String,
+    /// `yes` on the confirmation step.
+    #[serde(default)]
+    pub confirm: String,
 }
 
 pub async fn cancel_task(
     State(st): State<AppState>,
     Path(task_id): Path<i64>,
+    LangPref(lang): LangPref,
     access: Access<act::RunTasks, TaskUnit>,
-    Checked(f): Checked<TextForm>,
+    Checked(f): Checked<CancelForm>,
 ) -> Result<Response, AppError> {
     let user = access.user;
+    let t = lang.tr();
     let reason = f.text.trim();
     if reason.is_empty() {
-        return Err(AppError::BadRequest("Cần ghi lý do hủy.".into()));
+        let message = match lang {
+            Lang::Vi => "Cần ghi lý do hủy nhiệm vụ.",
+            Lang::En => "A reason is needed to cancel the task.",
+        };
+        let problem = ("cancel".to_string(), message.to_string(), String::new());
+        return render_task(&st, lang, &user, task_id, Some(problem)).await;
+    }
+    if !crate::core::confirm::confirmed(&f.confirm) {
+        let title = st.db.task_title(task_id).await?.ok_or(AppError::NotFound)?;
+        return crate::core::confirm::ask(
+            lang,
+            &user,
+            t.confirm_cancel_title.to_string(),
+            t.confirm_cancel_text.to_string(),
+            vec![title, format!("{}: {reason}", t.reason)],
+            format!("/tasks/{task_id}/cancel"),
+            vec![("text".into(), reason.to_string())],
+            true,
+            format!("/tasks/{task_id}"),
+        );
     }
     st.db
         .cancel_task(task_id, reason, &user.user.username, &st.now())
@@ -1334,7 +1418,10 @@ pub async fn cancel_task(
             &st.now(),
         )
         .await?;
-    Ok(Redirect::to(&format!("/tasks/{task_id}")).into_response())
+    Ok(crate::core::flash::done(
+        &format!("/tasks/{task_id}"),
+        crate::core::flash::Flash::TaskCancelled,
+    ))
 }
 
 pub async fn start_occurrence(
@@ -1362,7 +1449,10 @@ pub async fn start_occurrence(
             parindex_db::DbError::Conflict(m) => AppError::Conflict(m),
             other => other.into(),
         })?;
-    Ok(Redirect::to(&format!("/tasks/{task_id}")).into_response())
+    Ok(crate::core::flash::done(
+        &format!("/tasks/{task_id}"),
+        crate::core::flash::Flash::Started,
+    ))
 }
 
 // ---------- calendar and overdue list ----------
