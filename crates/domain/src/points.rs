@@ -100,7 +100,7 @@ impl Points {
 
     /// Shortest exact form the Vietnamese way (`0,5`, `2`, `1.500`), for pages and messages.
     pub fn to_vi_short(self) -> String {
-        crate::text::decimal_vi(&self.to_plain())
+        crate::text::decimal_vi(self.to_plain())
     }
 
     /// Shortest exact form (`0.5`, `2`, `85.62`), for messages and files.

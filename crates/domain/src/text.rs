@@ -156,8 +156,8 @@ pub fn local_time_vi(utc: &str) -> String {
 }
 
 /// `1461` → `1.461`: a count with the Vietnamese thousands dot.
-pub fn count_vi(n: u64) -> String {
-    group_vi(&n.to_string())
+pub fn count_vi(n: impl std::borrow::Borrow<u64>) -> String {
+    group_vi(&n.borrow().to_string())
 }
 
 /// Digits grouped by three with dots (`1500` → `1.500`), a sign kept in front.
@@ -176,7 +176,8 @@ fn group_vi(int: &str) -> String {
 
 /// A decimal written with a point (`93.33`, `1500.5`) the Vietnamese way: `93,33`,
 /// `1.500,5`. Text that is not such a number is returned as is.
-pub fn decimal_vi(plain: &str) -> String {
+pub fn decimal_vi(plain: impl AsRef<str>) -> String {
+    let plain = plain.as_ref();
     let (int, frac) = plain.split_once('.').unwrap_or((plain, ""));
     let digits = int.strip_prefix('-').unwrap_or(int);
     if digits.is_empty()

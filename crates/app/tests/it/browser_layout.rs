@@ -161,6 +161,8 @@ return {
 const SPLIT_HEADINGS: &str = r"
 const out = [];
 for (const th of document.querySelectorAll('th')) {
+  // Text hidden for screen readers only (a 1 px box) is not read by the eye.
+  if ([...th.querySelectorAll('.visually-hidden')].length && th.textContent.trim() === [...th.querySelectorAll('.visually-hidden')].map((e) => e.textContent).join('').trim()) continue;
   const words = th.textContent.trim().split(/\s+/).filter(Boolean).length;
   const range = document.createRange();
   range.selectNodeContents(th);

@@ -724,7 +724,10 @@ async fn render_assessment(
             max: n.max.to_vi(p),
             rule: rule.map(Rule::describe_vi).unwrap_or_default(),
             evidence_hint: n.evidence.clone().unwrap_or_default(),
-            input: leaf.and_then(|l| l.score.input.clone()).unwrap_or_default(),
+            input: leaf
+                .and_then(|l| l.score.input.as_deref())
+                .map(parindex_domain::text::decimal_vi)
+                .unwrap_or_default(),
             self_points: f(leaf.and_then(|l| l.score.self_points)),
             appraised: if released {
                 f(leaf.and_then(|l| l.score.appraised))
@@ -764,7 +767,7 @@ async fn render_assessment(
                     format!(
                         "{} · {}",
                         l.updated_by.clone().unwrap_or_default(),
-                        l.updated_at.get(..16).unwrap_or_default().replace('T', " ")
+                        parindex_domain::text::local_time_vi(&l.updated_at)
                     )
                 })
                 .unwrap_or_default()
@@ -779,7 +782,7 @@ async fn render_assessment(
                         format!(
                             "{} · {}",
                             r.entry.actor,
-                            r.entry.at.get(..16).unwrap_or_default().replace('T', " ")
+                            parindex_domain::text::local_time_vi(&r.entry.at)
                         )
                     })
                     .unwrap_or_default()
@@ -1044,12 +1047,7 @@ async fn render_assessment(
             })
             .to_string(),
         submitted: submission
-            .map(|(at, by)| {
-                format!(
-                    "{} · {by}",
-                    at.get(..16).unwrap_or_default().replace('T', " ")
-                )
-            })
+            .map(|(at, by)| format!("{} · {by}", parindex_domain::text::local_time_vi(&at)))
             .unwrap_or_default(),
         closed,
         scored,
@@ -1314,11 +1312,7 @@ pub async fn save_leaf(
                 chrome: Chrome::new(lang, t.conflict_title.to_string(), false, Some(&user)),
                 code: leaf_code.clone(),
                 by: current.updated_by.clone().unwrap_or_default(),
-                at: current
-                    .updated_at
-                    .get(..19)
-                    .unwrap_or_default()
-                    .replace('T', " "),
+                at: parindex_domain::text::local_time_vi(&current.updated_at),
                 theirs: describe(
                     current.score.input.as_deref(),
                     current.score.self_points.or(current.score.appraised),

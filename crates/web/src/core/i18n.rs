@@ -22,6 +22,25 @@ impl Lang {
     }
 }
 
+impl Tr {
+    /// A unit group's name (`so`, `huyen`, `xa` are the set's codes; another code shows as
+    /// it is).
+    pub fn group_name(&self, code: &str) -> String {
+        let vi = self.other_lang_code == "en";
+        match (code, vi) {
+            ("so", true) => "Sở, ban, ngành".into(),
+            ("so", false) => "Departments".into(),
+            ("huyen", true) => "UBND cấp huyện".into(),
+            ("huyen", false) => "District committees".into(),
+            ("xa", true) => "UBND cấp xã".into(),
+            ("xa", false) => "Commune committees".into(),
+            ("phong", true) => "Phòng, ban".into(),
+            ("phong", false) => "Divisions".into(),
+            _ => code.to_string(),
+        }
+    }
+}
+
 /// Every label a page shows.
 #[derive(Debug)]
 pub struct Tr {
@@ -64,6 +83,11 @@ pub struct Tr {
     pub chart_title: &'static str,
     pub other_lang: &'static str,
     pub other_lang_code: &'static str,
+    pub repeat_once: &'static str,
+    pub repeat_weekly: &'static str,
+    pub repeat_monthly: &'static str,
+    pub repeat_quarterly: &'static str,
+    pub repeat_yearly: &'static str,
     pub confirm_cancel_title: &'static str,
     pub confirm_cancel_text: &'static str,
     pub confirm_phase_text: &'static str,
@@ -305,6 +329,11 @@ pub static VI: Tr = Tr {
     chart_title: "Điểm chỉ số CCHC",
     other_lang: "English",
     other_lang_code: "en",
+    repeat_once: "Một lần",
+    repeat_weekly: "Hằng tuần",
+    repeat_monthly: "Hằng tháng",
+    repeat_quarterly: "Hằng quý",
+    repeat_yearly: "Hằng năm",
     confirm_cancel_title: "Xác nhận hủy nhiệm vụ",
     confirm_cancel_text: "Nhiệm vụ bị hủy sẽ không còn kỳ hạn nào phải báo cáo; lý do được ghi vào ý kiến của nhiệm vụ.",
     confirm_phase_text: "Chuyển giai đoạn sẽ thay đổi việc ai được sửa gì: đơn vị chưa nộp sẽ không tự đánh giá được nữa khi hết giai đoạn tự đánh giá; kết quả chỉ công khai khi công bố.",
@@ -546,6 +575,11 @@ pub static EN: Tr = Tr {
     chart_title: "PAR index score",
     other_lang: "Tiếng Việt",
     other_lang_code: "vi",
+    repeat_once: "Once",
+    repeat_weekly: "Weekly",
+    repeat_monthly: "Monthly",
+    repeat_quarterly: "Quarterly",
+    repeat_yearly: "Yearly",
     confirm_cancel_title: "Confirm cancelling the task",
     confirm_cancel_text: "A cancelled task has no more occurrences to report; the reason is kept in its comments.",
     confirm_phase_text: "Changing the phase changes who may edit what: units that have not submitted can no longer self-assess once the self-assessment phase is over; results become public only when published.",

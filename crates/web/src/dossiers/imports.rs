@@ -93,7 +93,7 @@ fn blank_page(
         chrome: Chrome::new(
             lang,
             format!("{} — {name}", l.import_title),
-            false,
+            st.demo,
             Some(user),
         ),
         unit_code: unit.to_string(),

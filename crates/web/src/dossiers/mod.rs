@@ -40,21 +40,10 @@ pub fn year_range(year: i32) -> (Date, Date) {
 
 /// `87.89` → `87,89%`.
 fn rate_vi(r: &str) -> String {
-    format!("{}%", r.replace('.', ","))
+    format!("{}%", parindex_domain::text::decimal_vi(r))
 }
 
-/// `1461` → `1.461` (Vietnamese thousands separator).
-fn count_vi(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
-}
+use parindex_domain::text::count_vi;
 
 /// The live figure of a leaf that scores itself, for the assessment page; empty when the
 /// figure is undefined (nothing received or finished in the year).
@@ -63,7 +52,7 @@ pub fn figure_text(figure: Figure, f: &Figures, year: i32) -> String {
         return String::new();
     };
     let shown = if figure.is_count() {
-        value
+        parindex_domain::text::decimal_vi(&value)
     } else {
         rate_vi(&value)
     };
@@ -789,7 +778,7 @@ pub async fn show_stats(
         chrome: Chrome::new(
             lang,
             format!("{} — {unit_name}", l.title),
-            false,
+            st.demo,
             Some(&user),
         ),
         query: period_query(from, to, procedure.as_deref()),
@@ -881,7 +870,7 @@ pub async fn show_province(
     let page = ProvincePage {
         t,
         l,
-        chrome: Chrome::new(lang, l.province.to_string(), false, Some(&user)),
+        chrome: Chrome::new(lang, l.province.to_string(), st.demo, Some(&user)),
         from_iso: from.to_iso(),
         to_iso: to.to_iso(),
         from_vi: from.to_vi(),
@@ -1091,7 +1080,12 @@ pub async fn show_list(
     let page = ListPage {
         t,
         l,
-        chrome: Chrome::new(lang, format!("{heading} — {unit_name}"), false, Some(&user)),
+        chrome: Chrome::new(
+            lang,
+            format!("{heading} — {unit_name}"),
+            st.demo,
+            Some(&user),
+        ),
         unit_code: unit_code.clone(),
         unit_name,
         heading,
@@ -1174,7 +1168,7 @@ async fn slip_page(
     let page = ApologyPage {
         t: lang.tr(),
         l,
-        chrome: Chrome::new(lang, format!("{} — {code}", l.apology), false, Some(user)),
+        chrome: Chrome::new(lang, format!("{} — {code}", l.apology), st.demo, Some(user)),
         unit_code: unit_code.to_string(),
         unit_name,
         line: list_line(l, &d.line, st.local_instant()),
@@ -1409,7 +1403,7 @@ pub async fn show_due_soon(
         chrome: Chrome::new(
             lang,
             format!("{} — {unit_name}", l.due_soon_title),
-            false,
+            st.demo,
             Some(&user),
         ),
         unit_code: unit_code.clone(),

@@ -188,7 +188,7 @@ pub async fn show_board(
         chrome: Chrome::new(
             lang,
             format!("{} — {}", t.tasks, unit.name),
-            true,
+            st.demo,
             Some(&user),
         ),
         unit_code: unit_code.clone(),
@@ -319,7 +319,7 @@ async fn render_task(
                     .map(|d| {
                         format!(
                             "{} · {}",
-                            vi_date(d.get(..10).unwrap_or(&d)),
+                            parindex_domain::text::local_time_vi(&d),
                             o.done_by.unwrap_or_default()
                         )
                     })
@@ -359,7 +359,7 @@ async fn render_task(
             .comments(task_id)
             .await?
             .into_iter()
-            .map(|(a, at, b)| (a, vi_date(at.get(..10).unwrap_or(&at)), b))
+            .map(|(a, at, b)| (a, parindex_domain::text::local_time_vi(&at), b))
             .collect(),
         can_cancel: runs_unit_tasks(user, &unit) && !x.cancelled,
         cancelled: x.cancelled,
@@ -472,7 +472,7 @@ impl ViolationLine {
             detected: vi_date(&v.detected_on),
             done: v
                 .done_at
-                .map(|d| vi_date(d.get(..10).unwrap_or(&d)))
+                .map(|d| parindex_domain::text::local_time_vi(&d))
                 .unwrap_or_default(),
             reason: v.reason.unwrap_or_default(),
             excused: v.excused,
@@ -540,7 +540,7 @@ pub async fn show_violations(
         chrome: Chrome::new(
             lang,
             format!("{} — {}", t.violations, unit.name),
-            true,
+            st.demo,
             Some(&user),
         ),
         unit_code: unit_code.clone(),
@@ -620,6 +620,20 @@ pub struct DirectivePage {
     pub file_name: String,
     pub file_sha: String,
     pub file_sig: String,
+}
+
+impl DirectivePage {
+    /// The schedules a proposed task may take: (value, label in the page's language).
+    pub fn repeats(&self) -> [(&'static str, &'static str); 5] {
+        let t = self.t;
+        [
+            ("once", t.repeat_once),
+            ("weekly", t.repeat_weekly),
+            ("monthly", t.repeat_monthly),
+            ("quarterly", t.repeat_quarterly),
+            ("yearly", t.repeat_yearly),
+        ]
+    }
 }
 
 /// Binds a stored file to the session that uploaded it, so that the confirmation step can
@@ -1020,7 +1034,7 @@ pub async fn show_brief(
         chrome: Chrome::new(
             lang,
             format!("{} — {}", t.brief, unit.name),
-            true,
+            st.demo,
             Some(&user),
         ),
         unit_code: unit_code.clone(),
@@ -1070,10 +1084,10 @@ pub async fn show_notifications(
             id: n.id,
             title: n.title,
             body: n.body,
-            at: vi_date(n.created_at.get(..10).unwrap_or(&n.created_at)),
+            at: parindex_domain::text::local_time_vi(&n.created_at),
             acknowledged: n
                 .acknowledged_at
-                .map(|a| vi_date(a.get(..10).unwrap_or(&a)))
+                .map(|a| parindex_domain::text::local_time_vi(&a))
                 .unwrap_or_default(),
         })
         .collect();
@@ -1556,7 +1570,7 @@ pub async fn show_calendar(
         chrome: Chrome::new(
             lang,
             format!("{} — {}", t.calendar, unit.name),
-            true,
+            st.demo,
             Some(&user),
         ),
         unit_code: unit_code.clone(),
@@ -1601,7 +1615,7 @@ pub async fn show_overdue(
         chrome: Chrome::new(
             lang,
             format!("{} — {}", t.st_overdue, unit.name),
-            true,
+            st.demo,
             Some(&user),
         ),
         unit_code: unit_code.clone(),
@@ -1677,7 +1691,7 @@ pub async fn show_directive(
             Some(format!(
                 "{} · {}",
                 d.created_by,
-                vi_date(d.created_at.get(..10).unwrap_or(&d.created_at))
+                parindex_domain::text::local_time_vi(&d.created_at)
             )),
         ]
         .into_iter()
