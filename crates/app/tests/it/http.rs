@@ -345,3 +345,102 @@ async fn each_roles_home_says_what_to_do_next() {
         }
     }
 }
+
+/// Lists that used to mislead: overdue dossiers apart from those due soon, unscored
+/// criteria not counted as points lost, the late-without-slip figure explained; the
+/// sample-data banner on generated data only.
+#[tokio::test]
+async fn lists_say_what_they_hold() {
+    use crate::auth::{add_user, send, sid, sign_in};
+    use axum::http::StatusCode;
+    for (db, _) in crate::common::demo_dbs().await {
+        let kind = db.kind();
+        let app = parindex_web::router(crate::common::demo_state(db.clone()));
+        let vp = sid(&sign_in(&app, "vp.skhdt", "parindex-demo").await);
+        // The demo's open dossiers are all from 2020–21: every one is overdue, none due soon.
+        let due = send(
+            &app,
+            "GET",
+            "/units/SKHDT/dossiers/due-soon",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(due.status, StatusCode::OK, "{kind}");
+        let overdue = due.body.split(r#"id="overdue""#).nth(1).unwrap_or_default();
+        assert!(overdue.matches("<tr data-code=").count() > 0, "{kind}");
+        assert!(
+            !due.body.contains(r#"id="due-soon""#),
+            "{kind}: nothing is due soon"
+        );
+        assert!(due.body.contains("Dữ liệu mẫu"), "{kind}: sample banner");
+        // The figure of late dossiers without a timely slip says why it exceeds the late.
+        let stats = send(
+            &app,
+            "GET",
+            "/units/SKHDT/dossiers?year=2021",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        assert!(
+            stats.body.contains("có thể lớn hơn số hồ sơ trễ hạn"),
+            "{kind}"
+        );
+        assert!(stats.body.contains("Dữ liệu mẫu"), "{kind}: sample banner");
+        // One 2021 criterion scored below its maximum: the brief's points at stake hold it
+        // and none of the criteria not scored yet.
+        let page = "/sets/brvt-so-2021/units/SKHDT/assess";
+        let form = send(&app, "GET", page, &vp, &[], None).await;
+        let csrf = form.hidden("csrf");
+        let saved = send(
+            &app,
+            "POST",
+            "/sets/brvt-so-2021/units/SKHDT/leaves/I.1.4",
+            &vp,
+            &[
+                ("csrf", &csrf),
+                ("revision", "0"),
+                ("action", "self"),
+                ("input", "Không thực hiện"),
+            ],
+            Some("http://127.0.0.1:8080"),
+        )
+        .await;
+        assert_eq!(
+            saved.status,
+            StatusCode::SEE_OTHER,
+            "{kind}: {}",
+            saved.body
+        );
+        let gd = sid(&sign_in(&app, "gd.skhdt", "parindex-demo").await);
+        let brief = send(&app, "GET", "/units/SKHDT/brief", &gd, &[], None).await;
+        let stakes = brief
+            .body
+            .split(r#"id="stakes""#)
+            .nth(1)
+            .and_then(|r| r.split("</table>").next())
+            .unwrap_or_default();
+        assert_eq!(
+            stakes.matches(r#"<td class="code">"#).count(),
+            1,
+            "{kind}: {stakes}"
+        );
+        assert!(stakes.contains(">I.1.4<"), "{kind}: {stakes}");
+        // A server without the demo shows no sample banner on its task pages.
+        let real = parindex_web::router(parindex_web::AppState::new(db.clone()));
+        add_user(
+            &db,
+            "vp.that",
+            parindex_domain::access::Role::Focal,
+            Some("SKHDT"),
+        )
+        .await;
+        let who = sid(&sign_in(&real, "vp.that", "mat-khau-thu-nghiem").await);
+        let tasks = send(&real, "GET", "/units/SKHDT/tasks", &who, &[], None).await;
+        assert_eq!(tasks.status, StatusCode::OK, "{kind}");
+        assert!(!tasks.body.contains("Dữ liệu mẫu"), "{kind}");
+    }
+}

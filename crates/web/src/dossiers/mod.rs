@@ -124,6 +124,9 @@ pub struct Labels {
     pub due_soon_rule: &'static str,
     pub overdue: &'static str,
     pub due_soon_state: &'static str,
+    pub late_without_apology_hint: &'static str,
+    pub overdue_section: &'static str,
+    pub due_soon_section: &'static str,
     pub import_title: &'static str,
     pub skip_invalid: &'static str,
     pub column_map: &'static str,
@@ -245,6 +248,9 @@ pub static VI: Labels = Labels {
     due_soon_rule: "Nghị định 61/2018/NĐ-CP: hồ sơ sẽ trễ hạn phải có phiếu xin lỗi và hẹn lại chậm nhất một ngày trước hạn.",
     overdue: "Đã quá hạn",
     due_soon_state: "Sắp đến hạn",
+    late_without_apology_hint: "Gồm hồ sơ đã trả kết quả trễ hạn và hồ sơ chưa giải quyết đã quá hạn, chưa có phiếu xin lỗi gửi đúng hạn — vì vậy có thể lớn hơn số hồ sơ trễ hạn.",
+    overdue_section: "Đã quá hạn, chưa có phiếu xin lỗi",
+    due_soon_section: "Sắp đến hạn",
     import_title: "Nạp hồ sơ",
     skip_invalid: "Lưu các dòng đúng, bỏ qua dòng lỗi (mặc định: có lỗi thì không lưu gì)",
     column_map: "Ánh xạ tên cột của tệp xuất (tuỳ chọn)",
@@ -381,6 +387,9 @@ pub static EN: Labels = Labels {
     due_soon_rule: "Decree 61/2018/NĐ-CP: a dossier that will be late needs an apology slip with a new date no later than one day before it is due.",
     overdue: "Overdue",
     due_soon_state: "Due soon",
+    late_without_apology_hint: "Dossiers resolved late and unresolved dossiers past their due time, with no apology slip issued in time — so it can exceed the late count.",
+    overdue_section: "Already overdue, no apology slip",
+    due_soon_section: "Due soon",
     import_title: "Import dossiers",
     skip_invalid: "Store the good rows and skip the bad ones (by default, a bad row means nothing is stored)",
     column_map: "Column names of the export (optional)",
@@ -519,6 +528,8 @@ pub struct FigureLine {
     pub label: &'static str,
     pub value: String,
     pub filter: &'static str,
+    /// What the figure counts, where its name alone may mislead.
+    pub hint: &'static str,
 }
 
 fn figure_lines(l: &Labels, f: &Figures) -> Vec<FigureLine> {
@@ -541,6 +552,11 @@ fn figure_lines(l: &Labels, f: &Figures) -> Vec<FigureLine> {
             label,
             value: count_vi(*n),
             filter: filter.key(),
+            hint: if *filter == DossierFilter::LateWithoutApology {
+                l.late_without_apology_hint
+            } else {
+                ""
+            },
         })
         .collect();
     for (label, r) in
@@ -552,6 +568,7 @@ fn figure_lines(l: &Labels, f: &Figures) -> Vec<FigureLine> {
             label,
             value: rate_vi(&r),
             filter: "",
+            hint: "",
         });
     }
     for (label, days) in
@@ -563,12 +580,14 @@ fn figure_lines(l: &Labels, f: &Figures) -> Vec<FigureLine> {
             label,
             value: days.replace('.', ","),
             filter: "",
+            hint: "",
         });
     }
     out.push(FigureLine {
         label: l.names[16],
         value: rate_vi(&f.time_used_rate()),
         filter: "",
+        hint: "",
     });
     out
 }
@@ -1340,7 +1359,10 @@ pub struct DueSoonPage {
     pub days: u32,
     pub until: String,
     pub now: String,
+    /// Due soon and overdue ones, each shown in its own table.
     pub lines: Vec<DueLine>,
+    pub soon_count: usize,
+    pub overdue_count: usize,
 }
 
 /// Unfinished dossiers with no apology slip due within N working days (or overdue): the
@@ -1411,6 +1433,8 @@ pub async fn show_due_soon(
         days,
         until: until.to_vi(),
         now: now.to_vi(),
+        soon_count: lines.iter().filter(|d| !d.overdue).count(),
+        overdue_count: lines.iter().filter(|d| d.overdue).count(),
         lines,
     };
     Ok(Html(page.render()?).into_response())

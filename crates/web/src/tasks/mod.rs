@@ -1013,7 +1013,17 @@ pub async fn show_brief(
         set_name = set.name.clone();
         set_id = set.id.clone();
         let tasks = st.db.tasks(&unit_code, &today.to_iso()).await?;
-        for (i, lost) in crate::ranking::pages::weakest_leaves(&set, &scores, 10) {
+        // A criterion not scored yet has lost nothing yet: it is work to do, not a loss.
+        let scored = |i: &usize| {
+            scores.leaves.get(i).is_some_and(|l| {
+                l.self_points.is_some() || l.appraised.is_some() || l.final_points.is_some()
+            })
+        };
+        for (i, lost) in crate::ranking::pages::weakest_leaves(&set, &scores, usize::MAX)
+            .into_iter()
+            .filter(|(i, _)| scored(i))
+            .take(10)
+        {
             let n = &set.nodes[i];
             stakes.push(StakeLine {
                 code: n.code.to_string(),
