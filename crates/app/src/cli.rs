@@ -1153,8 +1153,9 @@ fn json(report: &RankingReport) -> Result<String, Fail> {
 
 fn ranking_table(set: &CriteriaSet, results: &[UnitResult]) -> Table {
     let p = set.precision;
+    // Scripts read the codes (CSV); people read the titles (XLSX), under the set's name.
     let mut t = Table::new(
-        format!("Xếp hạng {}", set.id),
+        format!("Xếp hạng — {}", set.name),
         &[
             "unit_code",
             "unit_name",
@@ -1166,7 +1167,18 @@ fn ranking_table(set: &CriteriaSet, results: &[UnitResult]) -> Table {
             "of",
             "lost",
         ],
-    );
+    )
+    .with_titles(&[
+        "Mã đơn vị",
+        "Tên đơn vị",
+        "Nhóm",
+        "Điểm",
+        "Chỉ số (%)",
+        "Xếp loại",
+        "Hạng",
+        "Trên số đơn vị",
+        "Điểm bị mất",
+    ]);
     for r in results {
         t.rows.push(vec![
             r.unit_code.clone().into(),

@@ -41,7 +41,10 @@ impl From<String> for Cell {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table {
     pub title: String,
+    /// Column names as scripts read them (CSV, and XLSX unless `titles` are given).
     pub headers: Vec<String>,
+    /// Column titles for people, used by the XLSX instead of `headers`.
+    pub titles: Option<Vec<String>>,
     pub rows: Vec<Vec<Cell>>,
 }
 
@@ -50,8 +53,16 @@ impl Table {
         Table {
             title: title.into(),
             headers: headers.iter().map(ToString::to_string).collect(),
+            titles: None,
             rows: Vec::new(),
         }
+    }
+
+    /// Column titles for people in the XLSX (the CSV keeps `headers`).
+    #[must_use]
+    pub fn with_titles(mut self, titles: &[&str]) -> Self {
+        self.titles = Some(titles.iter().map(ToString::to_string).collect());
+        self
     }
 
     /// CSV without BOM (for standard output and scripts).
@@ -89,7 +100,13 @@ impl Table {
         }
         let bold = Format::new().set_bold();
         ws.write_string_with_format(0, 0, &self.title, &bold)?;
-        for (c, h) in self.headers.iter().enumerate() {
+        for (c, h) in self
+            .titles
+            .as_ref()
+            .unwrap_or(&self.headers)
+            .iter()
+            .enumerate()
+        {
             ws.write_string_with_format(2, col(c), h, &bold)?;
         }
         let formats: Vec<Format> = (0..=3u8)

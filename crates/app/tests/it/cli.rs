@@ -103,6 +103,37 @@ async fn demo_ranking_lists_skhdt_11th_of_21() {
         );
         assert_eq!(x.code, 0, "{}", x.stderr);
         assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
+        // Read by people: Vietnamese column titles under the set's name, numbers as numbers
+        // with the set's precision; the CSV keeps the codes for scripts.
+        let csv_of = out.with_extension("csv");
+        parindex_reports::sheet_csv::xlsx_file_to_csv(&out, &csv_of).unwrap();
+        let sheet = std::fs::read_to_string(&csv_of).unwrap();
+        assert!(
+            sheet.starts_with("\"Xếp hạng — Bộ chỉ số CCHC các sở, ban, ngành năm 2020"),
+            "{sheet}"
+        );
+        assert!(
+            sheet.contains(
+                "Mã đơn vị,Tên đơn vị,Nhóm,Điểm,Chỉ số (%),Xếp loại,Hạng,Trên số đơn vị,Điểm bị mất"
+            ),
+            "{sheet}"
+        );
+        assert!(sheet.contains(",85.62,"), "{sheet}");
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+        let mut workbook = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("xl/workbook.xml").unwrap(), &mut workbook)
+            .unwrap();
+        assert!(
+            workbook.contains(r#"name="Xếp hạng — Bộ chỉ số CCHC các"#),
+            "{workbook}"
+        );
+        let csv = run(&url, &["ranking", "--format", "csv"]);
+        assert!(
+            csv.stdout
+                .starts_with("unit_code,unit_name,group,score,index,band,rank,of,lost"),
+            "{}",
+            csv.stdout
+        );
         assert_eq!(run(&url, &["ranking", "--format", "xlsx"]).code, 2);
         // A year of sample dossiers for SKHDT, loaded once.
         let r = run(

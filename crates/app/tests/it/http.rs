@@ -68,8 +68,22 @@ async fn pages_downloads_and_api() {
             "{}",
             text(&csv)
         );
+        assert!(
+            text(&csv).contains("rank,unit_code,unit_name,group,score,index,band,lost"),
+            "the CSV keeps the codes"
+        );
         let (_, _, xlsx) = get(&app, "/sets/brvt-so-2020/ranking?format=xlsx").await;
         assert!(xlsx.starts_with(b"PK"));
+        // The XLSX is read by people: titles in the page's language under the set's name,
+        // scores as numbers.
+        let path = std::env::temp_dir().join(format!("web-rank-{}.xlsx", std::process::id()));
+        std::fs::write(&path, &xlsx).unwrap();
+        let back = path.with_extension("csv");
+        parindex_reports::sheet_csv::xlsx_file_to_csv(&path, &back).unwrap();
+        let sheet = std::fs::read_to_string(&back).unwrap();
+        assert!(sheet.contains("Xếp hạng — Bộ chỉ số CCHC"), "{sheet}");
+        assert!(sheet.contains("Hạng,Mã,Đơn vị"), "{sheet}");
+        assert!(sheet.contains(",85.62,"), "{sheet}");
         let (s, _, _) = get(&app, "/sets/brvt-so-2020/ranking?format=pdf").await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
         let (s, _, _) = get(&app, "/sets/brvt-so-2020/ranking?group=nope").await;

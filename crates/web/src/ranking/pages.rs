@@ -293,12 +293,23 @@ pub struct RankingPage {
 
 fn ranking_table(c: &Computed, group: &str, t: &Tr) -> Table {
     let p = c.set.precision;
+    // Scripts read the codes (CSV); people read the titles (XLSX), under the set's name.
     let mut table = Table::new(
-        format!("{} {}", t.ranking, c.set.id),
+        format!("{} — {}", t.ranking, c.set.name),
         &[
-            t.rank, t.code, t.unit, t.group, t.score, t.index, t.band, t.lost,
+            "rank",
+            "unit_code",
+            "unit_name",
+            "group",
+            "score",
+            "index",
+            "band",
+            "lost",
         ],
-    );
+    )
+    .with_titles(&[
+        t.rank, t.code, t.unit, t.group, t.score, t.index, t.band, t.lost,
+    ]);
     for r in c.results.iter().filter(|r| r.group == group) {
         table.rows.push(vec![
             Cell::Int(i64::from(r.rank)),
@@ -485,19 +496,30 @@ fn score_card_table(c: &Computed, unit: &UnitScores, t: &Tr) -> Table {
     let p = c.set.precision;
     let totals = parindex_domain::scoring::node_totals(&c.set, unit);
     let mut table = Table::new(
-        format!("{} {}", t.score_card, unit.unit_code),
+        format!("{} — {} — {}", t.score_card, unit.unit_name, c.set.name),
         &[
-            t.code,
-            t.name,
-            t.max,
-            t.self_points,
-            t.appraised,
-            t.final_points,
-            t.input,
-            t.effective,
-            t.lost,
+            "code",
+            "name",
+            "max",
+            "self",
+            "appraised",
+            "final",
+            "input",
+            "effective",
+            "lost",
         ],
-    );
+    )
+    .with_titles(&[
+        t.code,
+        t.name,
+        t.max,
+        t.self_points,
+        t.appraised,
+        t.final_points,
+        t.input,
+        t.effective,
+        t.lost,
+    ]);
     for (i, n) in c.set.nodes.iter().enumerate() {
         let l = unit.leaves.get(&i);
         let opt = |x: Option<Points>| x.map_or(Cell::Empty, |v| Cell::Points(v, p));
