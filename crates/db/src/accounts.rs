@@ -48,6 +48,39 @@ macro_rules! bump_version {
 }
 pub(crate) use bump_version;
 
+/// Marks a set's pages as changed by one unit's change (inside the transaction that makes
+/// it): the set's data version moves on and the unit's assessment records it, so that a
+/// page holding an older version recomputes that unit only.
+macro_rules! bump_unit_version {
+    ($tx:expr, $set_id:expr, $unit:expr) => {{
+        crate::accounts::bump_version!($tx, $set_id);
+        sqlx::query(
+            "UPDATE assessments SET changed_at_version = (SELECT data_version FROM criteria_sets WHERE id = $1) \
+             WHERE set_id = $1 AND unit_code = $2",
+        )
+        .bind($set_id)
+        .bind($unit)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(crate) use bump_unit_version;
+
+/// Marks every unit of a set as changed (an import of points, a rule change).
+macro_rules! bump_all_units_version {
+    ($tx:expr, $set_id:expr) => {{
+        crate::accounts::bump_version!($tx, $set_id);
+        sqlx::query(
+            "UPDATE assessments SET changed_at_version = (SELECT data_version FROM criteria_sets WHERE id = $1) \
+             WHERE set_id = $1",
+        )
+        .bind($set_id)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(crate) use bump_all_units_version;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: i64,

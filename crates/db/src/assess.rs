@@ -4,7 +4,7 @@
 use parindex_domain::access::AuditEntry;
 use parindex_domain::{CriteriaSet, LeafScore, Points};
 
-use crate::accounts::{audit_append, bump_version};
+use crate::accounts::{audit_append, bump_unit_version};
 use crate::{BeginWrite, Db, DbError, Result, on_db};
 
 /// A leaf as stored, with who last changed it.
@@ -270,7 +270,7 @@ impl Db {
                 reason: why,
             };
             audit_append!(tx, &e);
-            bump_version!(tx, &set.id);
+            bump_unit_version!(tx, &set.id, unit);
             tx.commit().await?;
             Ok(SaveOutcome::Saved { revision: new_revision })
         })
@@ -302,7 +302,7 @@ impl Db {
                 reason: None,
             };
             audit_append!(tx, &e);
-            bump_version!(tx, set_id);
+            bump_unit_version!(tx, set_id, unit);
             tx.commit().await?;
             Ok(())
         })

@@ -10,7 +10,7 @@ use parindex_domain::{CriteriaSet, Points, UnitScores, parse_criteria_yaml};
 
 use parindex_domain::access::AuditEntry;
 
-use crate::accounts::{audit_append, bump_version};
+use crate::accounts::{audit_append, bump_all_units_version};
 use crate::{BeginWrite, Db, DbError, Result, on_db};
 
 fn entry(
@@ -274,6 +274,14 @@ impl Db {
         Ok(row.map(|r| r.0))
     }
 
+    /// The units whose points or submission changed after the set's data version `since`.
+    pub async fn units_changed_since(&self, set_id: &str, since: i64) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = on_db!(self, pool =>
+            sqlx::query_as("SELECT unit_code FROM assessments WHERE set_id = $1 AND changed_at_version > $2 ORDER BY unit_code")
+                .bind(set_id).bind(since).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
     /// The revision of a set: changes whenever its tree or its scores change.
     pub async fn set_version(&self, set_id: &str) -> Result<Option<(i64, String)>> {
         let sql = "SELECT revision, data_version FROM criteria_sets WHERE id = $1";
@@ -481,7 +489,7 @@ impl Db {
                 out.units += 1;
             }
             if out.leaves > 0 {
-                bump_version!(tx, &set.id);
+                bump_all_units_version!(tx, &set.id);
             }
             tx.commit().await?;
             Ok(out)

@@ -458,3 +458,83 @@ async fn lists_say_what_they_hold() {
         assert!(!tasks.body.contains("Dữ liệu mẫu"), "{kind}");
     }
 }
+
+/// After a change of a few units' points the ranking is recomputed from those units only;
+/// what it holds is what a full read gives, through saves, a submission and an import.
+#[tokio::test]
+async fn the_ranking_recomputed_after_a_change_equals_a_full_read() {
+    use crate::auth::{send, sid, sign_in};
+    for (db, url) in crate::common::demo_dbs().await {
+        let kind = db.kind();
+        let st = crate::common::demo_state(db.clone());
+        let app = parindex_web::router(st.clone());
+        let set = "brvt-so-2021";
+        let fresh = || async {
+            parindex_web::AppState::new(db.clone())
+                .computed(set)
+                .await
+                .unwrap()
+        };
+        let before = st.computed(set).await.unwrap();
+        assert_eq!(before.results, fresh().await.results, "{kind}");
+        let origin = Some("http://127.0.0.1:8080");
+        for (user, unit, leaf, input) in [
+            ("vp.skhdt", "SKHDT", "I.1.4", "Hoàn thành"),
+            ("vp.stc", "STC", "I.1.4", "Hoàn thành một phần"),
+            ("vp.skhdt", "SKHDT", "I.1.1.1", "Kịp thời"),
+        ] {
+            let cookie = sid(&sign_in(&app, user, "parindex-demo").await);
+            let page = format!("/sets/{set}/units/{unit}/assess");
+            let csrf = send(&app, "GET", &page, &cookie, &[], None)
+                .await
+                .hidden("csrf");
+            let revision = db
+                .unit_leaves(set, unit)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|(c, _)| c == leaf)
+                .map_or(0, |(_, l)| l.revision)
+                .to_string();
+            let r = send(
+                &app,
+                "POST",
+                &format!("/sets/{set}/units/{unit}/leaves/{leaf}"),
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("revision", &revision),
+                    ("action", "self"),
+                    ("input", input),
+                ],
+                origin,
+            )
+            .await;
+            assert_eq!(
+                r.status,
+                axum::http::StatusCode::SEE_OTHER,
+                "{kind}: {}",
+                r.body
+            );
+            let now = st.computed(set).await.unwrap();
+            let full = fresh().await;
+            assert_eq!(now.results, full.results, "{kind}: after {unit} {leaf}");
+            assert_eq!(now.scores, full.scores, "{kind}: after {unit} {leaf}");
+            assert_ne!(now.version, before.version, "{kind}");
+        }
+        // An import changes every unit: the ranking still equals a full read.
+        let csv = crate::common::temp_file(
+            "recompute-scores.csv",
+            "unit_code,unit_name,group,criterion,self,appraised,final,input,note\nSTC,,,I.1.4,2,,,Hoàn thành,\n",
+        );
+        let r = crate::common::run(&url, &["scores", "import", "--set", set, &csv]);
+        assert_eq!(r.code, 0, "{kind}: {}", r.stderr);
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let now = st.computed(set).await.unwrap();
+        assert_eq!(
+            now.results,
+            fresh().await.results,
+            "{kind}: after the import"
+        );
+    }
+}

@@ -165,6 +165,20 @@ impl AppState {
         {
             return Ok(c.clone());
         }
+        let held = self
+            .computed
+            .read()
+            .ok()
+            .and_then(|cache| cache.get(set_id).cloned());
+        if let Some(c) = held
+            && let Some(next) = self.recompute_changed(&c, &version).await?
+        {
+            let next = Arc::new(next);
+            if let Ok(mut cache) = self.computed.write() {
+                cache.insert(set_id.to_string(), next.clone());
+            }
+            return Ok(next);
+        }
         let set = self.db.load_set(set_id).await?.ok_or(AppError::NotFound)?;
         let scores = self.db.load_scores(&set).await?;
         let results = rank_units(&set, &scores);
@@ -180,6 +194,49 @@ impl AppState {
             cache.insert(set_id.to_string(), c.clone());
         }
         Ok(c)
+    }
+
+    /// The computation after a change of a few units' points: those units are read again,
+    /// every other one is kept, and the ranking is redone (a province's 1,000 units × 150
+    /// leaves read again in full take most of a second). `None` when the tree changed or too
+    /// many units did: then everything is read again.
+    async fn recompute_changed(
+        &self,
+        held: &Computed,
+        version: &Version,
+    ) -> Result<Option<Computed>, AppError> {
+        /// Beyond this many changed units, one full read is cheaper than many small ones.
+        const MAX_CHANGED: usize = 32;
+        let (Ok(since), true) = (held.version.1.parse::<i64>(), held.version.0 == version.0) else {
+            return Ok(None);
+        };
+        let changed = self.db.units_changed_since(&held.set.id, since).await?;
+        if changed.len() > MAX_CHANGED {
+            return Ok(None);
+        }
+        let mut scores = held.scores.clone();
+        for unit in &changed {
+            let fresh = self.db.load_unit_scores(&held.set, unit).await?;
+            match (scores.iter().position(|s| &s.unit_code == unit), fresh) {
+                (Some(i), Some(f)) => scores[i] = f,
+                (None, Some(f)) => scores.push(f),
+                (Some(i), None) => {
+                    scores.remove(i);
+                }
+                (None, None) => {}
+            }
+        }
+        // The order a full read gives (by unit code), so that ties rank the same way.
+        scores.sort_by(|a, b| a.unit_code.cmp(&b.unit_code));
+        let results = rank_units(&held.set, &scores);
+        let phase = self.db.phase(&held.set.id).await?;
+        Ok(Some(Computed {
+            version: version.clone(),
+            set: held.set.clone(),
+            phase,
+            scores,
+            results,
+        }))
     }
 
     /// A rendered page for this version, if cached.

@@ -634,6 +634,14 @@ pub async fn show_score_card(
                 &name,
             )?));
         }
+        // As the ranking: a visitor's page is kept for the set's version (a signed-in user's
+        // carries their name and form token and is never shared).
+        let key = (set_id.clone(), format!("unit:{unit_code}"), lang);
+        if user.is_none()
+            && let Some(page) = st.cached_page(&key, &c.version)
+        {
+            return Ok(Out::Cached(page));
+        }
         let stored = st.db.unit(&unit_code).await?;
         let merged_into = match stored.as_ref().and_then(|u| u.merged_into.clone()) {
             Some(code) => {
@@ -695,7 +703,11 @@ pub async fn show_score_card(
             weakest,
             tree: tree_lines(&c.set, unit),
         };
-        Ok(Out::Page(page.render()?))
+        let body = axum::body::Bytes::from(page.render()?);
+        if user.is_none() {
+            st.store_page(key, c.version.clone(), body.clone());
+        }
+        Ok(Out::Cached(body))
     }
     .await;
     finish(r, lang)
