@@ -10,14 +10,16 @@ use crate::auth::add_user;
 use crate::browser::{Step, click, click_and_wait, connect, e, fill, shot, start_driver, text};
 use crate::common::{data, run, temp_file};
 
-async fn login(c: &Client, base: &str, user: &str) -> Step {
+/// Signs `user` in from the sign-in page (the test password).
+pub async fn login(c: &Client, base: &str, user: &str) -> Step {
     c.goto(&format!("{base}/login")).await.map_err(e)?;
     fill(c, "#username", user).await?;
     fill(c, "#password", "mat-khau-thu-nghiem").await?;
     click_and_wait(c, "main form button[type=submit]").await
 }
 
-async fn logout(c: &Client) -> Step {
+/// Signs out with the header's button.
+pub async fn logout(c: &Client) -> Step {
     click_and_wait(c, "header form.inline button").await
 }
 

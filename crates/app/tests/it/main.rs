@@ -11,6 +11,7 @@ mod auth;
 mod authz;
 mod browser;
 mod browser_cycle;
+mod browser_journeys;
 mod browser_layout;
 mod browser_tasks;
 mod cli;

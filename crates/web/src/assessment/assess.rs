@@ -258,6 +258,35 @@ pub struct LeafLine {
     /// A message by a field of this leaf's form (the field's name, the message).
     pub error_field: &'static str,
     pub error: String,
+    /// What the leaf's form controls hold: the stored values, or what was typed into a
+    /// form that could not be saved (the layers above keep showing what is stored).
+    pub typed: Typed,
+}
+
+/// The values of a leaf's form controls.
+#[derive(Default)]
+pub struct Typed {
+    pub input: String,
+    pub note: String,
+    pub appraised: String,
+    pub reason: String,
+    pub text: String,
+    pub answer: String,
+    pub final_points: String,
+}
+
+impl Typed {
+    fn stored(l: &LeafLine) -> Typed {
+        Typed {
+            input: l.input.clone(),
+            note: l.note.clone(),
+            appraised: l.appraised.clone(),
+            reason: l.reason.clone(),
+            text: l.explanation.clone(),
+            answer: l.answer.clone(),
+            final_points: l.final_points.clone(),
+        }
+    }
 }
 
 /// An audit step of the appraisers (hidden from the unit until the release): an appraisal,
@@ -475,6 +504,8 @@ pub struct AssessPage {
     pub gaps: Vec<(String, String, String)>,
     /// The submission was refused: the gaps are shown as an error summary.
     pub refused: bool,
+    /// A leaf form that could not be saved, summed up on top: (code, anchor, message).
+    pub form_error: Option<(String, String, String)>,
     /// Filters: (link, label, count, current).
     pub filters: Vec<(String, String, usize, bool)>,
     pub released: bool,
@@ -889,35 +920,44 @@ async fn render_assessment(
             },
             error_field: "",
             error: String::new(),
+            typed: Typed::default(),
             code,
         });
     }
+    for l in &mut lines {
+        l.typed = Typed::stored(l);
+    }
     // A form that could not be saved shows again, with what was typed.
+    let mut form_error = None;
     if let Some(e) = view.error.take()
         && let Some(l) = lines.iter_mut().find(|l| l.code == e.leaf)
     {
+        form_error = Some((l.code.clone(), l.anchor.clone(), e.message.clone()));
         let f = e.form;
         match l.power {
             "self" => {
                 if l.computed_link.is_empty() {
-                    l.input.clone_from(&f.input);
+                    l.typed.input.clone_from(&f.input);
                     for c in &mut l.choices {
                         c.2 = c.0 == f.input;
                     }
                 }
-                l.note = f.note;
+                l.typed.note = f.note;
             }
             "appraise" => {
-                l.appraised.clone_from(&f.appraised);
+                l.typed.appraised.clone_from(&f.appraised);
                 for c in &mut l.levels {
                     c.2 = c.0 == f.appraised;
                 }
-                l.reason = f.reason;
+                l.typed.reason = f.reason;
             }
-            "explain" => l.explanation = f.text,
+            "explain" => l.typed.text = f.text,
             _ => {
-                l.answer = f.reason;
-                l.final_points = f.final_points;
+                l.typed.answer = f.reason;
+                l.typed.final_points.clone_from(&f.final_points);
+                for c in &mut l.levels {
+                    c.2 = c.0 == f.final_points;
+                }
             }
         }
         l.error_field = e.field;
@@ -1060,6 +1100,7 @@ async fn render_assessment(
         max_total,
         gaps,
         refused: view.refused,
+        form_error,
         filters,
         released,
         unit_evidence: evidence

@@ -361,7 +361,7 @@ async fn unit_work(
             scored += 1;
         } else {
             unscored.push(Line {
-                href: format!("{assess_href}#{}", code.replace('.', "-")),
+                href: format!("{assess_href}#leaf-{}", code.replace('.', "-")),
                 text: code.to_string(),
                 detail: n.name.clone(),
             });
@@ -380,7 +380,7 @@ async fn unit_work(
                 _ => problem.to_string(),
             };
             Line {
-                href: format!("{assess_href}#{}", code.replace('.', "-")),
+                href: format!("{assess_href}#leaf-{}", code.replace('.', "-")),
                 detail,
                 text: code,
             }
