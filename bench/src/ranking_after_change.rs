@@ -23,7 +23,7 @@ fn text_arg(args: &[String], name: &str) -> String {
     args.windows(2)
         .find(|w| w[0] == name)
         .map(|w| w[1].clone())
-        .unwrap_or_else(|| panic!("{name} is needed"))
+        .expect("--db URL --set ID are needed")
 }
 
 async fn render(app: &axum::Router, uri: &str) -> (f64, Vec<u8>) {

@@ -54,13 +54,13 @@ enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
-        /// Nạp dữ liệu mẫu trước nếu cơ sở dữ liệu chưa có gì.
+        /// Nhập dữ liệu mẫu trước nếu cơ sở dữ liệu chưa có gì.
         #[arg(long)]
         demo: bool,
-        /// Thư mục lưu tệp minh chứng (ngoài thư mục web).
+        /// Thư mục lưu tệp tài liệu kiểm chứng (ngoài thư mục web).
         #[arg(long, env = "PARINDEX_FILES", default_value = "parindex-files")]
         files: String,
-        /// Dung lượng tối đa của một tệp minh chứng, MB.
+        /// Dung lượng tối đa của một tệp tài liệu kiểm chứng, MB.
         #[arg(long, default_value_t = 20)]
         upload_limit_mb: u64,
         /// Đánh dấu cookie phiên là Secure (khi chạy sau HTTPS).
@@ -77,19 +77,19 @@ enum Command {
         #[arg(long = "trusted-proxy")]
         trusted_proxies: Vec<std::net::IpAddr>,
     },
-    /// Nạp dữ liệu mẫu (chạy lại nhiều lần không sao).
+    /// Nhập dữ liệu mẫu (chạy lại nhiều lần không sao).
     Demo,
-    /// Bộ chỉ số: kiểm tra hoặc nạp tệp YAML/XLSX.
+    /// Bộ chỉ số: kiểm tra hoặc nhập tệp YAML/XLSX.
     Criteria {
         #[command(subcommand)]
         action: CriteriaAction,
     },
-    /// Đơn vị: nạp tệp CSV code,name,parent_code[,kind][,group].
+    /// Đơn vị: nhập tệp CSV code,name,parent_code[,kind][,group].
     Units {
         #[command(subcommand)]
         action: UnitsAction,
     },
-    /// Điểm: nạp tệp CSV điểm vào một bộ chỉ số.
+    /// Điểm: nhập tệp CSV điểm vào một bộ chỉ số.
     Scores {
         #[command(subcommand)]
         action: ScoresAction,
@@ -138,12 +138,12 @@ enum Command {
         #[command(subcommand)]
         action: CalendarAction,
     },
-    /// Thủ tục hành chính: nạp danh mục từ CSV.
+    /// Thủ tục hành chính: nhập danh mục từ CSV.
     Procedures {
         #[command(subcommand)]
         action: ProceduresAction,
     },
-    /// Hồ sơ thủ tục hành chính: nạp từ CSV, thống kê đúng hạn/trễ hạn.
+    /// Hồ sơ thủ tục hành chính: nhập từ CSV, thống kê đúng hạn/trễ hạn.
     Dossiers {
         #[command(subcommand)]
         action: DossiersAction,
@@ -247,13 +247,13 @@ enum CalendarAction {
 
 #[derive(Subcommand)]
 enum ProceduresAction {
-    /// Nạp (thêm hoặc cập nhật theo mã) tệp CSV hoặc XLSX code,name,unit_code,limit_days[,internal_days,online_level,postal].
+    /// Nhập (thêm hoặc cập nhật theo mã) tệp CSV hoặc XLSX code,name,unit_code,limit_days[,internal_days,online_level,postal].
     Import { file: String },
 }
 
 #[derive(Subcommand)]
 enum DossiersAction {
-    /// Nạp hồ sơ từ tệp CSV hoặc XLSX (trang đầu); mặc định có lỗi thì không lưu gì.
+    /// Nhập hồ sơ từ tệp CSV hoặc XLSX (trang đầu); mặc định có lỗi thì không lưu gì.
     Import {
         file: String,
         /// Lịch làm việc để tính hạn khi thiếu due_at (mặc định: lịch 2020–2026 kèm theo).
@@ -573,7 +573,7 @@ async fn run(cli: Cli) -> Res {
                 .store_criteria_set(&set, &set.to_yaml(), &cli_actor(), &now())
                 .await?;
             let what = match outcome {
-                parindex_db::StoreOutcome::Created => "Đã nạp",
+                parindex_db::StoreOutcome::Created => "Đã nhập",
                 parindex_db::StoreOutcome::Replaced => "Đã thay thế",
                 parindex_db::StoreOutcome::Unchanged => "Không thay đổi",
             };
@@ -587,7 +587,7 @@ async fn run(cli: Cli) -> Res {
             let db = open_db(&cli.db).await?;
             let r = db.upsert_units(&rows, &cli_actor(), &now()).await?;
             println!(
-                "Đã nạp {} đơn vị: {} mới, {} cập nhật, {} đổi tên (tên cũ được lưu lại).",
+                "Đã nhập {} đơn vị: {} mới, {} cập nhật, {} đổi tên (tên cũ được lưu lại).",
                 rows.len(),
                 r.created,
                 r.updated,
@@ -602,18 +602,18 @@ async fn run(cli: Cli) -> Res {
             let stored = db
                 .load_set(&set)
                 .await?
-                .ok_or_else(|| Fail(1, format!("không tìm thấy bộ chỉ số `{set}` (xem: parindex ranking, hoặc nạp bằng parindex criteria import)")))?;
+                .ok_or_else(|| Fail(1, format!("không tìm thấy bộ chỉ số `{set}` (xem: parindex ranking, hoặc nhập bằng parindex criteria import)")))?;
             let units = parse_scores_csv(&file, &read_text(&file)?, &stored)?;
             match db.import_scores(&stored, &units, &cli_actor(), &now()).await {
                 Ok(s) => {
-                    println!("Đã nạp {} điểm tiêu chí của {} đơn vị vào {set}.", s.leaves, s.units);
+                    println!("Đã nhập {} điểm tiêu chí của {} đơn vị vào {set}.", s.leaves, s.units);
                     Ok(())
                 }
                 Err(DbError::UnknownUnits(missing)) => Err(Fail(
                     1,
                     missing
                         .iter()
-                        .map(|(code, line)| format!("{file}:{line}: đơn vị `{code}` chưa có trong danh sách đơn vị (nạp bằng parindex units import)"))
+                        .map(|(code, line)| format!("{file}:{line}: đơn vị `{code}` chưa có trong danh sách đơn vị (nhập bằng parindex units import)"))
                         .collect::<Vec<_>>()
                         .join("\n"),
                 )),
@@ -1320,7 +1320,7 @@ async fn serve(url: &str, addr: SocketAddr, with_demo: bool, opts: ServeOptions)
     state.slip_place = opts.place;
     state.trusted_proxies = opts.trusted_proxies;
     state.demo = with_demo;
-    tracing::info!(files = %opts.files, limit_mb = opts.upload_limit_mb, "tệp minh chứng");
+    tracing::info!(files = %opts.files, limit_mb = opts.upload_limit_mb, "tệp tài liệu kiểm chứng");
     let app = parindex_web::router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await

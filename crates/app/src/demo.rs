@@ -68,7 +68,7 @@ pub async fn load(db: &Db, now: &str) -> Result<String, String> {
     let accounts = add_accounts(db, now).await?;
     let tasks = add_notice_tasks(db).await?;
     Ok(format!(
-        "Đã nạp dữ liệu mẫu: bộ chỉ số {} ({} tiêu chí thành phần), {} đơn vị, {} điểm tiêu chí của {} sở, ngành; \
+        "Đã nhập dữ liệu mẫu: bộ chỉ số {} ({} tiêu chí thành phần), {} đơn vị, {} điểm tiêu chí của {} sở, ngành; \
          chu kỳ {} đang tự đánh giá; {accounts} tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}); {tasks}; {dossiers}.",
         set.id,
         set.leaf_count(),

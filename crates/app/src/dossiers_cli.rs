@@ -23,14 +23,14 @@ pub(crate) async fn import_procedures(db_url: &str, file: &str) -> Result<(), Fa
     let db = open_db(db_url).await?;
     match db.upsert_procedures(&rows, &now()).await {
         Ok(n) => {
-            println!("Đã nạp {n} thủ tục hành chính.");
+            println!("Đã nhập {n} thủ tục hành chính.");
             Ok(())
         }
         Err(DbError::UnknownUnits(missing)) => Err(Fail(
             1,
             missing
                 .iter()
-                .map(|(u, line)| format!("{file}:{line}: unit_code: đơn vị `{u}` chưa có (nạp bằng parindex units import)"))
+                .map(|(u, line)| format!("{file}:{line}: unit_code: đơn vị `{u}` chưa có (nhập bằng parindex units import)"))
                 .collect::<Vec<_>>()
                 .join("\n"),
         )),

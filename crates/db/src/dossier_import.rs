@@ -69,7 +69,7 @@ impl ImportContext {
             reasons.push(at(
                 "unit_code",
                 format!(
-                    "hồ sơ của đơn vị `{}`: ở đây chỉ nạp được hồ sơ của đơn vị `{only}`",
+                    "hồ sơ của đơn vị `{}`: ở đây chỉ nhập được hồ sơ của đơn vị `{only}`",
                     row.unit_code
                 ),
             ));
@@ -90,7 +90,7 @@ impl ImportContext {
             reasons.push(at(
                 "procedure_code",
                 format!(
-                    "thủ tục `{}` chưa có (nạp bằng parindex procedures import)",
+                    "thủ tục `{}` chưa có (nhập bằng parindex procedures import)",
                     row.procedure_code
                 ),
             ));

@@ -185,7 +185,7 @@ impl Db {
             let owner: Option<(String,)> = sqlx::query_as("SELECT unit_code FROM evidence WHERE id = $1")
                 .bind(evidence_id).fetch_optional(&mut *tx).await?;
             if owner.as_ref().map(|(u,)| u.as_str()) != Some(unit) {
-                return Err(DbError::Conflict("minh chứng không thuộc đơn vị này".into()));
+                return Err(DbError::Conflict("tài liệu kiểm chứng không thuộc đơn vị này".into()));
             }
             let n = sqlx::query(
                 "INSERT INTO leaf_evidence (set_id, unit_code, criterion_code, evidence_id, linked_by, linked_at) VALUES ($1, $2, $3, $4, $5, $6) \

@@ -216,7 +216,7 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> (Str
 fn body_for(path: &str, csrf: &str, unit: &str, ids: &Ids) -> (String, Vec<u8>) {
     if path.ends_with("/evidence") {
         return multipart(
-            &[("csrf", csrf), ("title", "Minh chứng thử")],
+            &[("csrf", csrf), ("title", "Tài liệu kiểm chứng thử")],
             Some(("bang-chung.pdf", "application/pdf", PDF)),
         );
     }

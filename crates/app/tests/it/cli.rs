@@ -544,7 +544,7 @@ async fn dossiers_import_all_or_nothing_then_stats() {
         );
         let r = run(&url, &["procedures", "import", &procs]);
         assert_eq!(r.code, 0, "{}", r.stderr);
-        assert!(r.stdout.contains("Đã nạp 2 thủ tục"), "{}", r.stdout);
+        assert!(r.stdout.contains("Đã nhập 2 thủ tục"), "{}", r.stdout);
 
         // Five kinds of error, each with its line; nothing stored.
         let mut bad = b"code,unit_code,procedure_code,received_at,due_at,finished_at,channel\n\

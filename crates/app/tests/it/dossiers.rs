@@ -368,7 +368,7 @@ async fn figures_months_procedures_and_the_dossiers_behind_them() {
             (
                 "/units/SKHDT/dossiers".to_string(),
                 "Import dossiers (CSV, XLSX)",
-                "Nạp hồ sơ",
+                "Nhập hồ sơ",
             ),
             (
                 "/units/SKHDT/dossiers/due-soon".to_string(),
@@ -606,7 +606,7 @@ async fn the_import_page_reports_every_bad_line_then_stores() {
         let mut waited = false;
         for _ in 0..100 {
             let page = send(&app, "GET", &job, &vp, &[], None).await;
-            if page.body.contains("Đang chờ lần nạp trước ghi xong") {
+            if page.body.contains("Đang chờ lần nhập trước ghi xong") {
                 waited = true;
                 break;
             }

@@ -264,7 +264,11 @@ async fn uploads_are_limited_typed_deduplicated_and_read_back() {
         )
         .await;
         assert_eq!(r.status, StatusCode::CONFLICT);
-        assert!(r.body.contains("đã có trong minh chứng"), "{}", r.body);
+        assert!(
+            r.body.contains("đã có trong tài liệu kiểm chứng"),
+            "{}",
+            r.body
+        );
         let evidence_id = body
             .split("data-evidence=\"")
             .nth(1)
@@ -366,7 +370,7 @@ async fn uploads_are_limited_typed_deduplicated_and_read_back() {
             .and_then(|r| r.split("</div>").next())
             .unwrap_or_default();
         assert!(
-            summary.contains("I.1.1</span>: minh chứng")
+            summary.contains("I.1.1</span>: tài liệu kiểm chứng")
                 && summary.contains("ngoài năm đánh giá 2020"),
             "{summary}"
         );
@@ -404,7 +408,7 @@ async fn uploads_are_limited_typed_deduplicated_and_read_back() {
             .and_then(|r| r.split("</div>").next())
             .unwrap_or_default();
         assert!(
-            summary.contains("I.8.4</span>: minh chứng") && !summary.contains("I.1.1"),
+            summary.contains("I.8.4</span>: tài liệu kiểm chứng") && !summary.contains("I.1.1"),
             "{summary}"
         );
         let r = send(

@@ -542,7 +542,7 @@ pub fn evidence_problems<S: std::hash::BuildHasher>(
                 && !explained
             {
                 out.push(format!(
-                    "{code}: minh chứng “{}” ngày {} ngoài năm đánh giá {}",
+                    "{code}: tài liệu kiểm chứng “{}” ngày {} ngoài năm đánh giá {}",
                     e.meta.title,
                     Date::parse(d).map_or_else(|| d.to_string(), Date::to_vi),
                     set.year

@@ -120,16 +120,16 @@ pub async fn upload_evidence(
     let (_, _, power) = leaf_power(&st, &user, &set_id, &unit_code, &leaf_code).await?;
     if !matches!(power, Some(Power::SelfAssess | Power::Explain)) {
         return Err(AppError::Forbidden(
-            "Bạn không thể thêm minh chứng cho tiêu chí này ở giai đoạn hiện tại.".into(),
+            "Bạn không thể thêm tài liệu kiểm chứng cho tiêu chí này ở giai đoạn hiện tại.".into(),
         ));
     }
     let up = read_upload(&st, &user, &headers, mp).await?;
     let (name, kind, size, sha) = up
         .file
-        .ok_or_else(|| AppError::BadRequest("Chưa chọn tệp minh chứng.".into()))?;
+        .ok_or_else(|| AppError::BadRequest("Chưa chọn tệp tài liệu kiểm chứng.".into()))?;
     if let Some((id, title)) = st.db.evidence_with_hash(&unit_code, &sha).await? {
         return Err(AppError::Conflict(format!(
-            "Tệp này đã có trong minh chứng số {id} “{title}”: hãy chọn “Dùng minh chứng đã có” thay vì tải lại."
+            "Tệp này đã có trong tài liệu kiểm chứng số {id} “{title}”: hãy chọn “Dùng tài liệu kiểm chứng đã có” thay vì tải lại."
         )));
     }
     let meta = meta_from(&up.fields, &name)?;
@@ -172,7 +172,7 @@ pub async fn link_evidence(
     let (_, _, power) = leaf_power(&st, &user, &set_id, &unit_code, &leaf_code).await?;
     if !matches!(power, Some(Power::SelfAssess | Power::Explain)) {
         return Err(AppError::Forbidden(
-            "Bạn không thể thêm minh chứng cho tiêu chí này ở giai đoạn hiện tại.".into(),
+            "Bạn không thể thêm tài liệu kiểm chứng cho tiêu chí này ở giai đoạn hiện tại.".into(),
         ));
     }
     st.db
@@ -214,7 +214,7 @@ pub async fn upload_revision(
     }
     if !open {
         return Err(AppError::Forbidden(
-            "Không thêm được phiên bản mới: minh chứng này gắn với tiêu chí mà bạn không còn sửa được (đã gửi bản tự đánh giá, hết hạn, hoặc không thuộc phần việc của bạn).".into(),
+            "Không thêm được phiên bản mới: tài liệu kiểm chứng này gắn với tiêu chí mà bạn không còn sửa được (đã gửi bản tự đánh giá, hết hạn, hoặc không thuộc phần việc của bạn).".into(),
         ));
     }
     let up = read_upload(&st, &user, &headers, mp).await?;

@@ -249,14 +249,14 @@ fn said(e: &parindex_db::DbError) -> String {
         | DbError::Sqlite(_)
         | DbError::Migrate(_)
         | DbError::Corrupt(_) => {
-            tracing::error!(error = %e, "nạp hồ sơ");
+            tracing::error!(error = %e, "nhập hồ sơ");
             INTERNAL.to_string()
         }
     }
 }
 
 /// What a fault of the server during an import says.
-const INTERNAL: &str = "lỗi phía máy chủ khi nạp hồ sơ; chưa hồ sơ nào được lưu. Hãy thử lại \
+const INTERNAL: &str = "lỗi phía máy chủ khi nhập hồ sơ; chưa hồ sơ nào được lưu. Hãy thử lại \
      sau hoặc báo quản trị viên (chi tiết ghi trong nhật ký máy chủ).";
 
 /// The import itself, in the background.
@@ -394,13 +394,13 @@ async fn keep_report(
         match kept {
             Ok((sha, _)) => report.rejected_sha = Some(sha),
             Err(e) => {
-                tracing::error!(error = %e, "lưu các dòng lỗi của lần nạp hồ sơ");
+                tracing::error!(error = %e, "lưu các dòng lỗi của lần nhập hồ sơ");
                 unkept = rejected;
             }
         }
     }
     if let Err(e) = st.db.save_import_report(&report).await {
-        tracing::error!(error = %e, "lưu báo cáo nạp hồ sơ");
+        tracing::error!(error = %e, "lưu báo cáo nhập hồ sơ");
     }
     (report, unkept)
 }
@@ -458,7 +458,7 @@ pub async fn show_job(
         Ok(job) => {
             let j = job
                 .lock()
-                .map_err(|_| AppError::Internal("trạng thái nạp hồ sơ hỏng".into()))?;
+                .map_err(|_| AppError::Internal("trạng thái nhập hồ sơ hỏng".into()))?;
             if let Some(report) = j.report.as_ref().filter(|_| j.done) {
                 fill(&mut page, report);
                 page.has_rejected_csv |= !j.rejected_csv.is_empty();
