@@ -24,7 +24,9 @@ if [ -n "${UNITS:-}" ]; then
   "$BIN" --db "$DB" cycle phase --set bench-set published >/dev/null
   SET=bench-set
 fi
-UNIT=$(awk -F, 'NR == 2 {print $1}' "${UNITS:+$DIR/units.csv}${UNITS:-data/brvt-units.csv}")
+UNITS_FILE=data/brvt-units.csv
+[ -z "${UNITS:-}" ] || UNITS_FILE="$DIR/units.csv"
+UNIT=$(awk -F, 'NR == 2 {print $1}' "$UNITS_FILE")
 PARINDEX_LOG=warn "$BIN" --db "$DB" serve --addr "127.0.0.1:$PORT" >/dev/null 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null; rm -rf "$DIR"' EXIT

@@ -443,6 +443,28 @@ async fn lists_say_what_they_hold() {
             "{kind}: {stakes}"
         );
         assert!(stakes.contains(">I.1.4<"), "{kind}: {stakes}");
+        // A mistake on an English page is said in English, inside the layout.
+        let task = db.tasks("SKHDT", "2021-06-01").await.unwrap()[0].id;
+        let csrf = send(&app, "GET", &format!("/tasks/{task}"), &vp, &[], None)
+            .await
+            .hidden("csrf");
+        let empty = send(
+            &app,
+            "POST",
+            &format!("/tasks/{task}/comments?lang=en"),
+            &format!("{vp}; lang=en"),
+            &[("csrf", &csrf), ("text", "  ")],
+            Some("http://127.0.0.1:8080"),
+        )
+        .await;
+        assert_eq!(empty.status, StatusCode::BAD_REQUEST, "{kind}");
+        assert!(
+            empty.body.contains("The comment is empty."),
+            "{kind}: {}",
+            empty.body
+        );
+        assert!(empty.body.contains(r#"<html lang="en">"#), "{kind}");
+        assert!(!empty.body.contains("Ý kiến trống"), "{kind}");
         // A server without the demo shows no sample banner on its task pages.
         let real = parindex_web::router(parindex_web::AppState::new(db.clone()));
         add_user(

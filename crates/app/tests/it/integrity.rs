@@ -123,6 +123,23 @@ async fn unreleased_cuts_stay_with_the_appraisers() {
         )
         .await
         .unwrap();
+        // The unit's own loss on I.1.2 (1 of 2 points): at stake on the brief.
+        let own = parindex_db::LeafChange::SelfAssessment {
+            input: Some("85".into()),
+            self_points: Some(parindex_domain::Points::parse("1").unwrap()),
+            note: None,
+        };
+        db.save_leaf(
+            &set,
+            "SKHDT",
+            set.position("I.1.2").unwrap(),
+            &own,
+            0,
+            "dm.skhdt",
+            "2026-11-27T08:05:00Z",
+        )
+        .await
+        .unwrap();
         phase(&url, "appraisal");
         let cut = parindex_db::LeafChange::Appraisal {
             appraised: Some(parindex_domain::Points::parse("0").unwrap()),

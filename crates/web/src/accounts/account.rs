@@ -712,8 +712,10 @@ pub async fn submit_scopes(
         .find(|u| u.username == f.username)
         .ok_or(AppError::NotFound)?;
     if target.role != Role::Appraiser {
-        return Err(AppError::BadRequest(
-            "Chỉ thành viên thẩm định được giao lĩnh vực.".into(),
+        return Err(AppError::said(
+            StatusCode::BAD_REQUEST,
+            "Chỉ thành viên thẩm định được giao lĩnh vực.",
+            "Only appraisers are assigned fields.",
         ));
     }
     st.db

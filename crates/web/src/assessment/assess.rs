@@ -1072,7 +1072,8 @@ async fn render_assessment(
             format!("{} — {}", t.assessment, unit.name),
             set.sample,
             Some(user),
-        ),
+        )
+        .crumb(format!("/sets/{}/units/{unit_code}", set.id), t.score_card),
         set_id: set.id.clone(),
         set_name: set.name.clone(),
         unit_code: unit_code.to_string(),
@@ -1168,7 +1169,15 @@ fn leaf_change(
     node: &parindex_domain::Criterion,
     rule: &Rule,
     stored: Option<&StoredLeaf>,
+    lang: Lang,
 ) -> Result<LeafChange, Invalid> {
+    let say = |vi: &str, en: &str| {
+        match lang {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+        .to_string()
+    };
     let points = |field: &'static str, v: &str| {
         Points::parse(v).map_err(|e| Invalid::Field(field, format!("Điểm “{v}” {e}.")))
     };
@@ -1208,7 +1217,10 @@ fn leaf_change(
             if cut && opt(&f.reason).is_none() {
                 return Err(Invalid::Field(
                     "reason",
-                    "Cần ghi lý do khi chấm thấp hơn điểm tự đánh giá.".into(),
+                    say(
+                        "Cần ghi lý do khi chấm thấp hơn điểm tự đánh giá.",
+                        "A reason is needed to give fewer points than the unit's own.",
+                    ),
                 ));
             }
             LeafChange::Appraisal {
@@ -1217,14 +1229,24 @@ fn leaf_change(
             }
         }
         ("explain", Some(Power::Explain)) => {
-            let text = opt(&f.text)
-                .ok_or_else(|| Invalid::Field("text", "Cần ghi nội dung giải trình.".into()))?;
+            let text = opt(&f.text).ok_or_else(|| {
+                Invalid::Field(
+                    "text",
+                    say("Cần ghi nội dung giải trình.", "Write the explanation."),
+                )
+            })?;
             LeafChange::Explanation { text }
         }
         ("answer", Some(Power::Answer)) => {
             let accepted = f.decision == "accept";
             let answer = opt(&f.reason).ok_or_else(|| {
-                Invalid::Field("reason", "Cần ghi ý kiến trả lời giải trình.".into())
+                Invalid::Field(
+                    "reason",
+                    say(
+                        "Cần ghi ý kiến trả lời giải trình.",
+                        "Write the answer to the explanation.",
+                    ),
+                )
             })?;
             let final_points = if accepted {
                 let given = opt(&f.final_points)
@@ -1282,11 +1304,13 @@ pub async fn save_leaf(
         leaf_state(&st, &user, &set_id, &unit_code, &leaf_code).await?;
     let node = &set.nodes[leaf];
     let rule = node.rule.as_ref().ok_or(AppError::NotFound)?;
-    let change = match leaf_change(&f, allowed, node, rule, stored.as_ref()) {
+    let change = match leaf_change(&f, allowed, node, rule, stored.as_ref(), lang) {
         Ok(c) => c,
         Err(Invalid::Forbidden) => {
-            return Err(AppError::Forbidden(
-                "Bạn không thể thay đổi tiêu chí này ở giai đoạn hiện tại (hoặc bản tự đánh giá đã gửi, hoặc đã hết hạn).".into(),
+            return Err(AppError::said(
+                StatusCode::FORBIDDEN,
+                "Bạn không thể thay đổi tiêu chí này ở giai đoạn hiện tại (hoặc bản tự đánh giá đã gửi, hoặc đã hết hạn).",
+                "You cannot change this criterion in the current phase (or the self-assessment is submitted, or the deadline has passed).",
             ));
         }
         Err(Invalid::Field(field, message)) => {

@@ -58,8 +58,10 @@ pub(crate) async fn read_upload(
         Some((name, inc)) => {
             let Some(kind) = sniff(inc.temp_path(), &inc.head) else {
                 inc.discard().await;
-                return Err(AppError::Unsupported(
-                    "Chỉ nhận tệp PDF, DOCX, XLSX, JPG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên).".into(),
+                return Err(AppError::said(
+                    axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "Chỉ nhận tệp PDF, DOCX, XLSX, JPG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên).",
+                    "Only PDF, DOCX, XLSX, JPG or PNG files are accepted (checked by their content, not their name).",
                 ));
             };
             let size = inc.size;
@@ -119,14 +121,20 @@ pub async fn upload_evidence(
     let user = access.user;
     let (_, _, power) = leaf_power(&st, &user, &set_id, &unit_code, &leaf_code).await?;
     if !matches!(power, Some(Power::SelfAssess | Power::Explain)) {
-        return Err(AppError::Forbidden(
-            "Bạn không thể thêm tài liệu kiểm chứng cho tiêu chí này ở giai đoạn hiện tại.".into(),
+        return Err(AppError::said(
+            axum::http::StatusCode::FORBIDDEN,
+            "Bạn không thể thêm tài liệu kiểm chứng cho tiêu chí này ở giai đoạn hiện tại.",
+            "You cannot add evidence to this criterion in the current phase.",
         ));
     }
     let up = read_upload(&st, &user, &headers, mp).await?;
-    let (name, kind, size, sha) = up
-        .file
-        .ok_or_else(|| AppError::BadRequest("Chưa chọn tệp tài liệu kiểm chứng.".into()))?;
+    let (name, kind, size, sha) = up.file.ok_or_else(|| {
+        AppError::said(
+            axum::http::StatusCode::BAD_REQUEST,
+            "Chưa chọn tệp tài liệu kiểm chứng.",
+            "Choose the evidence file.",
+        )
+    })?;
     if let Some((id, title)) = st.db.evidence_with_hash(&unit_code, &sha).await? {
         return Err(AppError::Conflict(format!(
             "Tệp này đã có trong tài liệu kiểm chứng số {id} “{title}”: hãy chọn “Dùng tài liệu kiểm chứng đã có” thay vì tải lại."
@@ -171,8 +179,10 @@ pub async fn link_evidence(
     let user = access.user;
     let (_, _, power) = leaf_power(&st, &user, &set_id, &unit_code, &leaf_code).await?;
     if !matches!(power, Some(Power::SelfAssess | Power::Explain)) {
-        return Err(AppError::Forbidden(
-            "Bạn không thể thêm tài liệu kiểm chứng cho tiêu chí này ở giai đoạn hiện tại.".into(),
+        return Err(AppError::said(
+            axum::http::StatusCode::FORBIDDEN,
+            "Bạn không thể thêm tài liệu kiểm chứng cho tiêu chí này ở giai đoạn hiện tại.",
+            "You cannot add evidence to this criterion in the current phase.",
         ));
     }
     st.db
@@ -213,14 +223,20 @@ pub async fn upload_revision(
         open &= matches!(power, Some(Power::SelfAssess | Power::Explain));
     }
     if !open {
-        return Err(AppError::Forbidden(
-            "Không thêm được phiên bản mới: tài liệu kiểm chứng này gắn với tiêu chí mà bạn không còn sửa được (đã gửi bản tự đánh giá, hết hạn, hoặc không thuộc phần việc của bạn).".into(),
+        return Err(AppError::said(
+            axum::http::StatusCode::FORBIDDEN,
+            "Không thêm được phiên bản mới: tài liệu kiểm chứng này gắn với tiêu chí mà bạn không còn sửa được (đã gửi bản tự đánh giá, hết hạn, hoặc không thuộc phần việc của bạn).",
+            "No new version can be added: this evidence backs criteria you can no longer change (submitted, past the deadline, or not your part of the work).",
         ));
     }
     let up = read_upload(&st, &user, &headers, mp).await?;
-    let (name, kind, size, sha) = up
-        .file
-        .ok_or_else(|| AppError::BadRequest("Chưa chọn tệp.".into()))?;
+    let (name, kind, size, sha) = up.file.ok_or_else(|| {
+        AppError::said(
+            axum::http::StatusCode::BAD_REQUEST,
+            "Chưa chọn tệp.",
+            "Choose a file.",
+        )
+    })?;
     let file = NewFile {
         file_name: &name,
         content_type: kind.content_type(),

@@ -29,6 +29,12 @@ pub enum AppError {
     PayloadTooLarge(String),
     Unsupported(String),
     Internal(String),
+    /// A message written in both languages, with its status.
+    Said {
+        status: StatusCode,
+        vi: String,
+        en: String,
+    },
 }
 
 impl From<parindex_db::DbError> for AppError {
@@ -54,8 +60,18 @@ struct ErrorPage {
 }
 
 impl AppError {
+    /// A refusal or a mistake said in both languages.
+    pub fn said(status: StatusCode, vi: impl Into<String>, en: impl Into<String>) -> AppError {
+        AppError::Said {
+            status,
+            vi: vi.into(),
+            en: en.into(),
+        }
+    }
+
     fn status(&self) -> StatusCode {
         match self {
+            AppError::Said { status, .. } => *status,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) | AppError::Denied(_) => StatusCode::FORBIDDEN,
@@ -69,6 +85,10 @@ impl AppError {
 
     fn public_message(&self, lang: Lang) -> String {
         match self {
+            AppError::Said { vi, en, .. } => match lang {
+                Lang::Vi => vi.clone(),
+                Lang::En => en.clone(),
+            },
             AppError::NotFound => lang.tr().not_found.to_string(),
             AppError::BadRequest(m)
             | AppError::Forbidden(m)

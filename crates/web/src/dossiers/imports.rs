@@ -142,8 +142,10 @@ pub async fn start_import(
     let skip_invalid = !up.field("skip_invalid").is_empty();
     let columns_text = up.field("columns").to_string();
     let Some((file, inc)) = up.file else {
-        return Err(AppError::BadRequest(
-            "Chưa chọn tệp hồ sơ (CSV hoặc XLSX).".into(),
+        return Err(AppError::said(
+            axum::http::StatusCode::BAD_REQUEST,
+            "Chưa chọn tệp hồ sơ (CSV hoặc XLSX).",
+            "Choose the dossier file (CSV or XLSX).",
         ));
     };
     let xlsx = inc.head.starts_with(b"PK");

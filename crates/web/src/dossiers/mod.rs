@@ -798,7 +798,9 @@ async fn slip_page(
     let page = ApologyPage {
         t: lang.tr(),
         l,
-        chrome: Chrome::new(lang, format!("{} — {code}", l.apology), st.demo, Some(user)),
+        chrome: Chrome::new(lang, format!("{} — {code}", l.apology), st.demo, Some(user))
+            .crumb(format!("/units/{unit_code}/dossiers"), l.title)
+            .crumb(format!("/units/{unit_code}/dossiers/list"), l.list),
         unit_code: unit_code.to_string(),
         unit_name,
         line: list_line(l, &d.line, st.local_instant()),
@@ -1038,7 +1040,8 @@ pub async fn show_due_soon(
             format!("{} — {unit_name}", l.due_soon_title),
             st.demo,
             Some(&user),
-        ),
+        )
+        .crumb(format!("/units/{unit_code}/dossiers"), l.title),
         unit_code: unit_code.clone(),
         unit_name,
         days,

@@ -24,8 +24,10 @@ pub fn check_csrf(user: &parindex_db::SessionUser, token: &str) -> Result<(), Ap
     if !token.is_empty() && token == user.csrf_token {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
-            "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.".into(),
+        Err(AppError::said(
+            axum::http::StatusCode::FORBIDDEN,
+            "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.",
+            "The form has expired or is not valid. Reload the page and try again.",
         ))
     }
 }
@@ -40,11 +42,22 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Checked<T> {
             .ok_or_else(|| AppError::SignIn(back_to(&parts)))?;
         let bytes = Bytes::from_request(Request::from_parts(parts, body), st)
             .await
-            .map_err(|_| AppError::PayloadTooLarge("Biểu mẫu quá lớn.".into()))?;
+            .map_err(|_| {
+                AppError::said(
+                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "Biểu mẫu quá lớn.",
+                    "The form is too large.",
+                )
+            })?;
         let token: Token = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         check_csrf(&user, &token.csrf)?;
-        let form = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| AppError::BadRequest("Biểu mẫu không đọc được.".into()))?;
+        let form = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
+            AppError::said(
+                axum::http::StatusCode::BAD_REQUEST,
+                "Biểu mẫu không đọc được.",
+                "The form could not be read.",
+            )
+        })?;
         Ok(Checked(form))
     }
 }

@@ -39,9 +39,11 @@ fn too_large(limit: u64) -> AppError {
     } else {
         format!("{} KB", limit.div_ceil(1024))
     };
-    AppError::PayloadTooLarge(format!(
-        "Tệp vượt quá giới hạn {size}: không có gì được lưu."
-    ))
+    AppError::said(
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        format!("Tệp vượt quá giới hạn {size}: không có gì được lưu."),
+        format!("The file is larger than {size}: nothing was saved."),
+    )
 }
 
 fn bad_form(limit: u64) -> impl Fn(MultipartError) -> AppError {
@@ -49,7 +51,11 @@ fn bad_form(limit: u64) -> impl Fn(MultipartError) -> AppError {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             too_large(limit)
         } else {
-            AppError::BadRequest("Biểu mẫu tải lên không đọc được.".into())
+            AppError::said(
+                axum::http::StatusCode::BAD_REQUEST,
+                "Biểu mẫu tải lên không đọc được.",
+                "The upload form could not be read.",
+            )
         }
     }
 }
@@ -105,8 +111,10 @@ pub async fn read_upload(
             text_bytes += text.len();
             if text_bytes > MAX_FIELDS {
                 discard(file).await;
-                return Err(AppError::PayloadTooLarge(
-                    "Biểu mẫu có quá nhiều nội dung.".into(),
+                return Err(AppError::said(
+                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "Biểu mẫu có quá nhiều nội dung.",
+                    "The form holds too much text.",
                 ));
             }
             let text = String::from_utf8_lossy(&text).trim().to_string();
@@ -115,7 +123,11 @@ pub async fn read_upload(
         }
         if file.is_some() {
             discard(file).await;
-            return Err(AppError::BadRequest("Mỗi lần chỉ gửi một tệp.".into()));
+            return Err(AppError::said(
+                axum::http::StatusCode::BAD_REQUEST,
+                "Mỗi lần chỉ gửi một tệp.",
+                "Send one file at a time.",
+            ));
         }
         check_csrf(user, fields.get("csrf").map_or("", String::as_str))?;
         let original = clean_name(field.file_name().unwrap_or_default());

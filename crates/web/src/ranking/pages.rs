@@ -682,7 +682,8 @@ pub async fn show_score_card(
                 format!("{} — {}", t.score_card, unit.unit_name),
                 c.set.sample,
                 user.as_ref(),
-            ),
+            )
+            .crumb(format!("/sets/{}/ranking", c.set.id), t.ranking),
             set_id: c.set.id.clone(),
             set_name: c.set.name.clone(),
             unit_code: unit.unit_code.clone(),

@@ -387,8 +387,10 @@ pub async fn report_occurrence(
         .ok_or(AppError::NotFound)?;
     let (unit, can_report) = task_access(&st, &user, task_id).await?;
     if !can_report {
-        return Err(AppError::Forbidden(
-            "Bạn không phụ trách nhiệm vụ này.".into(),
+        return Err(AppError::said(
+            StatusCode::FORBIDDEN,
+            "Bạn không phụ trách nhiệm vụ này.",
+            "You are not in charge of this task.",
         ));
     }
     let up = crate::assessment::evidence::read_upload(&st, &user, &headers, mp).await?;
@@ -571,7 +573,11 @@ pub async fn decide_violation(
     let user = access.user;
     let reason = f.reason.trim();
     if reason.is_empty() {
-        return Err(AppError::BadRequest("Cần ghi lý do.".into()));
+        return Err(AppError::said(
+            StatusCode::BAD_REQUEST,
+            "Cần ghi lý do.",
+            "A reason is needed.",
+        ));
     }
     st.db
         .excuse_violation(
@@ -765,7 +771,11 @@ pub async fn post_directive(
                 parindex_reports::docx::docx_text(&bytes).map_err(AppError::BadRequest)?
             } else {
                 String::from_utf8(bytes.clone()).map_err(|_| {
-                    AppError::BadRequest("Tệp không phải văn bản UTF-8 (.txt) hay .docx.".into())
+                    AppError::said(
+                        StatusCode::BAD_REQUEST,
+                        "Tệp không phải văn bản UTF-8 (.txt) hay .docx.",
+                        "The file is neither UTF-8 text (.txt) nor .docx.",
+                    )
                 })?
             };
             let mut inc = st
@@ -1013,10 +1023,14 @@ pub async fn show_brief(
         set_name = set.name.clone();
         set_id = set.id.clone();
         let tasks = st.db.tasks(&unit_code, &today.to_iso()).await?;
-        // A criterion not scored yet has lost nothing yet: it is work to do, not a loss.
+        // A criterion not scored yet (no points, no figure) has lost nothing yet: it is work
+        // to do, not a loss.
         let scored = |i: &usize| {
             scores.leaves.get(i).is_some_and(|l| {
-                l.self_points.is_some() || l.appraised.is_some() || l.final_points.is_some()
+                l.self_points.is_some()
+                    || l.appraised.is_some()
+                    || l.final_points.is_some()
+                    || l.input.is_some()
             })
         };
         for (i, lost) in crate::ranking::pages::weakest_leaves(&set, &scores, usize::MAX)
@@ -1249,7 +1263,8 @@ pub async fn show_lost(
             format!("{} — {}", t.lost_to_tasks, unit.name),
             cx.set.sample,
             Some(&user),
-        ),
+        )
+        .crumb(format!("/units/{unit_code}/tasks"), t.tasks),
         unit_code: unit_code.clone(),
         unit_name: unit.name,
         set_id: set_id.clone(),
@@ -1346,7 +1361,11 @@ pub async fn create_from_lost(
         created += 1;
     }
     if created == 0 {
-        return Err(AppError::BadRequest("Chưa chọn tiêu chí nào.".into()));
+        return Err(AppError::said(
+            StatusCode::BAD_REQUEST,
+            "Chưa chọn tiêu chí nào.",
+            "No criterion is chosen.",
+        ));
     }
     Ok(crate::core::flash::done(
         &format!("/units/{unit_code}/tasks"),
@@ -1373,7 +1392,11 @@ pub async fn add_comment(
     let user = access.user;
     let text = f.text.trim();
     if text.is_empty() {
-        return Err(AppError::BadRequest("Ý kiến trống.".into()));
+        return Err(AppError::said(
+            StatusCode::BAD_REQUEST,
+            "Ý kiến trống.",
+            "The comment is empty.",
+        ));
     }
     st.db
         .add_comment(task_id, &user.user.username, text, &st.now())
@@ -1462,8 +1485,10 @@ pub async fn start_occurrence(
         .ok_or(AppError::NotFound)?;
     let (_, can_report) = task_access(&st, &user, task_id).await?;
     if !can_report {
-        return Err(AppError::Forbidden(
-            "Bạn không phụ trách nhiệm vụ này.".into(),
+        return Err(AppError::said(
+            StatusCode::FORBIDDEN,
+            "Bạn không phụ trách nhiệm vụ này.",
+            "You are not in charge of this task.",
         ));
     }
     st.db
@@ -1566,8 +1591,13 @@ pub async fn show_calendar(
             ))
         })
         .unwrap_or((today.year, today.month));
-    let first =
-        Date::new(y, m, 1).ok_or_else(|| AppError::BadRequest("Tháng không hợp lệ.".into()))?;
+    let first = Date::new(y, m, 1).ok_or_else(|| {
+        AppError::said(
+            StatusCode::BAD_REQUEST,
+            "Tháng không hợp lệ.",
+            "Not a valid month.",
+        )
+    })?;
     let last = (28..=31)
         .rev()
         .find_map(|d| Date::new(y, m, d))
