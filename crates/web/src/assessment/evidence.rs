@@ -89,7 +89,11 @@ fn meta_from(
         Some(d) => Some(
             Date::parse(&d)
                 .ok_or_else(|| {
-                    AppError::BadRequest(format!("Ngày văn bản `{d}` không hợp lệ (dd/mm/yyyy)."))
+                    AppError::said(
+                        axum::http::StatusCode::BAD_REQUEST,
+                        format!("Ngày văn bản “{d}” không hợp lệ (dd/mm/yyyy)."),
+                        format!("The document date “{d}” is not valid (dd/mm/yyyy)."),
+                    )
                 })?
                 .to_iso(),
         ),
@@ -136,9 +140,15 @@ pub async fn upload_evidence(
         )
     })?;
     if let Some((id, title)) = st.db.evidence_with_hash(&unit_code, &sha).await? {
-        return Err(AppError::Conflict(format!(
-            "Tệp này đã có trong tài liệu kiểm chứng số {id} “{title}”: hãy chọn “Dùng tài liệu kiểm chứng đã có” thay vì tải lại."
-        )));
+        return Err(AppError::said(
+            axum::http::StatusCode::CONFLICT,
+            format!(
+                "Tệp này đã có trong tài liệu kiểm chứng số {id} “{title}”: hãy chọn “Dùng tài liệu kiểm chứng đã có” thay vì tải lại."
+            ),
+            format!(
+                "This file is already evidence no. {id} “{title}”: choose “Reuse an existing evidence” instead of uploading it again."
+            ),
+        ));
     }
     let meta = meta_from(&up.fields, &name)?;
     let file = NewFile {

@@ -154,8 +154,10 @@ pub async fn start_import(
         .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("txt"));
     if !xlsx && !looks_csv {
         inc.discard().await;
-        return Err(AppError::Unsupported(
-            "Chỉ nhận tệp CSV hoặc XLSX (kiểm tra theo nội dung tệp).".into(),
+        return Err(AppError::said(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Chỉ nhận tệp CSV hoặc XLSX (kiểm tra theo nội dung tệp).",
+            "Only CSV or XLSX files are accepted (checked by their content).",
         ));
     }
     let columns = if columns_text.trim().is_empty() {

@@ -88,9 +88,15 @@ pub struct PeriodQuery {
 
 /// The period asked for: a month, else from–to, else a year (this year by default).
 fn period(q: &PeriodQuery, now: Instant) -> Result<(Date, Date), AppError> {
-    let bad = |what: &str, v: &str| AppError::BadRequest(format!("{what} `{v}` không hợp lệ"));
+    let bad = |what: (&str, &str), v: &str| {
+        AppError::said(
+            axum::http::StatusCode::BAD_REQUEST,
+            format!("{} “{v}” không hợp lệ.", what.0),
+            format!("The {} “{v}” is not valid.", what.1),
+        )
+    };
     if let Some(m) = q.month.as_deref().filter(|m| !m.is_empty()) {
-        let first = Date::parse(&format!("{m}-01")).ok_or_else(|| bad("tháng", m))?;
+        let first = Date::parse(&format!("{m}-01")).ok_or_else(|| bad(("Tháng", "month"), m))?;
         let mut last = first;
         for day in (28..=31).rev() {
             if let Some(d) = Date::parse(&format!("{m}-{day:02}")) {
@@ -102,18 +108,20 @@ fn period(q: &PeriodQuery, now: Instant) -> Result<(Date, Date), AppError> {
     }
     let year = q.year.unwrap_or(now.date.year);
     if !(1900..=2200).contains(&year) {
-        return Err(bad("năm", &year.to_string()));
+        return Err(bad(("Năm", "year"), &year.to_string()));
     }
     let (mut from, mut to) = year_range(year);
     if let Some(f) = q.from.as_deref().filter(|s| !s.is_empty()) {
-        from = Date::parse(f).ok_or_else(|| bad("ngày bắt đầu", f))?;
+        from = Date::parse(f).ok_or_else(|| bad(("Ngày bắt đầu", "start date"), f))?;
     }
     if let Some(t) = q.to.as_deref().filter(|s| !s.is_empty()) {
-        to = Date::parse(t).ok_or_else(|| bad("ngày kết thúc", t))?;
+        to = Date::parse(t).ok_or_else(|| bad(("Ngày kết thúc", "end date"), t))?;
     }
     if to < from {
-        return Err(AppError::BadRequest(
-            "ngày kết thúc trước ngày bắt đầu".into(),
+        return Err(AppError::said(
+            axum::http::StatusCode::BAD_REQUEST,
+            "Ngày kết thúc trước ngày bắt đầu.",
+            "The end date comes before the start date.",
         ));
     }
     Ok((from, to))
@@ -639,8 +647,13 @@ pub async fn show_list(
     let now = st.local_instant();
     let (from, to) = period(&q, now)?;
     let filter_key = q.filter.as_deref().unwrap_or("received");
-    let filter = DossierFilter::parse(filter_key)
-        .ok_or_else(|| AppError::BadRequest(format!("bộ lọc `{filter_key}` không hợp lệ")))?;
+    let filter = DossierFilter::parse(filter_key).ok_or_else(|| {
+        AppError::said(
+            axum::http::StatusCode::BAD_REQUEST,
+            format!("Bộ lọc “{filter_key}” không hợp lệ."),
+            format!("The filter “{filter_key}” is not valid."),
+        )
+    })?;
     let procedure = q.procedure.as_deref().filter(|p| !p.is_empty());
     let limit = if q.format.is_some() {
         EXPORT_LIMIT

@@ -97,9 +97,11 @@ pub async fn read_upload(
                     Ok(Some(c)) if text.len() + c.len() <= MAX_FIELD => text.extend_from_slice(&c),
                     Ok(Some(_)) => {
                         discard(file).await;
-                        return Err(AppError::PayloadTooLarge(format!(
-                            "Ô “{name}” của biểu mẫu quá dài."
-                        )));
+                        return Err(AppError::said(
+                            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                            format!("Ô “{name}” của biểu mẫu quá dài."),
+                            format!("The form's field “{name}” is too long."),
+                        ));
                     }
                     Ok(None) => break,
                     Err(e) => {

@@ -128,9 +128,11 @@ fn download(table: &Table, format: &str, name: &str) -> Result<Response, AppErro
                 .map_err(|e| AppError::Internal(e.to_string()))?,
         ),
         other => {
-            return Err(AppError::BadRequest(format!(
-                "Định dạng `{other}` không được hỗ trợ (csv, xlsx)."
-            )));
+            return Err(AppError::said(
+                axum::http::StatusCode::BAD_REQUEST,
+                format!("Định dạng “{other}” không được hỗ trợ (csv, xlsx)."),
+                format!("The format “{other}” is not offered (csv, xlsx)."),
+            ));
         }
     };
     let disposition = format!("attachment; filename=\"{name}.{ext}\"");
@@ -329,9 +331,11 @@ fn pick_group(c: &Computed, asked: Option<&str>) -> Result<String, AppError> {
     let groups = c.groups();
     match asked {
         Some(g) if groups.iter().any(|x| x == g) => Ok(g.to_string()),
-        Some(g) => Err(AppError::BadRequest(format!(
-            "Nhóm `{g}` không có trong bộ chỉ số này."
-        ))),
+        Some(g) => Err(AppError::said(
+            axum::http::StatusCode::BAD_REQUEST,
+            format!("Nhóm “{g}” không có trong bộ chỉ số này."),
+            format!("The group “{g}” is not in this criteria set."),
+        )),
         None => Ok(groups.into_iter().next().unwrap_or_default()),
     }
 }
@@ -614,6 +618,16 @@ pub async fn show_score_card(
             Some(&unit_code),
             &format!("/sets/{set_id}/units/{unit_code}"),
         )?;
+        // As the ranking: a visitor's page is kept for the set's version (a signed-in user's
+        // carries their name and form token and is never shared). Looked up before anything
+        // is computed for the unit.
+        let key = (set_id.clone(), format!("unit:{unit_code}"), lang);
+        if user.is_none()
+            && q.format.is_none()
+            && let Some(page) = st.cached_page(&key, &c.version)
+        {
+            return Ok(Out::Cached(page));
+        }
         let scores = unit_scores(&st, &c, &unit_code).await?;
         let unit = &as_seen_by(&c, user.as_ref(), &scores);
         let own_results = parindex_domain::rank_units(&c.set, std::slice::from_ref(unit));
@@ -633,14 +647,6 @@ pub async fn show_score_card(
                 f,
                 &name,
             )?));
-        }
-        // As the ranking: a visitor's page is kept for the set's version (a signed-in user's
-        // carries their name and form token and is never shared).
-        let key = (set_id.clone(), format!("unit:{unit_code}"), lang);
-        if user.is_none()
-            && let Some(page) = st.cached_page(&key, &c.version)
-        {
-            return Ok(Out::Cached(page));
         }
         let stored = st.db.unit(&unit_code).await?;
         let merged_into = match stored.as_ref().and_then(|u| u.merged_into.clone()) {

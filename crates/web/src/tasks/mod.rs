@@ -845,24 +845,33 @@ pub async fn post_directive(
         }
         if let Some(lead) = get("lead") {
             if lead.is_empty() {
-                return Err(AppError::BadRequest(format!(
-                    "Mục {}: cần chọn phòng chủ trì.",
-                    p.item_ref
-                )));
+                return Err(AppError::said(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    format!("Mục {}: cần chọn phòng chủ trì.", p.item_ref),
+                    format!("Item {}: choose the lead division.", p.item_ref),
+                ));
             }
             if lead != "*" {
                 if !divisions.iter().any(|u| u.code == lead) {
-                    return Err(AppError::BadRequest(format!(
-                        "Mục {}: phòng `{lead}` không thuộc đơn vị.",
-                        p.item_ref
-                    )));
+                    return Err(AppError::said(
+                        axum::http::StatusCode::BAD_REQUEST,
+                        format!("Mục {}: phòng “{lead}” không thuộc đơn vị.", p.item_ref),
+                        format!(
+                            "Item {}: “{lead}” is not a division of the unit.",
+                            p.item_ref
+                        ),
+                    ));
                 }
                 task.leads = vec![lead];
             }
         }
         let end = match get("end_on").filter(|x| !x.is_empty()) {
             Some(e) => Date::parse(&e).ok_or_else(|| {
-                AppError::BadRequest(format!("Mục {}: ngày `{e}` không hợp lệ.", p.item_ref))
+                AppError::said(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    format!("Mục {}: ngày “{e}” không hợp lệ.", p.item_ref),
+                    format!("Item {}: the date “{e}” is not valid.", p.item_ref),
+                )
             })?,
             None => task.schedule.end,
         };
@@ -878,10 +887,11 @@ pub async fn post_directive(
             _ => task.schedule.repeat,
         };
         if end < task.schedule.start {
-            return Err(AppError::BadRequest(format!(
-                "Mục {}: hạn trước ngày bắt đầu.",
-                p.item_ref
-            )));
+            return Err(AppError::said(
+                axum::http::StatusCode::BAD_REQUEST,
+                format!("Mục {}: hạn trước ngày bắt đầu.", p.item_ref),
+                format!("Item {}: the deadline comes before the start.", p.item_ref),
+            ));
         }
         task.schedule = Schedule {
             repeat,
@@ -894,8 +904,10 @@ pub async fn post_directive(
         tasks.push(task);
     }
     if tasks.is_empty() {
-        return Err(AppError::BadRequest(
-            "Chưa chọn mục nào để tạo nhiệm vụ.".into(),
+        return Err(AppError::said(
+            axum::http::StatusCode::BAD_REQUEST,
+            "Chưa chọn mục nào để tạo nhiệm vụ.",
+            "No item is chosen to make tasks from.",
         ));
     }
     let (did, _) = st
@@ -1291,8 +1303,13 @@ pub async fn create_from_lost(
     let cx = lost_context(&st, &unit_code, &set_id).await?;
     let today = Date::parse(&today(&st)).ok_or_else(|| AppError::Internal("clock".into()))?;
     let end = match get("end_on").filter(|e| !e.is_empty()) {
-        Some(e) => Date::parse(&e)
-            .ok_or_else(|| AppError::BadRequest(format!("Ngày `{e}` không hợp lệ.")))?,
+        Some(e) => Date::parse(&e).ok_or_else(|| {
+            AppError::said(
+                axum::http::StatusCode::BAD_REQUEST,
+                format!("Ngày “{e}” không hợp lệ."),
+                format!("The date “{e}” is not valid."),
+            )
+        })?,
         None => Date::new(cx.set.year + 1, 12, 31).unwrap_or(today),
     };
     let start = if today < end { today } else { end };
@@ -1312,15 +1329,24 @@ pub async fn create_from_lost(
         let division = get(&format!("division_{i}"))
             .filter(|d| !d.is_empty())
             .ok_or_else(|| {
-                AppError::BadRequest(format!(
-                    "Tiêu chí {}: cần chọn phòng phụ trách.",
-                    cx.set.nodes[i].code
-                ))
+                AppError::said(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    format!(
+                        "Tiêu chí {}: cần chọn phòng phụ trách.",
+                        cx.set.nodes[i].code
+                    ),
+                    format!(
+                        "Criterion {}: choose the division in charge.",
+                        cx.set.nodes[i].code
+                    ),
+                )
             })?;
         if !cx.divisions.iter().any(|(c, _)| *c == division) {
-            return Err(AppError::BadRequest(format!(
-                "`{division}` không phải là phòng của đơn vị."
-            )));
+            return Err(AppError::said(
+                axum::http::StatusCode::BAD_REQUEST,
+                format!("“{division}” không phải là phòng của đơn vị."),
+                format!("“{division}” is not a division of the unit."),
+            ));
         }
         let n = &cx.set.nodes[i];
         st.db
