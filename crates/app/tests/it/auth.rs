@@ -256,6 +256,36 @@ async fn accounts_sign_in_and_audit() {
         assert!(
             created.body.contains("thamdinh1") && created.body.contains("Thành viên thẩm định")
         );
+        // A leader without a unit: the form comes back with what was typed (not the
+        // password) and the message, nothing created.
+        let bad = send(
+            &app,
+            "POST",
+            "/admin/users",
+            &admin_cookie,
+            &[
+                ("csrf", &csrf),
+                ("username", "lanhdao2"),
+                ("display_name", "Lãnh đạo mới"),
+                ("role", "leader"),
+                ("unit", ""),
+                ("password", "lanh-dao-2021"),
+            ],
+            Some("http://127.0.0.1:8080"),
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+        assert!(bad.body.contains(r#"value="lanhdao2""#), "{}", bad.body);
+        assert!(bad.body.contains(r#"value="Lãnh đạo mới""#));
+        assert!(bad.body.contains(r#"<option value="leader" selected>"#));
+        assert!(!bad.body.contains("lanh-dao-2021"), "never the password");
+        assert!(
+            !db.list_users()
+                .await
+                .unwrap()
+                .iter()
+                .any(|u| u.username == "lanhdao2")
+        );
         let forged = send(
             &app,
             "POST",

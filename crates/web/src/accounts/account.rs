@@ -467,6 +467,9 @@ pub struct UsersPage {
     pub units: Vec<Choice>,
     pub error: String,
     pub created: String,
+    /// What was typed into the new account's form when it could not be saved (never the
+    /// password).
+    pub typed: NewUserForm,
 }
 
 async fn users_page(
@@ -476,6 +479,7 @@ async fn users_page(
     error: &str,
     created: &str,
     status: StatusCode,
+    typed: NewUserForm,
 ) -> Result<Response, AppError> {
     let t = lang.tr();
     let users = st.db.list_users().await?;
@@ -528,6 +532,7 @@ async fn users_page(
             .collect(),
         error: error.to_string(),
         created: created.to_string(),
+        typed,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -537,19 +542,45 @@ pub async fn show_users(
     LangPref(lang): LangPref,
     access: Access<act::ManageAccounts, NoUnit>,
 ) -> Result<Response, AppError> {
-    users_page(&st, lang, &access.user, "", "", StatusCode::OK).await
+    users_page(
+        &st,
+        lang,
+        &access.user,
+        "",
+        "",
+        StatusCode::OK,
+        NewUserForm::default(),
+    )
+    .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct NewUserForm {
     #[serde(default)]
     pub csrf: String,
+    #[serde(default)]
     pub username: String,
+    #[serde(default)]
     pub display_name: String,
+    #[serde(default)]
     pub role: String,
     #[serde(default)]
     pub unit: String,
+    #[serde(default)]
     pub password: String,
+}
+
+impl NewUserForm {
+    /// The form as typed, without its password.
+    fn typed(&self) -> NewUserForm {
+        NewUserForm {
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role.clone(),
+            unit: self.unit.clone(),
+            ..NewUserForm::default()
+        }
+    }
 }
 
 pub use parindex_services::passwords::validate_new_user;
@@ -566,7 +597,16 @@ pub async fn submit_user(
     let role = match validate_new_user(username, &f.role, unit, &f.password) {
         Ok(r) => r,
         Err(m) => {
-            return users_page(&st, lang, &admin, &m, "", StatusCode::UNPROCESSABLE_ENTITY).await;
+            return users_page(
+                &st,
+                lang,
+                &admin,
+                &m,
+                "",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                f.typed(),
+            )
+            .await;
         }
     };
     let hash = hash_password(&f.password).map_err(AppError::Internal)?;
@@ -587,18 +627,34 @@ pub async fn submit_user(
         .create_user(&new, &admin.user.username, &st.now())
         .await
     {
-        Ok(_) => users_page(&st, lang, &admin, "", username, StatusCode::OK).await,
+        Ok(_) => {
+            users_page(
+                &st,
+                lang,
+                &admin,
+                "",
+                username,
+                StatusCode::OK,
+                NewUserForm::default(),
+            )
+            .await
+        }
         Err(parindex_db::DbError::Conflict(m)) => {
-            users_page(&st, lang, &admin, &m, "", StatusCode::CONFLICT).await
+            users_page(&st, lang, &admin, &m, "", StatusCode::CONFLICT, f.typed()).await
         }
         Err(parindex_db::DbError::UnknownUnits(_)) => {
             users_page(
                 &st,
                 lang,
                 &admin,
-                "Đơn vị không có trong danh sách.",
+                if lang == Lang::En {
+                    "The unit is not in the list."
+                } else {
+                    "Đơn vị không có trong danh sách."
+                },
                 "",
                 StatusCode::UNPROCESSABLE_ENTITY,
+                f.typed(),
             )
             .await
         }
@@ -701,7 +757,16 @@ pub async fn submit_scopes(
     let scopes = match parse_scopes(&f.scopes) {
         Ok(s) => s,
         Err(m) => {
-            return users_page(&st, lang, &admin, &m, "", StatusCode::UNPROCESSABLE_ENTITY).await;
+            return users_page(
+                &st,
+                lang,
+                &admin,
+                &m,
+                "",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                NewUserForm::default(),
+            )
+            .await;
         }
     };
     let target = st
