@@ -112,6 +112,31 @@ impl Rule {
         }
     }
 
+    /// English description, for the interface's second language.
+    pub fn describe_en(&self) -> String {
+        match self {
+            Rule::Manual { step } => format!("Scored by hand (step {})", step.to_plain()),
+            Rule::Binary => "Pass / fail".into(),
+            Rule::Options(o) => o
+                .iter()
+                .map(|o| format!("{}: {}", o.label, o.points.to_plain()))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Rule::Thresholds(b) => b
+                .iter()
+                .map(|b| format!("≥ {} → {}", b.min.to_plain(), b.points.to_plain()))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Rule::Proportional { of } => format!("Proportional (of {})", of.to_plain()),
+            Rule::Deduction { per, floor } => format!(
+                "Minus {} each time (at least {})",
+                per.to_plain(),
+                floor.to_plain()
+            ),
+            Rule::Survey => "Sociological survey".into(),
+        }
+    }
+
     /// Points from the rule's input (an option label, a rate, a count…).
     pub fn points_from_input(&self, max: Points, input: &str) -> Result<Points, String> {
         let input = input.trim();

@@ -128,6 +128,30 @@ async fn self_assessment_appraisal_explanation_publication() {
         assert!(bad.body.contains(r#"value="nhiều""#), "{}", bad.body);
         assert!(bad.body.contains(r#"aria-invalid="true""#), "{}", bad.body);
         assert!(!bad.body.contains('`'), "no backticks: {}", bad.body);
+        // On an English page, in English: what the criterion's rule accepts.
+        let bad_en = send(
+            &app,
+            "POST",
+            &leaf("I.1.2"),
+            &format!("{vp1}; lang=en"),
+            &[
+                ("csrf", &csrf1),
+                ("revision", "0"),
+                ("action", "self"),
+                ("input", "nhiều"),
+            ],
+            ORIGIN,
+        )
+        .await;
+        assert_eq!(bad_en.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            bad_en
+                .body
+                .contains("“nhiều” is not accepted here (maximum 2; ≥ 100 → 2"),
+            "{}",
+            bad_en.body
+        );
+        assert!(!bad_en.body.contains("không phải là số"));
 
         // The leader cannot submit while leaves are missing.
         let gd_csrf = send(&app, "GET", page, &gd, &[], None).await.hidden("csrf");

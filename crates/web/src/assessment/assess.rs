@@ -753,7 +753,12 @@ async fn render_assessment(
             name: n.name.clone(),
             depth: n.depth,
             max: n.max.to_vi(p),
-            rule: rule.map(Rule::describe_vi).unwrap_or_default(),
+            rule: rule
+                .map(|r| match lang {
+                    Lang::Vi => r.describe_vi(),
+                    Lang::En => r.describe_en(),
+                })
+                .unwrap_or_default(),
             evidence_hint: n.evidence.clone().unwrap_or_default(),
             input: leaf
                 .and_then(|l| l.score.input.as_deref())
@@ -1178,8 +1183,22 @@ fn leaf_change(
         }
         .to_string()
     };
+    // The rule's own message in Vietnamese; in English, what the rule accepts.
+    let rule_said = |field: &'static str, v: &str, vi: &str| {
+        Invalid::Field(
+            field,
+            match lang {
+                Lang::Vi => sentence(vi),
+                Lang::En => format!(
+                    "“{v}” is not accepted here (maximum {}; {}).",
+                    node.max.to_plain(),
+                    rule.describe_en()
+                ),
+            },
+        )
+    };
     let points = |field: &'static str, v: &str| {
-        Points::parse(v).map_err(|e| Invalid::Field(field, format!("Điểm “{v}” {e}.")))
+        Points::parse(v).map_err(|e| rule_said(field, v, &format!("Điểm “{v}” {e}.")))
     };
     Ok(match (f.action.as_str(), allowed) {
         ("self", Some(Power::SelfAssess)) => {
@@ -1192,7 +1211,7 @@ fn leaf_change(
             let self_points = match &input {
                 Some(i) => Some(
                     rule.points_from_input(node.max, i)
-                        .map_err(|m| Invalid::Field("input", sentence(&m)))?,
+                        .map_err(|m| rule_said("input", i, &m))?,
                 ),
                 None => None,
             };
@@ -1207,7 +1226,7 @@ fn leaf_change(
                 Some(a) => {
                     let p = points("appraised", &a)?;
                     rule.check_points(node.max, p)
-                        .map_err(|m| Invalid::Field("appraised", sentence(&m)))?;
+                        .map_err(|m| rule_said("appraised", &a, &m))?;
                     Some(p)
                 }
                 None => None,
@@ -1255,7 +1274,7 @@ fn leaf_change(
                     .or_else(|| stored.and_then(|l| l.score.self_points));
                 if let Some(p) = given {
                     rule.check_points(node.max, p)
-                        .map_err(|m| Invalid::Field("final_points", sentence(&m)))?;
+                        .map_err(|m| rule_said("final_points", &p.to_plain(), &m))?;
                 }
                 given
             } else {

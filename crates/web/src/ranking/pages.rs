@@ -782,7 +782,10 @@ pub async fn show_criteria(
                 &[t.code, t.name, t.max, t.rule, t.evidence, t.owner],
             );
             for (i, n) in set.nodes.iter().enumerate() {
-                let l = criterion_line(&set, i, "leaf");
+                let mut l = criterion_line(&set, i, "leaf");
+                if let (Lang::En, Some(r)) = (lang, n.rule.as_ref()) {
+                    l.rule = r.describe_en();
+                }
                 table.rows.push(vec![
                     l.code.into(),
                     l.name.into(),
@@ -825,6 +828,16 @@ pub async fn show_criteria(
             for (i, n) in set.nodes.iter().enumerate() {
                 if fold(&format!("{} {}", n.code, n.name)).contains(&needle) {
                     lines.push(criterion_line(&set, i, "leaf"));
+                }
+            }
+        }
+        if lang == Lang::En {
+            for l in &mut lines {
+                if let Some(r) = set
+                    .position(&l.code)
+                    .and_then(|i| set.nodes[i].rule.as_ref())
+                {
+                    l.rule = r.describe_en();
                 }
             }
         }
