@@ -202,6 +202,14 @@ async fn unreleased_cuts_stay_with_the_appraisers() {
         )
         .await;
         assert!(page.body.contains("Ban hành chậm"), "{kind}");
+        // The history in words, in the province's time: the step, who, when, why.
+        assert!(
+            page.body.contains(
+                "<li>Tự chấm 1 → thẩm định 0, td.bimat, 28/11/2026 15:00: Lý do “Ban hành chậm”</li>"
+            ),
+            "{kind}: {}",
+            page.body
+        );
         let brief = send(&app, "GET", "/units/SKHDT/brief", &focal, &[], None).await;
         assert!(
             brief.body.contains(r#"<td class="code">I.1.1</td>"#),

@@ -884,7 +884,17 @@ async fn render_assessment(
                 .map(|r| HistoryLine {
                     at: parindex_domain::text::local_time_vi(&r.entry.at),
                     actor: r.entry.actor.clone(),
-                    action: action_label(&r.entry.action, lang).to_string(),
+                    // Steps told in words ("Tự chấm 2 → thẩm định 1") need no label.
+                    action: if r.entry.action == "points.self"
+                        || (released
+                        && matches!(
+                            r.entry.action.as_str(),
+                            "points.appraised" | "explanation.answer"
+                        )) {
+                        String::new()
+                    } else {
+                        action_label(&r.entry.action, lang).to_string()
+                    },
                     change: history_words(
                         &r.entry.action,
                         r.entry.old_value.as_deref(),
