@@ -105,6 +105,23 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: TextFormat,
     },
+    /// Thử điểm: điểm, chỉ số, hạng của một đơn vị nếu một số tiêu chí có điểm khác (các đơn vị
+    /// khác giữ nguyên); từ cơ sở dữ liệu (--set) hoặc từ tệp (--criteria, --scores).
+    Whatif {
+        #[arg(long, conflicts_with_all = ["criteria", "scores"])]
+        set: Option<String>,
+        #[arg(long, requires = "scores")]
+        criteria: Option<String>,
+        #[arg(long, requires = "criteria")]
+        scores: Option<String>,
+        #[arg(long)]
+        unit: String,
+        /// MÃ=ĐIỂM, lặp lại được: `--points I.1.1=1 --points I.8.4=2,5`.
+        #[arg(long = "points", required = true)]
+        points: Vec<String>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: WhatIfFormat,
+    },
     /// Bảng xếp hạng từ cơ sở dữ liệu.
     Ranking {
         #[arg(long)]
@@ -397,6 +414,12 @@ enum TextFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum WhatIfFormat {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum RankingFormat {
     Table,
     Json,
@@ -637,6 +660,74 @@ async fn run(cli: Cli) -> Res {
                 report = report.with_leaves(&set, u);
             }
             emit(&set, &results, &report, format)
+        }
+        Command::Whatif {
+            set,
+            criteria,
+            scores,
+            unit,
+            points,
+            format,
+        } => {
+            let changes = points
+                .iter()
+                .map(|p| parindex_domain::whatif::parse_change(p))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|m| Fail(2, m))?;
+            let (stored, units) = match (set, criteria, scores) {
+                (Some(set_id), None, None) => {
+                    let db = open_db(&cli.db).await?;
+                    let stored = db
+                        .load_set(&set_id)
+                        .await?
+                        .ok_or_else(|| Fail(1, format!("không tìm thấy bộ chỉ số `{set_id}`")))?;
+                    let units = db.load_scores(&stored).await?;
+                    (stored, units)
+                }
+                (None, Some(criteria), Some(scores)) => {
+                    let stored = read_criteria(&criteria)?;
+                    let units = parse_scores_csv(&scores, &read_text(&scores)?, &stored)?;
+                    (stored, units)
+                }
+                _ => {
+                    return Err(Fail(
+                        2,
+                        "cần --set ID, hoặc --criteria TỆP --scores TỆP".into(),
+                    ));
+                }
+            };
+            let answer = parindex_domain::whatif::what_if(&stored, &units, &unit, &changes)
+                .map_err(|m| Fail(1, m))?;
+            match format {
+                WhatIfFormat::Json => {
+                    let text = serde_json::to_string_pretty(&answer)
+                        .map_err(|e| Fail(1, format!("không tạo được JSON: {e}")))?;
+                    print_out(&(text + "\n"));
+                }
+                WhatIfFormat::Table => {
+                    let vi = |s: &str| s.replace('.', ",");
+                    let line = |label: &str, s: &parindex_domain::whatif::Standing| {
+                        format!(
+                            "{label}: {} điểm, chỉ số {}%, hạng {}/{}{}\n",
+                            vi(&s.score),
+                            vi(&s.index),
+                            s.rank,
+                            s.of,
+                            s.band
+                                .as_deref()
+                                .map(|b| format!(", {b}"))
+                                .unwrap_or_default()
+                        )
+                    };
+                    let mut out = line("Hiện nay", &answer.before);
+                    out.push_str(&line("Nếu đổi điểm", &answer.after));
+                    if !answer.overtakes.is_empty() {
+                        out = format!("{out}Vượt lên trên: {}\n", answer.overtakes.join(", "));
+                    }
+                    print_out(&out);
+                }
+            }
+            Ok(())
         }
         Command::Ranking {
             set,

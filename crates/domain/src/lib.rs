@@ -18,6 +18,7 @@ pub mod scoring;
 pub mod tasks;
 pub mod text;
 pub mod units;
+pub mod whatif;
 pub mod yaml;
 
 pub use code::{Code, compare_codes};

@@ -1083,3 +1083,147 @@ async fn a_workbook_declaring_absurd_counts_is_refused_not_a_crash() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What-if against recomputing the whole ranking: SKHDT's two cut criteria back to their
+/// maximum, given as `--points`, and the same change written into the scores file (as a
+/// final layer) and ranked by `parindex score`: the same score, index, rank, band; the units
+/// overtaken are those ranked ahead before and behind after; the database gives the same.
+#[tokio::test]
+async fn whatif_equals_recomputing_the_ranking() {
+    let repo_data = |name: &str| format!("{}/../../data/{name}", env!("CARGO_MANIFEST_DIR"));
+    let criteria = repo_data("brvt-so-2020.yaml");
+    let scores_path = repo_data("brvt-so-2020-scores.csv");
+    let scores = std::fs::read_to_string(&scores_path).unwrap();
+    let ask = |extra: &[&str]| {
+        let mut args = vec![
+            "whatif",
+            "--criteria",
+            criteria.as_str(),
+            "--scores",
+            scores_path.as_str(),
+            "--unit",
+            "SKHDT",
+        ];
+        args.extend_from_slice(extra);
+        run("sqlite://unused.db", &args)
+    };
+    let r = ask(&[
+        "--points",
+        "I.2.1.1=3",
+        "--points",
+        "I.2.1.2=2,5",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let answer: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    // The independent computation: the same points as a final layer in the scores file.
+    let changed: String = scores
+        .lines()
+        .map(|l| {
+            for (code, points) in [("I.2.1.1", "3"), ("I.2.1.2", "2.5")] {
+                let head = format!("SKHDT,Sở Kế hoạch và Đầu tư,so,{code},");
+                if let Some(rest) = l.strip_prefix(&head) {
+                    let f: Vec<&str> = rest.splitn(4, ',').collect();
+                    return format!("{head}{},{},{points},{}", f[0], f[1], f[3]);
+                }
+            }
+            l.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(changed, scores.trim_end());
+    let changed_path = temp_file("whatif-scores.csv", &changed);
+    let rank = |file: &str| -> serde_json::Value {
+        let r = run(
+            "sqlite://unused.db",
+            &[
+                "score",
+                "--criteria",
+                &criteria,
+                "--scores",
+                file,
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        serde_json::from_str(&r.stdout).unwrap()
+    };
+    let (before, after) = (rank(&scores_path), rank(&changed_path));
+    let row = |v: &serde_json::Value, u: &str| {
+        v["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["unit_code"] == u)
+            .unwrap()
+            .clone()
+    };
+    for (side, v) in [("before", &before), ("after", &after)] {
+        let s = row(v, "SKHDT");
+        for key in ["score", "index", "rank", "of", "band"] {
+            assert_eq!(answer[side][key], s[key], "{side}.{key}");
+        }
+    }
+    assert_eq!(answer["before"]["rank"], 11);
+    assert_eq!(answer["before"]["score"], "85.620");
+    assert_eq!(answer["after"]["score"], "90.120");
+    let (b, a) = (
+        answer["before"]["rank"].as_u64().unwrap(),
+        answer["after"]["rank"].as_u64().unwrap(),
+    );
+    let overtaken: Vec<String> = before["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["unit_code"] != "SKHDT" && u["rank"].as_u64().unwrap() < b)
+        .filter(|u| {
+            row(&after, u["unit_code"].as_str().unwrap())["rank"]
+                .as_u64()
+                .unwrap()
+                > a
+        })
+        .map(|u| u["unit_code"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!overtaken.is_empty());
+    assert_eq!(answer["overtakes"], serde_json::json!(overtaken));
+    // Every other unit is untouched: its score is the same after.
+    for u in before["units"].as_array().unwrap() {
+        if u["unit_code"] != "SKHDT" {
+            assert_eq!(
+                row(&after, u["unit_code"].as_str().unwrap())["score"],
+                u["score"]
+            );
+        }
+    }
+    // Mistakes: a code that is no leaf, points the rule does not allow, a missing unit.
+    assert_eq!(ask(&["--points", "I.2=1"]).code, 1);
+    assert_eq!(ask(&["--points", "I.2.1.1=7"]).code, 1);
+    assert_eq!(ask(&["--points", "I.2.1.1"]).code, 2);
+    let r = run(
+        "sqlite://unused.db",
+        &["whatif", "--unit", "SKHDT", "--points", "I.2.1.1=3"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    // From the database, the same answer.
+    for (db, url) in crate::common::demo_dbs().await {
+        let r = run(
+            &url,
+            &[
+                "whatif",
+                "--set",
+                "brvt-so-2020",
+                "--unit",
+                "SKHDT",
+                "--points",
+                "I.2.1.1=3",
+                "--points",
+                "I.2.1.2=2.5",
+            ],
+        );
+        assert_eq!(r.code, 0, "{}: {}", db.kind(), r.stderr);
+        let from_db: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(from_db, answer, "{}", db.kind());
+    }
+}

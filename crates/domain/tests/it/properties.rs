@@ -219,3 +219,72 @@ proptest! {
         prop_assert_eq!(a.stamp().to_string().get(..8).map(str::to_string), Some(a.date.to_iso().replace('-', "")));
     }
 }
+
+proptest! {
+    /// What-if against recomputing the whole ranking with the changed points: the unit's
+    /// standing is the recomputed one, ties included (coarse levels make many); the units
+    /// overtaken are those ahead before and behind after; other groups are untouched.
+    #[test]
+    fn whatif_equals_recomputing_the_ranking(
+        units in prop::collection::vec((0usize..2, 0usize..3, 0usize..3), 2..12),
+        to in (0usize..3, 0usize..3),
+    ) {
+        use parindex_domain::whatif::what_if;
+        let set = parse_criteria_yaml("s.yaml", SET).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let (a, b) = (set.position("I.1.1").unwrap(), set.position("I.1.2").unwrap());
+        let level_a = ["0", "0.5", "1"];
+        let level_b = ["0", "1", "2"];
+        let unit = |n: usize, group: usize, la: usize, lb: usize| {
+            let mut leaves = HashMap::new();
+            for (leaf, p) in [(a, level_a[la]), (b, level_b[lb])] {
+                let p = Points::parse(p).unwrap();
+                leaves.insert(leaf, LeafScore::new(&set, leaf, [Some(p), None, None], None).unwrap());
+            }
+            UnitScores {
+                unit_code: format!("U{n:02}"),
+                unit_name: format!("Đơn vị {n}"),
+                group: ["so", "huyen"][group].into(),
+                leaves,
+                line: 0,
+            }
+        };
+        let before_units: Vec<UnitScores> =
+            units.iter().enumerate().map(|(n, (g, la, lb))| unit(n, *g, *la, *lb)).collect();
+        let changes = vec![
+            ("I.1.1".to_string(), Points::parse(level_a[to.0]).unwrap()),
+            ("I.1.2".to_string(), Points::parse(level_b[to.1]).unwrap()),
+        ];
+        let answer = what_if(&set, &before_units, "U00", &changes).map_err(TestCaseError::fail)?;
+        // The independent computation: the unit rebuilt with those points, everything ranked.
+        let mut after_units = before_units.clone();
+        after_units[0] = unit(0, units[0].0, to.0, to.1);
+        let before = rank_units(&set, &before_units);
+        let after = rank_units(&set, &after_units);
+        let find = |rs: &[parindex_domain::UnitResult], u: &str| rs.iter().find(|r| r.unit_code == u).unwrap().clone();
+        let (b0, a0) = (find(&before, "U00"), find(&after, "U00"));
+        prop_assert_eq!(answer.before.rank, b0.rank);
+        prop_assert_eq!(answer.after.rank, a0.rank);
+        prop_assert_eq!(answer.after.of, a0.of);
+        prop_assert_eq!(&answer.after.score, &a0.score.to_fixed(set.precision));
+        prop_assert_eq!(&answer.after.index, &a0.index.to_fixed(set.precision));
+        prop_assert_eq!(&answer.after.band, &a0.band);
+        let mut overtaken: Vec<String> = before
+            .iter()
+            .filter(|r| r.group == b0.group && r.unit_code != "U00" && r.rank < b0.rank)
+            .filter(|r| find(&after, &r.unit_code).rank > a0.rank)
+            .map(|r| r.unit_code.clone())
+            .collect();
+        overtaken.sort();
+        let mut got = answer.overtakes.clone();
+        got.sort();
+        prop_assert_eq!(got, overtaken);
+        // A tie is not an overtaking: nobody overtaken shares the unit's rank after.
+        for u in &answer.overtakes {
+            prop_assert!(find(&after, u).rank != a0.rank);
+        }
+        // Other groups: the same results.
+        for r in before.iter().filter(|r| r.group != b0.group) {
+            prop_assert_eq!(r, &find(&after, &r.unit_code));
+        }
+    }
+}
