@@ -112,6 +112,22 @@ impl Rule {
         }
     }
 
+    /// The points a leaf with fixed levels may take (pass/fail, options, bands, and 0),
+    /// ascending; empty where any multiple of the step is allowed.
+    pub fn fixed_levels(&self, max: Points) -> Vec<Points> {
+        let mut points: Vec<Points> = match self {
+            Rule::Binary => vec![Points::ZERO, max],
+            Rule::Options(o) => o.iter().map(|o| o.points).collect(),
+            Rule::Thresholds(b) => std::iter::once(Points::ZERO)
+                .chain(b.iter().map(|b| b.points))
+                .collect(),
+            _ => return Vec::new(),
+        };
+        points.sort();
+        points.dedup();
+        points
+    }
+
     /// English description, for the interface's second language.
     pub fn describe_en(&self) -> String {
         match self {

@@ -99,6 +99,12 @@ fn routes(upload_limit: u64, dossier_limit: u64) -> Routes {
         )
         .add(
             "GET",
+            "/sets/{set_id}/units/{unit_code}/whatif",
+            Policy(A::ReadScoreCard),
+            get(crate::ranking::whatif::show_whatif),
+        )
+        .add(
+            "GET",
             "/sets/{set_id}/cycle",
             Policy(A::ReadCycle),
             get(cycle::show_cycle),

@@ -560,3 +560,120 @@ async fn the_ranking_recomputed_after_a_change_equals_a_full_read() {
         );
     }
 }
+
+/// The score card's what-if page: a plain GET form; the same answer as `parindex whatif`;
+/// ranks only for whoever may see them; other units' people refused; mistakes kept.
+#[tokio::test]
+async fn the_whatif_page_tries_points_without_saving() {
+    use crate::auth::{send, sid, sign_in};
+    use axum::http::StatusCode;
+    for (db, _) in crate::common::demo_dbs().await {
+        let kind = db.kind();
+        let app = parindex_web::router(crate::common::demo_state(db.clone()));
+        let vp = sid(&sign_in(&app, "vp.skhdt", "parindex-demo").await);
+        let card = send(
+            &app,
+            "GET",
+            "/sets/brvt-so-2020/units/SKHDT",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        assert!(
+            card.body
+                .contains(r#"href="/sets/brvt-so-2020/units/SKHDT/whatif""#),
+            "{kind}: reachable from the score card"
+        );
+        let base = "/sets/brvt-so-2020/units/SKHDT/whatif";
+        let form = send(&app, "GET", base, &vp, &[], None).await;
+        assert_eq!(form.status, StatusCode::OK, "{kind}");
+        assert_eq!(form.body.matches(r#"<tr id="try-"#).count(), 36, "{kind}");
+        assert!(!form.body.contains(r#"id="whatif-result""#));
+        let tried = send(
+            &app,
+            "GET",
+            &format!("{base}?p.I.2.1.1=3&p.I.2.1.2=2%2C5"),
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(tried.status, StatusCode::OK, "{kind}");
+        let result = tried
+            .body
+            .split(r#"id="whatif-result""#)
+            .nth(1)
+            .and_then(|r| r.split("</section>").next())
+            .unwrap_or_default();
+        assert!(
+            result.contains(r#"<td class="num">85,620</td>"#),
+            "{kind}: {result}"
+        );
+        assert!(
+            result.contains(r#"<td class="num">90,120</td>"#),
+            "{kind}: {result}"
+        );
+        assert!(
+            result.contains(r#"<td class="num">11/21</td>"#),
+            "{kind}: {result}"
+        );
+        assert!(
+            result.contains(r#"<td class="num">4/21</td>"#),
+            "{kind}: {result}"
+        );
+        assert_eq!(result.matches("<li>").count(), 7, "{kind}: {result}");
+        assert!(result.contains("VPUBND — "), "{kind}: {result}");
+        // Nothing was saved.
+        let again = send(
+            &app,
+            "GET",
+            "/sets/brvt-so-2020/units/SKHDT",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        assert!(
+            again.body.contains(r#"<dd id="score">85,620</dd>"#),
+            "{kind}"
+        );
+        // A mistake keeps what was typed and says where.
+        let bad = send(&app, "GET", &format!("{base}?p.II.1=99"), &vp, &[], None).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{kind}");
+        assert!(bad.body.contains(r#"id="error-summary""#), "{kind}");
+        assert!(bad.body.contains(r#"value="99""#), "{kind}");
+        assert!(!bad.body.contains(r#"id="whatif-result""#), "{kind}");
+        // A published score card is public: a visitor may try points on it too.
+        let visitor = send(&app, "GET", &format!("{base}?p.I.2.1.1=3"), "", &[], None).await;
+        assert_eq!(visitor.status, StatusCode::OK, "{kind}");
+        // A draft: another unit's people are refused, and shown nothing of it.
+        let stc = sid(&sign_in(&app, "vp.stc", "parindex-demo").await);
+        let refused = send(
+            &app,
+            "GET",
+            "/sets/brvt-so-2021/units/SKHDT/whatif",
+            &stc,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{kind}");
+        assert!(!refused.body.contains("try-I.1.1"), "{kind}");
+        assert!(!refused.body.contains("Sở Kế hoạch"), "{kind}");
+        // Before publication a unit tries its own points, without ranks among units.
+        let draft = send(
+            &app,
+            "GET",
+            "/sets/brvt-so-2021/units/SKHDT/whatif?p.I.1.4=2",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(draft.status, StatusCode::OK, "{kind}");
+        assert!(draft.body.contains(r#"id="whatif-result""#), "{kind}");
+        assert!(!draft.body.contains(r#"id="overtakes""#), "{kind}");
+        assert!(draft.body.contains(r#"<td class="num">—</td>"#), "{kind}");
+    }
+}

@@ -356,20 +356,10 @@ fn root_of(set: &CriteriaSet, mut i: usize) -> usize {
     i
 }
 
-/// The points a leaf with fixed levels may be given (options, pass/fail, bands); empty
-/// where any multiple of the step is allowed.
+/// The points a leaf with fixed levels may be given, as choices (value, label, chosen);
+/// empty where any multiple of the step is allowed.
 fn levels(rule: &Rule, max: Points, current: Option<Points>) -> Vec<(String, String, bool)> {
-    let mut points: Vec<Points> = match rule {
-        Rule::Binary => vec![Points::ZERO, max],
-        Rule::Options(o) => o.iter().map(|o| o.points).collect(),
-        Rule::Thresholds(b) => std::iter::once(Points::ZERO)
-            .chain(b.iter().map(|b| b.points))
-            .collect(),
-        _ => return Vec::new(),
-    };
-    points.sort();
-    points.dedup();
-    points
+    rule.fixed_levels(max)
         .into_iter()
         .map(|p| (p.to_plain(), p.to_vi_short(), current == Some(p)))
         .collect()
