@@ -371,6 +371,29 @@ async fn render_task(
 }
 
 /// Marks an occurrence done with its progress report (and an evidence file, optionally).
+/// The task of an occurrence and its unit, for a user who reports on it (its unit's leader
+/// or focal point, or a division it names); anyone else is refused.
+async fn reporting(
+    st: &AppState,
+    user: &SessionUser,
+    occurrence_id: i64,
+) -> Result<(i64, String), AppError> {
+    let task_id = st
+        .db
+        .occurrence_task(occurrence_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (unit, can_report) = task_access(st, user, task_id).await?;
+    if !can_report {
+        return Err(AppError::said(
+            StatusCode::FORBIDDEN,
+            "Bạn không phụ trách nhiệm vụ này.",
+            "You are not in charge of this task.",
+        ));
+    }
+    Ok((task_id, unit))
+}
+
 pub async fn report_occurrence(
     State(st): State<AppState>,
     Path(occurrence_id): Path<i64>,
@@ -380,19 +403,7 @@ pub async fn report_occurrence(
     mp: Multipart,
 ) -> Result<Response, AppError> {
     let user = access.user;
-    let task_id = st
-        .db
-        .occurrence_task(occurrence_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let (unit, can_report) = task_access(&st, &user, task_id).await?;
-    if !can_report {
-        return Err(AppError::said(
-            StatusCode::FORBIDDEN,
-            "Bạn không phụ trách nhiệm vụ này.",
-            "You are not in charge of this task.",
-        ));
-    }
+    let (task_id, unit) = reporting(&st, &user, occurrence_id).await?;
     let up = crate::assessment::evidence::read_upload(&st, &user, &headers, mp).await?;
     let report = up.fields.get("report").cloned().unwrap_or_default();
     if report.trim().is_empty() {
@@ -1504,19 +1515,7 @@ pub async fn start_occurrence(
     Checked(_): Checked<crate::accounts::account::CsrfForm>,
 ) -> Result<Response, AppError> {
     let user = access.user;
-    let task_id = st
-        .db
-        .occurrence_task(occurrence_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let (_, can_report) = task_access(&st, &user, task_id).await?;
-    if !can_report {
-        return Err(AppError::said(
-            StatusCode::FORBIDDEN,
-            "Bạn không phụ trách nhiệm vụ này.",
-            "You are not in charge of this task.",
-        ));
-    }
+    let (task_id, _) = reporting(&st, &user, occurrence_id).await?;
     st.db
         .start_occurrence(occurrence_id, &user.user.username, &st.now())
         .await
