@@ -192,49 +192,54 @@ async fn journey(c: &Client, base: &str, pdf_path: &str) -> Step {
     Ok(())
 }
 
+/// The example set in self-assessment for the given departments, STC's points imported
+/// (temporary files named with `prefix`).
+pub fn example_in_self_assessment(url: &str, prefix: &str, units: &[&str]) {
+    let names = [
+        ("SKHDT", "Sở Kế hoạch và Đầu tư"),
+        ("STC", "Sở Tài chính"),
+        ("SXD", "Sở Xây dựng"),
+    ];
+    let csv: String = std::iter::once("code,name,parent_code,kind,group".to_string())
+        .chain(
+            names
+                .iter()
+                .filter(|(c, _)| units.contains(c))
+                .map(|(code, name)| format!("{code},{name},,so,so")),
+        )
+        .collect::<Vec<_>>()
+        .join("\n");
+    let units_file = temp_file(&format!("{prefix}-units.csv"), &csv);
+    let all = std::fs::read_to_string(data("example-scores.csv")).unwrap();
+    let stc = all
+        .lines()
+        .filter(|l| l.starts_with("unit_code") || l.starts_with("STC"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let stc_file = temp_file(&format!("{prefix}-stc.csv"), &stc);
+    let set = data("example-so-2020.yaml");
+    for args in [
+        &["criteria", "import", set.as_str()][..],
+        &["units", "import", &units_file],
+        &["scores", "import", "--set", "example-so-2020", &stc_file],
+        &[
+            "cycle",
+            "phase",
+            "--set",
+            "example-so-2020",
+            "self_assessment",
+        ],
+    ] {
+        assert_eq!(run(url, args).code, 0, "{args:?}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_cycle_in_chromium() {
     let Some(driver) = start_driver() else { return };
     for (db, url) in parindex_db::testkit::each_db().await {
         let kind = db.kind();
-        assert_eq!(
-            run(&url, &["criteria", "import", &data("example-so-2020.yaml")]).code,
-            0
-        );
-        let units = temp_file(
-            "b-units.csv",
-            "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\nSTC,Sở Tài chính,,so,so\n",
-        );
-        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
-        let all = std::fs::read_to_string(data("example-scores.csv")).unwrap();
-        let stc = all
-            .lines()
-            .filter(|l| l.starts_with("unit_code") || l.starts_with("STC"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let stc_file = temp_file("b-stc.csv", &stc);
-        assert_eq!(
-            run(
-                &url,
-                &["scores", "import", "--set", "example-so-2020", &stc_file]
-            )
-            .code,
-            0
-        );
-        assert_eq!(
-            run(
-                &url,
-                &[
-                    "cycle",
-                    "phase",
-                    "--set",
-                    "example-so-2020",
-                    "self_assessment"
-                ]
-            )
-            .code,
-            0
-        );
+        example_in_self_assessment(&url, "b", &["SKHDT", "STC"]);
         for (u, r, unit) in [
             ("vp1", Role::Focal, Some("SKHDT")),
             ("gd", Role::Leader, Some("SKHDT")),

@@ -11,7 +11,6 @@ use parindex_domain::access::Role;
 use crate::auth::add_user;
 use crate::browser::{Step, click, click_and_wait, connect, e, fill, shot, start_driver, text};
 use crate::browser_cycle::{login, logout};
-use crate::common::{data, run, temp_file};
 
 /// Signs in and checks that the browser lands on the home page.
 async fn sign_in_home(c: &Client, base: &str, user: &str) -> Step {
@@ -408,34 +407,7 @@ async fn each_role_from_the_home_page_by_clicking() {
     let Some(driver) = start_driver() else { return };
     for (db, url) in parindex_db::testkit::each_db().await {
         let kind = db.kind();
-        assert_eq!(
-            run(&url, &["criteria", "import", &data("example-so-2020.yaml")]).code,
-            0
-        );
-        let units = temp_file(
-            "j-units.csv",
-            "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\nSTC,Sở Tài chính,,so,so\nSXD,Sở Xây dựng,,so,so\n",
-        );
-        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
-        let all = std::fs::read_to_string(data("example-scores.csv")).unwrap();
-        let stc = all
-            .lines()
-            .filter(|l| l.starts_with("unit_code") || l.starts_with("STC"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let stc_file = temp_file("j-stc.csv", &stc);
-        for args in [
-            ["scores", "import", "--set", "example-so-2020", &stc_file],
-            [
-                "cycle",
-                "phase",
-                "--set",
-                "example-so-2020",
-                "self_assessment",
-            ],
-        ] {
-            assert_eq!(run(&url, &args).code, 0, "{args:?}");
-        }
+        crate::browser_cycle::example_in_self_assessment(&url, "j", &["SKHDT", "STC", "SXD"]);
         for (u, r, unit) in [
             ("vp1", Role::Focal, Some("SKHDT")),
             ("gd", Role::Leader, Some("SKHDT")),
