@@ -1209,6 +1209,31 @@ pub struct DueSoon {
 }
 
 impl Db {
+    /// How many unfinished dossiers without an apology slip are already overdue at `now`,
+    /// and how many more fall due by `until` (counted in the database: a home page does not
+    /// load a province's backlog to count it).
+    pub async fn count_due_without_slip(
+        &self,
+        unit: Option<&str>,
+        now: Instant,
+        until: Instant,
+    ) -> Result<(u64, u64)> {
+        let sql = "SELECT COALESCE(SUM(CASE WHEN due_at < $2 THEN 1 ELSE 0 END), 0), \
+                       COALESCE(SUM(CASE WHEN due_at >= $2 THEN 1 ELSE 0 END), 0) FROM dossiers \
+                       WHERE status = 'pending' AND apology_at IS NULL AND ($1 IS NULL OR unit_code = $1) \
+                       AND due_at <= $3";
+        let (overdue, soon): (i64, i64) = on_db!(self, pool => sqlx::query_as(sql)
+                .bind(unit)
+                .bind(now.stamp())
+                .bind(until.stamp())
+                .fetch_one(pool)
+                .await?);
+        Ok((
+            u64::try_from(overdue).unwrap_or(0),
+            u64::try_from(soon).unwrap_or(0),
+        ))
+    }
+
     /// Unfinished dossiers with no apology slip whose due instant is at or before `until`
     /// (already overdue ones first), of one unit or all.
     pub async fn dossiers_due_without_slip(

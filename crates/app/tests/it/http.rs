@@ -389,6 +389,20 @@ async fn lists_say_what_they_hold() {
             "{kind}: nothing is due soon"
         );
         assert!(due.body.contains("Dữ liệu mẫu"), "{kind}: sample banner");
+        // The home counts the same dossiers as the list shows (counted in the database).
+        let listed = overdue.matches("<tr data-code=").count();
+        let home = send(&app, "GET", "/", &vp, &[], None).await;
+        assert!(
+            home.body.contains(&format!(
+                r#"<dd id="dossiers-overdue" class="lost">{listed}</dd>"#
+            )),
+            "{kind}: {listed} overdue: {}",
+            home.body
+        );
+        assert!(
+            home.body.contains(r#"<dd id="dossiers-due-soon">0</dd>"#),
+            "{kind}"
+        );
         // The figure of late dossiers without a timely slip says why it exceeds the late.
         let stats = send(
             &app,

@@ -8,7 +8,6 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use parindex_db::SessionUser;
 use parindex_domain::access::Role;
-use parindex_domain::calendar::Instant;
 use parindex_domain::cycle::Phase;
 use parindex_domain::policy::{Action, Target};
 use parindex_domain::text::Date;
@@ -75,8 +74,8 @@ pub struct TaskWork {
 /// Dossiers of a unit without an apology slip: due in the next working days, and overdue.
 pub struct DossierWork {
     pub href: String,
-    pub due_soon: usize,
-    pub overdue: usize,
+    pub due_soon: u64,
+    pub overdue: u64,
     pub until: String,
 }
 
@@ -449,14 +448,10 @@ async fn dossier_work(st: &AppState, unit: &str) -> Result<Option<DossierWork>, 
     let Ok(until) = cal.due_instant(now, DOSSIER_DAYS) else {
         return Ok(None);
     };
-    let due = st.db.dossiers_due_without_slip(Some(unit), until).await?;
-    let overdue = due
-        .iter()
-        .filter(|d| Instant::parse(&d.due_at).is_some_and(|at| at < now))
-        .count();
+    let (overdue, due_soon) = st.db.count_due_without_slip(Some(unit), now, until).await?;
     Ok(Some(DossierWork {
         href: format!("/units/{unit}/dossiers/due-soon"),
-        due_soon: due.len() - overdue,
+        due_soon,
         overdue,
         until: until.to_vi(),
     }))
