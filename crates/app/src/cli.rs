@@ -133,6 +133,11 @@ enum Command {
         #[arg(long)]
         output: Option<String>,
     },
+    /// Văn bản theo thể thức Nghị định 30/2020/NĐ-CP, dạng PDF hoặc DOCX.
+    Report {
+        #[command(subcommand)]
+        action: ReportAction,
+    },
     /// Sao lưu nhất quán cơ sở dữ liệu (SQLite).
     Backup { file: String },
     /// Chu kỳ đánh giá của một bộ chỉ số: xem hoặc chuyển giai đoạn.
@@ -299,7 +304,7 @@ enum DossiersAction {
         #[arg(long)]
         calendar: Option<String>,
     },
-    /// Lập phiếu xin lỗi và hẹn lại ngày trả kết quả (DOCX) cho hồ sơ trễ hoặc sắp trễ hạn; ghi nhận ngày hẹn lại (chỉ một lần).
+    /// Lập phiếu xin lỗi và hẹn lại ngày trả kết quả (DOCX, hoặc PDF khi tệp ra có đuôi .pdf) cho hồ sơ trễ hoặc sắp trễ hạn; ghi nhận ngày hẹn lại (chỉ một lần).
     Apology {
         #[arg(long)]
         unit: String,
@@ -411,6 +416,85 @@ enum TextFormat {
     Table,
     Json,
     Csv,
+}
+
+#[derive(Subcommand)]
+enum ReportAction {
+    /// Phụ lục kết quả xếp hạng: mọi đơn vị với tổng điểm, chỉ số, hạng, xếp loại, theo nhóm.
+    Ranking {
+        #[arg(long)]
+        set: String,
+        #[arg(long)]
+        group: Option<String>,
+        #[command(flatten)]
+        out: DocumentOut,
+    },
+    /// Báo cáo tự đánh giá của một đơn vị: từng tiêu chí với điểm tự chấm và tài liệu kiểm chứng.
+    SelfAssessment {
+        #[arg(long)]
+        set: String,
+        #[arg(long)]
+        unit: String,
+        #[command(flatten)]
+        out: DocumentOut,
+    },
+}
+
+/// Where a document goes and how it is headed.
+#[derive(clap::Args)]
+struct DocumentOut {
+    #[arg(long, value_enum)]
+    format: DocumentFormat,
+    #[arg(long)]
+    output: String,
+    /// Cơ quan chủ quản ghi đầu văn bản khi đơn vị ban hành không có cấp trên trong danh sách.
+    #[arg(long, default_value = parindex_reports::apology::DEMO_GOVERNING_BODY)]
+    governing_body: String,
+    /// Địa danh ghi trước ngày tháng.
+    #[arg(long, default_value = parindex_reports::apology::DEMO_PLACE)]
+    place: String,
+    /// Ngày ban hành (dd/mm/yyyy); mặc định hôm nay.
+    #[arg(long)]
+    date: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum DocumentFormat {
+    Pdf,
+    Docx,
+}
+
+impl DocumentOut {
+    fn issue(&self) -> Result<parindex_services::documents::Issue, Fail> {
+        let date = match &self.date {
+            Some(d) => parindex_domain::text::Date::parse(d)
+                .ok_or_else(|| Fail(2, format!("--date `{d}`: cần ngày dạng dd/mm/yyyy")))?,
+            None => {
+                let secs = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+                // The date on the wall clock of Việt Nam (UTC+7).
+                parindex_domain::text::Date::parse(&rfc3339_utc(secs + 7 * 3600)[..10])
+                    .ok_or_else(|| Fail(1, "không đọc được ngày hôm nay".into()))?
+            }
+        };
+        Ok(parindex_services::documents::Issue {
+            governing_body: self.governing_body.clone(),
+            place: self.place.clone(),
+            date,
+        })
+    }
+
+    fn write(&self, doc: &parindex_documents::Document) -> Result<(), Fail> {
+        let format = match self.format {
+            DocumentFormat::Pdf => parindex_documents::Format::Pdf,
+            DocumentFormat::Docx => parindex_documents::Format::Docx,
+        };
+        let bytes = parindex_documents::render(doc, format)
+            .map_err(|e| Fail(1, format!("không tạo được văn bản: {e}")))?;
+        std::fs::write(&self.output, bytes)
+            .map_err(|e| Fail(1, format!("{}: không ghi được tệp: {e}", self.output)))
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -743,21 +827,7 @@ async fn run(cli: Cli) -> Res {
                     .await?
                     .ok_or_else(|| Fail(1, "chưa có bộ chỉ số nào trong cơ sở dữ liệu".into()))?,
             };
-            let stored = db
-                .load_set(&set_id)
-                .await?
-                .ok_or_else(|| Fail(1, format!("không tìm thấy bộ chỉ số `{set_id}`")))?;
-            let scores = db.load_scores(&stored).await?;
-            let mut results = rank_units(&stored, &scores);
-            if let Some(g) = &group {
-                results.retain(|r| &r.group == g);
-                if results.is_empty() {
-                    return Err(Fail(
-                        1,
-                        format!("bộ chỉ số `{set_id}` không có đơn vị nào trong nhóm `{g}`"),
-                    ));
-                }
-            }
+            let (stored, results) = ranked(&db, &set_id, group.as_deref()).await?;
             let report = RankingReport::new(&stored, &results);
             let table = ranking_table(&stored, &results);
             let bytes = match format {
@@ -1135,6 +1205,34 @@ async fn run(cli: Cli) -> Res {
             println!("Đã ghi nhận {n} vi phạm mới (kỳ quá hạn đến ngày {today}).");
             Ok(())
         }
+        Command::Report {
+            action: ReportAction::Ranking { set, group, out },
+        } => {
+            let db = open_db(&cli.db).await?;
+            let (stored, results) = ranked(&db, &set, group.as_deref()).await?;
+            let doc =
+                parindex_services::documents::ranking_report(&db, &stored, &results, &out.issue()?)
+                    .await?;
+            out.write(&doc)
+        }
+        Command::Report {
+            action: ReportAction::SelfAssessment { set, unit, out },
+        } => {
+            let db = open_db(&cli.db).await?;
+            let stored = db
+                .load_set(&set)
+                .await?
+                .ok_or_else(|| Fail(1, format!("không tìm thấy bộ chỉ số `{set}`")))?;
+            let doc = parindex_services::documents::self_assessment_report(
+                &db,
+                &stored,
+                &unit,
+                &out.issue()?,
+            )
+            .await?
+            .ok_or_else(|| Fail(1, format!("không tìm thấy đơn vị `{unit}`")))?;
+            out.write(&doc)
+        }
         Command::Backup { file } => {
             let db = open_db(&cli.db).await?;
             if Path::new(&file).exists() {
@@ -1234,6 +1332,30 @@ fn summary(set: &CriteriaSet) -> String {
         set.leaf_count(),
         set.total_max().to_vi(set.precision)
     )
+}
+
+/// A stored set and its ranking, only `group`'s units when one is given.
+async fn ranked(
+    db: &Db,
+    set_id: &str,
+    group: Option<&str>,
+) -> Result<(CriteriaSet, Vec<UnitResult>), Fail> {
+    let stored = db
+        .load_set(set_id)
+        .await?
+        .ok_or_else(|| Fail(1, format!("không tìm thấy bộ chỉ số `{set_id}`")))?;
+    let scores = db.load_scores(&stored).await?;
+    let mut results = rank_units(&stored, &scores);
+    if let Some(g) = group {
+        results.retain(|r| r.group == g);
+        if results.is_empty() {
+            return Err(Fail(
+                1,
+                format!("bộ chỉ số `{set_id}` không có đơn vị nào trong nhóm `{g}`"),
+            ));
+        }
+    }
+    Ok((stored, results))
 }
 
 fn json(report: &RankingReport) -> Result<String, Fail> {

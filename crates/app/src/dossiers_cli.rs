@@ -402,7 +402,17 @@ pub(crate) async fn apology(
         signer_title: a.signer_title.clone(),
         signer_name: a.signer_name.clone(),
     };
-    let bytes = parindex_reports::apology::apology_docx(&slip).map_err(|e| Fail(1, e))?;
+    // The output's extension chooses the format: `.pdf`, else DOCX.
+    let format = if std::path::Path::new(output)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
+    {
+        parindex_documents::Format::Pdf
+    } else {
+        parindex_documents::Format::Docx
+    };
+    let doc = parindex_documents::apology::slip_document(&slip);
+    let bytes = parindex_documents::render(&doc, format).map_err(|e| Fail(1, e))?;
     std::fs::write(output, bytes).map_err(|e| Fail(1, format!("{output}: {e}")))?;
     println!(
         "Đã ghi nhận phiếu xin lỗi hồ sơ {} ({}), hẹn lại {}; tệp {output}.",

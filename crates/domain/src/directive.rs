@@ -125,6 +125,8 @@ static RE_QUARTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"trong quý\s+(?P<q>IV|III|II|I|[1-4])\b(?:\s+năm\s+(?P<y>\d{4}))?")
         .unwrap_or_else(|_| never())
 });
+static RE_SUBJECT_YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bnăm\s+(?P<y>\d{4})\b").unwrap_or_else(|_| never()));
 static RE_PERIOD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"giai đoạn\s+(?P<a>\d{4})\s*[-–]\s*(?P<b>\d{4})").unwrap_or_else(|_| never())
 });
@@ -429,11 +431,24 @@ pub fn parse_directive(text: &str, units: &[KnownUnit]) -> Result<Directive, Dir
     }
 
     // ---- body: sections, items, sub-items, continuations ----
-    let year = d
+    let doc_year = d
         .date
         .as_deref()
         .and_then(|s| s.get(..4))
         .and_then(|y| y.parse::<i32>().ok());
+    // Deadlines without a year ("trong quý II") fall in the year the plan is for: a plan
+    // "… năm 2021" signed on 22/12/2020 means 2021's second quarter. The subject's year
+    // counts when it is the document's year or the next; otherwise the document's year.
+    let planned = d
+        .subject
+        .as_deref()
+        .and_then(|s| RE_SUBJECT_YEAR.captures(s))
+        .and_then(|c| c["y"].parse::<i32>().ok());
+    let year = match (doc_year, planned) {
+        (Some(dy), Some(py)) if py == dy || py == dy + 1 => Some(py),
+        (None, p) => p,
+        (dy, _) => dy,
+    };
     let mut drafts: Vec<Draft> = Vec::new();
     let mut section: Option<(String, String, bool)> = None; // (roman, title, all)
     let mut item_no: Option<(String, String, usize)> = None; // (number, text, line) of the open numbered item

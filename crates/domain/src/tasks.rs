@@ -95,13 +95,64 @@ pub fn schedule_problems(proposals: &[Proposal]) -> Vec<String> {
 }
 
 /// One proposal per item; an item for everyone goes to every division.
-pub fn propose(d: &Directive, divisions: &[KnownUnit], start: Date) -> Vec<Proposal> {
+/// The division answering for a leaf: the unit's table of (criterion, division), else the
+/// criteria set's `owner` (the leaf's or its nearest ancestor's) matched by name among
+/// `divisions` (code, name).
+pub fn responsible_division(
+    set: &crate::CriteriaSet,
+    leaf: usize,
+    table: &[(String, String)],
+    divisions: &[(String, String)],
+) -> Option<String> {
+    let code = set.nodes[leaf].code.as_str();
+    if let Some((_, d)) = table.iter().find(|(c, _)| c == code) {
+        return Some(d.clone());
+    }
+    let strip = |s: &str| {
+        crate::text::fold(s)
+            .trim_start_matches("phong ")
+            .to_string()
+    };
+    let mut at = Some(leaf);
+    while let Some(i) = at {
+        if let Some(owner) = set.nodes[i].owner.as_deref() {
+            return divisions
+                .iter()
+                .find(|(c, name)| c == owner || strip(name) == strip(owner))
+                .map(|(c, _)| c.clone());
+        }
+        at = set.nodes[i].parent;
+    }
+    None
+}
+
+/// Proposes a task per item. An item for every division ("các phòng") whose criteria name
+/// a responsible division (`owners`: criterion code → division code) is led by those
+/// divisions only; the others of "every division" are left out rather than all leading.
+pub fn propose<S: std::hash::BuildHasher>(
+    d: &Directive,
+    divisions: &[KnownUnit],
+    start: Date,
+    owners: &std::collections::HashMap<String, String, S>,
+) -> Vec<Proposal> {
     d.items
         .iter()
         .map(|it| {
             let unit_of =
                 |a: &crate::directive::Assignee| a.unit.clone().unwrap_or_else(|| a.name.clone());
-            let leads: Vec<String> = if it.all {
+            let owned: Vec<String> =
+                it.criteria
+                    .iter()
+                    .filter_map(|c| owners.get(c))
+                    .fold(Vec::new(), |mut v, o| {
+                        if !v.contains(o) {
+                            v.push(o.clone());
+                        }
+                        v
+                    });
+            let leads: Vec<String> = if it.all && !owned.is_empty() {
+                owned
+            } else if it.all {
                 divisions.iter().map(|u| u.code.clone()).collect()
             } else {
                 it.assignees

@@ -29,6 +29,29 @@ const COLUMNS: [&str; 8] = [
 ];
 
 /// Reads a units CSV. A header row is optional when the columns are in the order above.
+/// A unit group's name in Vietnamese (`so`, `huyen`, `xa`, `phong` are the sets' codes;
+/// another code is shown as it is).
+pub fn group_name_vi(code: &str) -> &str {
+    match code {
+        "so" => "Sở, ban, ngành",
+        "huyen" => "UBND cấp huyện",
+        "xa" => "UBND cấp xã",
+        "phong" => "Phòng, ban",
+        _ => code,
+    }
+}
+
+/// A unit group's name in English.
+pub fn group_name_en(code: &str) -> &str {
+    match code {
+        "so" => "Departments",
+        "huyen" => "District committees",
+        "xa" => "Commune committees",
+        "phong" => "Divisions",
+        _ => code,
+    }
+}
+
 pub fn parse_units_csv(file: &str, text: &str) -> Result<Vec<UnitRow>, Problems> {
     let text = crate::text::input_text(text);
     let text: &str = &text;

@@ -1,15 +1,12 @@
-//! The apology slip of a late dossier as DOCX: "Phiếu xin lỗi và hẹn lại ngày trả kết quả"
+//! The words of the apology slip of a late dossier (`parindex-documents` lays it out as
+//! DOCX and PDF): "Phiếu xin lỗi và hẹn lại ngày trả kết quả"
 //! (Mẫu 04, Thông tư 01/2018/TT-VPCP) for dossiers received before 01/7/2025, and from then
 //! on "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết" (Mẫu 04, Thông tư
-//! 03/2025/TT-VPCP, with Nghị định 118/2025/NĐ-CP). A5 portrait, Times New Roman 13, the
-//! two-column header of Nghị định 30/2020/NĐ-CP (agency | national motto), the date line
+//! 03/2025/TT-VPCP, with Nghị định 118/2025/NĐ-CP). The date line
 //! "…, ngày 05 tháng 3 năm 2021" with leading zeros for days below 10 and months 1–2.
 //! The wording is ours; the fields follow the forms' structure (issuing body, number,
 //! addressee, receipt, procedure, dossier code, first appointment, reason, apology, new
 //! date, signer).
-
-use std::fmt::Write as _;
-use std::io::{Cursor, Write};
 
 use parindex_domain::calendar::Instant;
 use parindex_domain::text::Date;
@@ -102,45 +99,25 @@ pub fn instant_words(i: Instant) -> String {
     )
 }
 
-fn esc(s: &str) -> String {
-    crate::chart::xml_escape(s)
+/// The words of a slip, laid out by `parindex-documents` (DOCX and PDF).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlipText {
+    pub form: SlipForm,
+    /// "Số:      /PXL", or the given number.
+    pub number: String,
+    /// "Kính gửi: …" with the applicant, or a dotted line.
+    pub addressee: String,
+    /// The body's paragraphs.
+    pub lines: Vec<String>,
+    /// Upper-case.
+    pub signer_title: String,
 }
 
-/// One paragraph: alignment, bold/italic, size in half-points, text runs.
-fn para(align: &str, runs: &[(&str, bool, bool)], size: u32, indent: bool) -> String {
-    let ind = if indent {
-        r#"<w:ind w:firstLine="567"/>"#
-    } else {
-        ""
-    };
-    let mut p = format!(
-        r#"<w:p><w:pPr><w:spacing w:before="0" w:after="120" w:line="276" w:lineRule="auto"/>{ind}<w:jc w:val="{align}"/></w:pPr>"#
-    );
-    for (text, bold, italic) in runs {
-        let b = if *bold { "<w:b/>" } else { "" };
-        let i = if *italic { "<w:i/>" } else { "" };
-        let _ = write!(
-            p,
-            r#"<w:r><w:rPr>{b}{i}<w:sz w:val="{size}"/></w:rPr><w:t xml:space="preserve">{}</w:t></w:r>"#,
-            esc(text)
-        );
-    }
-    p.push_str("</w:p>");
-    p
-}
-
-fn cell(width: u32, paras: &[String]) -> String {
-    format!(
-        r#"<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>{}</w:tc>"#,
-        paras.concat()
-    )
-}
-
-/// The document body of a slip (WordprocessingML paragraphs and tables).
-fn body(s: &ApologySlip, form: SlipForm) -> String {
-    let dots = "…………………………";
+/// What the slip `s` says, in the form its dossier's receipt date calls for.
+pub fn slip_text(s: &ApologySlip) -> SlipText {
+    let form = SlipForm::for_receipt(s.received.date);
     let applicant = if s.applicant.trim().is_empty() {
-        dots
+        "…………………………"
     } else {
         s.applicant.trim()
     };
@@ -149,54 +126,6 @@ fn body(s: &ApologySlip, form: SlipForm) -> String {
     } else {
         format!("Số: {}", s.number.trim())
     };
-    let left = cell(
-        3300,
-        &[
-            para(
-                "center",
-                &[(&s.governing_body.to_uppercase(), false, false)],
-                24,
-                false,
-            ),
-            para(
-                "center",
-                &[(&s.agency.to_uppercase(), true, false)],
-                24,
-                false,
-            ),
-            para("center", &[(&number, false, false)], 24, false),
-        ],
-    );
-    let right = cell(
-        3600,
-        &[
-            para(
-                "center",
-                &[("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", true, false)],
-                22,
-                false,
-            ),
-            para(
-                "center",
-                &[("Độc lập - Tự do - Hạnh phúc", true, false)],
-                24,
-                false,
-            ),
-            para(
-                "center",
-                &[(
-                    &format!("{}, {}", s.place, date_words(s.issued)),
-                    false,
-                    true,
-                )],
-                24,
-                false,
-            ),
-        ],
-    );
-    let header = format!(
-        r#"<w:tbl><w:tblPr><w:tblW w:w="6900" w:type="dxa"/><w:tblBorders><w:top w:val="nil"/><w:left w:val="nil"/><w:bottom w:val="nil"/><w:right w:val="nil"/><w:insideH w:val="nil"/><w:insideV w:val="nil"/></w:tblBorders></w:tblPr><w:tblGrid><w:gridCol w:w="3300"/><w:gridCol w:w="3600"/></w:tblGrid><w:tr>{left}{right}</w:tr></w:tbl>"#
-    );
     let agency = &s.agency;
     let lines = match form {
         SlipForm::Tt01Of2018 => vec![
@@ -244,66 +173,13 @@ fn body(s: &ApologySlip, form: SlipForm) -> String {
     } else {
         s.signer_title.trim().to_uppercase()
     };
-    let mut out = header;
-    out.push_str(&para("center", &[("", false, false)], 26, false));
-    out.push_str(&para("center", &[(form.title(), true, false)], 26, false));
-    out.push_str(&para(
-        "center",
-        &[("Kính gửi: ", false, false), (applicant, false, false)],
-        26,
-        false,
-    ));
-    for l in &lines {
-        out.push_str(&para("both", &[(l, false, false)], 26, true));
+    SlipText {
+        form,
+        number,
+        addressee: format!("Kính gửi: {applicant}"),
+        lines,
+        signer_title,
     }
-    out.push_str(&para("right", &[(&signer_title, true, false)], 26, false));
-    out.push_str(&para(
-        "right",
-        &[("(Ký, ghi rõ họ tên, đóng dấu)", false, true)],
-        24,
-        false,
-    ));
-    out.push_str(&para("right", &[("", false, false)], 26, false));
-    out.push_str(&para(
-        "right",
-        &[(s.signer_name.trim(), true, false)],
-        26,
-        false,
-    ));
-    out.push_str(&para(
-        "left",
-        &[(&format!("({})", form.basis()), false, true)],
-        20,
-        false,
-    ));
-    out
-}
-
-/// The slip as a DOCX file (A5 portrait; margins top/bottom 20 mm, left 30 mm, right
-/// 15 mm; Times New Roman 13).
-pub fn apology_docx(s: &ApologySlip) -> Result<Vec<u8>, String> {
-    let form = SlipForm::for_receipt(s.received.date);
-    let document = format!(
-        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{}<w:sectPr><w:pgSz w:w="8391" w:h="11906"/><w:pgMar w:top="1134" w:right="851" w:bottom="1134" w:left="1701" w:header="567" w:footer="567" w:gutter="0"/></w:sectPr></w:body></w:document>"#,
-        body(s, form)
-    );
-    let styles = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="Times New Roman" w:cs="Times New Roman"/><w:sz w:val="26"/><w:lang w:val="vi-VN"/></w:rPr></w:rPrDefault></w:docDefaults></w:styles>"#;
-    let content_types = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/></Types>"#;
-    let rels = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#;
-    let doc_rels = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#;
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default();
-    for (name, text) in [
-        ("[Content_Types].xml", content_types),
-        ("_rels/.rels", rels),
-        ("word/_rels/document.xml.rels", doc_rels),
-        ("word/styles.xml", styles),
-        ("word/document.xml", document.as_str()),
-    ] {
-        w.start_file(name, opts).map_err(|e| e.to_string())?;
-        w.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
-    }
-    Ok(w.finish().map_err(|e| e.to_string())?.into_inner())
 }
 
 #[cfg(test)]
@@ -346,44 +222,17 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn the_slip_reads_back_with_its_fields() {
-        let bytes = apology_docx(&slip("2021-02-09 09:15")).unwrap();
-        let text = crate::docx::docx_text(&bytes).unwrap();
-        for want in [
-            "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
-            "UBND TỈNH BÀ RỊA – VŨNG TÀU",
-            "SỞ KẾ HOẠCH VÀ ĐẦU TƯ",
-            "Độc lập - Tự do - Hạnh phúc",
-            "Bà Rịa – Vũng Tàu, ngày 17 tháng 02 năm 2021",
-            "Kính gửi: Công ty TNHH A & B",
-            "Mã hồ sơ: SKHDT-2021-0000042.",
-            "09 giờ 15 phút, ngày 18 tháng 02 năm 2021",
-            "Lý do: cần lấy ý kiến Sở Xây dựng.",
-            "hẹn lại thời gian trả kết quả vào 16 giờ 00 phút, ngày 05 tháng 3 năm 2021",
-            "GIÁM ĐỐC",
-            "Mẫu 04, Thông tư 01/2018/TT-VPCP",
-        ] {
-            assert!(text.contains(want), "missing {want:?} in {text}");
-        }
-        // A5 portrait.
-        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-        let mut doc = String::new();
-        std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut doc)
-            .unwrap();
-        assert!(doc.contains(r#"<w:pgSz w:w="8391" w:h="11906"/>"#));
-    }
-
-    #[test]
     fn dossiers_from_july_2025_get_the_2025_form() {
         assert_eq!(
             SlipForm::for_receipt(Date::parse("2025-06-30").unwrap()),
             SlipForm::Tt01Of2018
         );
-        let bytes = apology_docx(&slip("2025-07-01 08:00")).unwrap();
-        let text = crate::docx::docx_text(&bytes).unwrap();
-        assert!(text.contains("VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT"));
-        assert!(text.contains("đề nghị gia hạn thời gian giải quyết hồ sơ đến 16 giờ 00 phút"));
-        assert!(text.contains("Mẫu 04, Thông tư 03/2025/TT-VPCP"));
-        assert!(!text.contains("PHIẾU XIN LỖI"));
+        let t = slip_text(&slip("2025-07-01 08:00"));
+        assert_eq!(t.form, SlipForm::Tt03Of2025);
+        assert!(
+            t.lines.iter().any(
+                |l| l.contains("đề nghị gia hạn thời gian giải quyết hồ sơ đến 16 giờ 00 phút")
+            )
+        );
     }
 }

@@ -200,19 +200,19 @@ fn read_docx(bytes: &[u8]) -> Result<String, String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::io::Write;
 
     use super::*;
 
-    fn para(num: Option<(u32, u32)>, text: &str) -> String {
+    pub(crate) fn para(num: Option<(u32, u32)>, text: &str) -> String {
         let pr = num.map_or_else(String::new, |(id, lvl)| {
             format!(r#"<w:pPr><w:numPr><w:ilvl w:val="{lvl}"/><w:numId w:val="{id}"/></w:numPr></w:pPr>"#)
         });
         format!(r#"<w:p>{pr}<w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:p>"#)
     }
 
-    fn docx(body: &str) -> Vec<u8> {
+    pub(crate) fn docx(body: &str) -> Vec<u8> {
         let numbering = r#"<?xml version="1.0" encoding="UTF-8"?><w:numbering xmlns:w="w">
 <w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:numFmt w:val="upperRoman"/></w:lvl><w:lvl w:ilvl="1"><w:numFmt w:val="decimal"/></w:lvl><w:lvl w:ilvl="2"><w:numFmt w:val="bullet"/></w:lvl></w:abstractNum>
 <w:abstractNum w:abstractNumId="1"><w:lvl w:ilvl="0"><w:numFmt w:val="lowerLetter"/></w:lvl></w:abstractNum>

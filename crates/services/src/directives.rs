@@ -1,9 +1,11 @@
 //! A directive read into tasks for a unit's divisions: the proposals, then the tasks
 //! stored (the web's preview page and `parindex directive import` share this).
 
+use std::collections::HashMap;
+
 use parindex_db::{Db, NewTask};
 use parindex_domain::directive::{Directive, KnownUnit, parse_directive};
-use parindex_domain::tasks::{Proposal, propose, start_of};
+use parindex_domain::tasks::{Proposal, propose, responsible_division, start_of};
 use parindex_domain::text::Date;
 
 /// The divisions of `unit` as the directive reader knows them.
@@ -30,8 +32,42 @@ pub async fn proposals_for(
     let divisions = divisions_of(db, unit).await?;
     let d = parse_directive(text, &divisions).map_err(|e| e.to_string())?;
     let start = start_of(&d, today);
-    let proposals = propose(&d, &divisions, start);
+    let owners = owners_of(db, unit, &d, &divisions).await?;
+    let proposals = propose(&d, &divisions, start, &owners);
     Ok((d, proposals))
+}
+
+/// The division answering for each criterion the directive cites, in the current criteria
+/// set: the unit's table, else the set's `owner`.
+async fn owners_of(
+    db: &Db,
+    unit: &str,
+    d: &Directive,
+    divisions: &[KnownUnit],
+) -> Result<HashMap<String, String>, String> {
+    let mut out = HashMap::new();
+    let Some(set_id) = db.current_set_id().await.map_err(|e| e.to_string())? else {
+        return Ok(out);
+    };
+    let Some(set) = db.load_set(&set_id).await.map_err(|e| e.to_string())? else {
+        return Ok(out);
+    };
+    let table = db
+        .responsibilities(&set_id, unit)
+        .await
+        .map_err(|e| e.to_string())?;
+    let divisions: Vec<(String, String)> = divisions
+        .iter()
+        .map(|k| (k.code.clone(), k.name.clone()))
+        .collect();
+    for code in d.items.iter().flat_map(|it| &it.criteria) {
+        if let Some(i) = set.position(code)
+            && let Some(div) = responsible_division(&set, i, &table, &divisions)
+        {
+            out.insert(code.clone(), div);
+        }
+    }
+    Ok(out)
 }
 
 /// A proposal as a task to create: unresolved names stay visible as the responsible text.

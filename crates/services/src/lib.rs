@@ -3,6 +3,7 @@
 //! a directive into tasks. Nothing here knows HTTP.
 
 pub mod directives;
+pub mod documents;
 pub mod files;
 pub mod mail;
 pub mod passwords;

@@ -1227,3 +1227,132 @@ async fn whatif_equals_recomputing_the_ranking() {
         assert_eq!(from_db, answer, "{}", db.kind());
     }
 }
+
+#[tokio::test]
+async fn reports_are_written_as_pdf_and_docx_with_the_units_figures() {
+    if !crate::common::poppler() {
+        return;
+    }
+    for (db, url) in demo_dbs().await {
+        let out = |ext: &str| {
+            std::env::temp_dir()
+                .join(format!("report-{}-{}.{ext}", std::process::id(), db.kind()))
+                .display()
+                .to_string()
+        };
+        let (pdf, docx) = (out("pdf"), out("docx"));
+        for (format, file) in [("pdf", &pdf), ("docx", &docx)] {
+            let r = run(
+                &url,
+                &[
+                    "report",
+                    "ranking",
+                    "--set",
+                    "brvt-so-2020",
+                    "--group",
+                    "so",
+                    "--format",
+                    format,
+                    "--output",
+                    file,
+                    "--date",
+                    "05/02/2026",
+                ],
+            );
+            assert_eq!(r.code, 0, "{}: {}", db.kind(), r.stderr);
+        }
+        let bytes = std::fs::read(&pdf).unwrap();
+        crate::common::assert_fonts_embedded(&bytes);
+        let layout = parindex_documents::readback::pdf_layout(&bytes, None).unwrap();
+        let line = layout
+            .lines()
+            .find(|l| l.contains("Sở Kế hoạch và Đầu tư"))
+            .unwrap_or_else(|| unreachable!("{layout}"));
+        assert!(line.contains("11/21") && line.contains("85,620"), "{line}");
+        // Headed by the province's committee (the unit without a parent), on the given date.
+        let words = parindex_documents::readback::pdf_words(&bytes).unwrap();
+        assert!(words.contains("UBND TỈNH BÀ RỊA – VŨNG TÀU"), "{words}");
+        assert!(words.contains("ngày 05 tháng 02 năm 2026"));
+        let text = parindex_reports::docx::docx_text(&std::fs::read(&docx).unwrap()).unwrap();
+        assert!(text.contains("Sở Kế hoạch và Đầu tư") && text.contains("85,620"));
+        assert!(text.contains("11/21"));
+
+        // The self-assessment report of SKHDT: its own points and the set's leaves.
+        let r = run(
+            &url,
+            &[
+                "report",
+                "self-assessment",
+                "--set",
+                "brvt-so-2020",
+                "--unit",
+                "SKHDT",
+                "--format",
+                "pdf",
+                "--output",
+                &pdf,
+            ],
+        );
+        assert_eq!(r.code, 0, "{}: {}", db.kind(), r.stderr);
+        let words = parindex_documents::readback::pdf_words(&std::fs::read(&pdf).unwrap()).unwrap();
+        assert!(words.contains("SỞ KẾ HOẠCH VÀ ĐẦU TƯ"), "{words}");
+        assert!(
+            words.contains("Ban hành kế hoạch CCHC năm kịp thời"),
+            "{words}"
+        );
+        assert!(words.contains("Tổng cộng"));
+
+        // Mistakes: an unknown unit (1), a missing format (2).
+        let r = run(
+            &url,
+            &[
+                "report",
+                "self-assessment",
+                "--set",
+                "brvt-so-2020",
+                "--unit",
+                "KHONGCO",
+                "--format",
+                "pdf",
+                "--output",
+                &pdf,
+            ],
+        );
+        assert_eq!(r.code, 1);
+        assert!(
+            r.stderr.contains("không tìm thấy đơn vị `KHONGCO`"),
+            "{}",
+            r.stderr
+        );
+        let r = run(
+            &url,
+            &[
+                "report",
+                "ranking",
+                "--set",
+                "brvt-so-2020",
+                "--output",
+                &pdf,
+            ],
+        );
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        let r = run(
+            &url,
+            &[
+                "report",
+                "ranking",
+                "--set",
+                "brvt-so-2020",
+                "--format",
+                "pdf",
+                "--output",
+                &pdf,
+                "--date",
+                "31/02/2026",
+            ],
+        );
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        std::fs::remove_file(&pdf).ok();
+        std::fs::remove_file(&docx).ok();
+    }
+}

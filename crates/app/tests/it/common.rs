@@ -242,3 +242,24 @@ pub fn tiny_workbook(unique_count: &str) -> Vec<u8> {
     }
     w.finish().unwrap().into_inner()
 }
+
+/// Whether poppler's `pdftotext` and `pdffonts` are here to read PDFs back; with `CI=true`
+/// they must be.
+pub fn poppler() -> bool {
+    let here = parindex_documents::readback::poppler_here();
+    if !here {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "pdftotext and pdffonts (poppler-utils) are needed with CI=true"
+        );
+        eprintln!("skipped: pdftotext/pdffonts (poppler-utils) are not installed");
+    }
+    here
+}
+
+/// Every font of a PDF is embedded.
+pub fn assert_fonts_embedded(pdf: &[u8]) {
+    let fonts = parindex_documents::readback::pdf_fonts(pdf).unwrap();
+    assert!(!fonts.is_empty());
+    assert!(fonts.iter().all(|f| f.embedded), "{fonts:?}");
+}

@@ -188,6 +188,51 @@ async fn uploads_are_limited_typed_deduplicated_and_read_back() {
             StatusCode::SEE_OTHER
         );
 
+        // The self-assessment report cites the evidence under its leaf, as DOCX and PDF;
+        // another unit's focal point gets none of it.
+        let report = |format: &str, cookie: &str| {
+            let req = Request::get(format!("{page}?format={format}"))
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap();
+            let app = app.clone();
+            async move {
+                let res = app.oneshot(req).await.unwrap();
+                let status = res.status();
+                let ctype = res
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .map(|v| v.to_str().unwrap().to_string())
+                    .unwrap_or_default();
+                let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+                (status, ctype, bytes)
+            }
+        };
+        let cited =
+            "Số 23/KH-SKHĐT ngày 22/12/2019 của Sở Kế hoạch và Đầu tư: Kế hoạch CCHC năm 2020";
+        let (status, ctype, docx) = report("docx", &vp1).await;
+        assert_eq!(status, StatusCode::OK, "{kind}");
+        assert!(ctype.contains("wordprocessingml"), "{ctype}");
+        let text = parindex_reports::docx::docx_text(&docx).unwrap();
+        assert!(text.contains(cited), "{text}");
+        assert!(text.contains("SỞ KẾ HOẠCH VÀ ĐẦU TƯ"));
+        if crate::common::poppler() {
+            let (status, ctype, pdf) = report("pdf", &vp1).await;
+            assert_eq!(
+                (status, ctype.as_str()),
+                (StatusCode::OK, "application/pdf")
+            );
+            crate::common::assert_fonts_embedded(&pdf);
+            let words = parindex_documents::readback::pdf_words(&pdf).unwrap();
+            assert!(words.contains(cited), "{words}");
+        }
+        let (status, _, refused) = report("docx", &stc).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let refused = String::from_utf8_lossy(&refused);
+        assert!(!refused.contains("23/KH-SKHĐT") && !refused.contains("Kế hoạch CCHC năm 2020"));
+        let (status, _, _) = report("odt", &vp1).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+
         // Too large: 413, nothing stored, no temporary file left.
         let big = pdf(&"x".repeat(20_000));
         let r = post_multipart(

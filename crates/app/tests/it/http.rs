@@ -691,3 +691,95 @@ async fn the_whatif_page_tries_points_without_saving() {
         assert!(draft.body.contains(r#"<td class="num">—</td>"#), "{kind}");
     }
 }
+
+/// GET `path` with `cookie`: status, content type and the body's bytes.
+async fn get_bytes(
+    app: &axum::Router,
+    path: &str,
+    cookie: &str,
+) -> (axum::http::StatusCode, String, Vec<u8>) {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let req = Request::get(path)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap();
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let ctype = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (
+        status,
+        ctype,
+        res.into_body().collect().await.unwrap().to_bytes().to_vec(),
+    )
+}
+
+#[tokio::test]
+async fn official_documents_download_from_their_pages() {
+    use crate::auth::{send, sid, sign_in};
+    use axum::http::StatusCode;
+    for (db, _) in crate::common::demo_dbs().await {
+        let kind = db.kind();
+        let app = parindex_web::router(crate::common::demo_state(db.clone()));
+        // A visitor: the published ranking links to its results appendix.
+        let page = send(&app, "GET", "/sets/brvt-so-2020/ranking", "", &[], None).await;
+        assert!(
+            page.body
+                .contains("/sets/brvt-so-2020/ranking?group=so&amp;format=pdf"),
+            "{kind}"
+        );
+        let (status, ctype, docx) =
+            get_bytes(&app, "/sets/brvt-so-2020/ranking?group=so&format=docx", "").await;
+        assert_eq!(status, StatusCode::OK, "{kind}");
+        assert!(ctype.contains("wordprocessingml"));
+        let text = parindex_reports::docx::docx_text(&docx).unwrap();
+        let line = text
+            .split("\n\n")
+            .collect::<Vec<_>>()
+            .windows(3)
+            .find(|w| w[1] == "Sở Kế hoạch và Đầu tư")
+            .map_or_else(
+                || unreachable!("{text}"),
+                |w| (w[0].to_string(), w[2].to_string()),
+            );
+        assert_eq!(line, ("11/21".to_string(), "85,620".to_string()), "{kind}");
+        if crate::common::poppler() {
+            let (status, ctype, pdf) =
+                get_bytes(&app, "/sets/brvt-so-2020/ranking?group=so&format=pdf", "").await;
+            assert_eq!(
+                (status, ctype.as_str()),
+                (StatusCode::OK, "application/pdf")
+            );
+            crate::common::assert_fonts_embedded(&pdf);
+            let layout = parindex_documents::readback::pdf_layout(&pdf, None).unwrap();
+            assert!(layout.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"));
+        }
+        // The unit's draft ranking of 2021 is not the unit's to print.
+        let vp = sid(&sign_in(&app, "vp.skhdt", "parindex-demo").await);
+        let (status, _, _) = get_bytes(&app, "/sets/brvt-so-2021/ranking?format=pdf", &vp).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{kind}");
+
+        // The director's brief prints from its page; another unit's leader gets nothing.
+        let gd = sid(&sign_in(&app, "gd.skhdt", "parindex-demo").await);
+        let brief = send(&app, "GET", "/units/SKHDT/brief", &gd, &[], None).await;
+        assert!(
+            brief.body.contains("/units/SKHDT/brief?format=pdf"),
+            "{kind}"
+        );
+        let (status, _, docx) = get_bytes(&app, "/units/SKHDT/brief?format=docx", &gd).await;
+        assert_eq!(status, StatusCode::OK, "{kind}");
+        let text = parindex_reports::docx::docx_text(&docx).unwrap();
+        assert!(text.contains("BÁO CÁO NHANH") && text.contains("SỞ KẾ HOẠCH VÀ ĐẦU TƯ"));
+        assert!(text.contains("IV. ĐIỂM CÒN CÓ THỂ GIÀNH LẠI"), "{text}");
+        let stc = sid(&sign_in(&app, "vp.stc", "parindex-demo").await);
+        let (status, _, body) = get_bytes(&app, "/units/SKHDT/brief?format=docx", &stc).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{kind}");
+        assert!(!String::from_utf8_lossy(&body).contains("Kế hoạch và Đầu tư"));
+    }
+}

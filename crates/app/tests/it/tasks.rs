@@ -49,9 +49,13 @@ async fn demo_notice_import_reports_and_violations() {
         )
         .await;
         let dtpt_cards = filtered.body.matches(r#"class="card""#).count();
-        assert!(
-            dtpt_cards >= 8 + 6,
-            "the division's own 8, the 6 general ones and supports: {dtpt_cards}"
+        // The general items ("các phòng") whose criterion names an owner division are led
+        // by that division alone: DTPT leads I.8.4 (owner Phòng Đầu tư phát triển), not
+        // I.1.5.1 or I.7.1 (Văn phòng Sở) nor I.2.1.x (Phòng Thanh tra).
+        assert_eq!(
+            dtpt_cards,
+            8 + 1 + 1,
+            "the division's own 8, the general item without a criterion, and I.8.4"
         );
         assert_eq!(
             send(&app, "GET", "/units/SKHDT/tasks", &stc, &[], None)

@@ -1,5 +1,7 @@
 //! The directive reader on the real notice and on variants written for the purpose.
 
+use std::collections::HashMap;
+
 use parindex_domain::directive::{Directive, Item, KnownUnit, parse_directive};
 use parindex_domain::units::parse_units_csv;
 use proptest::prelude::*;
@@ -248,8 +250,8 @@ fn a_plan_with_lettered_items_and_no_signer() {
     assert_eq!(charged.assignees[0].unit.as_deref(), Some("SKHDT-TTRA"));
     assert_eq!(
         charged.due.as_deref(),
-        Some("2020-06-30"),
-        "quarter of the document's year"
+        Some("2021-06-30"),
+        "a plan for 2021 dated 22/12/2020: its quarter II is 2021's"
     );
     assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
     assert!(d.warnings[0].contains("Một đoạn lạc chỗ"));
@@ -262,13 +264,21 @@ fn a_schedule_running_past_ten_years_is_refused_with_its_line() {
     use parindex_domain::text::Date;
     let today = Date::parse("2021-01-01").unwrap();
     let plan = parse_directive(PLAN, &units()).unwrap();
-    assert!(schedule_problems(&propose(&plan, &[], start_of(&plan, today))).is_empty());
+    assert!(
+        schedule_problems(&propose(
+            &plan,
+            &[],
+            start_of(&plan, today),
+            &HashMap::new()
+        ))
+        .is_empty()
+    );
     let text = PLAN.replace(
         "trước ngày 30/6/2021, báo cáo hàng tháng",
         "đến ngày 31/12/3000, báo cáo hàng tuần",
     );
     let d = parse_directive(&text, &units()).unwrap();
-    let proposals = propose(&d, &[], start_of(&d, today));
+    let proposals = propose(&d, &[], start_of(&d, today), &HashMap::new());
     assert_eq!(
         schedule_problems(&proposals),
         [
@@ -329,4 +339,29 @@ proptest! {
         let piece: String = chars[a..b].iter().collect();
         let _ = parse_directive(&piece, &units());
     }
+}
+
+#[test]
+fn an_item_for_every_division_is_led_by_the_owner_of_its_criterion() {
+    use parindex_domain::tasks::{propose, start_of};
+    use parindex_domain::text::Date;
+    let d = notice();
+    let divisions = units();
+    let start = start_of(&d, Date::parse("2021-04-01").unwrap());
+    let general = |p: &[parindex_domain::tasks::Proposal]| {
+        p.iter()
+            .find(|p| p.criteria == ["I.7.1"])
+            .map(|p| p.leads.clone())
+            .unwrap()
+    };
+    // Without an owner, "every division" leads.
+    let everyone = general(&propose(&d, &divisions, start, &HashMap::new()));
+    assert_eq!(everyone.len(), divisions.len());
+    // I.7.1's owner leads alone.
+    let owners = HashMap::from([("I.7.1".to_string(), "SKHDT-VP".to_string())]);
+    let owned = propose(&d, &divisions, start, &owners);
+    assert_eq!(general(&owned), ["SKHDT-VP"]);
+    // Items without an owned criterion keep every division.
+    let other = owned.iter().find(|p| p.criteria == ["I.2.1.1"]).unwrap();
+    assert_eq!(other.leads.len(), divisions.len());
 }

@@ -103,6 +103,8 @@ impl Filter {
 pub struct AssessQuery {
     #[serde(default)]
     pub show: String,
+    /// `pdf` or `docx`: the self-assessment report instead of the page.
+    pub format: Option<String>,
 }
 
 /// A leaf form that could not be saved: shown again with what was typed and the message
@@ -643,6 +645,25 @@ pub async fn show_assessment(
     access: Access<act::ReadAssessment>,
     axum::extract::Query(q): axum::extract::Query<AssessQuery>,
 ) -> Result<Response, AppError> {
+    if let Some(f) = q.format.as_deref() {
+        let set_id = access.param("set_id");
+        let unit_code = access.unit_code();
+        let (set, _) = load(&st, set_id).await?;
+        let doc = parindex_services::documents::self_assessment_report(
+            &st.db,
+            &set,
+            unit_code,
+            &st.issue(),
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
+        let name = format!(
+            "bao-cao-tu-danh-gia-{}-{}",
+            crate::ranking::pages::safe_name(set_id),
+            crate::ranking::pages::safe_name(unit_code)
+        );
+        return crate::ranking::pages::document_download(doc, f, &name).await;
+    }
     let view = View {
         filter: Filter::parse(&q.show),
         ..View::default()

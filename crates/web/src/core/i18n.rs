@@ -26,17 +26,10 @@ impl Tr {
     /// A unit group's name (`so`, `huyen`, `xa` are the set's codes; another code shows as
     /// it is).
     pub fn group_name(&self, code: &str) -> String {
-        let vi = self.other_lang_code == "en";
-        match (code, vi) {
-            ("so", true) => "Sở, ban, ngành".into(),
-            ("so", false) => "Departments".into(),
-            ("huyen", true) => "UBND cấp huyện".into(),
-            ("huyen", false) => "District committees".into(),
-            ("xa", true) => "UBND cấp xã".into(),
-            ("xa", false) => "Commune committees".into(),
-            ("phong", true) => "Phòng, ban".into(),
-            ("phong", false) => "Divisions".into(),
-            _ => code.to_string(),
+        if self.other_lang_code == "en" {
+            parindex_domain::units::group_name_vi(code).to_string()
+        } else {
+            parindex_domain::units::group_name_en(code).to_string()
         }
     }
 }
@@ -83,6 +76,8 @@ pub struct Tr {
     pub chart_title: &'static str,
     pub other_lang: &'static str,
     pub other_lang_code: &'static str,
+    /// The official document (ND30 layout) a page downloads as PDF or DOCX.
+    pub document: &'static str,
     pub whatif: &'static str,
     pub whatif_help: &'static str,
     pub whatif_result: &'static str,
@@ -342,6 +337,7 @@ pub static VI: Tr = Tr {
     chart_title: "Điểm chỉ số CCHC",
     other_lang: "English",
     other_lang_code: "en",
+    document: "Văn bản",
     whatif: "Thử điểm",
     whatif_help: "Đổi điểm của một số tiêu chí để xem điểm, chỉ số, xếp loại và hạng của đơn vị thay đổi ra sao; các đơn vị khác giữ nguyên. Không có gì được lưu.",
     whatif_result: "Kết quả thử",
@@ -600,6 +596,7 @@ pub static EN: Tr = Tr {
     chart_title: "PAR index score",
     other_lang: "Tiếng Việt",
     other_lang_code: "vi",
+    document: "Document",
     whatif: "What if",
     whatif_help: "Change the points of some criteria to see how the unit's score, index, band and rank would change; every other unit stays as it is. Nothing is saved.",
     whatif_result: "The result",

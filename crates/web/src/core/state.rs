@@ -117,6 +117,16 @@ impl AppState {
         parindex_domain::text::rfc3339_utc(secs + self.clock_offset_secs)
     }
 
+    /// How a document issued now is headed: the configured governing body and place, and
+    /// today's date in Việt Nam.
+    pub fn issue(&self) -> parindex_services::documents::Issue {
+        parindex_services::documents::Issue {
+            governing_body: self.slip_governing_body.clone(),
+            place: self.slip_place.clone(),
+            date: self.local_instant().date,
+        }
+    }
+
     /// Now on the wall clock of Việt Nam (UTC+7), as a dossier instant.
     pub fn local_instant(&self) -> parindex_domain::calendar::Instant {
         let secs = std::time::SystemTime::now()

@@ -842,7 +842,7 @@ pub async fn show_apology(
     Query(q): Query<SlipQuery>,
 ) -> Result<Response, AppError> {
     let user = access.user;
-    if q.format.as_deref() != Some("docx") {
+    if !matches!(q.format.as_deref(), Some("docx" | "pdf")) {
         return slip_page(&st, lang, &user, &unit_code, &code, String::new()).await;
     }
     check_unit(&st, &unit_code).await?;
@@ -880,26 +880,10 @@ pub async fn show_apology(
         signer_title: q.signer_title.clone().unwrap_or_else(|| "Giám đốc".into()),
         signer_name: String::new(),
     };
-    let bytes = parindex_reports::apology::apology_docx(&slip).map_err(AppError::Internal)?;
-    let name: String = code
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                    .to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"phieu-xin-loi-{name}.docx\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    let name = format!("phieu-xin-loi-{}", crate::ranking::pages::safe_name(&code));
+    let doc = parindex_documents::apology::slip_document(&slip);
+    crate::ranking::pages::document_download(doc, q.format.as_deref().unwrap_or("docx"), &name)
+        .await
 }
 
 /// Issues a dossier's apology slip: records it with its single new date.

@@ -145,7 +145,40 @@ fn download(table: &Table, format: &str, name: &str) -> Result<Response, AppErro
     Ok(res)
 }
 
-fn safe_name(s: &str) -> String {
+/// An official document as a PDF or DOCX download (typeset away from the request threads).
+pub async fn document_download(
+    doc: parindex_documents::Document,
+    format: &str,
+    name: &str,
+) -> Result<Response, AppError> {
+    let format = match format {
+        "pdf" => parindex_documents::Format::Pdf,
+        "docx" => parindex_documents::Format::Docx,
+        other => {
+            return Err(AppError::said(
+                axum::http::StatusCode::BAD_REQUEST,
+                format!("Định dạng “{other}” không được hỗ trợ (pdf, docx)."),
+                format!("The format “{other}” is not offered (pdf, docx)."),
+            ));
+        }
+    };
+    let bytes = tokio::task::spawn_blocking(move || parindex_documents::render(&doc, format))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(AppError::Internal)?;
+    let disposition = format!("attachment; filename=\"{name}.{}\"", format.extension());
+    let mut res = bytes.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
+pub fn safe_name(s: &str) -> String {
     s.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' {
@@ -289,6 +322,8 @@ pub struct RankingPage {
     pub groups: Vec<String>,
     pub rows: Vec<RankLine>,
     pub chart: String,
+    /// Whether the results appendix (PDF, DOCX) is offered: ranks are visible.
+    pub documents: bool,
     /// Once published: the audit trail's head (`N HASH`), kept by whoever prints the page.
     pub audit_head: String,
 }
@@ -358,6 +393,31 @@ pub async fn show_ranking(
             &format!("/sets/{set_id}/ranking"),
         )?;
         let group = pick_group(&c, q.group.as_deref())?;
+        if let Some(f @ ("pdf" | "docx")) = q.format.as_deref() {
+            // The results appendix names ranks: only for who may see them.
+            if !shows_rank(&c, user.as_ref()) {
+                return Err(AppError::said(
+                    axum::http::StatusCode::FORBIDDEN,
+                    "Kết quả xếp hạng chưa được công bố.",
+                    "The ranking is not published yet.",
+                ));
+            }
+            let results: Vec<_> = c
+                .results
+                .iter()
+                .filter(|r| r.group == group)
+                .cloned()
+                .collect();
+            let doc =
+                parindex_services::documents::ranking_report(&st.db, &c.set, &results, &st.issue())
+                    .await?;
+            let name = format!(
+                "bao-cao-xep-hang-{}-{}",
+                safe_name(&c.set.id),
+                safe_name(&group)
+            );
+            return Ok(Out::File(document_download(doc, f, &name).await?));
+        }
         if let Some(f) = q.format.as_deref() {
             let name = format!("xep-hang-{}-{}", safe_name(&c.set.id), safe_name(&group));
             return Ok(Out::File(download(
@@ -403,6 +463,7 @@ pub async fn show_ranking(
             ),
             set_id: c.set.id.clone(),
             set_name: c.set.name.clone(),
+            documents: shows_rank(&c, user.as_ref()),
             groups: c.groups(),
             rows: in_group
                 .iter()

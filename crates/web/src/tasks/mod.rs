@@ -953,6 +953,12 @@ pub struct StakeLine {
     pub open_tasks: usize,
 }
 
+/// `?format=pdf|docx`: a page's official document instead of the page.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DocumentQuery {
+    pub format: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "brief.html")]
 pub struct BriefPage {
@@ -976,6 +982,7 @@ pub async fn show_brief(
     Path(unit_code): Path<String>,
     LangPref(lang): LangPref,
     access: Access<act::ReadBrief>,
+    Query(q): Query<DocumentQuery>,
 ) -> Result<Response, AppError> {
     let user = access.user;
     let t = lang.tr();
@@ -1005,7 +1012,7 @@ pub async fn show_brief(
         }
     }
     overdue.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let upcoming = open
+    let upcoming: Vec<(String, i64, String, String)> = open
         .iter()
         .filter(|o| o.3 >= today.to_iso())
         .take(20)
@@ -1013,7 +1020,7 @@ pub async fn show_brief(
             (vi_date(due), *task, title.clone(), names(leads, &divisions))
         })
         .collect();
-    let new_violations = st
+    let new_violations: Vec<ViolationLine> = st
         .db
         .violations(&unit_code)
         .await?
@@ -1075,6 +1082,31 @@ pub async fn show_brief(
             });
         }
         break;
+    }
+    if let Some(f) = q.format.as_deref() {
+        let brief = parindex_documents::brief::Brief {
+            unit_name: unit.name.clone(),
+            today: today.to_vi(),
+            overdue: overdue.clone(),
+            upcoming: upcoming
+                .iter()
+                .map(|(d, _, t, l)| (d.clone(), t.clone(), l.clone()))
+                .collect(),
+            violations: new_violations
+                .iter()
+                .map(|v: &ViolationLine| (v.due.clone(), v.task.clone(), v.unit.clone()))
+                .collect(),
+            set_name: set_name.clone(),
+            stakes: stakes
+                .iter()
+                .map(|s| (s.code.clone(), s.name.clone(), s.lost.clone(), s.open_tasks))
+                .collect(),
+        };
+        let head =
+            parindex_services::documents::letterhead(&st.db, &unit_code, &st.issue()).await?;
+        let doc = parindex_documents::brief::brief_document(&brief, &head);
+        let name = format!("ban-tin-{}", crate::ranking::pages::safe_name(&unit_code));
+        return crate::ranking::pages::document_download(doc, f, &name).await;
     }
     let page = BriefPage {
         t,
@@ -1165,36 +1197,6 @@ pub async fn acknowledge_notification(
 
 // ---------- from points lost to tasks ----------
 
-/// The division answering for a leaf: the unit's table, else the criteria set's `owner`
-/// (the leaf's or its nearest ancestor's) matched by name.
-pub fn responsible_division(
-    set: &parindex_domain::CriteriaSet,
-    leaf: usize,
-    table: &[(String, String)],
-    divisions: &[(String, String)],
-) -> Option<String> {
-    let code = set.nodes[leaf].code.as_str();
-    if let Some((_, d)) = table.iter().find(|(c, _)| c == code) {
-        return Some(d.clone());
-    }
-    let strip = |s: &str| {
-        parindex_domain::text::fold(s)
-            .trim_start_matches("phong ")
-            .to_string()
-    };
-    let mut at = Some(leaf);
-    while let Some(i) = at {
-        if let Some(owner) = set.nodes[i].owner.as_deref() {
-            return divisions
-                .iter()
-                .find(|(_, name)| strip(name) == strip(owner))
-                .map(|(c, _)| c.clone());
-        }
-        at = set.nodes[i].parent;
-    }
-    None
-}
-
 pub struct LostLine {
     pub index: usize,
     pub code: String,
@@ -1265,8 +1267,13 @@ pub async fn show_lost(
                 name: n.name.clone(),
                 lost: lost.to_vi(p),
                 max: n.max.to_vi(p),
-                division: responsible_division(&cx.set, i, &cx.table, &cx.divisions)
-                    .unwrap_or_default(),
+                division: parindex_domain::tasks::responsible_division(
+                    &cx.set,
+                    i,
+                    &cx.table,
+                    &cx.divisions,
+                )
+                .unwrap_or_default(),
                 open_tasks: tasks
                     .iter()
                     .filter(|x| {

@@ -1,0 +1,107 @@
+//! The results appendix: every unit with its score, index, rank and band, group by group.
+
+use parindex_domain::text::count_vi;
+use parindex_domain::units::group_name_vi;
+use parindex_domain::{CriteriaSet, UnitResult};
+
+use crate::letterhead::Letterhead;
+use crate::model::{Align, Block, Document, Paper, Row, Signer, Table};
+
+/// The ranking report of a set. `results` are ranked (as `rank_units` gives them), in the
+/// order they are to be listed within each group.
+pub fn ranking_document(set: &CriteriaSet, results: &[UnitResult], head: &Letterhead) -> Document {
+    let precision = set.precision;
+    let mut groups: Vec<&str> = Vec::new();
+    for r in results {
+        if !groups.contains(&r.group.as_str()) {
+            groups.push(&r.group);
+        }
+    }
+    let mut blocks = Vec::new();
+    if set.sample {
+        blocks.push(Block::Centered {
+            text: "DỮ LIỆU MẪU — KHÔNG PHẢI SỐ LIỆU CHÍNH THỨC".into(),
+        });
+    }
+    blocks.push(Block::Para {
+        text: format!(
+            "Bộ chỉ số: {} (năm {}), tổng điểm tối đa {} điểm. Có {} đơn vị được đánh giá, \
+             xếp hạng trong {} nhóm. Chỉ số là tổng điểm chia cho điểm tối đa, nhân 100 (%); \
+             trong mỗi nhóm, đơn vị có tổng điểm cao hơn xếp trên, bằng điểm thì cùng hạng.",
+            set.name,
+            set.year,
+            set.total_max().to_vi(precision),
+            count_vi(results.len() as u64),
+            count_vi(groups.len() as u64),
+        ),
+    });
+    let mut rows = Vec::with_capacity(results.len() + groups.len());
+    for g in &groups {
+        let members: Vec<&UnitResult> = results.iter().filter(|r| r.group == *g).collect();
+        rows.push(Row::Group {
+            text: format!(
+                "{} ({} đơn vị)",
+                group_name_vi(g),
+                count_vi(members.len() as u64)
+            ),
+        });
+        for r in members {
+            rows.push(Row::Cells {
+                cells: vec![
+                    format!("{}/{}", r.rank, r.of),
+                    r.unit_name.clone(),
+                    r.score.to_vi(precision),
+                    r.index.to_vi(precision),
+                    r.band.clone().unwrap_or_default(),
+                    r.lost.to_vi(precision),
+                ],
+                strong: false,
+            });
+        }
+    }
+    blocks.push(Block::Heading {
+        text: "KẾT QUẢ XẾP HẠNG".into(),
+    });
+    blocks.push(Block::Table(Table {
+        widths: vec![9, 40, 13, 13, 13, 12],
+        align: vec![
+            Align::Center,
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Center,
+            Align::Right,
+        ],
+        head: vec![
+            "Hạng".into(),
+            "Đơn vị".into(),
+            "Tổng điểm".into(),
+            "Chỉ số (%)".into(),
+            "Xếp loại".into(),
+            "Điểm bị mất".into(),
+        ],
+        rows,
+    }));
+    Document {
+        paper: Paper::A4,
+        size: 13,
+        governing_body: head.governing_body.clone(),
+        agency: head.agency.clone(),
+        number: head.number("BC"),
+        place_date: head.place_date(),
+        kind: "BÁO CÁO".into(),
+        summary: format!("Kết quả Chỉ số cải cách hành chính năm {}", set.year),
+        blocks,
+        recipients: vec![
+            "UBND tỉnh (để báo cáo);".into(),
+            "Các cơ quan, đơn vị được đánh giá;".into(),
+            "Lưu: VT.".into(),
+        ],
+        signer: Signer {
+            position: vec!["Giám đốc".into()],
+            hint: String::new(),
+            name: String::new(),
+        },
+        footnote: String::new(),
+    }
+}
