@@ -498,6 +498,130 @@ fn dossier_stats(url: &str) -> Result<(), String> {
     })
 }
 
+/// Writes the ranking appendix of `units` generated units as PDF and DOCX, and the
+/// self-assessment report of one unit on `leaves` leaves (each citing two evidence
+/// documents), against the same ranking written as XLSX in the same run.
+fn documents(units: usize, leaves: usize) {
+    use parindex_documents::self_assessment::{Cited, LeafEntry, self_assessment_document};
+    use parindex_documents::{Format, Letterhead, render};
+    use parindex_reports::{Cell, Table};
+    let set = match parse_criteria_yaml("bench.yaml", &set_yaml(leaves)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let parsed = match parse_scores_csv("bench.csv", &scores_csv(units, leaves), &set) {
+        Ok(u) => u,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let results = rank_units(&set, &parsed);
+    let head = Letterhead {
+        governing_body: String::new(),
+        agency: "UBND tỉnh Bà Rịa – Vũng Tàu".into(),
+        code: "UBND".into(),
+        place: "Bà Rịa – Vũng Tàu".into(),
+        date: parindex_domain::text::Date {
+            year: 2026,
+            month: 12,
+            day: 2,
+        },
+    };
+    let base_mem = peak_mib().unwrap_or(0.0);
+    let runs = 3;
+    let time = |f: &mut dyn FnMut() -> usize| {
+        let mut t = Vec::new();
+        let mut size = 0;
+        for _ in 0..runs {
+            let start = Instant::now();
+            size = f();
+            t.push(start.elapsed());
+        }
+        (median(t), size)
+    };
+    // Baseline: the same ranking as a spreadsheet (what the ranking page exports).
+    let (t_xlsx, xlsx_size) = time(&mut || {
+        let mut table = Table::new("Xếp hạng", &["rank", "unit", "score", "index", "band"]);
+        for r in &results {
+            table.rows.push(vec![
+                Cell::Int(i64::from(r.rank)),
+                Cell::Text(r.unit_name.clone()),
+                Cell::Points(r.score, 3),
+                Cell::Points(r.index, 3),
+                Cell::Text(r.band.clone().unwrap_or_default()),
+            ]);
+        }
+        table.to_xlsx().map_or(0, |b| b.len())
+    });
+    let xlsx_mem = peak_mib().unwrap_or(0.0);
+    let doc = parindex_documents::ranking::ranking_document(&set, &results, &head);
+    let (t_docx, docx_size) = time(&mut || render(&doc, Format::Docx).map_or(0, |b| b.len()));
+    let mut pdf = Vec::new();
+    let (t_pdf, pdf_size) = time(&mut || {
+        pdf = render(&doc, Format::Pdf).unwrap_or_default();
+        pdf.len()
+    });
+    let pdf_mem = peak_mib().unwrap_or(0.0);
+    // Pages: typst writes one `/Type /Page` object per page.
+    let pages = pdf.windows(11).filter(|w| w == b"/Type /Page").count()
+        + pdf.windows(10).filter(|w| w == b"/Type/Page").count();
+    let mut entries = HashMap::new();
+    if let Some(unit) = parsed.first() {
+        for (i, l) in &unit.leaves {
+            entries.insert(
+                set.nodes[*i].code.to_string(),
+                LeafEntry {
+                    self_points: Some(l.effective),
+                    input: l.input.clone(),
+                    note: Some("Đã thực hiện theo kế hoạch".into()),
+                    evidence: (1..=2)
+                        .map(|k| Cited {
+                            number: Some(format!("{k}{i}/KH-UBND")),
+                            date: Some("2020-03-15".into()),
+                            issuer: Some("UBND tỉnh".into()),
+                            title: "Kế hoạch thực hiện nhiệm vụ cải cách hành chính".into(),
+                        })
+                        .collect(),
+                },
+            );
+        }
+    }
+    let sa = self_assessment_document(&set, "Đơn vị 0", &entries, None, &head);
+    let mut sa_pdf = Vec::new();
+    let (t_sa, sa_size) = time(&mut || {
+        sa_pdf = render(&sa, Format::Pdf).unwrap_or_default();
+        sa_pdf.len()
+    });
+    let sa_pages = sa_pdf.windows(11).filter(|w| w == b"/Type /Page").count()
+        + sa_pdf.windows(10).filter(|w| w == b"/Type/Page").count();
+    let sa_mem = peak_mib().unwrap_or(0.0);
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!("documents: {units} units × {leaves} leaves, median of {runs}");
+    println!(
+        "  baseline XLSX of the ranking: {:.1} ms, {xlsx_size} bytes, peak {xlsx_mem:.0} MiB (start {base_mem:.0} MiB)",
+        ms(t_xlsx)
+    );
+    println!(
+        "  ranking DOCX: {:.1} ms ({:.2}× XLSX), {docx_size} bytes",
+        ms(t_docx),
+        ms(t_docx) / ms(t_xlsx)
+    );
+    println!(
+        "  ranking PDF: {pages} pages, {:.1} ms ({:.2}× XLSX), {pdf_size} bytes, peak {pdf_mem:.0} MiB",
+        ms(t_pdf),
+        ms(t_pdf) / ms(t_xlsx)
+    );
+    println!(
+        "  self-assessment PDF: {sa_pages} pages, {:.1} ms ({:.2}× XLSX), {sa_size} bytes, peak {sa_mem:.0} MiB",
+        ms(t_sa),
+        ms(t_sa) / ms(t_xlsx)
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let units = arg(&args, "--units", 1000);
@@ -506,6 +630,7 @@ fn main() {
         Some("scoring") => scoring(units, leaves),
         Some("directive") => directive(arg(&args, "--pages", 200)),
         Some("occurrences") => occurrences(arg(&args, "--tasks", 5000)),
+        Some("documents") => documents(units, leaves),
         Some("gen-dossiers") => {
             if let Err(e) = gen_dossiers(
                 args.get(2).map_or("bench-data", String::as_str),
@@ -528,7 +653,7 @@ fn main() {
         ),
         _ => {
             eprintln!(
-                "usage: parindex-bench scoring|directive|occurrences|generate DIR|gen-dossiers DIR|dossier-stats DB_URL [--units N] [--leaves L] [--pages P] [--rows R]"
+                "usage: parindex-bench scoring|directive|occurrences|documents|generate DIR|gen-dossiers DIR|dossier-stats DB_URL [--units N] [--leaves L] [--pages P] [--rows R]"
             );
             std::process::exit(2);
         }

@@ -159,6 +159,8 @@ impl Db {
         for t in tasks {
             check_schedule(t)?;
         }
+        // Deadlines on days off move to the next working day of the calendar in force.
+        let (cal, _) = self.active_calendar().await?;
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let known: Option<(String,)> = sqlx::query_as("SELECT code FROM units WHERE code = $1").bind(unit).fetch_optional(&mut *tx).await?;
@@ -179,7 +181,7 @@ impl Db {
             audit_append!(tx, &e);
             let mut ids = Vec::new();
             for t in tasks {
-                ids.push(insert_task!(tx, unit, Some(did), t, actor, now));
+                ids.push(insert_task!(tx, unit, Some(did), t, actor, now, &cal));
             }
             tx.commit().await?;
             Ok((did, ids))
@@ -195,9 +197,10 @@ impl Db {
         now: &str,
     ) -> Result<i64> {
         check_schedule(t)?;
+        let (cal, _) = self.active_calendar().await?;
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let id = insert_task!(tx, unit, None::<i64>, t, actor, now);
+            let id = insert_task!(tx, unit, None::<i64>, t, actor, now, &cal);
             tx.commit().await?;
             Ok(id)
         })
@@ -467,7 +470,7 @@ impl Db {
 
 /// Inserts a task, its units and its occurrences inside transaction `$tx`; yields its id.
 macro_rules! insert_task {
-    ($tx:expr, $unit:expr, $directive:expr, $t:expr, $actor:expr, $now:expr) => {{
+    ($tx:expr, $unit:expr, $directive:expr, $t:expr, $actor:expr, $now:expr, $cal:expr) => {{
         let t: &NewTask = $t;
         let (kind, a, b) = repeat_cols(t.schedule.repeat);
         let (id,): (i64,) = sqlx::query_as(
@@ -485,7 +488,7 @@ macro_rules! insert_task {
                     .bind(id).bind(c).bind(role).execute(&mut *$tx).await?;
             }
         }
-        let dates: Vec<Date> = t.schedule.occurrences(t.schedule.start, t.schedule.end);
+        let dates: Vec<Date> = t.schedule.due_dates(t.schedule.start, t.schedule.end, $cal);
         for d in &dates {
             sqlx::query("INSERT INTO occurrences (task_id, due_on, status) VALUES ($1, $2, 'open')")
                 .bind(id).bind(d.to_iso()).execute(&mut *$tx).await?;

@@ -361,6 +361,40 @@ impl Calendar {
         !self.weekend[usize::from(weekday(d))] && !self.holidays.contains(&day)
     }
 
+    /// `d` when it is a working day, else the next working day: where a deadline that
+    /// falls on a day off moves. A calendar without a working day in a year leaves `d`.
+    pub fn working_on_or_after(&self, d: Date) -> Date {
+        if self.is_working_day(d) {
+            d
+        } else {
+            self.next_working_day(d).unwrap_or(d)
+        }
+    }
+
+    /// Working days from `a` to `b`: those after `a` up to and including `b` when `b` is
+    /// later (days left), negative for those after `b` up to and including `a` when `a` is
+    /// later (days late); 0 for the same day.
+    pub fn working_days_from(&self, a: Date, b: Date) -> i64 {
+        let (x, y) = (a.days_since_epoch(), b.days_since_epoch());
+        let count = |lo: i64, hi: i64| -> i64 {
+            // Working days in (lo, hi]: those strictly between, and hi itself.
+            let inside = self.index.between(lo, hi).unwrap_or_else(|| {
+                // Outside the index's span: count day by day (at most a few years).
+                (lo + 1..hi)
+                    .take(4000)
+                    .filter(|d| self.is_working_day(from_days(*d)))
+                    .count() as u64
+            });
+            i64::try_from(inside).unwrap_or(i64::MAX)
+                + i64::from(self.is_working_day(from_days(hi)))
+        };
+        match x.cmp(&y) {
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Less => count(x, y),
+            std::cmp::Ordering::Greater => -count(y, x),
+        }
+    }
+
     fn check_year(&self, d: Date, what: &str) -> Result<(), String> {
         match self.years {
             Some((a, b)) if d.year < a || d.year > b => Err(format!(

@@ -45,7 +45,22 @@ impl FollowUp {
     /// The notices due for an open occurrence on `today`. A reminder whose day was missed
     /// (the job did not run) gives way to the nearest one; each key is sent once by the caller.
     pub fn notices(&self, due: Date, today: Date) -> Vec<Notice> {
-        let left = due.days_since_epoch() - today.days_since_epoch();
+        self.notices_by(due.days_since_epoch() - today.days_since_epoch())
+    }
+
+    /// The same, with the days counted on the working-day calendar: a reminder "3 days
+    /// before" is three working days before, and escalation waits for working days late.
+    pub fn notices_on(
+        &self,
+        due: Date,
+        today: Date,
+        cal: &crate::calendar::Calendar,
+    ) -> Vec<Notice> {
+        self.notices_by(cal.working_days_from(today, due))
+    }
+
+    /// The notices for `left` days left (negative: days late).
+    fn notices_by(&self, left: i64) -> Vec<Notice> {
         let mut out = Vec::new();
         if left >= 0 {
             let mut days: Vec<i64> = self
@@ -126,5 +141,43 @@ mod tests {
         assert_eq!(keys("2021-07-01"), ["overdue"]);
         assert_eq!(keys("2021-07-03"), ["overdue", "head"]);
         assert_eq!(keys("2021-07-07"), ["overdue", "head", "director"]);
+    }
+
+    #[test]
+    fn on_the_calendar_days_are_working_days() {
+        let cal = crate::calendar::parse_calendar("vn", crate::calendar::SHIPPED).unwrap();
+        let f = FollowUp::default();
+        // Due Friday 30/04/2021 would be a holiday (30/4, 1/5, 3/5 off in 2021): a task
+        // dated then is due Tuesday 04/05, and its reminders count back working days.
+        let due = cal.working_on_or_after(d("2021-04-30"));
+        assert_eq!(due, d("2021-05-04"));
+        let keys = |today: &str| {
+            f.notices_on(due, d(today), &cal)
+                .into_iter()
+                .map(|n| (n.key, n.days_left))
+                .collect::<Vec<_>>()
+        };
+        // 29/04 (Thu) is one working day before 04/05: the 1-day reminder, not the 3-day.
+        assert_eq!(keys("2021-04-29"), [("r1".to_string(), 1)]);
+        // 27/04 (Tue): 28, 29, 04/05 are three working days ahead.
+        assert_eq!(keys("2021-04-27"), [("r3".to_string(), 3)]);
+        // Late: Friday 07/05 is three working days after 04/05; the weekend does not count.
+        assert_eq!(
+            keys("2021-05-06").len(),
+            1,
+            "two working days late: overdue only"
+        );
+        assert_eq!(
+            keys("2021-05-07")
+                .into_iter()
+                .map(|k| k.0)
+                .collect::<Vec<_>>(),
+            ["overdue", "head"]
+        );
+        assert_eq!(keys("2021-05-09").len(), 2, "Sunday adds nothing");
+        // The calendar's count both ways.
+        assert_eq!(cal.working_days_from(d("2021-04-29"), d("2021-05-04")), 1);
+        assert_eq!(cal.working_days_from(d("2021-05-04"), d("2021-04-29")), -1);
+        assert_eq!(cal.working_days_from(d("2021-05-04"), d("2021-05-04")), 0);
     }
 }

@@ -202,6 +202,19 @@ impl Schedule {
         }
         out
     }
+
+    /// The deadlines between `from` and `to` on the working-day calendar: a date that
+    /// falls on a day off moves to the next working day (two that land on the same day
+    /// are one deadline).
+    pub fn due_dates(&self, from: Date, to: Date, cal: &crate::calendar::Calendar) -> Vec<Date> {
+        let mut out: Vec<Date> = self
+            .occurrences(from, to)
+            .into_iter()
+            .map(|d| cal.working_on_or_after(d))
+            .collect();
+        out.dedup();
+        out
+    }
 }
 
 #[cfg(test)]

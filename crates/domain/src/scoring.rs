@@ -39,6 +39,49 @@ pub fn node_totals(set: &CriteriaSet, unit: &UnitScores) -> Vec<Points> {
     totals
 }
 
+/// The points a unit lost on every criterion, leaf or group, by code: the criterion's
+/// maximum less the unit's points under it (criteria without a loss are left out).
+pub fn lost_by_code(
+    set: &CriteriaSet,
+    unit: &UnitScores,
+) -> std::collections::HashMap<String, Points> {
+    node_totals(set, unit)
+        .into_iter()
+        .zip(&set.nodes)
+        .filter(|(total, n)| n.max > *total)
+        .map(|(total, n)| (n.code.to_string(), n.max - total))
+        .collect()
+}
+
+/// The points at stake on a list of criteria: what was lost on each, counting a criterion
+/// that sits inside another listed one only once (with the outer one).
+pub fn stake<S: std::hash::BuildHasher>(
+    set: &CriteriaSet,
+    lost: &std::collections::HashMap<String, Points, S>,
+    codes: &[String],
+) -> Points {
+    let inside_another = |code: &str| {
+        let mut at = set.position(code).and_then(|i| set.nodes[i].parent);
+        while let Some(i) = at {
+            if codes.iter().any(|c| c == set.nodes[i].code.as_str()) {
+                return true;
+            }
+            at = set.nodes[i].parent;
+        }
+        false
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let mut total = Points::ZERO;
+    for c in codes {
+        if seen.contains(&c.as_str()) || inside_another(c) {
+            continue;
+        }
+        seen.push(c);
+        total = total + lost.get(c).copied().unwrap_or(Points::ZERO);
+    }
+    total
+}
+
 /// `score / total_max × 100`, rounded half-up to `precision` decimals.
 pub fn index_of(score: Points, total_max: Points, precision: u8) -> Points {
     if total_max.thousandths() <= 0 {

@@ -112,11 +112,12 @@ pub async fn import_directive(
     }
     let divisions = divisions_of(db, unit).await?;
     let tasks: Vec<NewTask> = proposals.iter().map(|p| to_task(p, &divisions)).collect();
+    let (cal, _) = db.active_calendar().await.map_err(|e| e.to_string())?;
     let occurrences = tasks
         .iter()
         .map(|t| {
             t.schedule
-                .occurrences(t.schedule.start, t.schedule.end)
+                .due_dates(t.schedule.start, t.schedule.end, &cal)
                 .len()
         })
         .sum();

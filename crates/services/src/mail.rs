@@ -105,27 +105,27 @@ fn wording(key: &str, title: &str, due: Date, days_left: i64) -> (String, String
         "overdue" => (
             format!("[parindex] Quá hạn: {title}"),
             format!(
-                "Nhiệm vụ “{title}” đã quá hạn {} ngày (hạn {due_vi}). Đề nghị báo cáo kết quả ngay.",
+                "Nhiệm vụ “{title}” đã quá hạn {} ngày làm việc (hạn {due_vi}). Đề nghị báo cáo kết quả ngay.",
                 -days_left
             ),
         ),
         "head" => (
             format!("[parindex] Nhắc trưởng phòng: {title} quá hạn"),
             format!(
-                "Nhiệm vụ “{title}” của phòng đã quá hạn {} ngày (hạn {due_vi}) mà chưa có báo cáo.",
+                "Nhiệm vụ “{title}” của phòng đã quá hạn {} ngày làm việc (hạn {due_vi}) mà chưa có báo cáo.",
                 -days_left
             ),
         ),
         "director" => (
             format!("[parindex] Báo cáo Giám đốc: {title} quá hạn"),
             format!(
-                "Nhiệm vụ “{title}” đã quá hạn {} ngày (hạn {due_vi}); đã nhắc phòng và trưởng phòng.",
+                "Nhiệm vụ “{title}” đã quá hạn {} ngày làm việc (hạn {due_vi}); đã nhắc phòng và trưởng phòng.",
                 -days_left
             ),
         ),
         _ => (
             format!("[parindex] Nhắc hạn {due_vi}: {title}"),
-            format!("Nhiệm vụ “{title}” đến hạn ngày {due_vi} (còn {days_left} ngày)."),
+            format!("Nhiệm vụ “{title}” đến hạn ngày {due_vi} (còn {days_left} ngày làm việc)."),
         ),
     }
 }
@@ -138,8 +138,11 @@ pub async fn run_followups(
     today: Date,
     now: &str,
 ) -> Result<Summary, String> {
+    // Reminders count working days: look far enough ahead for the longest one across
+    // weekends and a holiday (at most twice the calendar days, and two weeks more).
+    let (cal, _) = db.active_calendar().await.map_err(|e| e.to_string())?;
     let horizon = parindex_domain::schedule::from_days(
-        today.days_since_epoch() + cfg.reminders.iter().copied().max().unwrap_or(0),
+        today.days_since_epoch() + 2 * cfg.reminders.iter().copied().max().unwrap_or(0) + 14,
     );
     let mut s = Summary::default();
     // A director's mail carries the audit trail's head, kept outside the database: a later
@@ -156,7 +159,7 @@ pub async fn run_followups(
         let Some(due) = Date::parse(&due_on) else {
             continue;
         };
-        for n in cfg.notices(due, today) {
+        for n in cfg.notices_on(due, today, &cal) {
             let (subject, mut body) = wording(&n.key, &title, due, n.days_left);
             if n.key == "director" {
                 body.push_str(&head_line);

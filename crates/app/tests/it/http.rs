@@ -84,7 +84,7 @@ async fn pages_downloads_and_api() {
         assert!(sheet.contains("Xếp hạng — Bộ chỉ số CCHC"), "{sheet}");
         assert!(sheet.contains("Hạng,Mã,Đơn vị"), "{sheet}");
         assert!(sheet.contains(",85.62,"), "{sheet}");
-        let (s, _, _) = get(&app, "/sets/brvt-so-2020/ranking?format=pdf").await;
+        let (s, _, _) = get(&app, "/sets/brvt-so-2020/ranking?format=odt").await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
         let (s, _, _) = get(&app, "/sets/brvt-so-2020/ranking?group=nope").await;
         assert_eq!(s, StatusCode::BAD_REQUEST);

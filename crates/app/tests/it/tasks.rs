@@ -39,6 +39,30 @@ async fn demo_notice_import_reports_and_violations() {
         assert_eq!(board.status, StatusCode::OK);
         assert!(board.body.contains(r#"data-column="overdue""#) && board.body.contains("Quá hạn"));
         assert_eq!(board.body.matches(r#"class="card""#).count(), 53);
+        // Points at stake from the published 2020 results, per division and per card.
+        assert!(board.body.contains(r#"id="division-stakes""#), "{kind}");
+        assert!(board.body.contains(r#"class="stake""#), "{kind}");
+        let i84 = tasks.iter().find(|x| x.criteria == ["I.8.4"]).unwrap();
+        let set = db.load_set("brvt-so-2020").await.unwrap().unwrap();
+        let scores = db.load_unit_scores(&set, "SKHDT").await.unwrap().unwrap();
+        let i = set.position("I.8.4").unwrap();
+        let lost = set.nodes[i].max
+            - scores
+                .leaves
+                .get(&i)
+                .map_or(parindex_domain::Points::ZERO, |l| l.effective);
+        let page = send(&app, "GET", &format!("/tasks/{}", i84.id), &vp, &[], None).await;
+        let stake = page
+            .body
+            .split(r#"id="stake""#)
+            .nth(1)
+            .and_then(|r| r.split("</dd>").next())
+            .unwrap_or_else(|| unreachable!("{kind}: no stake on the task page"));
+        assert!(
+            stake.contains(&lost.to_vi(3)),
+            "{kind}: {stake} ≠ {}",
+            lost.to_vi(3)
+        );
         let filtered = send(
             &app,
             "GET",
@@ -806,16 +830,22 @@ async fn reminders_and_escalation_reach_the_smtp_sink() {
         let sink = SmtpSink::start().await;
         let smtp = format!("smtp://127.0.0.1:{}", sink.port);
         let mut expected: Vec<(&str, &str)> = Vec::new();
+        // Days are working days (the shipped calendar): reminders 7, 3 and 1 working days
+        // before Wednesday 30/06/2021, then 3 and 7 working days late.
         for (today, new) in [
             ("2021-06-20", None),
             ("2021-06-23", Some(("nv@vp.test", "Nhắc hạn 30/06/2021"))),
             ("2021-06-23", None),
-            ("2021-06-26", None),
+            // Saturday: three working days (28, 29, 30) are left.
+            ("2021-06-26", Some(("nv@vp.test", "Nhắc hạn 30/06/2021"))),
             ("2021-06-29", Some(("nv@vp.test", "Nhắc hạn 30/06/2021"))),
             ("2021-07-01", Some(("nv@vp.test", "Quá hạn"))),
-            ("2021-07-03", Some(("tp@vp.test", "Nhắc trưởng phòng"))),
-            ("2021-07-07", Some(("gd@skhdt.test", "Báo cáo Giám đốc"))),
-            ("2021-07-08", None),
+            // Saturday: two working days late, not yet the head's turn.
+            ("2021-07-03", None),
+            ("2021-07-05", Some(("tp@vp.test", "Nhắc trưởng phòng"))),
+            ("2021-07-07", None),
+            ("2021-07-09", Some(("gd@skhdt.test", "Báo cáo Giám đốc"))),
+            ("2021-07-12", None),
         ] {
             let r = run(
                 &url,
@@ -851,11 +881,11 @@ async fn reminders_and_escalation_reach_the_smtp_sink() {
         );
         // The same notices in the application; the assignee acknowledges one.
         let nv = db.notifications("nv1").await.unwrap();
-        assert_eq!(nv.len(), 3);
+        assert_eq!(nv.len(), 4);
         let app = parindex_web::router(crate::common::demo_state(db.clone()));
         let cookie = sid(&sign_in(&app, "nv1", "mat-khau-thu-nghiem").await);
         let page = send(&app, "GET", "/notifications", &cookie, &[], None).await;
-        assert_eq!(page.body.matches("data-notification=").count(), 3);
+        assert_eq!(page.body.matches("data-notification=").count(), 4);
         let csrf = page.hidden("csrf");
         let ack = send(
             &app,
@@ -901,5 +931,30 @@ async fn reminders_and_escalation_reach_the_smtp_sink() {
             0
         );
         assert_eq!(sink.messages.lock().await.len(), expected.len());
+
+        // Deadlines on days off move to the next working day: the 1st of May 2021 is a
+        // Saturday inside the 30/4–3/5 holidays, so the monthly report is due on Tuesday
+        // 04/05; 01/06 is a Tuesday and stays.
+        let monthly = parindex_db::NewTask {
+            title: "Báo cáo tháng".into(),
+            schedule: parindex_domain::schedule::Schedule {
+                repeat: parindex_domain::schedule::Repeat::Monthly { day: 1 },
+                start: day("2021-04-20"),
+                end: day("2021-06-30"),
+            },
+            ..task.clone()
+        };
+        let id = db
+            .create_task("SKHDT", &monthly, "test", "2021-07-12T08:00:00Z")
+            .await
+            .unwrap();
+        let dues: Vec<String> = db
+            .occurrences(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.due_on)
+            .collect();
+        assert_eq!(dues, ["2021-05-04", "2021-06-01"], "{kind}");
     }
 }

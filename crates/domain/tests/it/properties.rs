@@ -288,3 +288,61 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_points_at_stake_count_a_criterion_inside_another_once() {
+    let yaml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/brvt-so-2020.yaml"
+    ))
+    .unwrap();
+    let set = parse_criteria_yaml("brvt-so-2020.yaml", &yaml).unwrap();
+    let csv = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/brvt-so-2020-scores.csv"
+    ))
+    .unwrap();
+    let units = parindex_domain::parse_scores_csv("scores.csv", &csv, &set).unwrap();
+    let skhdt = units.iter().find(|u| u.unit_code == "SKHDT").unwrap();
+    let lost = parindex_domain::scoring::lost_by_code(&set, skhdt);
+    // Independently: a node's loss is its maximum less the effective points of the leaves
+    // whose code starts with its code.
+    let by_prefix = |code: &str| {
+        let i = set.position(code).unwrap();
+        let got: Points = set
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| {
+                n.is_leaf()
+                    && (n.code.as_str() == code || n.code.as_str().starts_with(&format!("{code}.")))
+            })
+            .map(|(j, _)| skhdt.leaves.get(&j).map_or(Points::ZERO, |l| l.effective))
+            .sum();
+        set.nodes[i].max - got
+    };
+    let (field, leaf) = ("I.8", "I.8.4");
+    assert_eq!(
+        lost.get(field).copied().unwrap_or(Points::ZERO),
+        by_prefix(field)
+    );
+    assert_eq!(
+        lost.get(leaf).copied().unwrap_or(Points::ZERO),
+        by_prefix(leaf)
+    );
+    assert!(by_prefix(field) > Points::ZERO);
+    let stake = |codes: &[&str]| {
+        let codes: Vec<String> = codes.iter().map(ToString::to_string).collect();
+        parindex_domain::scoring::stake(&set, &lost, &codes)
+    };
+    // A leaf inside a listed field is counted with the field, once; a repeated code once.
+    assert_eq!(stake(&[field, leaf]), by_prefix(field));
+    assert_eq!(stake(&[leaf, leaf]), by_prefix(leaf));
+    assert_eq!(stake(&["I.1", field]), by_prefix("I.1") + by_prefix(field));
+    assert_eq!(stake(&["KHONG.CO"]), Points::ZERO);
+    // Every field's losses add up to the unit's total loss.
+    let total: Points = set.roots().map(|(_, n)| by_prefix(n.code.as_str())).sum();
+    let ranked = rank_units(&set, &units);
+    let r = ranked.iter().find(|r| r.unit_code == "SKHDT").unwrap();
+    assert_eq!(total, r.lost);
+}

@@ -10,6 +10,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use parindex_db::{SessionUser, TaskSummary};
+use parindex_domain::Points;
 use parindex_domain::access::Role;
 use parindex_domain::schedule::{Repeat, Schedule};
 use parindex_domain::text::Date;
@@ -70,6 +71,8 @@ fn column_label(c: &str, t: &Tr) -> &'static str {
 }
 
 pub struct TaskCard {
+    /// The points lost last year on the task's criteria (empty when none).
+    pub stake: String,
     pub id: i64,
     pub item_ref: String,
     pub title: String,
@@ -98,6 +101,10 @@ pub struct BoardPage {
     pub divisions: Vec<(String, String)>,
     pub columns: Vec<BoardColumn>,
     pub can_import: bool,
+    /// The published set the points at stake come from ("" when none).
+    pub stake_set: String,
+    /// (division, open tasks it leads, points at stake on their criteria), most first.
+    pub stakes: Vec<(String, usize, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -117,6 +124,34 @@ fn names(codes: &[String], divisions: &[(String, String)]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// What the unit lost on each criterion in the newest published set (last year's
+/// results): the points its open tasks can win back. `None` before any publication.
+pub async fn last_year_losses(
+    st: &AppState,
+    unit: &str,
+) -> Result<
+    Option<(
+        parindex_domain::CriteriaSet,
+        std::collections::HashMap<String, Points>,
+    )>,
+    AppError,
+> {
+    let Some(set_id) = st.db.home_set_id().await? else {
+        return Ok(None);
+    };
+    if st.db.phase(&set_id).await? != Some(parindex_domain::cycle::Phase::Published) {
+        return Ok(None);
+    }
+    let Some(set) = st.db.load_set(&set_id).await? else {
+        return Ok(None);
+    };
+    let Some(scores) = st.db.load_unit_scores(&set, unit).await? else {
+        return Ok(None);
+    };
+    let lost = parindex_domain::scoring::lost_by_code(&set, &scores);
+    Ok(Some((set, lost)))
 }
 
 pub async fn show_board(
@@ -160,6 +195,34 @@ pub async fn show_board(
         }
         return crate::ranking::pages::download_table(&table, f, &format!("nhiem-vu-{unit_code}"));
     }
+    let last = last_year_losses(&st, &unit_code).await?;
+    let stake_of = |codes: &[String]| -> Option<Points> {
+        let (set, lost) = last.as_ref()?;
+        Some(parindex_domain::scoring::stake(set, lost, codes)).filter(|p| *p > Points::ZERO)
+    };
+    let precision = last.as_ref().map_or(3, |(s, _)| s.precision);
+    // Per division: the open tasks it leads and the points their criteria lost.
+    let mut stakes: Vec<(String, usize, Points)> = Vec::new();
+    if last.is_some() {
+        let mut owners: Vec<String> = divisions.iter().map(|d| d.0.clone()).collect();
+        owners.push(unit_code.clone());
+        for code in owners {
+            let open: Vec<&TaskSummary> = tasks
+                .iter()
+                .filter(|x| !x.cancelled && x.open + x.overdue > 0)
+                .filter(|x| x.leads.contains(&code) || (x.leads.is_empty() && code == unit_code))
+                .collect();
+            let criteria: Vec<String> = open.iter().flat_map(|x| x.criteria.clone()).collect();
+            if let Some(p) = stake_of(&criteria) {
+                stakes.push((
+                    names(std::slice::from_ref(&code), &divisions),
+                    open.len(),
+                    p,
+                ));
+            }
+        }
+        stakes.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    }
     let keys = ["overdue", "not_started", "in_progress", "done", "cancelled"];
     let columns = keys
         .iter()
@@ -170,6 +233,9 @@ pub async fn show_board(
                 .iter()
                 .filter(|x| column(x) == *k)
                 .map(|x| TaskCard {
+                    stake: stake_of(&x.criteria)
+                        .map(|p| p.to_vi(precision))
+                        .unwrap_or_default(),
                     id: x.id,
                     item_ref: x.item_ref.clone().unwrap_or_default(),
                     title: x.title.clone(),
@@ -197,6 +263,14 @@ pub async fn show_board(
         divisions,
         columns,
         can_import: runs_unit_tasks(&user, &unit_code),
+        stake_set: last
+            .as_ref()
+            .map(|(s, _)| s.name.clone())
+            .unwrap_or_default(),
+        stakes: stakes
+            .into_iter()
+            .map(|(d, n, p)| (d, n, p.to_vi(precision)))
+            .collect(),
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -330,6 +404,14 @@ async fn render_task(
             }
         })
         .collect();
+    // The points its criteria lost in the last published results.
+    let stake = last_year_losses(st, &unit)
+        .await?
+        .and_then(|(set, lost)| {
+            let p = parindex_domain::scoring::stake(&set, &lost, &x.criteria);
+            (p > Points::ZERO).then(|| format!("{} ({})", p.to_vi(set.precision), set.name))
+        })
+        .unwrap_or_default();
     let page = TaskPage {
         t,
         chrome: Chrome::new(lang, x.title.clone(), st.demo, Some(user))
@@ -343,6 +425,7 @@ async fn render_task(
             .map(|d| format!("/directives/{d}#line-{}", x.source_line.unwrap_or(1)))
             .unwrap_or_default(),
         task: TaskCard {
+            stake,
             id: x.id,
             item_ref: x.item_ref.clone().unwrap_or_default(),
             title: x.title.clone(),
