@@ -429,6 +429,27 @@ enum ReportAction {
         #[command(flatten)]
         out: DocumentOut,
     },
+    /// Báo cáo kết quả công tác CCHC của một đơn vị trong kỳ (quý, 6 tháng, năm; kỳ tính từ
+    /// ngày 15 tháng trước đến ngày 14 tháng cuối kỳ).
+    Unit {
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        year: i32,
+        #[arg(long, conflicts_with_all = ["half", "annual"])]
+        quarter: Option<u8>,
+        #[arg(long, conflicts_with = "annual")]
+        half: Option<u8>,
+        #[arg(long)]
+        annual: bool,
+        /// Tệp văn bản các phần tự viết: dòng `# chi-dao`, `# the-che`, `# thu-tuc`,
+        /// `# bo-may`, `# cong-vu`, `# tai-chinh`, `# so`, `# ton-tai`, `# nhiem-vu` mở một
+        /// phần, các dòng sau là các đoạn văn của phần đó.
+        #[arg(long)]
+        narrative: Option<String>,
+        #[command(flatten)]
+        out: DocumentOut,
+    },
     /// Báo cáo tự đánh giá của một đơn vị: từng tiêu chí với điểm tự chấm và tài liệu kiểm chứng.
     SelfAssessment {
         #[arg(long)]
@@ -1228,6 +1249,49 @@ async fn run(cli: Cli) -> Res {
                 &stored,
                 &unit,
                 &out.issue()?,
+            )
+            .await?
+            .ok_or_else(|| Fail(1, format!("không tìm thấy đơn vị `{unit}`")))?;
+            out.write(&doc)
+        }
+        Command::Report {
+            action:
+                ReportAction::Unit {
+                    unit,
+                    year,
+                    quarter,
+                    half,
+                    annual,
+                    narrative,
+                    out,
+                },
+        } => {
+            use parindex_domain::period::{Period, PeriodKind};
+            let kind = match (quarter, half, annual) {
+                (Some(q), None, false) => PeriodKind::Quarter(q),
+                (None, Some(h), false) => PeriodKind::Half(h),
+                (None, None, true) => PeriodKind::Year,
+                _ => {
+                    return Err(Fail(
+                        2,
+                        "cần một trong --quarter Q, --half H, --annual".into(),
+                    ));
+                }
+            };
+            let period = Period::new(year, kind).map_err(|m| Fail(2, m))?;
+            let narrative = match &narrative {
+                Some(file) => parindex_documents::unit_report::parse_narrative(&read_text(file)?)
+                    .map_err(|m| Fail(1, format!("{file}: {m}")))?,
+                None => std::collections::HashMap::new(),
+            };
+            let db = open_db(&cli.db).await?;
+            let doc = parindex_services::documents::unit_report(
+                &db,
+                &unit,
+                period,
+                narrative,
+                &out.issue()?,
+                crate::dossiers_cli::local_now(),
             )
             .await?
             .ok_or_else(|| Fail(1, format!("không tìm thấy đơn vị `{unit}`")))?;

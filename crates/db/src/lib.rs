@@ -13,6 +13,7 @@ mod dossier_import;
 mod dossiers;
 mod evidence;
 mod import_reports;
+mod narratives;
 mod repo;
 mod tasks;
 

@@ -19,6 +19,11 @@ pub struct Brief {
     pub set_name: String,
     /// (code, criterion, points lost, open tasks on it).
     pub stakes: Vec<(String, String, String, usize)>,
+    /// The year-end outlook in words ("Điểm dự kiến 82,500 / 100,000, khoảng …"); empty
+    /// leaves the section out.
+    pub outlook: String,
+    /// (code, criterion, projected figure, expected points, max).
+    pub warnings: Vec<(String, String, String, String, String)>,
 }
 
 fn table(widths: Vec<u32>, align: Vec<Align>, head: &[&str], rows: Vec<Vec<String>>) -> Block {
@@ -119,6 +124,33 @@ pub fn brief_document(b: &Brief, head: &Letterhead) -> Document {
                 .collect(),
         )
     });
+    if !b.outlook.is_empty() {
+        blocks.push(Block::Heading {
+            text: "V. DỰ BÁO CUỐI NĂM VÀ CẢNH BÁO SỚM".into(),
+        });
+        blocks.push(Block::Para {
+            text: b.outlook.clone(),
+        });
+        if !b.warnings.is_empty() {
+            blocks.push(table(
+                vec![12, 46, 14, 14, 14],
+                vec![Left, Left, Right, Right, Right],
+                &[
+                    "Mã",
+                    "Tiêu chí dự kiến bị mất điểm",
+                    "Số liệu dự kiến",
+                    "Điểm dự kiến",
+                    "Điểm tối đa",
+                ],
+                b.warnings
+                    .iter()
+                    .map(|(c, n, f, e, m)| {
+                        vec![c.clone(), n.clone(), f.clone(), e.clone(), m.clone()]
+                    })
+                    .collect(),
+            ));
+        }
+    }
     Document {
         paper: Paper::A4,
         size: 13,

@@ -45,6 +45,7 @@ pub fn render(doc: &Document, format: Format) -> Result<Vec<u8>, String> {
 pub mod letterhead;
 pub mod ranking;
 pub mod self_assessment;
+pub mod unit_report;
 
 pub use letterhead::Letterhead;
 

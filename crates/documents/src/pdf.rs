@@ -94,6 +94,12 @@ impl World for DocWorld {
     }
 }
 
+/// Forgets everything Typst memoised: the next document is typeset from scratch (the
+/// benchmarks measure cold runs).
+pub fn forget() {
+    typst::comemo::evict(0);
+}
+
 /// The document as PDF bytes (A4 or A5, fonts embedded as subsets).
 pub fn to_pdf(doc: &Document) -> Result<Vec<u8>, String> {
     let data = serde_json::to_vec(doc).map_err(|e| e.to_string())?;

@@ -70,6 +70,166 @@ pub fn bar_chart(title: &str, bars: &[Bar], max: Points, precision: u8) -> Strin
     s
 }
 
+/// One year of a unit's standing.
+pub struct YearRank {
+    pub year: i32,
+    pub rank: u32,
+    pub of: u32,
+}
+
+/// A unit's rank per year as a line (first place at the top), each point labelled
+/// "11/21"; years without a published rank are left out by the caller.
+pub fn rank_chart(title: &str, years: &[YearRank]) -> String {
+    let (left, top, plot_h, col_w) = (40_u64, 34_u64, 180_u64, 90_u64);
+    let n = u64::try_from(years.len()).unwrap_or(0).max(1);
+    let width = left + col_w * n + 20;
+    let height = top + plot_h + 40;
+    let worst = u64::from(years.iter().map(|y| y.of).max().unwrap_or(1).max(1));
+    // Rank 1 at the top, the largest group's last place at the bottom.
+    let y = |rank: u32| {
+        top + (u64::from(rank).saturating_sub(1)) * plot_h / worst.max(2).saturating_sub(1).max(1)
+    };
+    let x = |i: u64| left + col_w * i + col_w / 2;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{t}" viewBox="0 0 {width} {height}" class="chart" font-family="sans-serif" font-size="12"><title>{t}</title><text x="0" y="16" font-weight="bold" font-size="14">{t}</text>"#,
+        t = xml_escape(title)
+    );
+    let _ = write!(
+        s,
+        r##"<line x1="{left}" y1="{top}" x2="{left}" y2="{b}" stroke="#999"/><text x="{tx}" y="{ty}" text-anchor="end">1</text><text x="{tx}" y="{b}" text-anchor="end">{worst}</text>"##,
+        b = top + plot_h,
+        tx = left - 4,
+        ty = top + 4,
+    );
+    let points: Vec<String> = years
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("{},{}", x(i as u64), y(r.rank)))
+        .collect();
+    if points.len() > 1 {
+        let _ = write!(
+            s,
+            r##"<polyline points="{}" fill="none" stroke="#2e86c1" stroke-width="2"/>"##,
+            points.join(" ")
+        );
+    }
+    for (i, r) in years.iter().enumerate() {
+        let (cx, cy) = (x(i as u64), y(r.rank));
+        let _ = write!(
+            s,
+            r##"<circle cx="{cx}" cy="{cy}" r="5" fill="#2e86c1"><title>{year}: {rank}/{of}</title></circle><text x="{cx}" y="{ly}" text-anchor="middle" font-weight="bold">{rank}/{of}</text><text x="{cx}" y="{yy}" text-anchor="middle">{year}</text>"##,
+            year = r.year,
+            rank = r.rank,
+            of = r.of,
+            ly = cy.saturating_sub(9).max(top - 2),
+            yy = top + plot_h + 24,
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// The colour of a share of the maximum (percent): weak fields stand out in red.
+fn heat_fill(pct: Points) -> &'static str {
+    let p = pct.thousandths();
+    if p >= 90_000 {
+        "#1e8449"
+    } else if p >= 75_000 {
+        "#82e0aa"
+    } else if p >= 60_000 {
+        "#f7dc6f"
+    } else if p >= 40_000 {
+        "#f0b27a"
+    } else {
+        "#e74c3c"
+    }
+}
+
+/// Units × fields: each cell the share of the field's maximum the unit obtained, coloured
+/// from red (weak) to green, with the percentage written in it. `rows` are (unit, share per
+/// column); a `None` share is a field the unit has no points in yet.
+pub fn heat_map(title: &str, columns: &[String], rows: &[(String, Vec<Option<Points>>)]) -> String {
+    let (label_w, top, cell_w, cell_h) = (260_usize, 44_usize, 64_usize, 22_usize);
+    let width = label_w + cell_w * columns.len().max(1) + 10;
+    let height = top + cell_h * rows.len() + 40;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{t}" viewBox="0 0 {width} {height}" class="chart heat-map" font-family="sans-serif" font-size="12"><title>{t}</title><text x="0" y="16" font-weight="bold" font-size="14">{t}</text>"#,
+        t = xml_escape(title)
+    );
+    for (j, c) in columns.iter().enumerate() {
+        let _ = write!(
+            s,
+            r#"<text x="{x}" y="{y}" text-anchor="middle" font-weight="bold">{c}</text>"#,
+            x = label_w + cell_w * j + cell_w / 2,
+            y = top - 8,
+            c = xml_escape(c)
+        );
+    }
+    for (i, (unit, shares)) in rows.iter().enumerate() {
+        let y = top + cell_h * i;
+        let _ = write!(
+            s,
+            r#"<text x="{lx}" y="{ty}" text-anchor="end">{u}</text>"#,
+            lx = label_w - 6,
+            ty = y + 15,
+            u = xml_escape(unit)
+        );
+        for (j, share) in shares.iter().enumerate() {
+            let x = label_w + cell_w * j;
+            match share {
+                Some(p) => {
+                    let _ = write!(
+                        s,
+                        r##"<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{f}" stroke="#fff"><title>{u} · {c}: {v}%</title></rect><text x="{tx}" y="{ty}" text-anchor="middle">{v}</text>"##,
+                        w = cell_w,
+                        h = cell_h,
+                        f = heat_fill(*p),
+                        u = xml_escape(unit),
+                        c = xml_escape(columns.get(j).map_or("", String::as_str)),
+                        v = p.to_vi(0),
+                        tx = x + cell_w / 2,
+                        ty = y + 15,
+                    );
+                }
+                None => {
+                    let _ = write!(
+                        s,
+                        r##"<rect x="{x}" y="{y}" width="{cell_w}" height="{cell_h}" fill="#eee" stroke="#fff"/>"##
+                    );
+                }
+            }
+        }
+    }
+    // The legend.
+    let ly = top + cell_h * rows.len() + 18;
+    for (k, (label, pct)) in [
+        ("≥ 90%", 90),
+        ("≥ 75%", 75),
+        ("≥ 60%", 60),
+        ("≥ 40%", 40),
+        ("< 40%", 0),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let lx = label_w + k * 80;
+        let _ = write!(
+            s,
+            r#"<rect x="{lx}" y="{ry}" width="14" height="14" fill="{f}"/><text x="{tx}" y="{ty}">{label}</text>"#,
+            ry = ly - 11,
+            f = heat_fill(Points::from_thousandths(pct * 1000)),
+            tx = lx + 18,
+            ty = ly,
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
 /// One month of the dossier trend chart.
 pub struct MonthBar {
     /// `MM/YYYY`.

@@ -141,3 +141,174 @@ pub async fn self_assessment_report(
         &head,
     )))
 }
+
+/// A unit's PAR report for `period`: its tasks due in the period by leading division, the
+/// violations of the period, the dossiers received in it, its self-scores on the current
+/// set, the next period's deadlines, and `narrative` (paragraphs by section key). `None`
+/// when the unit is not on record.
+#[expect(
+    clippy::implicit_hasher,
+    reason = "the paragraphs are moved into the report as they are"
+)]
+pub async fn unit_report(
+    db: &Db,
+    unit_code: &str,
+    period: parindex_domain::period::Period,
+    narrative: HashMap<String, Vec<String>>,
+    issue: &Issue,
+    as_of: parindex_domain::calendar::Instant,
+) -> Result<Option<Document>, DbError> {
+    use parindex_documents::unit_report::{DossierLine, UnitReport, unit_report_document};
+    let Some(unit) = db.unit(unit_code).await? else {
+        return Ok(None);
+    };
+    let mut divisions = db.divisions(unit_code).await?;
+    divisions.push((unit_code.to_string(), unit.name.clone()));
+    let name_of = |codes: &[String]| -> String {
+        if codes.is_empty() {
+            return unit.name.clone();
+        }
+        codes
+            .iter()
+            .map(|c| {
+                divisions
+                    .iter()
+                    .find(|(d, _)| d == c)
+                    .map_or_else(|| c.clone(), |(_, n)| n.clone())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let next = period.next().ok();
+    let mut by_division: Vec<(String, u64, u64, u64, u64)> = Vec::new();
+    let mut upcoming = Vec::new();
+    for t in db.tasks(unit_code, &as_of.date.to_iso()).await? {
+        if t.cancelled {
+            continue;
+        }
+        let lead = name_of(&t.leads);
+        for o in db.occurrences(t.id).await? {
+            let Some(due) = Date::parse(&o.due_on) else {
+                continue;
+            };
+            if next.is_some_and(|n| n.contains(due)) {
+                upcoming.push((due, t.title.clone(), lead.clone()));
+            }
+            if !period.contains(due) {
+                continue;
+            }
+            let done_on = o
+                .done_at
+                .as_deref()
+                .and_then(|d| d.get(..10))
+                .and_then(Date::parse);
+            let row = match by_division.iter_mut().position(|r| r.0 == lead) {
+                Some(i) => &mut by_division[i],
+                None => {
+                    by_division.push((lead.clone(), 0, 0, 0, 0));
+                    let last = by_division.len() - 1;
+                    &mut by_division[last]
+                }
+            };
+            row.1 += 1;
+            match done_on {
+                Some(d) if d <= due => row.2 += 1,
+                Some(_) => row.3 += 1,
+                None => row.4 += 1,
+            }
+        }
+    }
+    by_division.sort_by(|a, b| a.0.cmp(&b.0));
+    upcoming.sort();
+    let violations = db
+        .violations(unit_code)
+        .await?
+        .into_iter()
+        .filter(|v| Date::parse(&v.due_on).is_some_and(|d| period.contains(d)))
+        .map(|v| {
+            (
+                Date::parse(&v.due_on).map_or_else(|| v.due_on.clone(), Date::to_vi),
+                v.task_title,
+                v.person
+                    .unwrap_or_else(|| name_of(std::slice::from_ref(&v.unit_code))),
+                v.reason.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let f = db
+        .dossier_figures(Some(unit_code), period.from, period.to, as_of)
+        .await?;
+    let dossiers = (f.received > 0 || f.finished > 0).then(|| DossierLine {
+        received: f.received,
+        online: f.online,
+        postal: f.postal,
+        finished: f.finished,
+        early: f.early,
+        on_time: f.on_time,
+        late: f.late,
+        pending: f.pending,
+        pending_overdue: f.pending_overdue,
+        on_time_rate: format!("{}%", parindex_domain::text::decimal_vi(f.on_time_rate())),
+    });
+    // The unit's own points on the current set, field by field.
+    let mut scores = None;
+    if let Some(set_id) = db.current_set_id().await?
+        && let Some(set) = db.load_set(&set_id).await?
+        && let Some(own) = db.load_unit_scores(&set, unit_code).await?
+    {
+        let mut totals = vec![parindex_domain::Points::ZERO; set.nodes.len()];
+        for i in (0..set.nodes.len()).rev() {
+            let n = &set.nodes[i];
+            if n.is_leaf() {
+                totals[i] = own
+                    .leaves
+                    .get(&i)
+                    .and_then(|l| l.self_points)
+                    .unwrap_or_default();
+            }
+            if let Some(p) = n.parent {
+                totals[p] = totals[p] + totals[i];
+            }
+        }
+        let p = set.precision;
+        let rows = set
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.depth <= 2)
+            .map(|(i, n)| {
+                (
+                    n.code.to_string(),
+                    n.name.clone(),
+                    n.max.to_vi(p),
+                    totals[i].to_vi(p),
+                )
+            })
+            .collect();
+        let total = set
+            .roots()
+            .fold(parindex_domain::Points::ZERO, |a, (i, _)| a + totals[i]);
+        scores = Some((
+            set.name.clone(),
+            rows,
+            total.to_vi(p),
+            set.total_max().to_vi(p),
+        ));
+    }
+    let report = UnitReport {
+        unit_name: unit.name.clone(),
+        period: period.label_vi(),
+        range: format!("{} – {}", period.from.to_vi(), period.to.to_vi()),
+        tasks: by_division,
+        violations,
+        dossiers,
+        scores,
+        next: upcoming
+            .into_iter()
+            .map(|(d, t, l)| (d.to_vi(), t, l))
+            .collect(),
+        narrative,
+    };
+    let head = letterhead(db, unit_code, issue).await?;
+    Ok(Some(unit_report_document(&report, &head)))
+}

@@ -105,6 +105,18 @@ fn routes(upload_limit: u64, dossier_limit: u64) -> Routes {
         )
         .add(
             "GET",
+            "/sets/{set_id}/units/{unit_code}/years",
+            Policy(A::ReadScoreCard),
+            get(crate::ranking::years::show_years),
+        )
+        .add(
+            "GET",
+            "/sets/{set_id}/heatmap",
+            Policy(A::ReadRanking),
+            get(crate::ranking::years::show_heatmap),
+        )
+        .add(
+            "GET",
             "/sets/{set_id}/cycle",
             Policy(A::ReadCycle),
             get(cycle::show_cycle),
@@ -180,6 +192,18 @@ fn routes(upload_limit: u64, dossier_limit: u64) -> Routes {
             "/units/{unit_code}/brief",
             Policy(A::ReadBrief),
             get(tasks::show_brief),
+        )
+        .add(
+            "GET",
+            "/units/{unit_code}/report",
+            Policy(A::ReadBrief),
+            get(tasks::unit_report),
+        )
+        .add(
+            "POST",
+            "/units/{unit_code}/report",
+            Policy(A::RunTasks),
+            post(tasks::save_unit_report),
         )
         .add(
             "GET",

@@ -237,6 +237,15 @@ fn body_for(path: &str, csrf: &str, unit: &str, ids: &Ids) -> (String, Vec<u8>) 
             Some(("ho-so.csv", "text/csv", csv.as_bytes())),
         );
     }
+    if path == "/units/{unit_code}/report" {
+        return (
+            "application/x-www-form-urlencoded".into(),
+            format!(
+                "csrf={csrf}&year=2021&period=q2&chi_dao=Ban+h%C3%A0nh+k%E1%BA%BF+ho%E1%BA%A1ch"
+            )
+            .into_bytes(),
+        );
+    }
     if path.ends_with("/report") || path.ends_with("/directives/new") {
         return multipart(&[("csrf", csrf), ("action", "preview")], None);
     }

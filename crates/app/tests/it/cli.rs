@@ -1356,3 +1356,178 @@ async fn reports_are_written_as_pdf_and_docx_with_the_units_figures() {
         std::fs::remove_file(&docx).ok();
     }
 }
+
+#[tokio::test]
+async fn a_units_quarterly_report_fills_what_parindex_knows() {
+    for (db, url) in demo_dbs().await {
+        let kind = db.kind();
+        let narrative = temp_file(
+            &format!("narrative-{kind}.txt"),
+            "\u{feff}# chi-dao\r\nGiám đốc Sở ban hành kế hoạch kiểm tra CCHC quý II.\r\n# ton-tai\r\nMột số báo cáo còn nộp chậm.\r\n",
+        );
+        let out = std::env::temp_dir()
+            .join(format!("unit-report-{}-{kind}.docx", std::process::id()))
+            .display()
+            .to_string();
+        let r = run(
+            &url,
+            &[
+                "report",
+                "unit",
+                "--unit",
+                "SKHDT",
+                "--year",
+                "2021",
+                "--quarter",
+                "2",
+                "--narrative",
+                &narrative,
+                "--format",
+                "docx",
+                "--output",
+                &out,
+            ],
+        );
+        assert_eq!(r.code, 0, "{kind}: {}", r.stderr);
+        let text = parindex_reports::docx::docx_text(&std::fs::read(&out).unwrap()).unwrap();
+        for want in [
+            "Kết quả thực hiện công tác cải cách hành chính quý II năm 2021",
+            "15/03/2021 – 14/06/2021",
+            "I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CẢI CÁCH HÀNH CHÍNH",
+            "Giám đốc Sở ban hành kế hoạch kiểm tra CCHC quý II.",
+            "III. CẢI CÁCH THỦ TỤC HÀNH CHÍNH",
+            "VIII. TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN",
+            "Một số báo cáo còn nộp chậm.",
+            "IX. NHIỆM VỤ TRỌNG TÂM KỲ TỚI",
+            parindex_documents::unit_report::TO_WRITE,
+        ] {
+            assert!(text.contains(want), "{kind}: {want} missing");
+        }
+        // The dossiers received in the period, as the figures count them.
+        let d = |s: &str| parindex_domain::text::Date::parse(s).unwrap();
+        let f = db
+            .dossier_figures(
+                Some("SKHDT"),
+                d("2021-03-15"),
+                d("2021-06-14"),
+                parindex_domain::calendar::Instant::parse("2026-12-02 08:00").unwrap(),
+            )
+            .await
+            .unwrap();
+        assert!(f.received > 0, "{kind}: the demo has dossiers in Q2 2021");
+        assert!(
+            text.contains(&format!(
+                "Hồ sơ thủ tục hành chính tiếp nhận trong kỳ: {};",
+                f.received
+            )),
+            "{kind}"
+        );
+        // The tasks due in the period, counted here from the occurrences.
+        let mut due = 0;
+        for t in db.tasks("SKHDT", "2026-12-02").await.unwrap() {
+            if t.cancelled {
+                continue;
+            }
+            due += db
+                .occurrences(t.id)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|o| ("2021-03-15".."2021-06-15").contains(&o.due_on.as_str()))
+                .count();
+        }
+        let paras: Vec<&str> = text.split("\n\n").collect();
+        let head = paras
+            .iter()
+            .position(|p| *p == "Chưa hoàn thành")
+            .unwrap_or_else(|| unreachable!("{kind}: no task table"));
+        let table_due: usize = paras[head + 1..]
+            .chunks(5)
+            .take_while(|c| c.len() == 5 && c[1].parse::<usize>().is_ok())
+            .map(|c| c[1].parse::<usize>().unwrap())
+            .sum();
+        assert_eq!(table_due, due, "{kind}");
+        assert!(due > 0);
+        if crate::common::poppler() {
+            let pdf = out.replace(".docx", ".pdf");
+            let r = run(
+                &url,
+                &[
+                    "report",
+                    "unit",
+                    "--unit",
+                    "SKHDT",
+                    "--year",
+                    "2021",
+                    "--half",
+                    "1",
+                    "--narrative",
+                    &narrative,
+                    "--format",
+                    "pdf",
+                    "--output",
+                    &pdf,
+                ],
+            );
+            assert_eq!(r.code, 0, "{kind}: {}", r.stderr);
+            let bytes = std::fs::read(&pdf).unwrap();
+            crate::common::assert_fonts_embedded(&bytes);
+            let words = parindex_documents::readback::pdf_words(&bytes).unwrap();
+            assert!(
+                words.contains("6 tháng đầu năm 2021") && words.contains("15/12/2020 – 14/06/2021"),
+                "{words}"
+            );
+            assert!(words.contains("Giám đốc Sở ban hành kế hoạch kiểm tra CCHC quý II."));
+            std::fs::remove_file(&pdf).ok();
+        }
+        // Bad periods and narrative files are refused with their reason.
+        let r = run(
+            &url,
+            &[
+                "report",
+                "unit",
+                "--unit",
+                "SKHDT",
+                "--year",
+                "2021",
+                "--quarter",
+                "5",
+                "--format",
+                "pdf",
+                "--output",
+                &out,
+            ],
+        );
+        assert_eq!(r.code, 2);
+        assert!(r.stderr.contains("quý 5 không có"), "{}", r.stderr);
+        let bad = temp_file(
+            &format!("bad-narrative-{kind}.txt"),
+            "# chi-dao\nA\n# khac\nB\n",
+        );
+        let r = run(
+            &url,
+            &[
+                "report",
+                "unit",
+                "--unit",
+                "SKHDT",
+                "--year",
+                "2021",
+                "--annual",
+                "--narrative",
+                &bad,
+                "--format",
+                "pdf",
+                "--output",
+                &out,
+            ],
+        );
+        assert_eq!(r.code, 1);
+        assert!(
+            r.stderr.contains("dòng 3: mục `khac` không có"),
+            "{}",
+            r.stderr
+        );
+        std::fs::remove_file(&out).ok();
+    }
+}

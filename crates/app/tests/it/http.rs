@@ -777,9 +777,318 @@ async fn official_documents_download_from_their_pages() {
         let text = parindex_reports::docx::docx_text(&docx).unwrap();
         assert!(text.contains("BÁO CÁO NHANH") && text.contains("SỞ KẾ HOẠCH VÀ ĐẦU TƯ"));
         assert!(text.contains("IV. ĐIỂM CÒN CÓ THỂ GIÀNH LẠI"), "{text}");
+        if crate::common::poppler() {
+            let (status, ctype, pdf) = get_bytes(&app, "/units/SKHDT/brief?format=pdf", &gd).await;
+            assert_eq!(
+                (status, ctype.as_str()),
+                (StatusCode::OK, "application/pdf")
+            );
+            crate::common::assert_fonts_embedded(&pdf);
+            let words = parindex_documents::readback::pdf_words(&pdf).unwrap();
+            assert!(
+                words.contains("BÁO CÁO NHANH") && words.contains("SỞ KẾ HOẠCH VÀ ĐẦU TƯ"),
+                "{words}"
+            );
+        }
         let stc = sid(&sign_in(&app, "vp.stc", "parindex-demo").await);
         let (status, _, body) = get_bytes(&app, "/units/SKHDT/brief?format=docx", &stc).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{kind}");
         assert!(!String::from_utf8_lossy(&body).contains("Kế hoạch và Đầu tư"));
+
+        // The period's PAR report from the brief's form.
+        assert!(
+            brief.body.contains(r#"action="/units/SKHDT/report""#),
+            "{kind}"
+        );
+        let (status, _, docx) = get_bytes(
+            &app,
+            "/units/SKHDT/report?year=2021&period=q2&format=docx",
+            &gd,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{kind}");
+        let text = parindex_reports::docx::docx_text(&docx).unwrap();
+        assert!(text.contains("Kết quả thực hiện công tác cải cách hành chính quý II năm 2021"));
+        assert!(
+            text.contains(parindex_documents::unit_report::TO_WRITE),
+            "{kind}"
+        );
+        let (status, _, _) = get_bytes(
+            &app,
+            "/units/SKHDT/report?year=2021&period=q9&format=docx",
+            &gd,
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{kind}");
+        let (status, _, body) = get_bytes(
+            &app,
+            "/units/SKHDT/report?year=2021&period=q2&format=docx",
+            &stc,
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{kind}");
+        assert!(!String::from_utf8_lossy(&body).contains("Kế hoạch và Đầu tư"));
+
+        // The narrative parts are written on the report's page, kept, and put in the document.
+        let page = send(
+            &app,
+            "GET",
+            "/units/SKHDT/report?year=2021&period=q2",
+            &gd,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK, "{kind}");
+        assert!(
+            page.body
+                .contains("quý II năm 2021 (15/03/2021 – 14/06/2021)"),
+            "{kind}"
+        );
+        let csrf = page.hidden("csrf");
+        let text = "Sở đã ban hành kế hoạch kiểm tra CCHC quý II & giao từng phòng.";
+        let too_long = "x".repeat(20_001);
+        let refused = send(
+            &app,
+            "POST",
+            "/units/SKHDT/report",
+            &gd,
+            &[
+                ("csrf", &csrf),
+                ("year", "2021"),
+                ("period", "q2"),
+                ("chi_dao", text),
+                ("ton_tai", &too_long),
+            ],
+            Some("http://127.0.0.1:8080"),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{kind}");
+        assert!(
+            refused
+                .body
+                .contains("Sở đã ban hành kế hoạch kiểm tra CCHC quý II &#38; giao từng phòng."),
+            "{kind}: the typed text is kept"
+        );
+        let saved = send(
+            &app,
+            "POST",
+            "/units/SKHDT/report",
+            &gd,
+            &[
+                ("csrf", &csrf),
+                ("year", "2021"),
+                ("period", "q2"),
+                ("chi_dao", text),
+                ("ton_tai", "Còn chậm."),
+            ],
+            Some("http://127.0.0.1:8080"),
+        )
+        .await;
+        assert_eq!(
+            saved.status,
+            StatusCode::SEE_OTHER,
+            "{kind}: {}",
+            saved.body
+        );
+        let page = send(
+            &app,
+            "GET",
+            "/units/SKHDT/report?year=2021&period=q2",
+            &gd,
+            &[],
+            None,
+        )
+        .await;
+        assert!(
+            page.body.contains(
+                "Sở đã ban hành kế hoạch kiểm tra CCHC quý II &#38; giao từng phòng.</textarea>"
+            ),
+            "{kind}"
+        );
+        let (_, _, docx) = get_bytes(
+            &app,
+            "/units/SKHDT/report?year=2021&period=q2&format=docx",
+            &gd,
+        )
+        .await;
+        let doc = parindex_reports::docx::docx_text(&docx).unwrap();
+        assert!(doc.contains(text) && doc.contains("Còn chậm."), "{kind}");
+        // Another quarter keeps its own (none yet); another unit may not write here.
+        let (_, _, q3) = get_bytes(
+            &app,
+            "/units/SKHDT/report?year=2021&period=q3&format=docx",
+            &gd,
+        )
+        .await;
+        assert!(
+            !parindex_reports::docx::docx_text(&q3)
+                .unwrap()
+                .contains(text)
+        );
+        let stc_csrf = send(&app, "GET", "/account/password", &stc, &[], None)
+            .await
+            .hidden("csrf");
+        let foreign = send(
+            &app,
+            "POST",
+            "/units/SKHDT/report",
+            &stc,
+            &[
+                ("csrf", &stc_csrf),
+                ("year", "2021"),
+                ("period", "q2"),
+                ("chi_dao", "ghi đè"),
+            ],
+            Some("http://127.0.0.1:8080"),
+        )
+        .await;
+        assert_eq!(foreign.status, StatusCode::FORBIDDEN, "{kind}");
+        let (_, _, docx) = get_bytes(
+            &app,
+            "/units/SKHDT/report?year=2021&period=q2&format=docx",
+            &gd,
+        )
+        .await;
+        assert!(
+            !parindex_reports::docx::docx_text(&docx)
+                .unwrap()
+                .contains("ghi đè")
+        );
+    }
+}
+
+#[tokio::test]
+async fn year_over_year_and_the_heat_map() {
+    use crate::auth::{send, sid, sign_in};
+    use axum::http::StatusCode;
+    for (db, _) in crate::common::demo_dbs().await {
+        let kind = db.kind();
+        let app = parindex_web::router(crate::common::demo_state(db.clone()));
+        // The secretariat compares SKHDT's 2021 card with 2020 (same codes) and sees its
+        // rank in the published year.
+        let snv = sid(&sign_in(&app, "snv", "parindex-demo").await);
+        let card = send(
+            &app,
+            "GET",
+            "/sets/brvt-so-2021/units/SKHDT",
+            &snv,
+            &[],
+            None,
+        )
+        .await;
+        assert!(
+            card.body
+                .contains(r#"href="/sets/brvt-so-2021/units/SKHDT/years""#),
+            "{kind}: reachable from the score card"
+        );
+        let page = send(
+            &app,
+            "GET",
+            "/sets/brvt-so-2021/units/SKHDT/years",
+            &snv,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK, "{kind}: {}", page.body);
+        // Last year's column holds SKHDT's 2020 total on the field I (its sum of 2020).
+        let set = db.load_set("brvt-so-2020").await.unwrap().unwrap();
+        let scores = db.load_unit_scores(&set, "SKHDT").await.unwrap().unwrap();
+        let totals = parindex_domain::scoring::node_totals(&set, &scores);
+        let i = set.position("I").unwrap();
+        let row = page
+            .body
+            .split(r#"<tr id="y-I" class="field">"#)
+            .nth(1)
+            .and_then(|r| r.split("</tr>").next())
+            .unwrap_or_else(|| unreachable!("{kind}: no row for I"));
+        assert!(row.contains(&totals[i].to_vi(3)), "{kind}: {row}");
+        let chart = page
+            .body
+            .split(r#"id="rank-chart""#)
+            .nth(1)
+            .unwrap_or_else(|| unreachable!("{kind}: no rank chart"));
+        assert!(chart.contains("2020: 11/21"), "{kind}");
+
+        // The heat map of the published 2020 ranking: every unit, every field, weakest listed.
+        let ranking = send(&app, "GET", "/sets/brvt-so-2020/ranking", "", &[], None).await;
+        assert!(ranking.body.contains(r#"id="heatmap-link""#), "{kind}");
+        let heat = send(&app, "GET", "/sets/brvt-so-2020/heatmap", "", &[], None).await;
+        assert_eq!(heat.status, StatusCode::OK, "{kind}");
+        assert!(heat.body.contains("<svg"), "{kind}");
+        assert_eq!(
+            heat.body.matches("<rect").count(),
+            21 * 13 + 5,
+            "{kind}: 21 units × 13 fields (I.1–I.8, II.1–II.5) and a legend of 5"
+        );
+        let weakest = heat.body.split(r#"id="weakest""#).nth(1).unwrap();
+        assert_eq!(weakest.matches("<tr>").count(), 21 + 1, "{kind}");
+        // A unit's focal point may not see the province's draft of 2021 laid out by unit.
+        let vp = sid(&sign_in(&app, "vp.skhdt", "parindex-demo").await);
+        let draft = send(&app, "GET", "/sets/brvt-so-2021/heatmap", &vp, &[], None).await;
+        assert_eq!(draft.status, StatusCode::FORBIDDEN, "{kind}");
+        assert!(!draft.body.contains("Sở Tài chính"), "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn the_brief_projects_the_year_end_and_warns_early() {
+    use crate::auth::{send, sid, sign_in};
+    use axum::http::StatusCode;
+    for (db, _) in crate::common::demo_dbs().await {
+        let kind = db.kind();
+        let app = parindex_web::router(crate::common::demo_state(db.clone()));
+        let gd = sid(&sign_in(&app, "gd.skhdt", "parindex-demo").await);
+        let brief = send(&app, "GET", "/units/SKHDT/brief", &gd, &[], None).await;
+        assert_eq!(brief.status, StatusCode::OK, "{kind}");
+        assert!(brief.body.contains(r#"id="outlook""#), "{kind}");
+        // The 2021 set's year is over: I.8.4 is projected at SKHDT's on-time rate of 2021,
+        // and warned about when that rate costs points.
+        let set = db.load_set("brvt-so-2021").await.unwrap().unwrap();
+        let i = set.position("I.8.4").unwrap();
+        let node = &set.nodes[i];
+        let d = |s: &str| parindex_domain::text::Date::parse(s).unwrap();
+        let figures = db
+            .dossier_figures(
+                Some("SKHDT"),
+                d("2021-01-01"),
+                d("2021-12-31"),
+                parindex_domain::calendar::Instant::parse("2026-12-02 08:00").unwrap(),
+            )
+            .await
+            .unwrap();
+        let rate = figures.on_time_rate();
+        let points = node
+            .rule
+            .as_ref()
+            .unwrap()
+            .points_from_input(node.max, &rate)
+            .unwrap();
+        assert!(
+            points < node.max,
+            "{kind}: the demo's SKHDT loses points on I.8.4 ({rate})"
+        );
+        let row = brief
+            .body
+            .split(r#"id="early-warning""#)
+            .nth(1)
+            .and_then(|r| r.split("I.8.4").nth(1))
+            .and_then(|r| r.split("</tr>").next())
+            .unwrap_or_else(|| unreachable!("{kind}: I.8.4 not warned"));
+        assert!(
+            row.contains(&format!("{}%", parindex_domain::text::decimal_vi(&rate))),
+            "{kind}: {row}"
+        );
+        assert!(row.contains(&points.to_vi(3)), "{kind}: {row}");
+        // The printed brief carries the outlook too.
+        let (status, _, docx) = get_bytes(&app, "/units/SKHDT/brief?format=docx", &gd).await;
+        assert_eq!(status, StatusCode::OK);
+        let text = parindex_reports::docx::docx_text(&docx).unwrap();
+        assert!(
+            text.contains("V. DỰ BÁO CUỐI NĂM VÀ CẢNH BÁO SỚM"),
+            "{kind}"
+        );
+        assert!(text.contains("I.8.4"), "{kind}");
     }
 }

@@ -1058,6 +1058,418 @@ pub struct BriefPage {
     pub set_name: String,
     pub set_id: String,
     pub stakes: Vec<StakeLine>,
+    pub outlook: Option<OutlookView>,
+    /// The year the report form proposes.
+    pub report_year: i32,
+}
+
+/// `?year=2021&period=q2[&format=pdf]`: the unit's PAR report for a period.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct UnitReportQuery {
+    pub year: Option<String>,
+    pub period: Option<String>,
+    pub format: Option<String>,
+}
+
+/// The narrative parts of a report as typed (one field per section).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NarrativeForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub year: String,
+    #[serde(default)]
+    pub period: String,
+    #[serde(default)]
+    pub chi_dao: String,
+    #[serde(default)]
+    pub the_che: String,
+    #[serde(default)]
+    pub thu_tuc: String,
+    #[serde(default)]
+    pub bo_may: String,
+    #[serde(default)]
+    pub cong_vu: String,
+    #[serde(default)]
+    pub tai_chinh: String,
+    #[serde(default)]
+    pub so: String,
+    #[serde(default)]
+    pub ton_tai: String,
+    #[serde(default)]
+    pub nhiem_vu: String,
+}
+
+impl NarrativeForm {
+    /// (section key, text) in the report's order.
+    fn sections(&self) -> Vec<(String, String)> {
+        let texts = [
+            &self.chi_dao,
+            &self.the_che,
+            &self.thu_tuc,
+            &self.bo_may,
+            &self.cong_vu,
+            &self.tai_chinh,
+            &self.so,
+            &self.ton_tai,
+            &self.nhiem_vu,
+        ];
+        parindex_documents::unit_report::SECTIONS
+            .iter()
+            .zip(texts)
+            .map(|((k, _), v)| ((*k).to_string(), v.replace("\r\n", "\n")))
+            .collect()
+    }
+}
+
+/// The longest text a section keeps.
+const NARRATIVE_MAX_CHARS: usize = 20_000;
+
+fn report_period(
+    year: Option<&str>,
+    period: Option<&str>,
+) -> Result<(parindex_domain::period::Period, String), AppError> {
+    use parindex_domain::period::{Period, PeriodKind};
+    let bad = |vi: String, en: String| AppError::said(StatusCode::BAD_REQUEST, vi, en);
+    let year: i32 = year.and_then(|y| y.trim().parse().ok()).ok_or_else(|| {
+        bad(
+            "Cần chọn năm báo cáo.".into(),
+            "Choose the report's year.".into(),
+        )
+    })?;
+    let key = period.unwrap_or("");
+    let kind = match key {
+        "q1" => PeriodKind::Quarter(1),
+        "q2" => PeriodKind::Quarter(2),
+        "q3" => PeriodKind::Quarter(3),
+        "q4" => PeriodKind::Quarter(4),
+        "h1" => PeriodKind::Half(1),
+        "h2" => PeriodKind::Half(2),
+        "year" => PeriodKind::Year,
+        other => {
+            return Err(bad(
+                format!("Kỳ báo cáo “{other}” không có (quý, 6 tháng, năm)."),
+                format!("There is no reporting period “{other}” (quarter, half, year)."),
+            ));
+        }
+    };
+    let p = Period::new(year, kind).map_err(|m| bad(m.clone(), m))?;
+    Ok((p, format!("{year}-{key}")))
+}
+
+pub struct NarrativeSection {
+    pub key: String,
+    pub field: String,
+    pub heading: String,
+    pub text: String,
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+pub struct ReportPage {
+    pub t: &'static Tr,
+    pub chrome: Chrome,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub year: String,
+    pub period: String,
+    /// "quý II năm 2021 (15/03/2021 – 14/06/2021)"; empty until a period is chosen.
+    pub label: String,
+    pub sections: Vec<NarrativeSection>,
+    pub can_edit: bool,
+    pub error: String,
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the page, its period and what was typed"
+)]
+async fn render_report_page(
+    st: &AppState,
+    lang: Lang,
+    user: &parindex_db::SessionUser,
+    unit_code: &str,
+    year: Option<&str>,
+    period: Option<&str>,
+    typed: Option<Vec<(String, String)>>,
+    error: String,
+) -> Result<Response, AppError> {
+    let t = lang.tr();
+    let unit = st.db.unit(unit_code).await?.ok_or(AppError::NotFound)?;
+    let chosen = match (year, period) {
+        (Some(_), Some(_)) => Some(report_period(year, period)?),
+        _ => None,
+    };
+    let mut sections = Vec::new();
+    let mut label = String::new();
+    if let Some((p, key)) = &chosen {
+        label = format!("{} ({} – {})", p.label_vi(), p.from.to_vi(), p.to.to_vi());
+        let stored = match &typed {
+            Some(v) => v.clone(),
+            None => st.db.report_narrative(unit_code, key).await?,
+        };
+        for (k, heading) in parindex_documents::unit_report::SECTIONS {
+            sections.push(NarrativeSection {
+                key: k.to_string(),
+                field: k.replace('-', "_"),
+                heading: heading.to_string(),
+                text: stored
+                    .iter()
+                    .find(|(s, _)| s == k)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    let page = ReportPage {
+        t,
+        chrome: Chrome::new(
+            lang,
+            format!("{} — {}", t.unit_report, unit.name),
+            st.demo,
+            Some(user),
+        )
+        .crumb(format!("/units/{unit_code}/brief"), t.brief),
+        unit_code: unit_code.to_string(),
+        unit_name: unit.name,
+        year: year.map_or_else(|| st.local_instant().date.year.to_string(), str::to_string),
+        period: period.unwrap_or("").to_string(),
+        label,
+        sections,
+        can_edit: runs_unit_tasks(user, unit_code),
+        error: error.clone(),
+    };
+    let status = if error.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// The unit's PAR report for a period: the page to write its narrative parts, or with
+/// `format` the document (PDF, DOCX) with the parts parindex knows filled in.
+pub async fn unit_report(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    access: Access<act::ReadBrief>,
+    Query(q): Query<UnitReportQuery>,
+) -> Result<Response, AppError> {
+    let Some(format) = q.format.as_deref() else {
+        return render_report_page(
+            &st,
+            lang,
+            &access.user,
+            &unit_code,
+            q.year.as_deref(),
+            q.period.as_deref(),
+            None,
+            String::new(),
+        )
+        .await;
+    };
+    let (period, key) = report_period(q.year.as_deref(), q.period.as_deref())?;
+    let narrative = st
+        .db
+        .report_narrative(&unit_code, &key)
+        .await?
+        .into_iter()
+        .map(|(k, v)| {
+            let paras = v
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect();
+            (k, paras)
+        })
+        .collect();
+    let doc = parindex_services::documents::unit_report(
+        &st.db,
+        &unit_code,
+        period,
+        narrative,
+        &st.issue(),
+        st.local_instant(),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let name = format!(
+        "bao-cao-cchc-{}-{key}",
+        crate::ranking::pages::safe_name(&unit_code)
+    );
+    crate::ranking::pages::document_download(doc, format, &name).await
+}
+
+/// Saves the narrative parts of a unit's report for a period.
+pub async fn save_unit_report(
+    State(st): State<AppState>,
+    Path(unit_code): Path<String>,
+    LangPref(lang): LangPref,
+    access: Access<act::RunTasks>,
+    Checked(f): Checked<NarrativeForm>,
+) -> Result<Response, AppError> {
+    let (_, key) = report_period(Some(&f.year), Some(&f.period))?;
+    let sections = f.sections();
+    if let Some((k, _)) = sections
+        .iter()
+        .find(|(_, v)| v.chars().count() > NARRATIVE_MAX_CHARS)
+    {
+        let error = match lang {
+            Lang::Vi => format!("Phần “{k}” dài quá {NARRATIVE_MAX_CHARS} ký tự; hãy rút gọn."),
+            Lang::En => format!(
+                "The part “{k}” is longer than {NARRATIVE_MAX_CHARS} characters; shorten it."
+            ),
+        };
+        return render_report_page(
+            &st,
+            lang,
+            &access.user,
+            &unit_code,
+            Some(&f.year),
+            Some(&f.period),
+            Some(sections),
+            error,
+        )
+        .await;
+    }
+    st.db
+        .save_report_narrative(
+            &unit_code,
+            &key,
+            &sections,
+            &access.user.user.username,
+            &st.now(),
+        )
+        .await?;
+    Ok(crate::core::flash::done(
+        &format!(
+            "/units/{unit_code}/report?year={}&period={}",
+            f.year.trim(),
+            f.period
+        ),
+        crate::core::flash::Flash::Saved,
+    ))
+}
+
+/// The year-end outlook on the brief.
+pub struct OutlookView {
+    pub set_name: String,
+    pub expected: String,
+    pub low: String,
+    pub high: String,
+    pub max: String,
+    /// (code, criterion, projected figure, expected points, max).
+    pub warnings: Vec<(String, String, String, String, String)>,
+}
+
+/// The unit's year-end outlook on the current set (`parindex_domain::projection`): its
+/// points as the viewer may see them, and the dossier figures of the set's year so far and
+/// of the last 90 days. `None` before the set's year begins or without a current set.
+async fn brief_outlook(
+    st: &AppState,
+    user: &parindex_db::SessionUser,
+    unit: &str,
+) -> Result<Option<OutlookView>, AppError> {
+    use parindex_domain::projection::{Trend, YearClock, outlook};
+    let Some(set_id) = st.db.current_set_id().await? else {
+        return Ok(None);
+    };
+    let Some(set) = st.db.load_set(&set_id).await? else {
+        return Ok(None);
+    };
+    let now = st.local_instant();
+    let Some(start) = Date::new(set.year, 1, 1) else {
+        return Ok(None);
+    };
+    let Some(end) = Date::new(set.year, 12, 31) else {
+        return Ok(None);
+    };
+    if now.date < start {
+        return Ok(None);
+    }
+    let to = if now.date < end { now.date } else { end };
+    let mut scores = st
+        .db
+        .load_unit_scores(&set, unit)
+        .await?
+        .unwrap_or_else(|| parindex_domain::UnitScores {
+            unit_code: unit.to_string(),
+            unit_name: String::new(),
+            group: String::new(),
+            leaves: std::collections::HashMap::new(),
+            line: 0,
+        });
+    if !parindex_domain::policy::province_wide(Some(&crate::extract::actor(user)))
+        && !parindex_domain::cycle::appraisal_released(st.db.phase(&set.id).await?)
+    {
+        scores = crate::ranking::pages::self_only(&set, &scores);
+    }
+    let elapsed = to.days_since_epoch() - start.days_since_epoch() + 1;
+    let recent_days = elapsed.min(90);
+    let recent_from = parindex_domain::schedule::from_days(to.days_since_epoch() - recent_days + 1);
+    let mut trends = Vec::new();
+    let figure_leaves: Vec<(usize, parindex_domain::dossiers::Figure)> = set
+        .leaves()
+        .filter_map(|(i, n)| n.figure.map(|f| (i, f)))
+        .collect();
+    if !figure_leaves.is_empty() {
+        let so_far = st.db.dossier_figures(Some(unit), start, to, now).await?;
+        let recent = st
+            .db
+            .dossier_figures(Some(unit), recent_from, to, now)
+            .await?;
+        for (leaf, figure) in figure_leaves {
+            trends.push(Trend {
+                leaf,
+                figure,
+                so_far: figure.value(&so_far),
+                recent: figure.value(&recent),
+            });
+        }
+    }
+    let year_days = end.days_since_epoch() - start.days_since_epoch() + 1;
+    let clock = YearClock {
+        elapsed_days: u32::try_from(elapsed).unwrap_or(0),
+        year_days: u32::try_from(year_days).unwrap_or(365),
+        recent_days: u32::try_from(recent_days).unwrap_or(90),
+    };
+    let o = outlook(&set, &scores, &trends, clock);
+    let p = set.precision;
+    Ok(Some(OutlookView {
+        set_name: set.name.clone(),
+        expected: o.expected.to_vi(p),
+        low: o.low.to_vi(p),
+        high: o.high.to_vi(p),
+        max: set.total_max().to_vi(p),
+        warnings: o
+            .warnings
+            .iter()
+            .map(|w| {
+                let n = &set.nodes[w.leaf];
+                let figure = w
+                    .projected
+                    .as_deref()
+                    .map(|v| {
+                        let shown = parindex_domain::text::decimal_vi(v);
+                        if n.figure.is_some_and(|f| !f.is_count()) {
+                            format!("{shown}%")
+                        } else {
+                            shown
+                        }
+                    })
+                    .unwrap_or_default();
+                (
+                    n.code.to_string(),
+                    n.name.clone(),
+                    figure,
+                    w.expected.to_vi(p),
+                    n.max.to_vi(p),
+                )
+            })
+            .collect(),
+    }))
 }
 
 pub async fn show_brief(
@@ -1166,7 +1578,10 @@ pub async fn show_brief(
         }
         break;
     }
+    let outlook = brief_outlook(&st, &user, &unit_code).await?;
     if let Some(f) = q.format.as_deref() {
+        // Official documents are written in Vietnamese whatever the page's language.
+        let t_vi = crate::core::i18n::Lang::Vi.tr();
         let brief = parindex_documents::brief::Brief {
             unit_name: unit.name.clone(),
             today: today.to_vi(),
@@ -1184,6 +1599,19 @@ pub async fn show_brief(
                 .iter()
                 .map(|s| (s.code.clone(), s.name.clone(), s.lost.clone(), s.open_tasks))
                 .collect(),
+            outlook: outlook
+                .as_ref()
+                .map(|o| {
+                    format!(
+                        "{}: điểm dự kiến cuối năm {} trên {} (khoảng {} – {}). {}",
+                        o.set_name, o.expected, o.max, o.low, o.high, t_vi.outlook_help
+                    )
+                })
+                .unwrap_or_default(),
+            warnings: outlook
+                .as_ref()
+                .map(|o| o.warnings.clone())
+                .unwrap_or_default(),
         };
         let head =
             parindex_services::documents::letterhead(&st.db, &unit_code, &st.issue()).await?;
@@ -1208,6 +1636,8 @@ pub async fn show_brief(
         set_name,
         set_id,
         stakes,
+        outlook,
+        report_year: today.year,
     };
     Ok(Html(page.render()?).into_response())
 }

@@ -1,0 +1,149 @@
+//! Reporting periods of official reports (Nghị định 09/2019/NĐ-CP, Điều 12): they end on
+//! the 14th; a period runs from the 15th of the month before it to the 14th of its last
+//! month (`shared/spec/dossiers.md`, "Period reports").
+
+use crate::text::Date;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodKind {
+    Month(u8),
+    Quarter(u8),
+    Half(u8),
+    Year,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub year: i32,
+    pub kind: PeriodKind,
+    /// First day (00:00).
+    pub from: Date,
+    /// Last day (until 23:59).
+    pub to: Date,
+}
+
+const ROMAN: [&str; 4] = ["I", "II", "III", "IV"];
+
+impl Period {
+    /// The period, or a message in Vietnamese when the month, quarter or half is out of
+    /// range or the year is not a year of four digits.
+    pub fn new(year: i32, kind: PeriodKind) -> Result<Period, String> {
+        if !(1..=9999).contains(&year) {
+            return Err(format!("năm {year} không hợp lệ"));
+        }
+        let (first_month, last_month) = match kind {
+            PeriodKind::Month(m) if (1..=12).contains(&m) => (m, m),
+            PeriodKind::Quarter(q) if (1..=4).contains(&q) => (q * 3 - 2, q * 3),
+            PeriodKind::Half(h) if (1..=2).contains(&h) => (h * 6 - 5, h * 6),
+            PeriodKind::Year => (1, 12),
+            PeriodKind::Month(m) => return Err(format!("tháng {m} không có (1–12)")),
+            PeriodKind::Quarter(q) => return Err(format!("quý {q} không có (1–4)")),
+            PeriodKind::Half(h) => return Err(format!("6 tháng thứ {h} không có (1–2)")),
+        };
+        // From the 15th of the month before the first month.
+        let (fy, fm) = if first_month == 1 {
+            (year - 1, 12)
+        } else {
+            (year, first_month - 1)
+        };
+        let from = Date::new(fy, fm, 15).ok_or("ngày đầu kỳ không hợp lệ")?;
+        let to = Date::new(year, last_month, 14).ok_or("ngày cuối kỳ không hợp lệ")?;
+        Ok(Period {
+            year,
+            kind,
+            from,
+            to,
+        })
+    }
+
+    /// "quý II năm 2021", "6 tháng đầu năm 2021", "năm 2021", "tháng 3 năm 2021".
+    pub fn label_vi(&self) -> String {
+        let y = self.year;
+        match self.kind {
+            PeriodKind::Month(m) => format!("tháng {m} năm {y}"),
+            PeriodKind::Quarter(q) => {
+                format!("quý {} năm {y}", ROMAN[usize::from(q.clamp(1, 4)) - 1])
+            }
+            PeriodKind::Half(1) => format!("6 tháng đầu năm {y}"),
+            PeriodKind::Half(_) => format!("6 tháng cuối năm {y}"),
+            PeriodKind::Year => format!("năm {y}"),
+        }
+    }
+
+    /// The period that follows (the same kind), for "next period's tasks".
+    pub fn next(&self) -> Result<Period, String> {
+        let (year, kind) = match self.kind {
+            PeriodKind::Month(12) => (self.year + 1, PeriodKind::Month(1)),
+            PeriodKind::Month(m) => (self.year, PeriodKind::Month(m + 1)),
+            PeriodKind::Quarter(4) => (self.year + 1, PeriodKind::Quarter(1)),
+            PeriodKind::Quarter(q) => (self.year, PeriodKind::Quarter(q + 1)),
+            PeriodKind::Half(2) => (self.year + 1, PeriodKind::Half(1)),
+            PeriodKind::Half(h) => (self.year, PeriodKind::Half(h + 1)),
+            PeriodKind::Year => (self.year + 1, PeriodKind::Year),
+        };
+        Period::new(year, kind)
+    }
+
+    pub fn contains(&self, d: Date) -> bool {
+        d >= self.from && d <= self.to
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap_or(Date {
+            year: 1,
+            month: 1,
+            day: 1,
+        })
+    }
+
+    #[test]
+    fn periods_run_from_the_15th_to_the_14th() {
+        let p = |k| Period::new(2021, k).map(|p| (p.from, p.to));
+        assert_eq!(
+            p(PeriodKind::Month(1)),
+            Ok((d("2020-12-15"), d("2021-01-14")))
+        );
+        assert_eq!(
+            p(PeriodKind::Month(3)),
+            Ok((d("2021-02-15"), d("2021-03-14")))
+        );
+        assert_eq!(
+            p(PeriodKind::Quarter(1)),
+            Ok((d("2020-12-15"), d("2021-03-14")))
+        );
+        assert_eq!(
+            p(PeriodKind::Quarter(2)),
+            Ok((d("2021-03-15"), d("2021-06-14")))
+        );
+        assert_eq!(
+            p(PeriodKind::Quarter(4)),
+            Ok((d("2021-09-15"), d("2021-12-14")))
+        );
+        assert_eq!(
+            p(PeriodKind::Half(1)),
+            Ok((d("2020-12-15"), d("2021-06-14")))
+        );
+        assert_eq!(
+            p(PeriodKind::Half(2)),
+            Ok((d("2021-06-15"), d("2021-12-14")))
+        );
+        assert_eq!(p(PeriodKind::Year), Ok((d("2020-12-15"), d("2021-12-14"))));
+        assert!(Period::new(2021, PeriodKind::Quarter(5)).is_err());
+        assert!(Period::new(2021, PeriodKind::Month(0)).is_err());
+        assert!(Period::new(0, PeriodKind::Year).is_err());
+        let q2 = Period::new(2021, PeriodKind::Quarter(2)).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(q2.label_vi(), "quý II năm 2021");
+        assert_eq!(
+            q2.next().map(|p| p.label_vi()),
+            Ok("quý III năm 2021".to_string())
+        );
+        let q4 = Period::new(2021, PeriodKind::Quarter(4)).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(q4.next().map(|p| p.from), Ok(d("2021-12-15")));
+        assert!(q2.contains(d("2021-06-14")) && !q2.contains(d("2021-06-15")));
+    }
+}
