@@ -1362,3 +1362,63 @@ impl Db {
         Ok(changes)
     }
 }
+
+impl Db {
+    /// The period table of `unit` (every unit when `None`) for the days `from` to `to`
+    /// (`shared/spec/dossiers.md`, "Period reports"): counted in the database over the
+    /// dossiers received before the period's end and not finished before its start.
+    pub async fn period_figures(
+        &self,
+        unit: Option<&str>,
+        from: Date,
+        to: Date,
+    ) -> Result<parindex_domain::period::PeriodFigures> {
+        let start = Instant {
+            date: from,
+            minute: 0,
+        }
+        .stamp();
+        let end = Instant {
+            date: parindex_domain::schedule::from_days(to.days_since_epoch() + 1),
+            minute: 0,
+        }
+        .stamp();
+        // Sums come back as BIGINT on both databases (CAST), NULL when no row matched.
+        let sql = "SELECT \
+            CAST(SUM(CASE WHEN received_at < $1 THEN 1 ELSE 0 END) AS BIGINT), \
+            CAST(SUM(CASE WHEN received_at >= $1 AND channel = 'online' THEN 1 ELSE 0 END) AS BIGINT), \
+            CAST(SUM(CASE WHEN received_at >= $1 AND channel = 'direct' THEN 1 ELSE 0 END) AS BIGINT), \
+            CAST(SUM(CASE WHEN received_at >= $1 AND channel = 'postal' THEN 1 ELSE 0 END) AS BIGINT), \
+            CAST(SUM(CASE WHEN finished_at >= $1 AND finished_at < $2 AND finished_at / 10000 < due_at / 10000 THEN 1 ELSE 0 END) AS BIGINT), \
+            CAST(SUM(CASE WHEN finished_at >= $1 AND finished_at < $2 AND finished_at / 10000 >= due_at / 10000 AND finished_at <= due_at THEN 1 ELSE 0 END) AS BIGINT), \
+            CAST(SUM(CASE WHEN finished_at >= $1 AND finished_at < $2 AND finished_at > due_at THEN 1 ELSE 0 END) AS BIGINT), \
+            CAST(SUM(CASE WHEN (finished_at IS NULL OR finished_at >= $2) AND due_at >= $2 THEN 1 ELSE 0 END) AS BIGINT), \
+            CAST(SUM(CASE WHEN (finished_at IS NULL OR finished_at >= $2) AND due_at < $2 THEN 1 ELSE 0 END) AS BIGINT) \
+            FROM dossiers WHERE received_at < $2 AND (finished_at IS NULL OR finished_at >= $1) \
+            AND (CAST($3 AS TEXT) IS NULL OR unit_code = $3)";
+        type R = (
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        );
+        let r: R = on_db!(self, pool => sqlx::query_as(sql).bind(start).bind(end).bind(unit).fetch_one(pool).await?);
+        let n = |v: Option<i64>| u64::try_from(v.unwrap_or(0)).unwrap_or(0);
+        Ok(parindex_domain::period::PeriodFigures {
+            carried_over: n(r.0),
+            received_online: n(r.1),
+            received_direct: n(r.2),
+            received_postal: n(r.3),
+            resolved_early: n(r.4),
+            resolved_on_time: n(r.5),
+            resolved_late: n(r.6),
+            pending_in_time: n(r.7),
+            pending_overdue: n(r.8),
+        })
+    }
+}

@@ -66,22 +66,6 @@ pub fn parse_narrative(text: &str) -> Result<HashMap<String, Vec<String>>, Strin
     Ok(out)
 }
 
-/// The dossiers of the period, already counted.
-#[derive(Debug, Clone, Default)]
-pub struct DossierLine {
-    pub received: u64,
-    pub online: u64,
-    pub postal: u64,
-    pub finished: u64,
-    pub early: u64,
-    pub on_time: u64,
-    pub late: u64,
-    pub pending: u64,
-    pub pending_overdue: u64,
-    /// "97,50%".
-    pub on_time_rate: String,
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct UnitReport {
     pub unit_name: String,
@@ -93,7 +77,8 @@ pub struct UnitReport {
     pub tasks: Vec<(String, u64, u64, u64, u64)>,
     /// (due, task, division or person, reason).
     pub violations: Vec<(String, String, String, String)>,
-    pub dossiers: Option<DossierLine>,
+    /// The period table of the unit's dossiers (Nghị định 09/2019 periods).
+    pub dossiers: Option<parindex_domain::period::PeriodFigures>,
     /// (set name, rows of (code, field, max, self points), total, max).
     pub scores: Option<(
         String,
@@ -169,34 +154,44 @@ pub fn unit_report_document(r: &UnitReport, head: &Letterhead) -> Document {
                 if let Some(d) = &r.dossiers {
                     blocks.push(Block::Para {
                         text: format!(
-                            "Hồ sơ thủ tục hành chính tiếp nhận trong kỳ: {}; tỷ lệ giải quyết đúng hạn {}.",
-                            d.received, d.on_time_rate
+                            "Tình hình giải quyết hồ sơ thủ tục hành chính trong kỳ: tổng số hồ sơ {} (kỳ trước chuyển sang {}, tiếp nhận mới {}); đã giải quyết {}, tỷ lệ đúng hạn {}%; đang giải quyết {}, trong đó quá hạn {}.",
+                            d.received_total(),
+                            d.carried_over,
+                            d.received_in_period(),
+                            d.resolved_total(),
+                            parindex_domain::text::decimal_vi(d.on_time_rate()),
+                            d.pending_in_time + d.pending_overdue,
+                            d.pending_overdue
                         ),
                     });
                     blocks.push(Block::Table(Table {
-                        widths: vec![11, 11, 11, 11, 11, 11, 11, 11, 12],
-                        align: vec![Right; 9],
+                        widths: vec![9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 10],
+                        align: vec![Right; 11],
                         head: vec![
-                            "Tiếp nhận".into(),
-                            "Trực tuyến".into(),
-                            "Bưu chính".into(),
-                            "Đã giải quyết".into(),
-                            "Trước hạn".into(),
-                            "Đúng hạn".into(),
-                            "Trễ hạn".into(),
-                            "Đang giải quyết".into(),
-                            "Trong đó quá hạn".into(),
+                            "Kỳ trước chuyển sang".into(),
+                            "Nhận trực tuyến".into(),
+                            "Nhận trực tiếp".into(),
+                            "Nhận qua bưu chính".into(),
+                            "Tổng số".into(),
+                            "Giải quyết trước hạn".into(),
+                            "Giải quyết đúng hạn".into(),
+                            "Giải quyết trễ hạn".into(),
+                            "Đang giải quyết trong hạn".into(),
+                            "Đang giải quyết quá hạn".into(),
+                            "Tỷ lệ đúng hạn (%)".into(),
                         ],
                         rows: cells(vec![vec![
-                            d.received.to_string(),
-                            d.online.to_string(),
-                            d.postal.to_string(),
-                            d.finished.to_string(),
-                            d.early.to_string(),
-                            d.on_time.to_string(),
-                            d.late.to_string(),
-                            d.pending.to_string(),
+                            d.carried_over.to_string(),
+                            d.received_online.to_string(),
+                            d.received_direct.to_string(),
+                            d.received_postal.to_string(),
+                            d.received_total().to_string(),
+                            d.resolved_early.to_string(),
+                            d.resolved_on_time.to_string(),
+                            d.resolved_late.to_string(),
+                            d.pending_in_time.to_string(),
                             d.pending_overdue.to_string(),
+                            parindex_domain::text::decimal_vi(d.on_time_rate()),
                         ]]),
                     }));
                 }

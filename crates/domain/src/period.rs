@@ -89,6 +89,48 @@ impl Period {
     }
 }
 
+/// The period table of an official report on administrative procedures
+/// (`shared/spec/dossiers.md`, "Period reports").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PeriodFigures {
+    /// Received before the period and not finished before it.
+    pub carried_over: u64,
+    pub received_online: u64,
+    pub received_direct: u64,
+    pub received_postal: u64,
+    /// Finished in the period, whenever received.
+    pub resolved_early: u64,
+    pub resolved_on_time: u64,
+    pub resolved_late: u64,
+    /// Received before the period's end and not finished by it.
+    pub pending_in_time: u64,
+    pub pending_overdue: u64,
+}
+
+impl PeriodFigures {
+    pub fn received_in_period(&self) -> u64 {
+        self.received_online + self.received_direct + self.received_postal
+    }
+
+    /// Carried over and received in the period.
+    pub fn received_total(&self) -> u64 {
+        self.carried_over + self.received_in_period()
+    }
+
+    pub fn resolved_total(&self) -> u64 {
+        self.resolved_early + self.resolved_on_time + self.resolved_late
+    }
+
+    /// `(early + on time) / resolved × 100`, two decimals half up, `0.00` when nothing was
+    /// resolved.
+    pub fn on_time_rate(&self) -> String {
+        crate::dossiers::rate(
+            self.resolved_early + self.resolved_on_time,
+            self.resolved_total(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -158,7 +158,7 @@ pub async fn unit_report(
     issue: &Issue,
     as_of: parindex_domain::calendar::Instant,
 ) -> Result<Option<Document>, DbError> {
-    use parindex_documents::unit_report::{DossierLine, UnitReport, unit_report_document};
+    use parindex_documents::unit_report::{UnitReport, unit_report_document};
     let Some(unit) = db.unit(unit_code).await? else {
         return Ok(None);
     };
@@ -236,20 +236,9 @@ pub async fn unit_report(
         })
         .collect();
     let f = db
-        .dossier_figures(Some(unit_code), period.from, period.to, as_of)
+        .period_figures(Some(unit_code), period.from, period.to)
         .await?;
-    let dossiers = (f.received > 0 || f.finished > 0).then(|| DossierLine {
-        received: f.received,
-        online: f.online,
-        postal: f.postal,
-        finished: f.finished,
-        early: f.early,
-        on_time: f.on_time,
-        late: f.late,
-        pending: f.pending,
-        pending_overdue: f.pending_overdue,
-        on_time_rate: format!("{}%", parindex_domain::text::decimal_vi(f.on_time_rate())),
-    });
+    let dossiers = (f.received_total() > 0 || f.resolved_total() > 0).then_some(f);
     // The unit's own points on the current set, field by field.
     let mut scores = None;
     if let Some(set_id) = db.current_set_id().await?

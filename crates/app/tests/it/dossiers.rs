@@ -771,3 +771,180 @@ async fn the_calendar_page_shows_a_year_and_the_secretariat_edits_it() {
 fn page_menu_has_province(body: &str) -> bool {
     body.contains(r#"<a href="/dossiers">"#)
 }
+
+/// The period table counted plainly from the rows, as `shared/spec/dossiers.md` says.
+fn count_period(rows: &[(&str, &str, &str, &str)], start: &str, end: &str) -> [u64; 9] {
+    // (received, due, finished, channel); instants as "YYYY-MM-DD HH:MM" order as text.
+    let mut c = [0u64; 9];
+    for (received, due, finished, channel) in rows {
+        let finished = (!finished.is_empty()).then_some(*finished);
+        if *received >= end || finished.is_some_and(|f| f < start) {
+            continue;
+        }
+        if *received < start {
+            c[0] += 1;
+        } else {
+            match *channel {
+                "online" => c[1] += 1,
+                "direct" => c[2] += 1,
+                _ => c[3] += 1,
+            }
+        }
+        match finished {
+            Some(f) if f < end => {
+                if f[..10] < due[..10] {
+                    c[4] += 1;
+                } else if f <= *due {
+                    c[5] += 1;
+                } else {
+                    c[6] += 1;
+                }
+            }
+            _ => {
+                if *due >= end {
+                    c[7] += 1;
+                } else {
+                    c[8] += 1;
+                }
+            }
+        }
+    }
+    c
+}
+
+#[tokio::test]
+async fn period_reports_count_as_the_decree_says() {
+    use crate::common::{run, temp_file};
+    use std::fmt::Write as _;
+    // Q1 2021 runs from 15/12/2020 00:00 to 14/03/2021 23:59.
+    let rows = [
+        // Carried over, finished early in the period.
+        (
+            "C1",
+            "2020-12-01 08:00",
+            "2020-12-20 17:00",
+            "2020-12-18 10:00",
+            "direct",
+        ),
+        // Finished before the period: not in it.
+        (
+            "C2",
+            "2020-12-10 08:00",
+            "2020-12-14 17:00",
+            "2020-12-14 16:00",
+            "direct",
+        ),
+        // Finished on the 14th at 23:59, after its due: late, in the period.
+        (
+            "C3",
+            "2021-01-05 08:00",
+            "2021-01-10 17:00",
+            "2021-03-14 23:59",
+            "online",
+        ),
+        // Finished at 00:00 on the 15th: still pending at the period's end, in time.
+        (
+            "C4",
+            "2021-01-06 08:00",
+            "2021-03-20 17:00",
+            "2021-03-15 00:00",
+            "postal",
+        ),
+        // Never finished, due passed: pending overdue.
+        ("C5", "2021-02-01 08:00", "2021-02-05 17:00", "", "direct"),
+        // Received at the next period's first minute: not in it.
+        ("C6", "2021-03-15 00:00", "2021-03-20 17:00", "", "online"),
+        // Finished the same day before its due hour: on time.
+        (
+            "C7",
+            "2021-03-01 08:00",
+            "2021-03-01 17:00",
+            "2021-03-01 16:00",
+            "direct",
+        ),
+        // Carried over and still overdue.
+        ("C8", "2020-11-02 08:00", "2020-11-10 17:00", "", "direct"),
+    ];
+    for (db, url) in parindex_db::testkit::each_db().await {
+        let kind = db.kind();
+        let units = temp_file(
+            &format!("p-units-{kind}.csv"),
+            "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\n",
+        );
+        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+        let procs = temp_file(
+            &format!("p-procs-{kind}.csv"),
+            "code,name,unit_code,limit_days\nP1,Đăng ký đầu tư,SKHDT,5\n",
+        );
+        assert_eq!(run(&url, &["procedures", "import", &procs]).code, 0);
+        let mut csv = String::from(
+            "code,unit_code,procedure_code,received_at,due_at,finished_at,channel\r\n",
+        );
+        for (code, r, d, f, ch) in &rows {
+            let _ = write!(csv, "{code},SKHDT,P1,{r},{d},{f},{ch}\r\n");
+        }
+        let file = temp_file(&format!("p-dossiers-{kind}.csv"), &csv);
+        let r = run(&url, &["dossiers", "import", &file]);
+        assert_eq!(r.code, 0, "{kind}: {}", r.stderr);
+        let q1 = parindex_domain::period::Period::new(
+            2021,
+            parindex_domain::period::PeriodKind::Quarter(1),
+        )
+        .unwrap();
+        let f = db
+            .period_figures(Some("SKHDT"), q1.from, q1.to)
+            .await
+            .unwrap();
+        let got = [
+            f.carried_over,
+            f.received_online,
+            f.received_direct,
+            f.received_postal,
+            f.resolved_early,
+            f.resolved_on_time,
+            f.resolved_late,
+            f.pending_in_time,
+            f.pending_overdue,
+        ];
+        let plain: Vec<(&str, &str, &str, &str)> = rows
+            .iter()
+            .map(|(_, r, d, f, c)| (*r, *d, *f, *c))
+            .collect();
+        assert_eq!(
+            got,
+            count_period(&plain, "2020-12-15 00:00", "2021-03-15 00:00"),
+            "{kind}"
+        );
+        assert_eq!(got, [2, 1, 2, 1, 1, 1, 1, 1, 2], "{kind}");
+        assert_eq!(f.received_total(), 6);
+        assert_eq!(f.on_time_rate(), "66.67");
+        // Every other period of 2021 against the plain count, and the province's total.
+        for kind_ in [
+            parindex_domain::period::PeriodKind::Month(1),
+            parindex_domain::period::PeriodKind::Month(3),
+            parindex_domain::period::PeriodKind::Quarter(2),
+            parindex_domain::period::PeriodKind::Half(1),
+            parindex_domain::period::PeriodKind::Year,
+        ] {
+            let p = parindex_domain::period::Period::new(2021, kind_).unwrap();
+            let start = format!("{} 00:00", p.from.to_iso());
+            let end = format!(
+                "{} 00:00",
+                parindex_domain::schedule::from_days(p.to.days_since_epoch() + 1).to_iso()
+            );
+            let f = db.period_figures(None, p.from, p.to).await.unwrap();
+            let got = [
+                f.carried_over,
+                f.received_online,
+                f.received_direct,
+                f.received_postal,
+                f.resolved_early,
+                f.resolved_on_time,
+                f.resolved_late,
+                f.pending_in_time,
+                f.pending_overdue,
+            ];
+            assert_eq!(got, count_period(&plain, &start, &end), "{kind}: {kind_:?}");
+        }
+    }
+}
