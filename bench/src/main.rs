@@ -558,7 +558,7 @@ fn documents(units: usize, leaves: usize) {
         table.to_xlsx().map_or(0, |b| b.len())
     });
     let xlsx_mem = peak_mib().unwrap_or(0.0);
-    let doc = parindex_documents::ranking::ranking_document(&set, &results, &head);
+    let doc = parindex_documents::ranking::ranking_document(&set, &results, &head, false);
     let (t_docx, docx_size) = time(&mut || render(&doc, Format::Docx).map_or(0, |b| b.len()));
     let mut pdf = Vec::new();
     // Every run from scratch: Typst's memo of the previous run is dropped first.

@@ -64,10 +64,27 @@ struct Style {
 fn run(text: &str, s: Style) -> String {
     let b = if s.bold { "<w:b/>" } else { "" };
     let i = if s.italic { "<w:i/>" } else { "" };
-    // A line break in the text (several evidence documents in one cell) is a w:br.
-    let texts = text
+    // A line break in the text (several evidence documents in one cell) is a w:br; a
+    // vertical tab or form feed pasted from elsewhere is one too; other characters XML 1.0
+    // forbids (control characters, U+FFFE, U+FFFF) are dropped: Word refuses a file with
+    // them.
+    let clean: String = text
+        .chars()
+        .filter_map(|c| match c {
+            '\u{b}' | '\u{c}' => Some('\n'),
+            '\t' | '\n' => Some(c),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => None,
+            c => Some(c),
+        })
+        .collect();
+    let texts = clean
         .split('\n')
-        .map(|t| format!(r#"<w:t xml:space="preserve">{}</w:t>"#, esc(t)))
+        .map(|t| {
+            t.split('\t')
+                .map(|piece| format!(r#"<w:t xml:space="preserve">{}</w:t>"#, esc(piece)))
+                .collect::<Vec<_>>()
+                .join("<w:tab/>")
+        })
         .collect::<Vec<_>>()
         .join("<w:br/>");
     format!(

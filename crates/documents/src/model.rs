@@ -136,9 +136,3 @@ impl Document {
         out
     }
 }
-
-/// "ngày 05 tháng 3 năm 2021": ND30 writes days below 10 and months 1 and 2 with a leading
-/// zero.
-pub fn date_line(place: &str, d: parindex_domain::text::Date) -> String {
-    format!("{place}, {}", parindex_reports::apology::date_words(d))
-}

@@ -7,9 +7,15 @@ use parindex_domain::{CriteriaSet, UnitResult};
 use crate::letterhead::Letterhead;
 use crate::model::{Align, Block, Document, Paper, Row, Signer, Table};
 
-/// The ranking report of a set. `results` are ranked (as `rank_units` gives them), in the
-/// order they are to be listed within each group.
-pub fn ranking_document(set: &CriteriaSet, results: &[UnitResult], head: &Letterhead) -> Document {
+/// The ranking report of a set, issued by the province's committee. `results` are ranked
+/// (as `rank_units` gives them), in the order they are to be listed within each group;
+/// `draft` marks results not yet published.
+pub fn ranking_document(
+    set: &CriteriaSet,
+    results: &[UnitResult],
+    head: &Letterhead,
+    draft: bool,
+) -> Document {
     let precision = set.precision;
     let mut groups: Vec<&str> = Vec::new();
     for r in results {
@@ -18,6 +24,11 @@ pub fn ranking_document(set: &CriteriaSet, results: &[UnitResult], head: &Letter
         }
     }
     let mut blocks = Vec::new();
+    if draft {
+        blocks.push(Block::Centered {
+            text: "DỰ THẢO — KẾT QUẢ CHƯA CÔNG BỐ".into(),
+        });
+    }
     if set.sample {
         blocks.push(Block::Centered {
             text: "DỮ LIỆU MẪU — KHÔNG PHẢI SỐ LIỆU CHÍNH THỨC".into(),
@@ -93,12 +104,12 @@ pub fn ranking_document(set: &CriteriaSet, results: &[UnitResult], head: &Letter
         summary: format!("Kết quả Chỉ số cải cách hành chính năm {}", set.year),
         blocks,
         recipients: vec![
-            "UBND tỉnh (để báo cáo);".into(),
+            "Bộ Nội vụ (để báo cáo);".into(),
             "Các cơ quan, đơn vị được đánh giá;".into(),
-            "Lưu: VT.".into(),
+            "Lưu: VT, Sở Nội vụ.".into(),
         ],
         signer: Signer {
-            position: vec!["Giám đốc".into()],
+            position: vec!["TM. Ủy ban nhân dân".into(), "Chủ tịch".into()],
             hint: String::new(),
             name: String::new(),
         },

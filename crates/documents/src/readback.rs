@@ -18,8 +18,15 @@ pub fn poppler_here() -> bool {
 fn scratch() -> Result<PathBuf, String> {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("parindex-readback-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let dir = std::env::temp_dir().join(format!(
+        "parindex-readback-{}-{n}-{nanos}",
+        std::process::id()
+    ));
+    // `create_dir`, not `create_dir_all`: a path planted in advance (a symlink) is refused.
+    std::fs::create_dir(&dir).map_err(|e| e.to_string())?;
     Ok(dir)
 }
 

@@ -199,7 +199,7 @@ pub fn unit_report_document(r: &UnitReport, head: &Letterhead) -> Document {
             "ton-tai" if !r.violations.is_empty() => {
                 blocks.push(Block::Para {
                     text: format!(
-                        "Trong kỳ có {} lần nhiệm vụ không hoàn thành đúng hạn:",
+                        "Trong kỳ có {} lượt nhiệm vụ không hoàn thành đúng hạn:",
                         r.violations.len()
                     ),
                 });

@@ -56,7 +56,11 @@ impl FollowUp {
         today: Date,
         cal: &crate::calendar::Calendar,
     ) -> Vec<Notice> {
-        self.notices_by(cal.working_days_from(today, due))
+        let left = cal.working_days_from(today, due);
+        // Past the due day the task is late, even when no working day has passed since
+        // (a Saturday after a Friday deadline).
+        let left = if today > due { left.min(-1) } else { left };
+        self.notices_by(left)
     }
 
     /// The notices for `left` days left (negative: days late).
@@ -175,6 +179,15 @@ mod tests {
             ["overdue", "head"]
         );
         assert_eq!(keys("2021-05-09").len(), 2, "Sunday adds nothing");
+        // The day after a Friday deadline is a Saturday: late already, one day.
+        let friday = d("2021-05-07");
+        let sat = f.notices_on(friday, d("2021-05-08"), &cal);
+        assert_eq!(
+            sat.iter()
+                .map(|n| (n.key.as_str(), n.days_left))
+                .collect::<Vec<_>>(),
+            [("overdue", -1)]
+        );
         // The calendar's count both ways.
         assert_eq!(cal.working_days_from(d("2021-04-29"), d("2021-05-04")), 1);
         assert_eq!(cal.working_days_from(d("2021-05-04"), d("2021-04-29")), -1);

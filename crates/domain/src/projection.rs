@@ -66,6 +66,10 @@ pub fn project_figure(t: &Trend, clock: YearClock) -> Option<String> {
     let year = u64::from(clock.year_days.max(1));
     let gone = u64::from(clock.elapsed_days).min(year);
     let left = year - gone;
+    if t.figure == Figure::PendingOverdue {
+        // A count of what is overdue now, not a running total: it stands as it is.
+        return Some(so_far.trim().to_string());
+    }
     if t.figure.is_count() {
         let n0: u64 = so_far.trim().parse().ok()?;
         let n1: u64 = recent.trim().parse().ok()?;
@@ -103,15 +107,18 @@ pub fn outlook(
         };
         let figure = trend.and_then(|t| {
             let projected = project_figure(t, clock)?;
-            let candidates: Vec<Points> = [
-                t.so_far.as_deref(),
-                t.recent.as_deref(),
-                Some(projected.as_str()),
-            ]
-            .into_iter()
-            .flatten()
-            .filter_map(points_at)
-            .collect();
+            // A rate's recent value is a possible year-end rate; a count's recent value is
+            // a part of the year's count, not a candidate for it.
+            let recent = if t.figure.is_count() {
+                None
+            } else {
+                t.recent.as_deref()
+            };
+            let candidates: Vec<Points> = [t.so_far.as_deref(), recent, Some(projected.as_str())]
+                .into_iter()
+                .flatten()
+                .filter_map(points_at)
+                .collect();
             let expected = points_at(&projected)?;
             Some(LeafOutlook {
                 leaf: i,
@@ -204,6 +211,9 @@ mod tests {
         let t = trend(Figure::Late, "4", "3");
         assert_eq!(project_figure(&t, clock(274)).unwrap(), "8");
         assert_eq!(project_figure(&t, clock(365)).unwrap(), "4");
+        // Overdue now is a snapshot: it is not added up over the days left.
+        let p = trend(Figure::PendingOverdue, "5", "5");
+        assert_eq!(project_figure(&p, clock(200)).unwrap(), "5");
     }
 
     #[test]

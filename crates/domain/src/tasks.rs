@@ -94,7 +94,6 @@ pub fn schedule_problems(proposals: &[Proposal]) -> Vec<String> {
         .collect()
 }
 
-/// One proposal per item; an item for everyone goes to every division.
 /// The division answering for a leaf: the unit's table of (criterion, division), else the
 /// criteria set's `owner` (the leaf's or its nearest ancestor's) matched by name among
 /// `divisions` (code, name).
@@ -126,7 +125,7 @@ pub fn responsible_division(
     None
 }
 
-/// Proposes a task per item. An item for every division ("các phòng") whose criteria name
+/// One proposal per item; an item for everyone goes to every division. An item for every division ("các phòng") whose criteria name
 /// a responsible division (`owners`: criterion code → division code) is led by those
 /// divisions only; the others of "every division" are left out rather than all leading.
 pub fn propose<S: std::hash::BuildHasher>(

@@ -28,7 +28,6 @@ const COLUMNS: [&str; 8] = [
     "merged_into",
 ];
 
-/// Reads a units CSV. A header row is optional when the columns are in the order above.
 /// A unit group's name in Vietnamese (`so`, `huyen`, `xa`, `phong` are the sets' codes;
 /// another code is shown as it is).
 pub fn group_name_vi(code: &str) -> &str {
@@ -52,6 +51,7 @@ pub fn group_name_en(code: &str) -> &str {
     }
 }
 
+/// Reads a units CSV. A header row is optional when the columns are in the order above.
 pub fn parse_units_csv(file: &str, text: &str) -> Result<Vec<UnitRow>, Problems> {
     let text = crate::text::input_text(text);
     let text: &str = &text;

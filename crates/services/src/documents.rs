@@ -43,29 +43,28 @@ pub async fn letterhead(db: &Db, unit_code: &str, issue: &Issue) -> Result<Lette
     })
 }
 
-/// The header of the province's committee, which publishes the ranking: the unit on record
-/// without a parent (the configured governing body when there is none).
+/// "UBND tỉnh Bà Rịa – Vũng Tàu" as ND30 writes an issuing agency: in full.
+fn in_full(name: &str) -> String {
+    match name.strip_prefix("UBND ") {
+        Some(rest) => format!("Ủy ban nhân dân {rest}"),
+        None => name.to_string(),
+    }
+}
+
+/// The header of the province's committee, which publishes the ranking: the unit of kind
+/// `tinh` on record, else the configured governing body (never another unit).
 pub async fn province_letterhead(db: &Db, issue: &Issue) -> Result<Letterhead, DbError> {
     let units = db.list_units().await?;
-    let root = units
+    let name = units
         .iter()
-        .filter(|u| u.parent_code.is_none())
-        .min_by_key(|u| u.kind.as_deref() != Some("tinh"));
-    Ok(match root {
-        Some(u) => Letterhead {
-            governing_body: String::new(),
-            agency: u.name.clone(),
-            code: u.code.clone(),
-            place: issue.place.clone(),
-            date: issue.date,
-        },
-        None => Letterhead {
-            governing_body: String::new(),
-            agency: issue.governing_body.clone(),
-            code: String::new(),
-            place: issue.place.clone(),
-            date: issue.date,
-        },
+        .find(|u| u.parent_code.is_none() && u.kind.as_deref() == Some("tinh"))
+        .map_or_else(|| issue.governing_body.clone(), |u| u.name.clone());
+    Ok(Letterhead {
+        governing_body: String::new(),
+        agency: in_full(&name),
+        code: "UBND".into(),
+        place: issue.place.clone(),
+        date: issue.date,
     })
 }
 
@@ -77,7 +76,8 @@ pub async fn ranking_report(
     issue: &Issue,
 ) -> Result<Document, DbError> {
     let head = province_letterhead(db, issue).await?;
-    Ok(ranking_document(set, results, &head))
+    let draft = db.phase(&set.id).await? != Some(parindex_domain::cycle::Phase::Published);
+    Ok(ranking_document(set, results, &head, draft))
 }
 
 /// A unit's self-assessment report: its own points, figures, notes and the evidence linked
@@ -186,15 +186,24 @@ pub async fn unit_report(
         if t.cancelled {
             continue;
         }
-        let lead = name_of(&t.leads);
+        // Each leading division answers for the task, as on the brief.
+        let leads: Vec<String> = if t.leads.is_empty() {
+            vec![unit.name.clone()]
+        } else {
+            t.leads
+                .iter()
+                .map(|c| name_of(std::slice::from_ref(c)))
+                .collect()
+        };
         for o in db.occurrences(t.id).await? {
             let Some(due) = Date::parse(&o.due_on) else {
                 continue;
             };
-            if next.is_some_and(|n| n.contains(due)) {
-                upcoming.push((due, t.title.clone(), lead.clone()));
+            let open = o.status != "done" && o.status != "cancelled";
+            if open && next.is_some_and(|n| n.contains(due)) {
+                upcoming.push((due, t.title.clone(), leads.join(", ")));
             }
-            if !period.contains(due) {
+            if !period.contains(due) || o.status == "cancelled" {
                 continue;
             }
             let done_on = o
@@ -202,19 +211,21 @@ pub async fn unit_report(
                 .as_deref()
                 .and_then(|d| d.get(..10))
                 .and_then(Date::parse);
-            let row = match by_division.iter_mut().position(|r| r.0 == lead) {
-                Some(i) => &mut by_division[i],
-                None => {
-                    by_division.push((lead.clone(), 0, 0, 0, 0));
-                    let last = by_division.len() - 1;
-                    &mut by_division[last]
+            for lead in &leads {
+                let i = match by_division.iter().position(|r| &r.0 == lead) {
+                    Some(i) => i,
+                    None => {
+                        by_division.push((lead.clone(), 0, 0, 0, 0));
+                        by_division.len() - 1
+                    }
+                };
+                let row = &mut by_division[i];
+                row.1 += 1;
+                match done_on {
+                    Some(d) if d <= due => row.2 += 1,
+                    Some(_) => row.3 += 1,
+                    None => row.4 += 1,
                 }
-            };
-            row.1 += 1;
-            match done_on {
-                Some(d) if d <= due => row.2 += 1,
-                Some(_) => row.3 += 1,
-                None => row.4 += 1,
             }
         }
     }
@@ -224,7 +235,8 @@ pub async fn unit_report(
         .violations(unit_code)
         .await?
         .into_iter()
-        .filter(|v| Date::parse(&v.due_on).is_some_and(|d| period.contains(d)))
+        // An excused miss is not a shortcoming of the period.
+        .filter(|v| !v.excused && Date::parse(&v.due_on).is_some_and(|d| period.contains(d)))
         .map(|v| {
             (
                 Date::parse(&v.due_on).map_or_else(|| v.due_on.clone(), Date::to_vi),

@@ -646,6 +646,7 @@ pub async fn show_assessment(
     axum::extract::Query(q): axum::extract::Query<AssessQuery>,
 ) -> Result<Response, AppError> {
     if let Some(f) = q.format.as_deref() {
+        let format = crate::ranking::pages::document_format(f)?;
         let set_id = access.param("set_id");
         let unit_code = access.unit_code();
         let (set, _) = load(&st, set_id).await?;
@@ -662,7 +663,7 @@ pub async fn show_assessment(
             crate::ranking::pages::safe_name(set_id),
             crate::ranking::pages::safe_name(unit_code)
         );
-        return crate::ranking::pages::document_download(doc, f, &name).await;
+        return crate::ranking::pages::document_download(doc, format, &name).await;
     }
     let view = View {
         filter: Filter::parse(&q.show),

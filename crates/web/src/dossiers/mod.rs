@@ -842,9 +842,10 @@ pub async fn show_apology(
     Query(q): Query<SlipQuery>,
 ) -> Result<Response, AppError> {
     let user = access.user;
-    if !matches!(q.format.as_deref(), Some("docx" | "pdf")) {
+    let Some(format @ ("docx" | "pdf")) = q.format.as_deref() else {
         return slip_page(&st, lang, &user, &unit_code, &code, String::new()).await;
-    }
+    };
+    let format = crate::ranking::pages::document_format(format)?;
     check_unit(&st, &unit_code).await?;
     let d = st
         .db
@@ -882,8 +883,7 @@ pub async fn show_apology(
     };
     let name = format!("phieu-xin-loi-{}", crate::ranking::pages::safe_name(&code));
     let doc = parindex_documents::apology::slip_document(&slip);
-    crate::ranking::pages::document_download(doc, q.format.as_deref().unwrap_or("docx"), &name)
-        .await
+    crate::ranking::pages::document_download(doc, format, &name).await
 }
 
 /// Issues a dossier's apology slip: records it with its single new date.

@@ -145,27 +145,50 @@ fn download(table: &Table, format: &str, name: &str) -> Result<Response, AppErro
     Ok(res)
 }
 
-/// An official document as a PDF or DOCX download (typeset away from the request threads).
+/// The document format a `?format=` asks for, refused before anything is built.
+pub fn document_format(format: &str) -> Result<parindex_documents::Format, AppError> {
+    match format {
+        "pdf" => Ok(parindex_documents::Format::Pdf),
+        "docx" => Ok(parindex_documents::Format::Docx),
+        other => Err(AppError::said(
+            axum::http::StatusCode::BAD_REQUEST,
+            format!("Định dạng “{other}” không được hỗ trợ (pdf, docx)."),
+            format!("The format “{other}” is not offered (pdf, docx)."),
+        )),
+    }
+}
+
+/// Documents typeset at once: one per core. A PDF of a large table takes seconds and
+/// hundreds of MiB; more at once would only queue up memory.
+static TYPESETTING: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        std::sync::Arc::new(tokio::sync::Semaphore::new(cores.clamp(1, 8)))
+    });
+
+/// An official document as a PDF or DOCX download, typeset on the blocking pool while
+/// holding one of the [`TYPESETTING`] permits; when none is free the reader is told to try
+/// again (503) rather than the server taking on more.
 pub async fn document_download(
     doc: parindex_documents::Document,
-    format: &str,
+    format: parindex_documents::Format,
     name: &str,
 ) -> Result<Response, AppError> {
-    let format = match format {
-        "pdf" => parindex_documents::Format::Pdf,
-        "docx" => parindex_documents::Format::Docx,
-        other => {
-            return Err(AppError::said(
-                axum::http::StatusCode::BAD_REQUEST,
-                format!("Định dạng “{other}” không được hỗ trợ (pdf, docx)."),
-                format!("The format “{other}” is not offered (pdf, docx)."),
-            ));
-        }
+    let Ok(permit) = TYPESETTING.clone().try_acquire_owned() else {
+        return Err(AppError::said(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "Máy chủ đang tạo các văn bản khác; xin thử lại sau ít phút.",
+            "The server is busy making other documents; please try again in a minute.",
+        ));
     };
-    let bytes = tokio::task::spawn_blocking(move || parindex_documents::render(&doc, format))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(AppError::Internal)?;
+    let bytes = tokio::task::spawn_blocking(move || {
+        let out = parindex_documents::render(&doc, format);
+        drop(permit);
+        out
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(AppError::Internal)?;
     let disposition = format!("attachment; filename=\"{name}.{}\"", format.extension());
     let mut res = bytes.into_response();
     res.headers_mut().insert(
@@ -394,6 +417,7 @@ pub async fn show_ranking(
         )?;
         let group = pick_group(&c, q.group.as_deref())?;
         if let Some(f @ ("pdf" | "docx")) = q.format.as_deref() {
+            let format = document_format(f)?;
             // The results appendix names ranks: only for who may see them.
             if !shows_rank(&c, user.as_ref()) {
                 return Err(AppError::said(
@@ -416,7 +440,7 @@ pub async fn show_ranking(
                 safe_name(&c.set.id),
                 safe_name(&group)
             );
-            return Ok(Out::File(document_download(doc, f, &name).await?));
+            return Ok(Out::File(document_download(doc, format, &name).await?));
         }
         if let Some(f) = q.format.as_deref() {
             let name = format!("xep-hang-{}-{}", safe_name(&c.set.id), safe_name(&group));

@@ -138,16 +138,24 @@ pub async fn last_year_losses(
     )>,
     AppError,
 > {
-    let Some(set_id) = st.db.home_set_id().await? else {
-        return Ok(None);
-    };
-    if st.db.phase(&set_id).await? != Some(parindex_domain::cycle::Phase::Published) {
-        return Ok(None);
+    // The newest published set the unit was assessed in (sets of another level, or years
+    // before the unit existed, say nothing about it).
+    let mut sets = st.db.list_sets().await?;
+    sets.sort_by(|a, b| b.year.cmp(&a.year).then(a.id.cmp(&b.id)));
+    let mut found = None;
+    for s in sets {
+        if st.db.phase(&s.id).await? != Some(parindex_domain::cycle::Phase::Published) {
+            continue;
+        }
+        let Some(set) = st.db.load_set(&s.id).await? else {
+            continue;
+        };
+        if let Some(scores) = st.db.load_unit_scores(&set, unit).await? {
+            found = Some((set, scores));
+            break;
+        }
     }
-    let Some(set) = st.db.load_set(&set_id).await? else {
-        return Ok(None);
-    };
-    let Some(scores) = st.db.load_unit_scores(&set, unit).await? else {
+    let Some((set, scores)) = found else {
         return Ok(None);
     };
     let lost = parindex_domain::scoring::lost_by_code(&set, &scores);
@@ -1269,6 +1277,7 @@ pub async fn unit_report(
         )
         .await;
     };
+    let format = crate::ranking::pages::document_format(format)?;
     let (period, key) = report_period(q.year.as_deref(), q.period.as_deref())?;
     let narrative = st
         .db
@@ -1390,17 +1399,29 @@ async fn brief_outlook(
         return Ok(None);
     }
     let to = if now.date < end { now.date } else { end };
-    let mut scores = st
-        .db
-        .load_unit_scores(&set, unit)
-        .await?
-        .unwrap_or_else(|| parindex_domain::UnitScores {
-            unit_code: unit.to_string(),
-            unit_name: String::new(),
-            group: String::new(),
-            leaves: std::collections::HashMap::new(),
-            line: 0,
-        });
+    // A set of another level has no outlook for the unit: it applies when the unit has
+    // points in it, or is of the set's level and has not started.
+    let mut scores = match st.db.load_unit_scores(&set, unit).await? {
+        Some(s) => s,
+        None => {
+            let same_level = st.db.unit(unit).await?.is_some_and(|u| {
+                u.kind
+                    .as_deref()
+                    .and_then(parindex_domain::Level::parse)
+                    .is_some_and(|l| l == set.level)
+            });
+            if !same_level {
+                return Ok(None);
+            }
+            parindex_domain::UnitScores {
+                unit_code: unit.to_string(),
+                unit_name: String::new(),
+                group: String::new(),
+                leaves: std::collections::HashMap::new(),
+                line: 0,
+            }
+        }
+    };
     if !parindex_domain::policy::province_wide(Some(&crate::extract::actor(user)))
         && !parindex_domain::cycle::appraisal_released(st.db.phase(&set.id).await?)
     {
@@ -1578,8 +1599,13 @@ pub async fn show_brief(
         }
         break;
     }
+    let format = q
+        .format
+        .as_deref()
+        .map(crate::ranking::pages::document_format)
+        .transpose()?;
     let outlook = brief_outlook(&st, &user, &unit_code).await?;
-    if let Some(f) = q.format.as_deref() {
+    if let Some(f) = format {
         // Official documents are written in Vietnamese whatever the page's language.
         let t_vi = crate::core::i18n::Lang::Vi.tr();
         let brief = parindex_documents::brief::Brief {
