@@ -490,14 +490,8 @@ impl DocumentOut {
         let date = match &self.date {
             Some(d) => parindex_domain::text::Date::parse(d)
                 .ok_or_else(|| Fail(2, format!("--date `{d}`: cần ngày dạng dd/mm/yyyy")))?,
-            None => {
-                let secs = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
-                // The date on the wall clock of Việt Nam (UTC+7).
-                parindex_domain::text::Date::parse(&rfc3339_utc(secs + 7 * 3600)[..10])
-                    .ok_or_else(|| Fail(1, "không đọc được ngày hôm nay".into()))?
-            }
+            // Today on the wall clock of Việt Nam (UTC+7).
+            None => crate::dossiers_cli::local_now().date,
         };
         Ok(parindex_services::documents::Issue {
             governing_body: self.governing_body.clone(),

@@ -94,12 +94,6 @@ impl World for DocWorld {
     }
 }
 
-/// Forgets everything Typst memoised: the next document is typeset from scratch (the
-/// benchmarks measure cold runs).
-pub fn forget() {
-    typst::comemo::evict(0);
-}
-
 /// The document as PDF bytes (A4 or A5, fonts embedded as subsets).
 pub fn to_pdf(doc: &Document) -> Result<Vec<u8>, String> {
     let data = serde_json::to_vec(doc).map_err(|e| e.to_string())?;
@@ -121,9 +115,9 @@ pub fn to_pdf(doc: &Document) -> Result<Vec<u8>, String> {
         };
         typst_pdf::pdf(&paged, &options)
     });
-    // Typst memoises across compilations; a server writes many documents, so forget what
-    // no compilation has used lately.
-    typst::comemo::evict(10);
+    // Typst memoises across compilations; the layout of a long table is hundreds of MiB
+    // that no later document reuses, so nothing is kept once a document is written.
+    typst::comemo::evict(0);
     out.map_err(|errors| {
         errors
             .iter()

@@ -61,22 +61,14 @@ pub fn self_assessment_document<S: std::hash::BuildHasher>(
 ) -> Document {
     let p = set.precision;
     // Each node's own total: the unit's points summed over the leaves under it.
-    let mut totals = vec![Points::ZERO; set.nodes.len()];
-    let mut scored = 0u64;
-    let mut leaves = 0u64;
-    for i in (0..set.nodes.len()).rev() {
-        let n = &set.nodes[i];
-        if n.is_leaf() {
-            leaves += 1;
-            if let Some(pts) = entries.get(n.code.as_str()).and_then(|e| e.self_points) {
-                totals[i] = pts;
-                scored += 1;
-            }
-        }
-        if let Some(parent) = n.parent {
-            totals[parent] = totals[parent] + totals[i];
-        }
-    }
+    let own = |i: usize| {
+        entries
+            .get(set.nodes[i].code.as_str())
+            .and_then(|e| e.self_points)
+    };
+    let totals = parindex_domain::scoring::totals_by(set, |i| own(i).unwrap_or_default());
+    let leaves = set.leaves().count() as u64;
+    let scored = set.leaves().filter(|(i, _)| own(*i).is_some()).count() as u64;
     let total = set
         .roots()
         .fold(Points::ZERO, |acc, (i, _)| acc + totals[i]);

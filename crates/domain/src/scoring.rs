@@ -25,12 +25,20 @@ pub struct UnitResult {
 
 /// Points of every node (by position) for one unit: leaves' effective points summed upwards.
 pub fn node_totals(set: &CriteriaSet, unit: &UnitScores) -> Vec<Points> {
+    totals_by(set, |i| {
+        unit.leaves.get(&i).map_or(Points::ZERO, |l| l.effective)
+    })
+}
+
+/// Points of every node (by position), each leaf's given by `leaf_points` (by position)
+/// and summed upwards: the unit's own points, the effective ones…
+pub fn totals_by(set: &CriteriaSet, leaf_points: impl Fn(usize) -> Points) -> Vec<Points> {
     let mut totals = vec![Points::ZERO; set.nodes.len()];
     // Nodes are in pre-order, so walking backwards adds every child before its parent.
     for i in (0..set.nodes.len()).rev() {
         let n = &set.nodes[i];
         if n.is_leaf() {
-            totals[i] = unit.leaves.get(&i).map_or(Points::ZERO, |l| l.effective);
+            totals[i] = leaf_points(i);
         }
         if let Some(p) = n.parent {
             totals[p] = totals[p] + totals[i];

@@ -257,20 +257,12 @@ pub async fn unit_report(
         && let Some(set) = db.load_set(&set_id).await?
         && let Some(own) = db.load_unit_scores(&set, unit_code).await?
     {
-        let mut totals = vec![parindex_domain::Points::ZERO; set.nodes.len()];
-        for i in (0..set.nodes.len()).rev() {
-            let n = &set.nodes[i];
-            if n.is_leaf() {
-                totals[i] = own
-                    .leaves
-                    .get(&i)
-                    .and_then(|l| l.self_points)
-                    .unwrap_or_default();
-            }
-            if let Some(p) = n.parent {
-                totals[p] = totals[p] + totals[i];
-            }
-        }
+        let totals = parindex_domain::scoring::totals_by(&set, |i| {
+            own.leaves
+                .get(&i)
+                .and_then(|l| l.self_points)
+                .unwrap_or_default()
+        });
         let p = set.precision;
         let rows = set
             .nodes
