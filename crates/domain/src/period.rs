@@ -108,6 +108,22 @@ pub struct PeriodFigures {
 }
 
 impl PeriodFigures {
+    /// The nine counts in the contract's order: carried over, received online, direct,
+    /// postal, resolved early, on time, late, pending in time, overdue.
+    pub fn counts(&self) -> [u64; 9] {
+        [
+            self.carried_over,
+            self.received_online,
+            self.received_direct,
+            self.received_postal,
+            self.resolved_early,
+            self.resolved_on_time,
+            self.resolved_late,
+            self.pending_in_time,
+            self.pending_overdue,
+        ]
+    }
+
     pub fn received_in_period(&self) -> u64 {
         self.received_online + self.received_direct + self.received_postal
     }

@@ -51,6 +51,21 @@ pub fn group_name_en(code: &str) -> &str {
     }
 }
 
+/// The names of `codes` among `units` (code, name), joined by commas; a code not among them
+/// is shown as it is.
+pub fn names_of(codes: &[String], units: &[(String, String)]) -> String {
+    codes
+        .iter()
+        .map(|c| {
+            units
+                .iter()
+                .find(|(d, _)| d == c)
+                .map_or_else(|| c.clone(), |(_, n)| n.clone())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Reads a units CSV. A header row is optional when the columns are in the order above.
 pub fn parse_units_csv(file: &str, text: &str) -> Result<Vec<UnitRow>, Problems> {
     let text = crate::text::input_text(text);

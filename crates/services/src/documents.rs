@@ -168,16 +168,7 @@ pub async fn unit_report(
         if codes.is_empty() {
             return unit.name.clone();
         }
-        codes
-            .iter()
-            .map(|c| {
-                divisions
-                    .iter()
-                    .find(|(d, _)| d == c)
-                    .map_or_else(|| c.clone(), |(_, n)| n.clone())
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
+        parindex_domain::units::names_of(codes, &divisions)
     };
     let next = period.next().ok();
     let mut by_division: Vec<(String, u64, u64, u64, u64)> = Vec::new();

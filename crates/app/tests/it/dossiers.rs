@@ -895,17 +895,7 @@ async fn period_reports_count_as_the_decree_says() {
             .period_figures(Some("SKHDT"), q1.from, q1.to)
             .await
             .unwrap();
-        let got = [
-            f.carried_over,
-            f.received_online,
-            f.received_direct,
-            f.received_postal,
-            f.resolved_early,
-            f.resolved_on_time,
-            f.resolved_late,
-            f.pending_in_time,
-            f.pending_overdue,
-        ];
+        let got = f.counts();
         let plain: Vec<(&str, &str, &str, &str)> = rows
             .iter()
             .map(|(_, r, d, f, c)| (*r, *d, *f, *c))
@@ -933,17 +923,7 @@ async fn period_reports_count_as_the_decree_says() {
                 parindex_domain::schedule::from_days(p.to.days_since_epoch() + 1).to_iso()
             );
             let f = db.period_figures(None, p.from, p.to).await.unwrap();
-            let got = [
-                f.carried_over,
-                f.received_online,
-                f.received_direct,
-                f.received_postal,
-                f.resolved_early,
-                f.resolved_on_time,
-                f.resolved_late,
-                f.pending_in_time,
-                f.pending_overdue,
-            ];
+            let got = f.counts();
             assert_eq!(got, count_period(&plain, &start, &end), "{kind}: {kind_:?}");
         }
     }

@@ -114,16 +114,7 @@ pub struct BoardQuery {
 }
 
 fn names(codes: &[String], divisions: &[(String, String)]) -> String {
-    codes
-        .iter()
-        .map(|c| {
-            divisions
-                .iter()
-                .find(|(d, _)| d == c)
-                .map_or_else(|| c.clone(), |(_, n)| n.clone())
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    parindex_domain::units::names_of(codes, divisions)
 }
 
 /// What the unit lost on each criterion in the newest published set (last year's
