@@ -353,6 +353,41 @@ enum DossiersAction {
         #[arg(long, value_enum, default_value = "table")]
         format: StatsFormat,
     },
+    /// Báo cáo định kỳ tình hình giải quyết TTHC theo kỳ của Nghị định 09/2019 (từ ngày 15
+    /// tháng trước đến ngày 14 tháng cuối kỳ): kỳ trước chuyển qua, tiếp nhận, đã giải quyết,
+    /// đang giải quyết. Không có --unit: mọi đơn vị, mỗi đơn vị một dòng.
+    Report {
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        year: i32,
+        #[arg(long, conflicts_with_all = ["quarter", "half", "annual"])]
+        month: Option<u8>,
+        #[arg(long, conflicts_with_all = ["half", "annual"])]
+        quarter: Option<u8>,
+        #[arg(long, conflicts_with = "annual")]
+        half: Option<u8>,
+        #[arg(long)]
+        annual: bool,
+        #[arg(long, value_enum, default_value = "json")]
+        format: PeriodFormat,
+        /// Tệp ghi ra (bắt buộc với xlsx, docx, pdf; json và csv in ra màn hình khi không có).
+        #[arg(long)]
+        output: Option<String>,
+        #[arg(long, default_value = parindex_reports::apology::DEMO_GOVERNING_BODY)]
+        governing_body: String,
+        #[arg(long, default_value = parindex_reports::apology::DEMO_PLACE)]
+        place: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum PeriodFormat {
+    Json,
+    Xlsx,
+    Csv,
+    Docx,
+    Pdf,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -1204,6 +1239,53 @@ async fn run(cli: Cli) -> Res {
                 matches!(format, StatsFormat::Json),
             )
             .await
+        }
+        Command::Dossiers {
+            action:
+                DossiersAction::Report {
+                    unit,
+                    year,
+                    month,
+                    quarter,
+                    half,
+                    annual,
+                    format,
+                    output,
+                    governing_body,
+                    place,
+                },
+        } => {
+            use parindex_domain::period::{Period, PeriodKind};
+            let kind = match (month, quarter, half, annual) {
+                (Some(m), None, None, false) => PeriodKind::Month(m),
+                (None, Some(q), None, false) => PeriodKind::Quarter(q),
+                (None, None, Some(h), false) => PeriodKind::Half(h),
+                (None, None, None, true) => PeriodKind::Year,
+                _ => {
+                    return Err(Fail(
+                        2,
+                        "cần một trong --month M, --quarter Q, --half H, --annual".into(),
+                    ));
+                }
+            };
+            let period = Period::new(year, kind).map_err(|m| Fail(2, m))?;
+            let issue = parindex_services::documents::Issue {
+                governing_body,
+                place,
+                date: crate::dossiers_cli::local_now().date,
+            };
+            let out = crate::dossiers_cli::PeriodOut {
+                format: match format {
+                    PeriodFormat::Json => "json",
+                    PeriodFormat::Xlsx => "xlsx",
+                    PeriodFormat::Csv => "csv",
+                    PeriodFormat::Docx => "docx",
+                    PeriodFormat::Pdf => "pdf",
+                },
+                output: output.as_deref(),
+                issue,
+            };
+            crate::dossiers_cli::period_report(&cli.db, unit.as_deref(), period, &out).await
         }
         Command::Tasks {
             action: TasksAction::Sweep { today },

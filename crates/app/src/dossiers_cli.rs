@@ -426,3 +426,109 @@ pub(crate) async fn apology(
     );
     refresh_scores(&db).await
 }
+
+/// Where a period report goes.
+pub(crate) struct PeriodOut<'a> {
+    /// `json`, `csv`, `xlsx`, `docx` or `pdf`.
+    pub format: &'static str,
+    pub output: Option<&'a str>,
+    pub issue: parindex_services::documents::Issue,
+}
+
+/// `parindex dossiers report`: the period table of a unit (a row per procedure) or of every
+/// unit (a row per unit), as JSON with the contract's keys, CSV, XLSX, DOCX or PDF.
+pub(crate) async fn period_report(
+    db_url: &str,
+    unit: Option<&str>,
+    period: parindex_domain::period::Period,
+    out: &PeriodOut<'_>,
+) -> Result<(), Fail> {
+    use parindex_domain::period::PeriodFigures;
+    if matches!(out.format, "xlsx" | "docx" | "pdf") && out.output.is_none() {
+        return Err(Fail(
+            2,
+            format!("định dạng {} cần --output TỆP", out.format),
+        ));
+    }
+    let db = open_db(db_url).await?;
+    let report = parindex_services::documents::period_report(&db, unit, period)
+        .await?
+        .ok_or_else(|| Fail(1, format!("không tìm thấy đơn vị `{}`", unit.unwrap_or(""))))?;
+    let figures = |f: &PeriodFigures| {
+        serde_json::json!({
+            "carried_over": f.carried_over,
+            "received_online": f.received_online,
+            "received_direct": f.received_direct,
+            "received_postal": f.received_postal,
+            "received_total": f.received_total(),
+            "resolved_early": f.resolved_early,
+            "resolved_on_time": f.resolved_on_time,
+            "resolved_late": f.resolved_late,
+            "resolved_total": f.resolved_total(),
+            "pending_in_time": f.pending_in_time,
+            "pending_overdue": f.pending_overdue,
+            "on_time_rate": f.on_time_rate(),
+        })
+    };
+    let bytes: Vec<u8> = match out.format {
+        "json" => {
+            let mut v = figures(&report.total);
+            if let Some(map) = v.as_object_mut() {
+                map.insert("unit_code".into(), serde_json::json!(unit));
+                map.insert("from".into(), period.from.to_iso().into());
+                map.insert("to".into(), period.to.to_iso().into());
+                map.insert("period".into(), period.kind.key().into());
+                map.insert("year".into(), period.year.into());
+                map.insert("label".into(), period.label_vi().into());
+                let rows: Vec<serde_json::Value> = report
+                    .rows
+                    .iter()
+                    .map(|l| {
+                        let mut r = figures(&l.figures);
+                        if let Some(m) = r.as_object_mut() {
+                            m.insert("code".into(), l.code.clone().into());
+                            m.insert("name".into(), l.name.clone().into());
+                        }
+                        r
+                    })
+                    .collect();
+                let key = if unit.is_some() {
+                    "procedures"
+                } else {
+                    "units"
+                };
+                map.insert(key.into(), rows.into());
+            }
+            let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+            s.push('\n');
+            s.into_bytes()
+        }
+        "csv" => report.export_table().to_csv().into_bytes(),
+        "xlsx" => report
+            .export_table()
+            .to_xlsx()
+            .map_err(|e| Fail(1, format!("không tạo được tệp XLSX: {e}")))?,
+        _ => {
+            let head =
+                parindex_services::documents::period_letterhead(&db, unit, &out.issue).await?;
+            let doc = parindex_documents::period_report::period_report_document(&report, &head);
+            let format = if out.format == "pdf" {
+                parindex_documents::Format::Pdf
+            } else {
+                parindex_documents::Format::Docx
+            };
+            parindex_documents::render(&doc, format)
+                .map_err(|e| Fail(1, format!("không tạo được văn bản: {e}")))?
+        }
+    };
+    match out.output {
+        Some(file) => std::fs::write(file, bytes)
+            .map_err(|e| Fail(1, format!("{file}: không ghi được tệp: {e}"))),
+        None => {
+            use std::io::Write;
+            std::io::stdout()
+                .write_all(&bytes)
+                .map_err(|e| Fail(1, format!("không in được: {e}")))
+        }
+    }
+}

@@ -1363,6 +1363,91 @@ impl Db {
     }
 }
 
+/// What each count of a period table counts (`shared/spec/dossiers.md`, "Period reports"),
+/// in the contract's order, over the dossiers of [`PERIOD_BASE`]; `$1` is the period's first
+/// instant, `$2` the first instant after it. The table's sums and its drill-down lists read
+/// the same conditions.
+pub const PERIOD_COUNTS: [(&str, &str); 9] = [
+    ("carried_over", "received_at < $1"),
+    (
+        "received_online",
+        "received_at >= $1 AND channel = 'online'",
+    ),
+    (
+        "received_direct",
+        "received_at >= $1 AND channel = 'direct'",
+    ),
+    (
+        "received_postal",
+        "received_at >= $1 AND channel = 'postal'",
+    ),
+    (
+        "resolved_early",
+        "finished_at >= $1 AND finished_at < $2 AND finished_at / 10000 < due_at / 10000",
+    ),
+    (
+        "resolved_on_time",
+        "finished_at >= $1 AND finished_at < $2 AND finished_at / 10000 >= due_at / 10000 AND finished_at <= due_at",
+    ),
+    (
+        "resolved_late",
+        "finished_at >= $1 AND finished_at < $2 AND finished_at > due_at",
+    ),
+    (
+        "pending_in_time",
+        "(finished_at IS NULL OR finished_at >= $2) AND due_at >= $2",
+    ),
+    (
+        "pending_overdue",
+        "(finished_at IS NULL OR finished_at >= $2) AND due_at < $2",
+    ),
+];
+
+/// The sums of a period table: the received and resolved totals, besides the nine counts.
+pub const PERIOD_TOTALS: [(&str, &str); 3] = [
+    ("received_total", "1 = 1"),
+    ("resolved_total", "finished_at >= $1 AND finished_at < $2"),
+    (
+        "pending_total",
+        "(finished_at IS NULL OR finished_at >= $2)",
+    ),
+];
+
+/// The dossiers a period table is about: received before its end, not finished before its
+/// start; `$3` is the unit or NULL for all.
+const PERIOD_BASE: &str = "FROM dossiers WHERE received_at < $2 AND (finished_at IS NULL OR finished_at >= $1) \
+     AND (CAST($3 AS TEXT) IS NULL OR unit_code = $3)";
+
+/// The condition of a period count or total by its key.
+pub fn period_condition(key: &str) -> Option<&'static str> {
+    PERIOD_COUNTS
+        .iter()
+        .chain(PERIOD_TOTALS.iter())
+        .find(|(k, _)| *k == key)
+        .map(|(_, c)| *c)
+}
+
+/// How a period table is broken down into rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodRows {
+    Unit,
+    Procedure,
+}
+
+fn period_stamps(from: Date, to: Date) -> (i64, i64) {
+    let start = Instant {
+        date: from,
+        minute: 0,
+    }
+    .stamp();
+    let end = Instant {
+        date: parindex_domain::schedule::from_days(to.days_since_epoch() + 1),
+        minute: 0,
+    }
+    .stamp();
+    (start, end)
+}
+
 impl Db {
     /// The period table of `unit` (every unit when `None`) for the days `from` to `to`
     /// (`shared/spec/dossiers.md`, "Period reports"): counted in the database over the
@@ -1373,30 +1458,46 @@ impl Db {
         from: Date,
         to: Date,
     ) -> Result<parindex_domain::period::PeriodFigures> {
-        let start = Instant {
-            date: from,
-            minute: 0,
-        }
-        .stamp();
-        let end = Instant {
-            date: parindex_domain::schedule::from_days(to.days_since_epoch() + 1),
-            minute: 0,
-        }
-        .stamp();
+        Ok(self
+            .period_figures_by(unit, from, to, None)
+            .await?
+            .into_iter()
+            .next()
+            .map(|(_, f)| f)
+            .unwrap_or_default())
+    }
+
+    /// The period table with one row per unit or per procedure (in code order; only rows
+    /// with a dossier), or one row keyed "" when `rows` is `None`.
+    pub async fn period_figures_by(
+        &self,
+        unit: Option<&str>,
+        from: Date,
+        to: Date,
+        rows: Option<PeriodRows>,
+    ) -> Result<Vec<(String, parindex_domain::period::PeriodFigures)>> {
+        let (start, end) = period_stamps(from, to);
+        let key = match rows {
+            None => "''",
+            Some(PeriodRows::Unit) => "unit_code",
+            Some(PeriodRows::Procedure) => "procedure_code",
+        };
         // Sums come back as BIGINT on both databases (CAST), NULL when no row matched.
-        let sql = "SELECT \
-            CAST(SUM(CASE WHEN received_at < $1 THEN 1 ELSE 0 END) AS BIGINT), \
-            CAST(SUM(CASE WHEN received_at >= $1 AND channel = 'online' THEN 1 ELSE 0 END) AS BIGINT), \
-            CAST(SUM(CASE WHEN received_at >= $1 AND channel = 'direct' THEN 1 ELSE 0 END) AS BIGINT), \
-            CAST(SUM(CASE WHEN received_at >= $1 AND channel = 'postal' THEN 1 ELSE 0 END) AS BIGINT), \
-            CAST(SUM(CASE WHEN finished_at >= $1 AND finished_at < $2 AND finished_at / 10000 < due_at / 10000 THEN 1 ELSE 0 END) AS BIGINT), \
-            CAST(SUM(CASE WHEN finished_at >= $1 AND finished_at < $2 AND finished_at / 10000 >= due_at / 10000 AND finished_at <= due_at THEN 1 ELSE 0 END) AS BIGINT), \
-            CAST(SUM(CASE WHEN finished_at >= $1 AND finished_at < $2 AND finished_at > due_at THEN 1 ELSE 0 END) AS BIGINT), \
-            CAST(SUM(CASE WHEN (finished_at IS NULL OR finished_at >= $2) AND due_at >= $2 THEN 1 ELSE 0 END) AS BIGINT), \
-            CAST(SUM(CASE WHEN (finished_at IS NULL OR finished_at >= $2) AND due_at < $2 THEN 1 ELSE 0 END) AS BIGINT) \
-            FROM dossiers WHERE received_at < $2 AND (finished_at IS NULL OR finished_at >= $1) \
-            AND (CAST($3 AS TEXT) IS NULL OR unit_code = $3)";
+        let sums: Vec<String> = PERIOD_COUNTS
+            .iter()
+            .map(|(_, c)| format!("CAST(SUM(CASE WHEN {c} THEN 1 ELSE 0 END) AS BIGINT)"))
+            .collect();
+        let group = if rows.is_some() {
+            format!(" GROUP BY {key} ORDER BY {key}")
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "SELECT CAST({key} AS TEXT), {} {PERIOD_BASE}{group}",
+            sums.join(", ")
+        );
         type R = (
+            String,
             Option<i64>,
             Option<i64>,
             Option<i64>,
@@ -1407,18 +1508,67 @@ impl Db {
             Option<i64>,
             Option<i64>,
         );
-        let r: R = on_db!(self, pool => sqlx::query_as(sql).bind(start).bind(end).bind(unit).fetch_one(pool).await?);
+        let found: Vec<R> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(start).bind(end).bind(unit).fetch_all(pool).await?);
         let n = |v: Option<i64>| u64::try_from(v.unwrap_or(0)).unwrap_or(0);
-        Ok(parindex_domain::period::PeriodFigures {
-            carried_over: n(r.0),
-            received_online: n(r.1),
-            received_direct: n(r.2),
-            received_postal: n(r.3),
-            resolved_early: n(r.4),
-            resolved_on_time: n(r.5),
-            resolved_late: n(r.6),
-            pending_in_time: n(r.7),
-            pending_overdue: n(r.8),
-        })
+        Ok(found
+            .into_iter()
+            .map(|r| {
+                (
+                    r.0,
+                    parindex_domain::period::PeriodFigures {
+                        carried_over: n(r.1),
+                        received_online: n(r.2),
+                        received_direct: n(r.3),
+                        received_postal: n(r.4),
+                        resolved_early: n(r.5),
+                        resolved_on_time: n(r.6),
+                        resolved_late: n(r.7),
+                        pending_in_time: n(r.8),
+                        pending_overdue: n(r.9),
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// The dossiers behind one number of a period table (`key` of [`PERIOD_COUNTS`] or
+    /// [`PERIOD_TOTALS`]): one unit's or all, of one procedure or all, in receipt order; at
+    /// most `limit`, with how many match in all. `None` for an unknown key.
+    pub async fn period_list(
+        &self,
+        unit: Option<&str>,
+        from: Date,
+        to: Date,
+        key: &str,
+        procedure: Option<&str>,
+        limit: i64,
+    ) -> Result<Option<(i64, Vec<DossierLine>)>> {
+        let Some(cond) = period_condition(key) else {
+            return Ok(None);
+        };
+        let (start, end) = period_stamps(from, to);
+        let base = format!(
+            "{PERIOD_BASE} AND {cond} AND (CAST($4 AS TEXT) IS NULL OR procedure_code = $4)"
+        );
+        let (total,): (i64,) = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {base}")))
+            .bind(start)
+            .bind(end)
+            .bind(unit)
+            .bind(procedure)
+            .fetch_one(pool)
+            .await?);
+        let sql = format!(
+            "SELECT code, procedure_code, received_at, due_at, finished_at, channel, status, apology_at, new_due_at, timely_apology \
+             {base} ORDER BY received_at, code LIMIT $5"
+        );
+        let rows: Vec<LineRow> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(start)
+            .bind(end)
+            .bind(unit)
+            .bind(procedure)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?);
+        Ok(Some((total, rows.into_iter().map(line_of).collect())))
     }
 }

@@ -26,7 +26,8 @@ pub use dossier_import::{
 };
 pub use dossiers::{
     Breakdown, DossierDetail, DossierFilter, DossierLine, DossierRecord, DueSoon, FigureChange,
-    NewApology, ProcedureBrief, WriteAccess,
+    NewApology, PERIOD_COUNTS, PERIOD_TOTALS, PeriodRows, ProcedureBrief, WriteAccess,
+    period_condition,
 };
 pub use evidence::{Evidence, EvidenceFile, EvidenceMeta, NewFile};
 pub use import_reports::ImportReport;

@@ -5,6 +5,7 @@ pub mod brief;
 pub mod docx;
 pub mod model;
 pub mod pdf;
+pub mod period_report;
 pub mod readback;
 
 pub use model::{Align, Block, Document, Paper, Row, Signer, Table};

@@ -164,36 +164,11 @@ pub fn unit_report_document(r: &UnitReport, head: &Letterhead) -> Document {
                             d.pending_overdue
                         ),
                     });
-                    blocks.push(Block::Table(Table {
-                        widths: vec![9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 10],
-                        align: vec![Right; 11],
-                        head: vec![
-                            "Kỳ trước chuyển sang".into(),
-                            "Nhận trực tuyến".into(),
-                            "Nhận trực tiếp".into(),
-                            "Nhận qua bưu chính".into(),
-                            "Tổng số".into(),
-                            "Giải quyết trước hạn".into(),
-                            "Giải quyết đúng hạn".into(),
-                            "Giải quyết trễ hạn".into(),
-                            "Đang giải quyết trong hạn".into(),
-                            "Đang giải quyết quá hạn".into(),
-                            "Tỷ lệ đúng hạn (%)".into(),
-                        ],
-                        rows: cells(vec![vec![
-                            d.carried_over.to_string(),
-                            d.received_online.to_string(),
-                            d.received_direct.to_string(),
-                            d.received_postal.to_string(),
-                            d.received_total().to_string(),
-                            d.resolved_early.to_string(),
-                            d.resolved_on_time.to_string(),
-                            d.resolved_late.to_string(),
-                            d.pending_in_time.to_string(),
-                            d.pending_overdue.to_string(),
-                            parindex_domain::text::decimal_vi(d.on_time_rate()),
-                        ]]),
-                    }));
+                    blocks.push(Block::Table(crate::period_report::period_table(
+                        "Đơn vị",
+                        &[],
+                        d,
+                    )));
                 }
             }
             "ton-tai" if !r.violations.is_empty() => {

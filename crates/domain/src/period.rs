@@ -22,6 +22,48 @@ pub struct Period {
     pub to: Date,
 }
 
+impl PeriodKind {
+    /// The key a period goes by in URLs and files: `m1`–`m12`, `q1`–`q4`, `h1`, `h2`, `year`.
+    pub fn key(self) -> String {
+        match self {
+            PeriodKind::Month(m) => format!("m{m}"),
+            PeriodKind::Quarter(q) => format!("q{q}"),
+            PeriodKind::Half(h) => format!("h{h}"),
+            PeriodKind::Year => "year".into(),
+        }
+    }
+
+    /// The kind of a key written by [`PeriodKind::key`]; `None` for anything else.
+    pub fn from_key(key: &str) -> Option<PeriodKind> {
+        if key == "year" {
+            return Some(PeriodKind::Year);
+        }
+        let (head, n) = key.split_at_checked(1)?;
+        let n: u8 = n.parse().ok()?;
+        let kind = match head {
+            "m" => PeriodKind::Month(n),
+            "q" => PeriodKind::Quarter(n),
+            "h" => PeriodKind::Half(n),
+            _ => return None,
+        };
+        let max = match kind {
+            PeriodKind::Month(_) => 12,
+            PeriodKind::Quarter(_) => 4,
+            _ => 2,
+        };
+        (1..=max).contains(&n).then_some(kind)
+    }
+
+    /// Every kind of a year in the order a chooser lists them: the year, halves, quarters,
+    /// months.
+    pub fn all() -> Vec<PeriodKind> {
+        let mut out = vec![PeriodKind::Year, PeriodKind::Half(1), PeriodKind::Half(2)];
+        out.extend((1..=4).map(PeriodKind::Quarter));
+        out.extend((1..=12).map(PeriodKind::Month));
+        out
+    }
+}
+
 const ROMAN: [&str; 4] = ["I", "II", "III", "IV"];
 
 impl Period {
@@ -89,6 +131,47 @@ impl Period {
     }
 }
 
+/// The columns of the official period table after the row's name, as the report forms
+/// set them out (received: total, carried over, new online / direct / postal; resolved:
+/// total, early, on time, late; pending: total, in time, overdue; the on-time rate), with
+/// the key each number drills down to (`shared/spec/dossiers.md`): (key, Vietnamese,
+/// English).
+pub const TABLE_COLUMNS: [(&str, &str, &str); 13] = [
+    (
+        "received_total",
+        "Tổng số hồ sơ nhận giải quyết",
+        "Total to resolve",
+    ),
+    ("carried_over", "Kỳ trước chuyển qua", "Carried over"),
+    ("received_online", "Mới tiếp nhận trực tuyến", "New, online"),
+    (
+        "received_direct",
+        "Mới tiếp nhận trực tiếp",
+        "New, in person",
+    ),
+    (
+        "received_postal",
+        "Mới tiếp nhận qua bưu chính",
+        "New, by post",
+    ),
+    (
+        "resolved_total",
+        "Đã giải quyết — tổng số",
+        "Resolved — total",
+    ),
+    ("resolved_early", "Trả trước hạn", "Early"),
+    ("resolved_on_time", "Trả đúng hạn", "On time"),
+    ("resolved_late", "Trả quá hạn", "Late"),
+    (
+        "pending_total",
+        "Đang giải quyết — tổng số",
+        "Pending — total",
+    ),
+    ("pending_in_time", "Chưa đến hạn", "Not yet due"),
+    ("pending_overdue", "Quá hạn", "Overdue"),
+    ("on_time_rate", "Tỷ lệ đúng hạn (%)", "On-time rate (%)"),
+];
+
 /// The period table of an official report on administrative procedures
 /// (`shared/spec/dossiers.md`, "Period reports").
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -122,6 +205,41 @@ impl PeriodFigures {
             self.pending_in_time,
             self.pending_overdue,
         ]
+    }
+
+    /// The twelve numbers of a row of the official table, in [`TABLE_COLUMNS`]'s order
+    /// (the rate, the thirteenth column, is [`PeriodFigures::on_time_rate`]).
+    pub fn table_row(&self) -> [u64; 12] {
+        [
+            self.received_total(),
+            self.carried_over,
+            self.received_online,
+            self.received_direct,
+            self.received_postal,
+            self.resolved_total(),
+            self.resolved_early,
+            self.resolved_on_time,
+            self.resolved_late,
+            self.pending_in_time + self.pending_overdue,
+            self.pending_in_time,
+            self.pending_overdue,
+        ]
+    }
+
+    /// The sum of two tables (the province's total row).
+    #[must_use]
+    pub fn plus(&self, o: &PeriodFigures) -> PeriodFigures {
+        PeriodFigures {
+            carried_over: self.carried_over + o.carried_over,
+            received_online: self.received_online + o.received_online,
+            received_direct: self.received_direct + o.received_direct,
+            received_postal: self.received_postal + o.received_postal,
+            resolved_early: self.resolved_early + o.resolved_early,
+            resolved_on_time: self.resolved_on_time + o.resolved_on_time,
+            resolved_late: self.resolved_late + o.resolved_late,
+            pending_in_time: self.pending_in_time + o.pending_in_time,
+            pending_overdue: self.pending_overdue + o.pending_overdue,
+        }
     }
 
     pub fn received_in_period(&self) -> u64 {
@@ -203,5 +321,16 @@ mod tests {
         let q4 = Period::new(2021, PeriodKind::Quarter(4)).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(q4.next().map(|p| p.from), Ok(d("2021-12-15")));
         assert!(q2.contains(d("2021-06-14")) && !q2.contains(d("2021-06-15")));
+    }
+
+    #[test]
+    fn period_keys_read_back() {
+        for kind in PeriodKind::all() {
+            assert_eq!(PeriodKind::from_key(&kind.key()), Some(kind));
+        }
+        assert_eq!(PeriodKind::all().len(), 19);
+        for bad in ["", "m0", "m13", "q5", "h3", "y", "q", "qq", "m-1", "năm"] {
+            assert_eq!(PeriodKind::from_key(bad), None, "{bad}");
+        }
     }
 }

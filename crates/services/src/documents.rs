@@ -296,3 +296,69 @@ pub async fn unit_report(
     let head = letterhead(db, unit_code, issue).await?;
     Ok(Some(unit_report_document(&report, &head)))
 }
+
+/// The period report (`shared/spec/dossiers.md`, "Period reports") of one unit, a row per
+/// procedure, or of the province, a row per unit (`unit` is `None`). `None` when the unit
+/// is not on record.
+pub async fn period_report(
+    db: &Db,
+    unit: Option<&str>,
+    period: parindex_domain::period::Period,
+) -> Result<Option<parindex_documents::period_report::PeriodReport>, DbError> {
+    use parindex_db::PeriodRows;
+    use parindex_documents::period_report::{PeriodLine, PeriodReport};
+    let (scope, rows, names): (String, PeriodRows, HashMap<String, String>) = match unit {
+        Some(code) => {
+            let Some(u) = db.unit(code).await? else {
+                return Ok(None);
+            };
+            let names = db
+                .procedure_names()
+                .await?
+                .into_iter()
+                .map(|(code, (name, _, _))| (code, name))
+                .collect();
+            (u.name, PeriodRows::Procedure, names)
+        }
+        None => {
+            let units = db.list_units().await?;
+            let province = units
+                .iter()
+                .find(|u| u.parent_code.is_none() && u.kind.as_deref() == Some("tinh"))
+                .map_or_else(|| "Toàn tỉnh".to_string(), |u| u.name.clone());
+            let names = units.into_iter().map(|u| (u.code, u.name)).collect();
+            (province, PeriodRows::Unit, names)
+        }
+    };
+    let total = db.period_figures(unit, period.from, period.to).await?;
+    let rows = db
+        .period_figures_by(unit, period.from, period.to, Some(rows))
+        .await?
+        .into_iter()
+        .map(|(code, figures)| PeriodLine {
+            name: names.get(&code).cloned().unwrap_or_else(|| code.clone()),
+            code,
+            figures,
+        })
+        .collect();
+    Ok(Some(PeriodReport {
+        scope,
+        by_unit: unit.is_none(),
+        period: period.label_vi(),
+        range: format!("{} – {}", period.from.to_vi(), period.to.to_vi()),
+        rows,
+        total,
+    }))
+}
+
+/// The header of a period report: the unit's, or the province committee's for every unit.
+pub async fn period_letterhead(
+    db: &Db,
+    unit: Option<&str>,
+    issue: &Issue,
+) -> Result<Letterhead, DbError> {
+    match unit {
+        Some(u) => letterhead(db, u, issue).await,
+        None => province_letterhead(db, issue).await,
+    }
+}

@@ -309,9 +309,33 @@ fn routes(upload_limit: u64, dossier_limit: u64) -> Routes {
         )
         .add(
             "GET",
+            "/dossiers/report",
+            Policy(A::ReadProvinceDossiers),
+            get(dossiers::period::show_province_report),
+        )
+        .add(
+            "GET",
+            "/dossiers/report/list",
+            Policy(A::ReadProvinceDossiers),
+            get(dossiers::period::show_province_report_list),
+        )
+        .add(
+            "GET",
             "/units/{unit_code}/dossiers",
             Policy(A::ReadDossiers),
             get(dossiers::show_stats),
+        )
+        .add(
+            "GET",
+            "/units/{unit_code}/dossiers/report",
+            Policy(A::ReadDossiers),
+            get(dossiers::period::show_unit_report),
+        )
+        .add(
+            "GET",
+            "/units/{unit_code}/dossiers/report/list",
+            Policy(A::ReadDossiers),
+            get(dossiers::period::show_unit_report_list),
         )
         .add(
             "GET",

@@ -908,6 +908,128 @@ async fn period_reports_count_as_the_decree_says() {
         assert_eq!(got, [2, 1, 2, 1, 1, 1, 1, 1, 2], "{kind}");
         assert_eq!(f.received_total(), 6);
         assert_eq!(f.on_time_rate(), "66.67");
+        // The command line prints the same table with the contract's keys.
+        let r = run(
+            &url,
+            &[
+                "dossiers",
+                "report",
+                "--unit",
+                "SKHDT",
+                "--year",
+                "2021",
+                "--quarter",
+                "1",
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(r.code, 0, "{kind}: {}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let keys = [
+            "carried_over",
+            "received_online",
+            "received_direct",
+            "received_postal",
+            "resolved_early",
+            "resolved_on_time",
+            "resolved_late",
+            "pending_in_time",
+            "pending_overdue",
+        ];
+        let printed: Vec<u64> = keys.iter().map(|k| v[k].as_u64().unwrap()).collect();
+        assert_eq!(printed, got.to_vec(), "{kind}");
+        assert_eq!(v["received_total"], 6);
+        assert_eq!(v["resolved_total"], 3);
+        assert_eq!(v["on_time_rate"], "66.67");
+        assert_eq!(v["unit_code"], "SKHDT");
+        assert_eq!(v["from"], "2020-12-15");
+        assert_eq!(v["to"], "2021-03-14");
+        assert_eq!(v["procedures"][0]["code"], "P1");
+        assert_eq!(v["procedures"][0]["received_total"], 6);
+        // Every drill-down list holds as many dossiers as its number.
+        for (i, key) in keys.iter().enumerate() {
+            let (n, lines) = db
+                .period_list(Some("SKHDT"), q1.from, q1.to, key, None, 100)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(u64::try_from(n).unwrap(), got[i], "{kind}: {key}");
+            assert_eq!(lines.len() as u64, got[i]);
+        }
+        let (_, late) = db
+            .period_list(Some("SKHDT"), q1.from, q1.to, "resolved_late", None, 10)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(late[0].code, "C3", "finished at 23:59 on the 14th");
+        assert!(
+            db.period_list(None, q1.from, q1.to, "nothing", None, 1)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // XLSX and DOCX in the official table's layout; the province's JSON by unit.
+        let xlsx = temp_file(&format!("p-report-{kind}.xlsx"), "");
+        let r = run(
+            &url,
+            &[
+                "dossiers",
+                "report",
+                "--year",
+                "2021",
+                "--quarter",
+                "1",
+                "--format",
+                "xlsx",
+                "--output",
+                &xlsx,
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let back = temp_file(&format!("p-report-{kind}.csv"), "");
+        parindex_reports::sheet_csv::xlsx_file_to_csv(
+            std::path::Path::new(&xlsx),
+            std::path::Path::new(&back),
+        )
+        .unwrap();
+        let back = std::fs::read_to_string(&back).unwrap();
+        assert!(back.contains("Kỳ trước chuyển qua"), "{back}");
+        assert!(
+            back.contains("SKHDT,Sở Kế hoạch và Đầu tư,6,2,1,2,1,3,1,1,1,3,1,2,66.67"),
+            "{back}"
+        );
+        let docx = temp_file(&format!("p-report-{kind}.docx"), "");
+        let r = run(
+            &url,
+            &[
+                "dossiers",
+                "report",
+                "--unit",
+                "SKHDT",
+                "--year",
+                "2021",
+                "--quarter",
+                "1",
+                "--format",
+                "docx",
+                "--output",
+                &docx,
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let text = parindex_reports::docx::docx_text(&std::fs::read(&docx).unwrap()).unwrap();
+        assert!(text.contains("quý I năm 2021"), "{text}");
+        assert!(
+            text.contains("Tổng số hồ sơ nhận giải quyết: 6 (kỳ trước chuyển qua 2"),
+            "{text}"
+        );
+        let r = run(
+            &url,
+            &["dossiers", "report", "--year", "2021", "--quarter", "5"],
+        );
+        assert_eq!(r.code, 2);
+        assert!(r.stderr.contains("quý 5 không có"), "{}", r.stderr);
         // Every other period of 2021 against the plain count, and the province's total.
         for kind_ in [
             parindex_domain::period::PeriodKind::Month(1),
@@ -926,5 +1048,242 @@ async fn period_reports_count_as_the_decree_says() {
             let got = f.counts();
             assert_eq!(got, count_period(&plain, &start, &end), "{kind}: {kind_:?}");
         }
+    }
+}
+
+/// The cell of `key` on the row `row` of the period table (its shown number).
+fn period_cell(page: &str, row: &str, key: &str) -> String {
+    let tr = page
+        .split(&format!(r#"<tr data-row="{row}""#))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no row {row}"));
+    let tr = tr.split("</tr>").next().unwrap();
+    let td = tr
+        .split(&format!(r#"data-key="{key}">"#))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no cell {key}"));
+    let td = td.split("</td>").next().unwrap();
+    let text = td.rsplit("\">").next().unwrap();
+    text.split('<').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn period_report_pages_lead_to_the_dossiers_behind_each_number() {
+    use parindex_domain::period::{Period, PeriodKind, TABLE_COLUMNS};
+    use parindex_domain::text::count_vi;
+    for (db, _) in demo_dbs().await {
+        let kind = db.kind();
+        let app = parindex_web::router(crate::common::demo_state(db.clone()));
+        let vp = sid(&sign_in(&app, "vp.skhdt", "parindex-demo").await);
+        let stc = sid(&sign_in(&app, "vp.stc", "parindex-demo").await);
+        let snv = sid(&sign_in(&app, "snv", "parindex-demo").await);
+
+        // Reachable from the unit's statistics page.
+        let stats = send(
+            &app,
+            "GET",
+            "/units/SKHDT/dossiers?year=2020",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        assert!(
+            stats
+                .body
+                .contains(r#"href="/units/SKHDT/dossiers/report""#)
+        );
+
+        let q2 = Period::new(2020, PeriodKind::Quarter(2)).unwrap();
+        let page = send(
+            &app,
+            "GET",
+            "/units/SKHDT/dossiers/report?year=2020&period=q2",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK, "{kind}: {}", page.body);
+        let p = &page.body;
+        assert!(
+            p.contains("quý II năm 2020 (15/03/2020 – 14/06/2020)"),
+            "{kind}"
+        );
+        let total = db
+            .period_figures(Some("SKHDT"), q2.from, q2.to)
+            .await
+            .unwrap();
+        assert!(
+            total.received_total() > 0 && total.carried_over > 0,
+            "{total:?}"
+        );
+        let numbers = total.table_row();
+        for (i, (key, _, _)) in TABLE_COLUMNS.iter().take(12).enumerate() {
+            assert_eq!(
+                period_cell(p, "*", key),
+                count_vi(numbers[i]),
+                "{kind}: {key}"
+            );
+            // Every number leads to exactly that many dossiers.
+            let (n, _) = db
+                .period_list(Some("SKHDT"), q2.from, q2.to, key, None, 1)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(u64::try_from(n).unwrap(), numbers[i], "{kind}: {key}");
+        }
+        assert_eq!(
+            period_cell(p, "*", "on_time_rate"),
+            parindex_domain::text::decimal_vi(total.on_time_rate())
+        );
+        // One row per procedure with a dossier in the period; the rows add up to the total.
+        let rows = db
+            .period_figures_by(
+                Some("SKHDT"),
+                q2.from,
+                q2.to,
+                Some(parindex_db::PeriodRows::Procedure),
+            )
+            .await
+            .unwrap();
+        assert_eq!(p.matches("<tr data-row=").count(), 1 + rows.len(), "{kind}");
+        let sum = rows.iter().fold(
+            parindex_domain::period::PeriodFigures::default(),
+            |a, (_, f)| a.plus(f),
+        );
+        assert_eq!(sum, total);
+        // The late ones, followed from the page.
+        let href = p
+            .split(r#"<tr data-row="*""#)
+            .nth(1)
+            .unwrap()
+            .split(r#"data-key="resolved_late"><a href=""#)
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&#38;", "&");
+        let late = send(&app, "GET", &href, &vp, &[], None).await;
+        assert_eq!(late.status, StatusCode::OK, "{href}");
+        assert!(
+            late.body.contains(&format!(
+                r#"<strong id="total">{}</strong>"#,
+                count_vi(total.resolved_late)
+            )),
+            "{kind}: {href}: {}",
+            late.body
+        );
+        for row in late.body.split("<tr data-code=").skip(1) {
+            assert!(row.contains(r#"class="late""#), "{row}");
+        }
+        // Downloads: the table as XLSX, CSV with the contract's keys, DOCX with the figures.
+        let csv = send(
+            &app,
+            "GET",
+            "/units/SKHDT/dossiers/report?year=2020&period=q2&format=csv",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        let csv_body = csv.body.trim_start_matches('\u{feff}');
+        assert!(
+            csv_body.starts_with("code,name,received_total,carried_over,"),
+            "{csv_body}"
+        );
+        assert!(csv_body.contains(&format!("*,Tổng cộng,{},{}", numbers[0], numbers[1])));
+        assert_eq!(csv_body.lines().count(), 2 + rows.len());
+        let xlsx = send(
+            &app,
+            "GET",
+            "/units/SKHDT/dossiers/report?year=2020&period=q2&format=xlsx",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        assert!(xlsx.body.starts_with("PK"));
+        let docx = app
+            .clone()
+            .oneshot_get_bytes(
+                "/units/SKHDT/dossiers/report?year=2020&period=q2&format=docx",
+                &vp,
+            )
+            .await;
+        let text = parindex_reports::docx::docx_text(&docx).unwrap();
+        assert!(text.contains("Tình hình, kết quả giải quyết thủ tục hành chính quý II năm 2020"));
+        assert!(text.contains(&format!(
+            "Tổng số hồ sơ nhận giải quyết: {}",
+            count_vi(total.received_total())
+        )));
+
+        // Another unit's office sees neither the page nor its numbers.
+        for uri in [
+            "/units/SKHDT/dossiers/report?year=2020&period=q2",
+            "/units/SKHDT/dossiers/report/list?year=2020&period=q2&key=resolved_late",
+            "/units/SKHDT/dossiers/report?year=2020&period=q2&format=csv",
+            "/dossiers/report?year=2020&period=q2",
+        ] {
+            let refused = send(&app, "GET", uri, &stc, &[], None).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{kind}: {uri}");
+            assert!(!refused.body.contains("data-row"), "{uri}");
+            assert!(!refused.body.contains("Tổng cộng"), "{uri}");
+        }
+        // Nor does the unit's office see the province's table.
+        let refused = send(&app, "GET", "/dossiers/report", &vp, &[], None).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+        // The province: one row per unit, each leading to its own report; bad input said.
+        let year = Period::new(2020, PeriodKind::Year).unwrap();
+        let prov = send(
+            &app,
+            "GET",
+            "/dossiers/report?year=2020&period=year",
+            &snv,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(prov.status, StatusCode::OK, "{}", prov.body);
+        let all = db.period_figures(None, year.from, year.to).await.unwrap();
+        assert_eq!(
+            period_cell(&prov.body, "*", "resolved_total"),
+            count_vi(all.resolved_total())
+        );
+        assert!(prov.body.contains(r#"<tr data-row="SKHDT">"#));
+        assert!(
+            prov.body
+                .contains(r#"href="/units/SKHDT/dossiers/report?year=2020&#38;period=year""#)
+        );
+        let overdue = send(
+            &app,
+            "GET",
+            "/dossiers/report/list?year=2020&period=year&key=pending_overdue",
+            &snv,
+            &[],
+            None,
+        )
+        .await;
+        assert!(overdue.body.contains(&format!(
+            r#"<strong id="total">{}</strong>"#,
+            count_vi(all.pending_overdue)
+        )));
+        let bad = send(
+            &app,
+            "GET",
+            "/dossiers/report?year=2020&period=q9",
+            &snv,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(
+            bad.body.contains("Kỳ báo cáo “q9” không có"),
+            "{}",
+            bad.body
+        );
     }
 }

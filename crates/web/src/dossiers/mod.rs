@@ -3,6 +3,7 @@
 //! downloads of every table.
 
 pub mod imports;
+pub mod period;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -563,8 +564,8 @@ async fn months_of_procedure(
 }
 
 /// How many dossiers a list page shows; downloads hold up to `EXPORT_LIMIT`.
-const PAGE_LIMIT: i64 = 500;
-const EXPORT_LIMIT: i64 = 200_000;
+pub(crate) const PAGE_LIMIT: i64 = 500;
+pub(crate) const EXPORT_LIMIT: i64 = 200_000;
 
 pub struct ListLine {
     pub code: String,
@@ -583,7 +584,7 @@ fn vi_instant(s: &str) -> String {
     Instant::parse(s).map_or_else(|| s.to_string(), Instant::to_vi)
 }
 
-fn list_line(l: &'static Labels, d: &DossierLine, now: Instant) -> ListLine {
+pub(crate) fn list_line(l: &'static Labels, d: &DossierLine, now: Instant) -> ListLine {
     let overdue = d.finished_at.is_none() && Instant::parse(&d.due_at).is_some_and(|due| due < now);
     let (status, status_class) = match (d.status.as_str(), overdue) {
         ("early", _) => (l.statuses[0], "early"),

@@ -1137,20 +1137,11 @@ fn report_period(
         )
     })?;
     let key = period.unwrap_or("");
-    let kind = match key {
-        "q1" => PeriodKind::Quarter(1),
-        "q2" => PeriodKind::Quarter(2),
-        "q3" => PeriodKind::Quarter(3),
-        "q4" => PeriodKind::Quarter(4),
-        "h1" => PeriodKind::Half(1),
-        "h2" => PeriodKind::Half(2),
-        "year" => PeriodKind::Year,
-        other => {
-            return Err(bad(
-                format!("Kỳ báo cáo “{other}” không có (quý, 6 tháng, năm)."),
-                format!("There is no reporting period “{other}” (quarter, half, year)."),
-            ));
-        }
+    let Some(kind) = PeriodKind::from_key(key) else {
+        return Err(bad(
+            format!("Kỳ báo cáo “{key}” không có (tháng, quý, 6 tháng, năm)."),
+            format!("There is no reporting period “{key}” (month, quarter, half, year)."),
+        ));
     };
     let p = Period::new(year, kind).map_err(|m| bad(m.clone(), m))?;
     Ok((p, format!("{year}-{key}")))
