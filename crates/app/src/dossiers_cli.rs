@@ -468,6 +468,11 @@ pub(crate) async fn period_report(
             "pending_in_time": f.pending_in_time,
             "pending_overdue": f.pending_overdue,
             "on_time_rate": f.on_time_rate(),
+            "withdrawn": f.withdrawn,
+            "refused": f.refused,
+            "returned_online": f.returned_online,
+            "returned_direct": f.returned_direct,
+            "returned_postal": f.returned_postal,
         })
     };
     let bytes: Vec<u8> = match out.format {

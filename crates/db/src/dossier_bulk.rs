@@ -56,7 +56,7 @@ impl Batch {
         self.rows.push(record);
     }
 
-    /// Binds row `i`'s values to the 13 parameters of `statement` (instants as stamps,
+    /// Binds row `i`'s values to the 17 parameters of `statement` (instants as stamps,
     /// see `Instant::stamp`).
     fn bind(
         &self,
@@ -81,7 +81,18 @@ impl Batch {
             d.used_days_milli
                 .map(|m| i64::try_from(m).unwrap_or(i64::MAX)),
         )?;
-        statement.raw_bind_parameter(13, mark)
+        statement.raw_bind_parameter(13, mark)?;
+        statement.raw_bind_parameter(
+            14,
+            r.outcome.map(parindex_domain::dossiers::Outcome::as_str),
+        )?;
+        statement.raw_bind_parameter(15, i64::from(r.paused_days))?;
+        statement.raw_bind_parameter(16, r.returned_at.map(Instant::stamp))?;
+        statement.raw_bind_parameter(
+            17,
+            r.return_channel
+                .map(parindex_domain::dossiers::Channel::as_str),
+        )
     }
 }
 
@@ -256,7 +267,8 @@ fn write_rows(
     {
         let mut has_dossiers = tx.prepare(UNIT_HAS_DOSSIERS)?;
         let mut known_unit = tx.prepare(KNOWN_UNIT)?;
-        let values = "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+        let values =
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
         // A unit without dossiers cannot hold one of the file's codes unless the file holds
         // it twice, which the primary key refuses: its rows are inserted without looking
         // for one to update, and without the import's mark (8 bytes a row saved).

@@ -95,9 +95,20 @@ impl ImportContext {
                 ),
             ));
         }
+        // Working days paused for supplements move the appointment, or the legal limit.
         let due = match (row.due_at, procedure) {
-            (Some(d), _) => Some(d),
-            (None, Some(p)) => match self.cal.due_instant(row.received_at, p.limit_days) {
+            (Some(d), _) if row.paused_days == 0 => Some(d),
+            (Some(d), _) => match self.cal.due_instant(d, row.paused_days) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    reasons.push(at("paused_days", e));
+                    None
+                }
+            },
+            (None, Some(p)) => match self
+                .cal
+                .due_instant(row.received_at, p.limit_days + row.paused_days)
+            {
                 Ok(d) => Some(d),
                 Err(e) => {
                     reasons.push(at("due_at", e));

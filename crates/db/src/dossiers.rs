@@ -109,7 +109,8 @@ pub(crate) const ROLLUP_REBUILD: &str = concat!(
 /// import writing the row: the bulk path finds the rows a file holds twice with it, and
 /// leaves it empty for units that had no dossier (their primary key finds them).
 pub(crate) const DOSSIER_INSERT: &str = "INSERT INTO dossiers (unit_code, code, procedure_code, received_at, \
-     due_at, finished_at, channel, apology_at, new_due_at, status, timely_apology, used_days_milli, import_mark) ";
+     due_at, finished_at, channel, apology_at, new_due_at, status, timely_apology, used_days_milli, import_mark, \
+     outcome, paused_days, returned_at, return_channel) ";
 
 /// A mark for the rows one import writes (nanoseconds since the epoch).
 pub(crate) fn import_mark() -> i64 {
@@ -176,7 +177,9 @@ pub(crate) const DOSSIER_UPSERT: &str = " ON CONFLICT (unit_code, code) DO UPDAT
      apology_at = COALESCE(excluded.apology_at, dossiers.apology_at), \
      new_due_at = CASE WHEN excluded.apology_at IS NULL THEN dossiers.new_due_at ELSE excluded.new_due_at END, \
      timely_apology = CASE WHEN excluded.apology_at IS NULL AND dossiers.apology_at IS NOT NULL \
-     THEN dossiers.timely_apology ELSE excluded.timely_apology END, import_mark = excluded.import_mark";
+     THEN dossiers.timely_apology ELSE excluded.timely_apology END, import_mark = excluded.import_mark, \
+     outcome = excluded.outcome, paused_days = excluded.paused_days, returned_at = excluded.returned_at, \
+     return_channel = excluded.return_channel";
 
 /// The start of the statement storing rollup rows gathered by [`RollupTally`].
 pub(crate) const ROLLUP_INSERT: &str = "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, \
@@ -618,7 +621,11 @@ impl Db {
                         .push_bind(d.status.as_str())
                         .push_bind(d.timely_apology)
                         .push_bind(d.used_days_milli.map(|m| i64::try_from(m).unwrap_or(i64::MAX)))
-                        .push_bind(mark);
+                        .push_bind(mark)
+                        .push_bind(r.outcome.map(parindex_domain::dossiers::Outcome::as_str))
+                        .push_bind(i64::from(r.paused_days))
+                        .push_bind(r.returned_at.map(Instant::stamp))
+                        .push_bind(r.return_channel.map(parindex_domain::dossiers::Channel::as_str));
                 });
                 q.push(DOSSIER_UPSERT);
                 // The database stores this batch while the next one is read and checked
@@ -1367,8 +1374,11 @@ impl Db {
 /// in the contract's order, over the dossiers of [`PERIOD_BASE`]; `$1` is the period's first
 /// instant, `$2` the first instant after it. The table's sums and its drill-down lists read
 /// the same conditions.
-pub const PERIOD_COUNTS: [(&str, &str); 9] = [
-    ("carried_over", "received_at < $1"),
+pub const PERIOD_COUNTS: [(&str, &str); 14] = [
+    (
+        "carried_over",
+        "received_at < $1 AND (finished_at IS NULL OR finished_at >= $1)",
+    ),
     (
         "received_online",
         "received_at >= $1 AND channel = 'online'",
@@ -1383,48 +1393,78 @@ pub const PERIOD_COUNTS: [(&str, &str); 9] = [
     ),
     (
         "resolved_early",
-        "finished_at >= $1 AND finished_at < $2 AND finished_at / 10000 < due_at / 10000",
+        "finished_at >= $1 AND finished_at < $2 AND finished_at / 10000 < due_at / 10000 AND NOT_WITHDRAWN",
     ),
     (
         "resolved_on_time",
-        "finished_at >= $1 AND finished_at < $2 AND finished_at / 10000 >= due_at / 10000 AND finished_at <= due_at",
+        "finished_at >= $1 AND finished_at < $2 AND finished_at / 10000 >= due_at / 10000 AND finished_at <= due_at AND NOT_WITHDRAWN",
     ),
     (
         "resolved_late",
-        "finished_at >= $1 AND finished_at < $2 AND finished_at > due_at",
+        "finished_at >= $1 AND finished_at < $2 AND finished_at > due_at AND NOT_WITHDRAWN",
     ),
     (
         "pending_in_time",
-        "(finished_at IS NULL OR finished_at >= $2) AND due_at >= $2",
+        "(finished_at IS NULL OR finished_at >= $2) AND received_at < $2 AND due_at >= $2",
     ),
     (
         "pending_overdue",
-        "(finished_at IS NULL OR finished_at >= $2) AND due_at < $2",
+        "(finished_at IS NULL OR finished_at >= $2) AND received_at < $2 AND due_at < $2",
+    ),
+    (
+        "withdrawn",
+        "finished_at >= $1 AND finished_at < $2 AND outcome = 'withdrawn'",
+    ),
+    (
+        "refused",
+        "finished_at >= $1 AND finished_at < $2 AND outcome = 'refused'",
+    ),
+    (
+        "returned_online",
+        "returned_at >= $1 AND returned_at < $2 AND return_channel = 'online'",
+    ),
+    (
+        "returned_direct",
+        "returned_at >= $1 AND returned_at < $2 AND return_channel = 'direct'",
+    ),
+    (
+        "returned_postal",
+        "returned_at >= $1 AND returned_at < $2 AND return_channel = 'postal'",
     ),
 ];
 
 /// The sums of a period table: the received and resolved totals, besides the nine counts.
 pub const PERIOD_TOTALS: [(&str, &str); 3] = [
-    ("received_total", "1 = 1"),
-    ("resolved_total", "finished_at >= $1 AND finished_at < $2"),
+    (
+        "received_total",
+        "received_at < $2 AND (finished_at IS NULL OR finished_at >= $1)",
+    ),
+    (
+        "resolved_total",
+        "finished_at >= $1 AND finished_at < $2 AND NOT_WITHDRAWN",
+    ),
     (
         "pending_total",
-        "(finished_at IS NULL OR finished_at >= $2)",
+        "(finished_at IS NULL OR finished_at >= $2) AND received_at < $2",
     ),
 ];
 
 /// The dossiers a period table is about: received before its end, not finished before its
-/// start; `$3` is the unit or NULL for all.
-const PERIOD_BASE: &str = "FROM dossiers WHERE received_at < $2 AND (finished_at IS NULL OR finished_at >= $1) \
+/// start or handed over in it; `$3` is the unit or NULL for all.
+const PERIOD_BASE: &str = "FROM dossiers WHERE received_at < $2 \
+     AND (finished_at IS NULL OR finished_at >= $1 OR returned_at >= $1) \
      AND (CAST($3 AS TEXT) IS NULL OR unit_code = $3)";
 
+/// A withdrawn dossier is not resolved.
+const NOT_WITHDRAWN: &str = "(outcome IS NULL OR outcome <> 'withdrawn')";
+
 /// The condition of a period count or total by its key.
-pub fn period_condition(key: &str) -> Option<&'static str> {
+pub fn period_condition(key: &str) -> Option<String> {
     PERIOD_COUNTS
         .iter()
         .chain(PERIOD_TOTALS.iter())
         .find(|(k, _)| *k == key)
-        .map(|(_, c)| *c)
+        .map(|(_, c)| c.replace("NOT_WITHDRAWN", NOT_WITHDRAWN))
 }
 
 /// How a period table is broken down into rows.
@@ -1485,7 +1525,10 @@ impl Db {
         // Sums come back as BIGINT on both databases (CAST), NULL when no row matched.
         let sums: Vec<String> = PERIOD_COUNTS
             .iter()
-            .map(|(_, c)| format!("CAST(SUM(CASE WHEN {c} THEN 1 ELSE 0 END) AS BIGINT)"))
+            .map(|(_, c)| {
+                let c = c.replace("NOT_WITHDRAWN", NOT_WITHDRAWN);
+                format!("CAST(SUM(CASE WHEN {c} THEN 1 ELSE 0 END) AS BIGINT)")
+            })
             .collect();
         let group = if rows.is_some() {
             format!(" GROUP BY {key} ORDER BY {key}")
@@ -1496,35 +1539,47 @@ impl Db {
             "SELECT CAST({key} AS TEXT), {} {PERIOD_BASE}{group}",
             sums.join(", ")
         );
-        type R = (
-            String,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-        );
+        type N = Option<i64>;
+        type R = (String, N, N, N, N, N, N, N, N, N, N, N, N, N, N);
         let found: Vec<R> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(start).bind(end).bind(unit).fetch_all(pool).await?);
-        let n = |v: Option<i64>| u64::try_from(v.unwrap_or(0)).unwrap_or(0);
+        let n = |x: N| u64::try_from(x.unwrap_or(0)).unwrap_or(0);
         Ok(found
             .into_iter()
             .map(|r| {
+                let key = r.0.clone();
+                let v = [
+                    n(r.1),
+                    n(r.2),
+                    n(r.3),
+                    n(r.4),
+                    n(r.5),
+                    n(r.6),
+                    n(r.7),
+                    n(r.8),
+                    n(r.9),
+                    n(r.10),
+                    n(r.11),
+                    n(r.12),
+                    n(r.13),
+                    n(r.14),
+                ];
                 (
-                    r.0,
+                    key,
                     parindex_domain::period::PeriodFigures {
-                        carried_over: n(r.1),
-                        received_online: n(r.2),
-                        received_direct: n(r.3),
-                        received_postal: n(r.4),
-                        resolved_early: n(r.5),
-                        resolved_on_time: n(r.6),
-                        resolved_late: n(r.7),
-                        pending_in_time: n(r.8),
-                        pending_overdue: n(r.9),
+                        carried_over: v[0],
+                        received_online: v[1],
+                        received_direct: v[2],
+                        received_postal: v[3],
+                        resolved_early: v[4],
+                        resolved_on_time: v[5],
+                        resolved_late: v[6],
+                        pending_in_time: v[7],
+                        pending_overdue: v[8],
+                        withdrawn: v[9],
+                        refused: v[10],
+                        returned_online: v[11],
+                        returned_direct: v[12],
+                        returned_postal: v[13],
                     },
                 )
             })

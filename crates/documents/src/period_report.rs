@@ -3,7 +3,7 @@
 //! one row per procedure of a unit, or per unit of the province, with the total row on top,
 //! in the columns of the official table.
 
-use parindex_domain::period::{PeriodFigures, TABLE_COLUMNS};
+use parindex_domain::period::{EXTRA_COLUMNS, PeriodFigures, TABLE_COLUMNS};
 use parindex_domain::text::{count_vi, decimal_vi};
 
 use crate::letterhead::Letterhead;
@@ -38,6 +38,7 @@ impl PeriodReport {
         use parindex_reports::Cell;
         let mut headers = vec!["code", "name"];
         headers.extend(TABLE_COLUMNS.iter().map(|(k, _, _)| *k));
+        headers.extend(EXTRA_COLUMNS.iter().map(|(k, _, _)| *k));
         let mut titles = vec![
             if self.by_unit {
                 "Mã đơn vị"
@@ -51,6 +52,7 @@ impl PeriodReport {
             },
         ];
         titles.extend(TABLE_COLUMNS.iter().map(|(_, vi, _)| *vi));
+        titles.extend(EXTRA_COLUMNS.iter().map(|(_, vi, _)| *vi));
         let mut t = parindex_reports::Table::new(
             format!(
                 "Tình hình, kết quả giải quyết TTHC — {} — {} ({})",
@@ -67,6 +69,11 @@ impl PeriodReport {
                     .map(|n| Cell::Int(i64::try_from(*n).unwrap_or(i64::MAX))),
             );
             cells.push(f.on_time_rate().into());
+            cells.extend(
+                f.extra_row()
+                    .iter()
+                    .map(|n| Cell::Int(i64::try_from(*n).unwrap_or(i64::MAX))),
+            );
             cells
         };
         t.rows.push(row("*", "Tổng cộng", &self.total));
@@ -131,7 +138,9 @@ pub fn period_report_document(r: &PeriodReport, head: &Letterhead) -> Document {
                 "Tổng số hồ sơ nhận giải quyết: {} (kỳ trước chuyển qua {}; mới tiếp nhận {}, \
                  trong đó trực tuyến {}, trực tiếp {}, qua dịch vụ bưu chính công ích {}). Đã \
                  giải quyết {} (trước hạn {}, đúng hạn {}, quá hạn {}), tỷ lệ đúng hạn {}%. \
-                 Đang giải quyết {}, trong đó quá hạn {}.",
+                 Đang giải quyết {}, trong đó quá hạn {}. Công dân rút {} hồ sơ; từ chối giải \
+                 quyết {} hồ sơ (có nêu lý do); trả kết quả qua dịch vụ bưu chính công ích {} \
+                 hồ sơ.",
                 count_vi(t.received_total()),
                 count_vi(t.carried_over),
                 count_vi(t.received_in_period()),
@@ -145,6 +154,9 @@ pub fn period_report_document(r: &PeriodReport, head: &Letterhead) -> Document {
                 decimal_vi(t.on_time_rate()),
                 count_vi(pending),
                 count_vi(t.pending_overdue),
+                count_vi(t.withdrawn),
+                count_vi(t.refused),
+                count_vi(t.returned_postal),
             ),
         },
         Block::Heading {
@@ -206,6 +218,7 @@ mod tests {
             resolved_late: 10,
             pending_in_time: 90,
             pending_overdue: 10,
+            ..PeriodFigures::default()
         };
         let line = PeriodLine {
             code: "A".into(),

@@ -287,6 +287,38 @@ impl Channel {
     }
 }
 
+/// How a finished dossier ended (`outcome` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Resolved: the result was given (the default of a finished dossier).
+    Approved,
+    /// Refused with reasons: an answer, so resolved all the same.
+    Refused,
+    /// Withdrawn by the applicant: not resolved, and no longer pending.
+    Withdrawn,
+}
+
+impl Outcome {
+    pub fn parse(s: &str) -> Option<Outcome> {
+        match crate::text::fold(s.trim()).as_str() {
+            "approved" | "giai quyet" | "da giai quyet" | "cap" | "chap thuan" => {
+                Some(Outcome::Approved)
+            }
+            "refused" | "tu choi" => Some(Outcome::Refused),
+            "withdrawn" | "rut" | "rut ho so" | "cong dan rut" => Some(Outcome::Withdrawn),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Approved => "approved",
+            Outcome::Refused => "refused",
+            Outcome::Withdrawn => "withdrawn",
+        }
+    }
+}
+
 /// One dossier row as read from the file (the due instant may still be unknown).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DossierRow {
@@ -299,10 +331,18 @@ pub struct DossierRow {
     pub channel: Channel,
     pub apology_at: Option<Instant>,
     pub new_due_at: Option<Instant>,
+    /// How it ended; `None` while in process or when the file does not say.
+    pub outcome: Option<Outcome>,
+    /// Working days the clock stood still while the applicant completed the dossier
+    /// (supplement requests): they move the due instant.
+    pub paused_days: u32,
+    /// When the result was handed over, and how.
+    pub returned_at: Option<Instant>,
+    pub return_channel: Option<Channel>,
     pub line: usize,
 }
 
-const DOSSIER_COLUMNS: [&str; 9] = [
+const DOSSIER_COLUMNS: [&str; 13] = [
     "code",
     "unit_code",
     "procedure_code",
@@ -312,6 +352,10 @@ const DOSSIER_COLUMNS: [&str; 9] = [
     "channel",
     "apology_at",
     "new_due_at",
+    "outcome",
+    "paused_days",
+    "returned_at",
+    "return_channel",
 ];
 
 /// Header names of another system's export for the contract's dossier columns, read from a
@@ -547,6 +591,10 @@ impl<R: Read> DossierReader<R> {
             Some(row.channel.as_str().to_string()),
             row.apology_at.map(Instant::to_iso),
             row.new_due_at.map(Instant::to_iso),
+            row.outcome.map(|o| o.as_str().to_owned()),
+            (row.paused_days > 0).then(|| row.paused_days.to_string()),
+            row.returned_at.map(Instant::to_iso),
+            row.return_channel.map(|c| c.as_str().to_string()),
         ];
         for (k, v) in values.into_iter().enumerate() {
             if let (Some(Some(i)), Some(v)) = (self.pos.get(k), v)
@@ -602,6 +650,7 @@ impl<R: Read> DossierReader<R> {
         let finished = instant(5);
         let apology = instant(7);
         let new_due = instant(8);
+        let returned = instant(11);
         if received.is_none() && get(3).is_none() {
             err("received_at", "thiếu thời điểm tiếp nhận".into());
         }
@@ -656,6 +705,65 @@ impl<R: Read> DossierReader<R> {
                 ),
             );
         }
+        let outcome = get(9).and_then(|s| {
+            let o = Outcome::parse(s);
+            if o.is_none() {
+                err(
+                    "outcome",
+                    format!("`{s}` không hợp lệ (approved, refused hoặc withdrawn)"),
+                );
+            }
+            o
+        });
+        if outcome.is_some() && finished.is_none() {
+            err(
+                "outcome",
+                "có kết quả xử lý nhưng không có thời điểm kết thúc (finished_at)".into(),
+            );
+        }
+        let paused_days = match get(10) {
+            None => 0,
+            Some(s) => s
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|d| *d <= 3650)
+                .unwrap_or_else(|| {
+                    err(
+                        "paused_days",
+                        format!("`{s}` không phải số ngày làm việc tạm dừng (0–3650)"),
+                    );
+                    0
+                }),
+        };
+        let return_channel = get(12).and_then(|s| {
+            let c = Channel::parse(s);
+            if c.is_none() {
+                err(
+                    "return_channel",
+                    format!("`{s}` không hợp lệ (direct, online hoặc postal)"),
+                );
+            }
+            c
+        });
+        if let (Some(f), Some(r)) = (finished, returned)
+            && r < f
+        {
+            err(
+                "returned_at",
+                format!(
+                    "ngày trả kết quả {} trước ngày có kết quả {}",
+                    r.to_vi(),
+                    f.to_vi()
+                ),
+            );
+        }
+        if returned.is_some() && finished.is_none() {
+            err(
+                "returned_at",
+                "đã trả kết quả nhưng không có thời điểm có kết quả (finished_at)".into(),
+            );
+        }
         if new_due.is_some() && apology.is_none() {
             err(
                 "apology_at",
@@ -679,6 +787,10 @@ impl<R: Read> DossierReader<R> {
                 channel,
                 apology_at: apology,
                 new_due_at: new_due,
+                outcome,
+                paused_days,
+                returned_at: returned,
+                return_channel,
                 line,
             }),
             _ => Err(Problems(problems)),

@@ -172,6 +172,29 @@ pub const TABLE_COLUMNS: [(&str, &str, &str); 13] = [
     ("on_time_rate", "Tỷ lệ đúng hạn (%)", "On-time rate (%)"),
 ];
 
+/// What parindex counts besides the official table: withdrawn and refused dossiers and the
+/// results handed over, by how ((key, Vietnamese, English), in [`PeriodFigures::extra_row`]'s
+/// order).
+pub const EXTRA_COLUMNS: [(&str, &str, &str); 5] = [
+    ("withdrawn", "Công dân rút hồ sơ", "Withdrawn"),
+    ("refused", "Trong đó từ chối giải quyết", "Of which refused"),
+    (
+        "returned_online",
+        "Trả kết quả trực tuyến",
+        "Results returned online",
+    ),
+    (
+        "returned_direct",
+        "Trả kết quả trực tiếp",
+        "Results returned in person",
+    ),
+    (
+        "returned_postal",
+        "Trả kết quả qua bưu chính",
+        "Results returned by post",
+    ),
+];
+
 /// The period table of an official report on administrative procedures
 /// (`shared/spec/dossiers.md`, "Period reports").
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -188,6 +211,14 @@ pub struct PeriodFigures {
     /// Received before the period's end and not finished by it.
     pub pending_in_time: u64,
     pub pending_overdue: u64,
+    /// Withdrawn by the applicant in the period: neither resolved nor pending.
+    pub withdrawn: u64,
+    /// Of the resolved, those refused with reasons.
+    pub refused: u64,
+    /// Results handed over in the period, by how.
+    pub returned_online: u64,
+    pub returned_direct: u64,
+    pub returned_postal: u64,
 }
 
 impl PeriodFigures {
@@ -226,6 +257,17 @@ impl PeriodFigures {
         ]
     }
 
+    /// The five numbers of [`EXTRA_COLUMNS`].
+    pub fn extra_row(&self) -> [u64; 5] {
+        [
+            self.withdrawn,
+            self.refused,
+            self.returned_online,
+            self.returned_direct,
+            self.returned_postal,
+        ]
+    }
+
     /// The sum of two tables (the province's total row).
     #[must_use]
     pub fn plus(&self, o: &PeriodFigures) -> PeriodFigures {
@@ -239,6 +281,11 @@ impl PeriodFigures {
             resolved_late: self.resolved_late + o.resolved_late,
             pending_in_time: self.pending_in_time + o.pending_in_time,
             pending_overdue: self.pending_overdue + o.pending_overdue,
+            withdrawn: self.withdrawn + o.withdrawn,
+            refused: self.refused + o.refused,
+            returned_online: self.returned_online + o.returned_online,
+            returned_direct: self.returned_direct + o.returned_direct,
+            returned_postal: self.returned_postal + o.returned_postal,
         }
     }
 

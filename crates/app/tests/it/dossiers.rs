@@ -773,10 +773,11 @@ fn page_menu_has_province(body: &str) -> bool {
 }
 
 /// The period table counted plainly from the rows, as `shared/spec/dossiers.md` says.
-fn count_period(rows: &[(&str, &str, &str, &str)], start: &str, end: &str) -> [u64; 9] {
-    // (received, due, finished, channel); instants as "YYYY-MM-DD HH:MM" order as text.
+fn count_period(rows: &[(&str, &str, &str, &str, &str)], start: &str, end: &str) -> [u64; 9] {
+    // (received, due after pauses, finished, channel, outcome); instants as
+    // "YYYY-MM-DD HH:MM" order as text.
     let mut c = [0u64; 9];
-    for (received, due, finished, channel) in rows {
+    for (received, due, finished, channel, outcome) in rows {
         let finished = (!finished.is_empty()).then_some(*finished);
         if *received >= end || finished.is_some_and(|f| f < start) {
             continue;
@@ -791,6 +792,8 @@ fn count_period(rows: &[(&str, &str, &str, &str)], start: &str, end: &str) -> [u
             }
         }
         match finished {
+            // Withdrawn: neither resolved nor pending.
+            Some(f) if f < end && *outcome == "withdrawn" => {}
             Some(f) if f < end => {
                 if f[..10] < due[..10] {
                     c[4] += 1;
@@ -896,9 +899,9 @@ async fn period_reports_count_as_the_decree_says() {
             .await
             .unwrap();
         let got = f.counts();
-        let plain: Vec<(&str, &str, &str, &str)> = rows
+        let mut plain: Vec<(&str, &str, &str, &str, &str)> = rows
             .iter()
-            .map(|(_, r, d, f, c)| (*r, *d, *f, *c))
+            .map(|(_, r, d, f, c)| (*r, *d, *f, *c, ""))
             .collect();
         assert_eq!(
             got,
@@ -1030,6 +1033,103 @@ async fn period_reports_count_as_the_decree_says() {
         );
         assert_eq!(r.code, 2);
         assert!(r.stderr.contains("quý 5 không có"), "{}", r.stderr);
+        // Pauses, outcomes and returns: the optional columns.
+        let more = temp_file(
+            &format!("p-more-{kind}.csv"),
+            "code,unit_code,procedure_code,received_at,due_at,finished_at,channel,outcome,paused_days,returned_at,return_channel\r\n\
+             C9,SKHDT,P1,2021-03-01 08:00,2021-03-03 17:00,2021-03-05 10:00,direct,,2,,\r\n\
+             C10,SKHDT,P1,2021-02-22 08:00,2021-03-01 17:00,2021-03-02 09:00,direct,withdrawn,,,\r\n\
+             C11,SKHDT,P1,2021-01-11 08:00,2021-01-20 17:00,2021-01-19 10:00,direct,từ chối,,2021-01-21 09:00,bưu chính\r\n\
+             C12,SKHDT,P1,2020-12-01 08:00,2020-12-07 17:00,2020-12-10 10:00,postal,approved,,2020-12-16 10:00,postal\r\n",
+        );
+        let r = run(&url, &["dossiers", "import", &more]);
+        assert_eq!(r.code, 0, "{kind}: {}", r.stderr);
+        // C9's two paused working days move its due from Wednesday to Friday: on time.
+        plain.extend([
+            (
+                "2021-03-01 08:00",
+                "2021-03-05 17:00",
+                "2021-03-05 10:00",
+                "direct",
+                "",
+            ),
+            (
+                "2021-02-22 08:00",
+                "2021-03-01 17:00",
+                "2021-03-02 09:00",
+                "direct",
+                "withdrawn",
+            ),
+            (
+                "2021-01-11 08:00",
+                "2021-01-20 17:00",
+                "2021-01-19 10:00",
+                "direct",
+                "refused",
+            ),
+            (
+                "2020-12-01 08:00",
+                "2020-12-07 17:00",
+                "2020-12-10 10:00",
+                "postal",
+                "",
+            ),
+        ]);
+        let f = db
+            .period_figures(Some("SKHDT"), q1.from, q1.to)
+            .await
+            .unwrap();
+        assert_eq!(
+            f.counts(),
+            count_period(&plain, "2020-12-15 00:00", "2021-03-15 00:00"),
+            "{kind}"
+        );
+        assert_eq!(f.counts(), [2, 1, 5, 1, 2, 2, 1, 1, 2], "{kind}");
+        assert_eq!(
+            (f.withdrawn, f.refused, f.returned_postal),
+            (1, 1, 2),
+            "{kind}"
+        );
+        assert_eq!(
+            f.received_total(),
+            f.resolved_total() + f.withdrawn + f.pending_in_time + f.pending_overdue
+        );
+        let (_, withdrawn) = db
+            .period_list(Some("SKHDT"), q1.from, q1.to, "withdrawn", None, 10)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(withdrawn[0].code, "C10");
+        let (n, resolved) = db
+            .period_list(Some("SKHDT"), q1.from, q1.to, "resolved_total", None, 10)
+            .await
+            .unwrap()
+            .unwrap();
+        let codes: Vec<&str> = resolved.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(n, 5, "{kind}: the withdrawn one is not resolved: {codes:?}");
+        let (n, _) = db
+            .period_list(Some("SKHDT"), q1.from, q1.to, "received_total", None, 20)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(u64::try_from(n).unwrap(), f.received_total(), "{kind}");
+        let bad = temp_file(
+            &format!("p-bad-{kind}.csv"),
+            "code,unit_code,procedure_code,received_at,finished_at,outcome,paused_days,returned_at,return_channel\r\n\
+             B1,SKHDT,P1,2021-03-01 08:00,,refused,,,\r\n\
+             B2,SKHDT,P1,2021-03-01 08:00,2021-03-02 08:00,lost,-1,2021-03-01 09:00,pigeon\r\n",
+        );
+        let r = run(&url, &["dossiers", "import", &bad]);
+        assert_eq!(r.code, 1);
+        for m in [
+            ":2: outcome: có kết quả xử lý nhưng không có thời điểm kết thúc",
+            ":3: outcome: `lost` không hợp lệ",
+            ":3: paused_days: `-1`",
+            ":3: returned_at: ngày trả kết quả 01/03/2021 09:00 trước ngày có kết quả",
+            ":3: return_channel: `pigeon` không hợp lệ",
+        ] {
+            assert!(r.stderr.contains(m), "{kind}: {m}: {}", r.stderr);
+        }
         // Every other period of 2021 against the plain count, and the province's total.
         for kind_ in [
             parindex_domain::period::PeriodKind::Month(1),

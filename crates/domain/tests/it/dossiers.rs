@@ -317,11 +317,24 @@ fn a_column_map_renames_an_exports_headers() {
         include_str!("../../../../data/columns/mau-xuat-mot-cua.yaml"),
     )
     .unwrap();
-    let csv = "SO HO SO,Mã cơ quan,Mã thủ tục,Ngày tiếp nhận,Hình thức nộp\nHS1,SKHDT,P1,09/02/2021 09:15:30,Trực tuyến\n";
+    let csv = "SO HO SO,Mã cơ quan,Mã thủ tục,Ngày tiếp nhận,Hình thức nộp,Ngày có kết quả,Kết quả xử lý,Số ngày tạm dừng,Ngày trả kết quả,Hình thức trả kết quả\n\
+               HS1,SKHDT,P1,09/02/2021 09:15:30,Trực tuyến,22/02/2021 10:00,Từ chối,3,23/02/2021 08:00,Bưu chính\n";
     let mut r = DossierReader::with_columns("x.csv", csv.as_bytes(), &shipped);
     assert!(r.header_problems().is_none());
     let row = r.next_row().unwrap().unwrap();
     assert_eq!(row.code, "HS1");
+    assert_eq!(
+        row.outcome,
+        Some(parindex_domain::dossiers::Outcome::Refused)
+    );
+    assert_eq!(row.paused_days, 3);
+    assert_eq!(
+        row.returned_at
+            .map(parindex_domain::calendar::Instant::to_iso)
+            .as_deref(),
+        Some("2021-02-23 08:00")
+    );
+    assert_eq!(row.return_channel, Some(Channel::Postal));
     assert_eq!(row.received_at.to_iso(), "2021-02-09 09:15");
     assert_eq!(row.channel, Channel::Online);
     let err = parse_column_map("m.yaml", "columns:\n  codes: \"Số\"\n")

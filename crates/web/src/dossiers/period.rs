@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use parindex_documents::period_report::{PeriodLine, PeriodReport};
-use parindex_domain::period::{Period, PeriodFigures, PeriodKind, TABLE_COLUMNS};
+use parindex_domain::period::{EXTRA_COLUMNS, Period, PeriodFigures, PeriodKind, TABLE_COLUMNS};
 use parindex_domain::text::{count_vi, decimal_vi};
 use serde::Deserialize;
 
@@ -142,6 +142,8 @@ pub struct ReportPage {
     pub first: &'static str,
     pub total: Vec<ReportCell>,
     pub rows: Vec<ReportRow>,
+    /// Withdrawn, refused, results returned by how: (label, cell).
+    pub extra: Vec<(&'static str, ReportCell)>,
     /// The figures in a sentence.
     pub summary: String,
     pub stats_href: String,
@@ -257,6 +259,20 @@ fn page(
             .collect(),
         first: if unit.is_some() { l.procedure } else { l.unit },
         total: row_cells(&report.total, &list),
+        extra: EXTRA_COLUMNS
+            .iter()
+            .zip(report.total.extra_row())
+            .map(|((key, vi, en), n)| {
+                (
+                    if lang == Lang::En { *en } else { *vi },
+                    ReportCell {
+                        value: count_vi(n),
+                        href: format!("{list}&key={key}"),
+                        key,
+                    },
+                )
+            })
+            .collect(),
         rows,
         summary: summary(l, &report.total),
         stats_href: match unit {
@@ -376,6 +392,7 @@ async fn list_page(
     let key = q.key.as_deref().unwrap_or("received_total");
     let column = TABLE_COLUMNS
         .iter()
+        .chain(EXTRA_COLUMNS.iter())
         .find(|(k, _, _)| *k == key && *k != "on_time_rate")
         .map(|(_, vi, en)| if lang == Lang::En { *en } else { *vi })
         .ok_or_else(|| {
