@@ -344,7 +344,7 @@ fn write_rows(
             }
         }
         let mut insert = tx.prepare(&format!(
-            "{ROLLUP_INSERT} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+            "{ROLLUP_INSERT} VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
         ))?;
         for (unit, procedure, day, v) in tally.fresh_rows(&met) {
             insert.execute(params![
@@ -364,6 +364,7 @@ fn write_rows(
                 v[10],
                 v[11],
                 v[12],
+                v[13],
             ])?;
         }
     }

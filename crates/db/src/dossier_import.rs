@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use parindex_domain::calendar::{Calendar, Instant};
 use parindex_domain::dossiers::{
-    ColumnMap, DossierReader, DossierRow, classify, has_timely_apology,
+    ColumnMap, DossierReader, DossierRow, Outcome, Status, classify, has_timely_apology,
 };
 
 use crate::{Db, DossierRecord, FigureChange, ProcedureBrief, Result, WriteAccess};
@@ -119,7 +119,11 @@ impl ImportContext {
         };
         match due {
             Some(due_at) if reasons.is_empty() => Ok(DossierRecord {
-                status: classify(due_at, row.finished_at, due_at),
+                status: if row.outcome == Some(Outcome::Withdrawn) {
+                    Status::Withdrawn
+                } else {
+                    classify(due_at, row.finished_at, due_at)
+                },
                 timely_apology: has_timely_apology(&self.cal, row.apology_at, due_at),
                 used_days_milli: row.finished_at.and_then(|f| {
                     let day = u64::from(self.cal.day_minutes());

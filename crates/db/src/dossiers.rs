@@ -85,11 +85,12 @@ fn day_bounds(from: Date, to: Date) -> (i64, i64) {
 /// The rollups of one unit, recomputed from its dossiers.
 pub(crate) const ROLLUP_REBUILD: &str = concat!(
     "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, early, \
-     on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days, internal_count) \
+     on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days, internal_count, \
+     withdrawn) \
      SELECT d.unit_code, d.procedure_code, ",
     day_of!("d.received_at"),
     ", COUNT(*), \
-     SUM(CASE WHEN d.status <> 'pending' THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN d.status IN ('early', 'on_time', 'late') THEN 1 ELSE 0 END), \
      SUM(CASE WHEN d.status = 'early' THEN 1 ELSE 0 END), \
      SUM(CASE WHEN d.status = 'on_time' THEN 1 ELSE 0 END), \
      SUM(CASE WHEN d.status = 'late' THEN 1 ELSE 0 END), \
@@ -99,7 +100,8 @@ pub(crate) const ROLLUP_REBUILD: &str = concat!(
      SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN 1 ELSE 0 END), SUM(COALESCE(d.used_days_milli, 0)), \
      SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN COALESCE(p.limit_days, 0) ELSE 0 END), \
      SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN COALESCE(p.internal_days, 0) ELSE 0 END), \
-     SUM(CASE WHEN d.used_days_milli IS NOT NULL AND p.internal_days IS NOT NULL THEN 1 ELSE 0 END) \
+     SUM(CASE WHEN d.used_days_milli IS NOT NULL AND p.internal_days IS NOT NULL THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN d.status = 'withdrawn' THEN 1 ELSE 0 END) \
      FROM dossiers d LEFT JOIN procedures p ON p.code = d.procedure_code \
      WHERE d.unit_code = $1 GROUP BY d.unit_code, d.procedure_code, ",
     day_of!("d.received_at")
@@ -184,7 +186,7 @@ pub(crate) const DOSSIER_UPSERT: &str = " ON CONFLICT (unit_code, code) DO UPDAT
 /// The start of the statement storing rollup rows gathered by [`RollupTally`].
 pub(crate) const ROLLUP_INSERT: &str = "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, \
      early, on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days, \
-     internal_count) ";
+     internal_count, withdrawn) ";
 
 /// A unit's rollups, removed before they are summed again (`$1` the unit).
 pub(crate) const ROLLUP_DELETE: &str = "DELETE FROM dossier_rollups WHERE unit_code = $1";
@@ -193,10 +195,10 @@ pub(crate) const ROLLUP_DELETE: &str = "DELETE FROM dossier_rollups WHERE unit_c
 const ROLLUP_MONTHS_DELETE: &str = "DELETE FROM dossier_rollup_months WHERE unit_code = $1";
 const ROLLUP_MONTHS_REBUILD: &str = "INSERT INTO dossier_rollup_months (unit_code, month, received, \
      finished, early, on_time, late, late_no_apology, online, postal, timed, used_days_milli, limit_days, \
-     internal_days, internal_count) \
+     internal_days, internal_count, withdrawn) \
      SELECT unit_code, substr(day, 1, 7), SUM(received), SUM(finished), SUM(early), SUM(on_time), SUM(late), \
      SUM(late_no_apology), SUM(online), SUM(postal), SUM(timed), SUM(used_days_milli), SUM(limit_days), \
-     SUM(internal_days), SUM(internal_count) \
+     SUM(internal_days), SUM(internal_count), SUM(withdrawn) \
      FROM dossier_rollups WHERE unit_code = $1 GROUP BY unit_code, substr(day, 1, 7)";
 
 /// A unit's dossiers in process per procedure, day of receipt and day due, from the
@@ -242,11 +244,11 @@ pub(crate) struct RollupTally {
     /// Each procedure's legal and internal limits, by its index in `procedures`.
     procedure_limits: Vec<(i64, Option<i64>)>,
     // Hashed millions of times by small integer keys: Fx, not SipHash.
-    sums: FxHashMap<(usize, usize, Date), [i64; 13]>,
+    sums: FxHashMap<(usize, usize, Date), [i64; 14]>,
 }
 
 /// A row of `dossier_rollups` from a tally: unit, procedure, day, the sums.
-pub(crate) type TallyRow<'a> = (&'a str, &'a str, Date, [i64; 13]);
+pub(crate) type TallyRow<'a> = (&'a str, &'a str, Date, [i64; 14]);
 
 /// Each unit an import met, with whether it had no dossier before (then its rollups are
 /// the import's sums; otherwise they are rebuilt from its dossiers).
@@ -315,7 +317,10 @@ impl RollupTally {
         let v = self.sums.entry((u, p, d.row.received_at.date)).or_default();
         let add = [
             1,
-            one(d.status != Status::Pending),
+            one(matches!(
+                d.status,
+                Status::Early | Status::OnTime | Status::Late
+            )),
             one(d.status == Status::Early),
             one(d.status == Status::OnTime),
             one(d.status == Status::Late),
@@ -328,6 +333,7 @@ impl RollupTally {
             if timed { limit } else { 0 },
             if timed { internal.unwrap_or(0) } else { 0 },
             one(timed && internal.is_some()),
+            one(d.status == Status::Withdrawn),
         ];
         for (x, a) in v.iter_mut().zip(add) {
             *x = x.saturating_add(sign * a);
@@ -361,16 +367,17 @@ const SUMS: &str = "CAST(COALESCE(SUM(received), 0) AS BIGINT), CAST(COALESCE(SU
      CAST(COALESCE(SUM(online), 0) AS BIGINT), CAST(COALESCE(SUM(postal), 0) AS BIGINT), \
      CAST(COALESCE(SUM(timed), 0) AS BIGINT), CAST(COALESCE(SUM(used_days_milli), 0) AS BIGINT), \
      CAST(COALESCE(SUM(limit_days), 0) AS BIGINT), CAST(COALESCE(SUM(internal_days), 0) AS BIGINT), \
-     CAST(COALESCE(SUM(internal_count), 0) AS BIGINT)";
+     CAST(COALESCE(SUM(internal_count), 0) AS BIGINT), CAST(COALESCE(SUM(withdrawn), 0) AS BIGINT)";
 
 /// The columns [`SUMS`] adds up, in both rollup tables.
 const SUMMED: &str = "unit_code, received, finished, early, on_time, late, late_no_apology, online, postal, \
-     timed, used_days_milli, limit_days, internal_days, internal_count";
+     timed, used_days_milli, limit_days, internal_days, internal_count, withdrawn";
 
 /// The sums of no dossier.
-const NO_SUMS: Sums = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+const NO_SUMS: Sums = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
 type Sums = (
+    i64,
     i64,
     i64,
     i64,
@@ -395,7 +402,8 @@ fn figures_of(sums: &Sums, overdue: (u64, u64)) -> Figures {
         early: count(sums.2),
         on_time: count(sums.3),
         late: count(sums.4),
-        pending: count(sums.0 - sums.1),
+        // Withdrawn dossiers are neither finished nor pending.
+        pending: count(sums.0 - sums.1 - sums.13),
         pending_overdue: overdue.0,
         late_without_apology: count(sums.5) + overdue.1,
         online: count(sums.6),
@@ -805,6 +813,7 @@ impl Db {
             i64,
             i64,
             i64,
+            i64,
         );
         let rows: Vec<Row> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sums_sql.as_str()))
             .bind(unit_bind)
@@ -820,7 +829,7 @@ impl Db {
             .into_iter()
             .map(|r| {
                 let sums = (
-                    r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13,
+                    r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14,
                 );
                 (r.0, sums)
             })
@@ -889,7 +898,7 @@ impl DossierFilter {
     fn condition(self) -> &'static str {
         match self {
             DossierFilter::Received => "1 = 1",
-            DossierFilter::Finished => "status <> 'pending'",
+            DossierFilter::Finished => "status IN ('early', 'on_time', 'late')",
             DossierFilter::Early => "status = 'early'",
             DossierFilter::OnTime => "status = 'on_time'",
             DossierFilter::Late => "status = 'late'",

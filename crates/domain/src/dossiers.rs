@@ -814,6 +814,8 @@ pub enum Status {
     Late,
     Pending,
     PendingOverdue,
+    /// Withdrawn by the applicant: received, neither finished nor pending.
+    Withdrawn,
 }
 
 impl Status {
@@ -824,6 +826,7 @@ impl Status {
             Status::Late => "late",
             Status::Pending => "pending",
             Status::PendingOverdue => "pending_overdue",
+            Status::Withdrawn => "withdrawn",
         }
     }
 
@@ -834,6 +837,7 @@ impl Status {
             Status::Late => "Trễ hạn",
             Status::Pending => "Đang giải quyết",
             Status::PendingOverdue => "Đang giải quyết, quá hạn",
+            Status::Withdrawn => "Công dân rút hồ sơ",
         }
     }
 }
@@ -898,6 +902,8 @@ impl Figures {
                 self.pending += 1;
                 self.pending_overdue += 1;
             }
+            // Received, but neither finished nor pending.
+            Status::Withdrawn => {}
         }
         if matches!(status, Status::Early | Status::OnTime | Status::Late) {
             self.finished += 1;

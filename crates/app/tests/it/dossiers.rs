@@ -1113,6 +1113,35 @@ async fn period_reports_count_as_the_decree_says() {
             .unwrap()
             .unwrap();
         assert_eq!(u64::try_from(n).unwrap(), f.received_total(), "{kind}");
+        // The statistics of receipt dates leave the withdrawn one out of the finished.
+        let r = run(
+            &url,
+            &[
+                "dossiers",
+                "stats",
+                "--unit",
+                "SKHDT",
+                "--from",
+                "2021-01-01",
+                "--to",
+                "2021-03-31",
+                "--as-of",
+                "2021-04-01 00:00",
+                "--format",
+                "json",
+            ],
+        );
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(
+            (&v["received"], &v["finished"], &v["late"], &v["pending"]),
+            (
+                &serde_json::json!(8),
+                &serde_json::json!(5),
+                &serde_json::json!(1),
+                &serde_json::json!(2)
+            ),
+            "{kind}: {v}"
+        );
         let bad = temp_file(
             &format!("p-bad-{kind}.csv"),
             "code,unit_code,procedure_code,received_at,finished_at,outcome,paused_days,returned_at,return_channel\r\n\

@@ -996,7 +996,7 @@ pub struct Labels {
     pub save_calendar: &'static str,
     pub late_mark: &'static str,
     /// Status of a dossier in a list: early, on time, late, in process and overdue, in process.
-    pub statuses: [&'static str; 5],
+    pub statuses: [&'static str; 6],
     /// Channel: online, postal, in person.
     pub channels: [&'static str; 3],
     /// Month names, January first.
@@ -1130,6 +1130,7 @@ pub static VI_DOSSIERS: Labels = Labels {
         "Trễ hạn",
         "Quá hạn, đang giải quyết",
         "Đang giải quyết",
+        "Công dân rút hồ sơ",
     ],
     channels: ["Trực tuyến", "Bưu chính", "Trực tiếp"],
     months: [
@@ -1274,6 +1275,7 @@ pub static EN_DOSSIERS: Labels = Labels {
         "Late",
         "In process, overdue",
         "In process",
+        "Withdrawn",
     ],
     channels: ["Online", "By post", "In person"],
     months: [

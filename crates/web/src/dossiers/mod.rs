@@ -590,6 +590,7 @@ pub(crate) fn list_line(l: &'static Labels, d: &DossierLine, now: Instant) -> Li
         ("early", _) => (l.statuses[0], "early"),
         ("on_time", _) => (l.statuses[1], "on-time"),
         ("late", _) => (l.statuses[2], "late"),
+        ("withdrawn", _) => (l.statuses[5], "withdrawn"),
         (_, true) => (l.statuses[3], "late"),
         _ => (l.statuses[4], "pending"),
     };
