@@ -473,6 +473,7 @@ pub(crate) async fn period_report(
             "returned_online": f.returned_online,
             "returned_direct": f.returned_direct,
             "returned_postal": f.returned_postal,
+            "missed_new_due": f.missed_new_due,
         })
     };
     let bytes: Vec<u8> = match out.format {

@@ -1383,7 +1383,7 @@ impl Db {
 /// in the contract's order, over the dossiers of [`PERIOD_BASE`]; `$1` is the period's first
 /// instant, `$2` the first instant after it. The table's sums and its drill-down lists read
 /// the same conditions.
-pub const PERIOD_COUNTS: [(&str, &str); 14] = [
+pub const PERIOD_COUNTS: [(&str, &str); 15] = [
     (
         "carried_over",
         "received_at < $1 AND (finished_at IS NULL OR finished_at >= $1)",
@@ -1440,6 +1440,10 @@ pub const PERIOD_COUNTS: [(&str, &str); 14] = [
         "returned_postal",
         "returned_at >= $1 AND returned_at < $2 AND return_channel = 'postal'",
     ),
+    (
+        "missed_new_due",
+        "new_due_at >= $1 AND new_due_at < $2 AND (finished_at IS NULL OR finished_at > new_due_at) AND NOT_WITHDRAWN",
+    ),
 ];
 
 /// The sums of a period table: the received and resolved totals, besides the nine counts.
@@ -1461,7 +1465,7 @@ pub const PERIOD_TOTALS: [(&str, &str); 3] = [
 /// The dossiers a period table is about: received before its end, not finished before its
 /// start or handed over in it; `$3` is the unit or NULL for all.
 const PERIOD_BASE: &str = "FROM dossiers WHERE received_at < $2 \
-     AND (finished_at IS NULL OR finished_at >= $1 OR returned_at >= $1) \
+     AND (finished_at IS NULL OR finished_at >= $1 OR returned_at >= $1 OR new_due_at >= $1) \
      AND (CAST($3 AS TEXT) IS NULL OR unit_code = $3)";
 
 /// A withdrawn dossier is not resolved.
@@ -1549,7 +1553,7 @@ impl Db {
             sums.join(", ")
         );
         type N = Option<i64>;
-        type R = (String, N, N, N, N, N, N, N, N, N, N, N, N, N, N);
+        type R = (String, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N);
         let found: Vec<R> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(start).bind(end).bind(unit).fetch_all(pool).await?);
         let n = |x: N| u64::try_from(x.unwrap_or(0)).unwrap_or(0);
         Ok(found
@@ -1571,6 +1575,7 @@ impl Db {
                     n(r.12),
                     n(r.13),
                     n(r.14),
+                    n(r.15),
                 ];
                 (
                     key,
@@ -1589,6 +1594,7 @@ impl Db {
                         returned_online: v[11],
                         returned_direct: v[12],
                         returned_postal: v[13],
+                        missed_new_due: v[14],
                     },
                 )
             })

@@ -367,8 +367,10 @@ fn the_apology_slip_fits_one_a5_page_with_its_rule_lines() {
         "A5 portrait"
     );
     assert_eq!(xml.matches("<w:pBdr><w:top ").count(), 2, "two rule lines");
-    // The 2025 form for a dossier received from 01/07/2025.
-    let doc = crate::apology::slip_document(&slip("2025-07-01 08:00"));
+    // The 2025 form for a slip issued from 01/07/2025.
+    let mut s = slip("2025-06-20 08:00");
+    s.issued = parindex_domain::text::Date::parse("2025-07-01").unwrap();
+    let doc = crate::apology::slip_document(&s);
     let flat = pdf_words(&render(&doc, Format::Pdf).unwrap());
     assert!(
         flat.contains("VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT"),

@@ -175,7 +175,7 @@ pub const TABLE_COLUMNS: [(&str, &str, &str); 13] = [
 /// What parindex counts besides the official table: withdrawn and refused dossiers and the
 /// results handed over, by how ((key, Vietnamese, English), in [`PeriodFigures::extra_row`]'s
 /// order).
-pub const EXTRA_COLUMNS: [(&str, &str, &str); 5] = [
+pub const EXTRA_COLUMNS: [(&str, &str, &str); 6] = [
     ("withdrawn", "Công dân rút hồ sơ", "Withdrawn"),
     ("refused", "Trong đó từ chối giải quyết", "Of which refused"),
     (
@@ -192,6 +192,11 @@ pub const EXTRA_COLUMNS: [(&str, &str, &str); 5] = [
         "returned_postal",
         "Trả kết quả qua bưu chính",
         "Results returned by post",
+    ),
+    (
+        "missed_new_due",
+        "Trễ cả ngày hẹn lại",
+        "Missed the new date as well",
     ),
 ];
 
@@ -219,6 +224,9 @@ pub struct PeriodFigures {
     pub returned_online: u64,
     pub returned_direct: u64,
     pub returned_postal: u64,
+    /// Re-appointed dossiers whose single new date passed in the period without a result
+    /// (or with a later one): the slip's promise missed as well.
+    pub missed_new_due: u64,
 }
 
 impl PeriodFigures {
@@ -257,14 +265,15 @@ impl PeriodFigures {
         ]
     }
 
-    /// The five numbers of [`EXTRA_COLUMNS`].
-    pub fn extra_row(&self) -> [u64; 5] {
+    /// The numbers of [`EXTRA_COLUMNS`].
+    pub fn extra_row(&self) -> [u64; 6] {
         [
             self.withdrawn,
             self.refused,
             self.returned_online,
             self.returned_direct,
             self.returned_postal,
+            self.missed_new_due,
         ]
     }
 
@@ -286,6 +295,7 @@ impl PeriodFigures {
             returned_online: self.returned_online + o.returned_online,
             returned_direct: self.returned_direct + o.returned_direct,
             returned_postal: self.returned_postal + o.returned_postal,
+            missed_new_due: self.missed_new_due + o.missed_new_due,
         }
     }
 

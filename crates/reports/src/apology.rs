@@ -1,8 +1,9 @@
 //! The words of the apology slip of a late dossier (`parindex-documents` lays it out as
 //! DOCX and PDF): "Phiếu xin lỗi và hẹn lại ngày trả kết quả"
-//! (Mẫu 04, Thông tư 01/2018/TT-VPCP) for dossiers received before 01/7/2025, and from then
-//! on "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết" (Mẫu 04, Thông tư
-//! 03/2025/TT-VPCP, with Nghị định 118/2025/NĐ-CP). The date line
+//! (Mẫu 04, Thông tư 01/2018/TT-VPCP, Nghị định 61/2018/NĐ-CP) for a slip issued until
+//! 30/6/2025, and from 01/7/2025 "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết"
+//! (Mẫu 04, Thông tư 03/2025/TT-VPCP, with Nghị định 118/2025/NĐ-CP): the rules in force
+//! are those of the day the slip is issued, not of the dossier's receipt. The date line
 //! "…, ngày 05 tháng 3 năm 2021" with leading zeros for days below 10 and months 1–2.
 //! The wording is ours; the fields follow the forms' structure (issuing body, number,
 //! addressee, receipt, procedure, dossier code, first appointment, reason, apology, new
@@ -16,19 +17,20 @@ use parindex_domain::text::Date;
 pub enum SlipForm {
     /// Mẫu 04, Thông tư 01/2018/TT-VPCP.
     Tt01Of2018,
-    /// Mẫu 04, Thông tư 03/2025/TT-VPCP (dossiers received from 01/7/2025).
+    /// Mẫu 04, Thông tư 03/2025/TT-VPCP (slips issued from 01/7/2025).
     Tt03Of2025,
 }
 
 impl SlipForm {
-    /// The form for a dossier received at `received`.
-    pub fn for_receipt(received: Date) -> SlipForm {
+    /// The form of a slip issued on `issued`: Nghị định 118/2025/NĐ-CP replaced Nghị định
+    /// 61/2018/NĐ-CP on 01/7/2025.
+    pub fn for_issue(issued: Date) -> SlipForm {
         let switch = Date {
             year: 2025,
             month: 7,
             day: 1,
         };
-        if received < switch {
+        if issued < switch {
             SlipForm::Tt01Of2018
         } else {
             SlipForm::Tt03Of2025
@@ -39,6 +41,14 @@ impl SlipForm {
         match self {
             SlipForm::Tt01Of2018 => "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
             SlipForm::Tt03Of2025 => "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT",
+        }
+    }
+
+    /// The decree whose one-stop rules apply.
+    pub fn decree(self) -> &'static str {
+        match self {
+            SlipForm::Tt01Of2018 => "Nghị định số 61/2018/NĐ-CP",
+            SlipForm::Tt03Of2025 => "Nghị định số 118/2025/NĐ-CP",
         }
     }
 
@@ -113,9 +123,9 @@ pub struct SlipText {
     pub signer_title: String,
 }
 
-/// What the slip `s` says, in the form its dossier's receipt date calls for.
+/// What the slip `s` says, in the form of the day it is issued.
 pub fn slip_text(s: &ApologySlip) -> SlipText {
-    let form = SlipForm::for_receipt(s.received.date);
+    let form = SlipForm::for_issue(s.issued);
     let applicant = if s.applicant.trim().is_empty() {
         "…………………………"
     } else {
@@ -222,12 +232,26 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn dossiers_from_july_2025_get_the_2025_form() {
+    fn slips_issued_from_july_2025_follow_the_2025_form() {
         assert_eq!(
-            SlipForm::for_receipt(Date::parse("2025-06-30").unwrap()),
+            SlipForm::for_issue(Date::parse("2025-06-30").unwrap()),
             SlipForm::Tt01Of2018
         );
-        let t = slip_text(&slip("2025-07-01 08:00"));
+        assert_eq!(
+            SlipForm::for_issue(Date::parse("2025-07-01").unwrap()).decree(),
+            "Nghị định số 118/2025/NĐ-CP"
+        );
+        // Received under the old decree, issued under the new one: the new form.
+        let mut s = slip("2025-06-20 08:00");
+        s.issued = Date::parse("2025-07-01").unwrap();
+        let t = slip_text(&s);
+        assert_eq!(t.form, SlipForm::Tt03Of2025);
+        // Received in June 2025 and issued before July: the old form still.
+        s.issued = Date::parse("2025-06-30").unwrap();
+        assert_eq!(slip_text(&s).form, SlipForm::Tt01Of2018);
+        let mut s = slip("2025-07-01 08:00");
+        s.issued = Date::parse("2025-07-02").unwrap();
+        let t = slip_text(&s);
         assert_eq!(t.form, SlipForm::Tt03Of2025);
         assert!(
             t.lines.iter().any(

@@ -262,6 +262,10 @@ async fn figures_months_procedures_and_the_dossiers_behind_them() {
         let form = send(&app, "GET", &path, &vp, &[], None).await;
         assert_eq!(form.status, StatusCode::OK);
         assert!(form.body.contains(r#"id="apology-form""#), "{}", form.body);
+        assert!(
+            form.body
+                .contains("Nghị định số 118/2025/NĐ-CP: gửi chậm nhất một ngày trước hạn")
+        );
         assert_eq!(
             send(&app, "GET", &path, &stc, &[], None).await.status,
             StatusCode::FORBIDDEN
@@ -352,11 +356,19 @@ async fn figures_months_procedures_and_the_dossiers_behind_them() {
             .oneshot_get_bytes(&format!("{path}?format=docx"), &vp)
             .await;
         let text = parindex_reports::docx::docx_text(&docx).unwrap();
+        // Issued today, after 01/07/2025: the form of Nghị định 118/2025, though the dossier
+        // was received under Nghị định 61/2018.
         assert!(
-            text.contains("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"),
+            text.contains("VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT"),
             "{text}"
         );
-        assert!(text.contains(&format!("Mã hồ sơ: {code}.")));
+        assert!(text.contains("Mẫu 04, Thông tư 03/2025/TT-VPCP"), "{text}");
+        assert!(text.contains(&format!("mã hồ sơ: {code};")), "{text}");
+        assert!(
+            issued
+                .body
+                .contains("VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT (DOCX)")
+        );
         assert!(text.contains("Kính gửi: Công ty TNHH An Bình"));
         assert!(text.contains("16 giờ 00 phút, ngày 10 tháng 01 năm 2030"));
         assert!(text.contains("UBND TỈNH ĐỒNG NAI"), "{text}");
@@ -1142,6 +1154,53 @@ async fn period_reports_count_as_the_decree_says() {
             ),
             "{kind}: {v}"
         );
+        // A slip's single new date missed as well: counted in the period it passed.
+        let missed = temp_file(
+            &format!("p-missed-{kind}.csv"),
+            "code,unit_code,procedure_code,received_at,due_at,finished_at,apology_at,new_due_at\r\n\
+             C13,SKHDT,P1,2021-02-01 08:00,2021-02-05 17:00,2021-03-01 10:00,2021-02-03 08:00,2021-02-25 17:00\r\n\
+             C14,SKHDT,P1,2021-02-01 08:00,2021-02-05 17:00,2021-02-24 10:00,2021-02-03 08:00,2021-02-25 17:00\r\n",
+        );
+        let r = run(&url, &["dossiers", "import", &missed]);
+        assert_eq!(r.code, 0, "{kind}: {}", r.stderr);
+        plain.extend([
+            (
+                "2021-02-01 08:00",
+                "2021-02-05 17:00",
+                "2021-03-01 10:00",
+                "direct",
+                "",
+            ),
+            (
+                "2021-02-01 08:00",
+                "2021-02-05 17:00",
+                "2021-02-24 10:00",
+                "direct",
+                "",
+            ),
+        ]);
+        let f = db
+            .period_figures(Some("SKHDT"), q1.from, q1.to)
+            .await
+            .unwrap();
+        assert_eq!(f.missed_new_due, 1, "{kind}");
+        let (_, lines) = db
+            .period_list(Some("SKHDT"), q1.from, q1.to, "missed_new_due", None, 10)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].code, "C13", "C14 kept its new date");
+        let q2 = parindex_domain::period::Period::new(
+            2021,
+            parindex_domain::period::PeriodKind::Quarter(2),
+        )
+        .unwrap();
+        let f2 = db
+            .period_figures(Some("SKHDT"), q2.from, q2.to)
+            .await
+            .unwrap();
+        assert_eq!(f2.missed_new_due, 0, "{kind}: its new date passed in Q1");
         let bad = temp_file(
             &format!("p-bad-{kind}.csv"),
             "code,unit_code,procedure_code,received_at,finished_at,outcome,paused_days,returned_at,return_channel\r\n\

@@ -765,6 +765,8 @@ pub struct ApologyPage {
     pub line: ListLine,
     pub procedure_name: String,
     pub form_title: &'static str,
+    /// The decree in force on the day of issue.
+    pub decree: &'static str,
     pub issued: bool,
     pub reason: String,
     pub applicant: String,
@@ -805,8 +807,14 @@ async fn slip_page(
         .dossier(unit_code, code)
         .await?
         .ok_or(AppError::NotFound)?;
-    let received = Instant::parse(&d.line.received_at).map(|i| i.date);
-    let form = received.map(parindex_reports::apology::SlipForm::for_receipt);
+    // The form and rules of the day the slip is (or was) issued.
+    let issue_day = d
+        .line
+        .apology_at
+        .as_deref()
+        .and_then(Instant::parse)
+        .map_or(st.local_instant().date, |i| i.date);
+    let form = Some(parindex_reports::apology::SlipForm::for_issue(issue_day));
     let issued = d.line.apology_at.is_some();
     let needs = !issued && d.line.status != "early" && d.line.status != "on_time";
     let l = labels(lang);
@@ -821,6 +829,7 @@ async fn slip_page(
         line: list_line(l, &d.line, st.local_instant()),
         procedure_name: d.procedure_name,
         form_title: form.map_or("", parindex_reports::apology::SlipForm::title),
+        decree: form.map_or("", parindex_reports::apology::SlipForm::decree),
         issued,
         reason: d.apology_reason.unwrap_or_default(),
         applicant: d.apology_applicant.unwrap_or_default(),
