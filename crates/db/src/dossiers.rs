@@ -485,11 +485,12 @@ impl Db {
             let mut tx = pool.begin_write().await?;
             for p in rows {
                 sqlx::query(
-                    "INSERT INTO procedures (code, name, unit_code, limit_days, internal_days, online_level, postal, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                    "INSERT INTO procedures (code, name, unit_code, limit_days, internal_days, online_level, postal, updated_at, field) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                      ON CONFLICT (code) DO UPDATE SET name = excluded.name, unit_code = excluded.unit_code, \
                      limit_days = excluded.limit_days, internal_days = excluded.internal_days, \
-                     online_level = excluded.online_level, postal = excluded.postal, updated_at = excluded.updated_at",
+                     online_level = excluded.online_level, postal = excluded.postal, updated_at = excluded.updated_at, \
+                     field = excluded.field",
                 )
                 .bind(&p.code)
                 .bind(&p.name)
@@ -499,6 +500,7 @@ impl Db {
                 .bind(p.online_level.map(parindex_domain::dossiers::OnlineLevel::as_str))
                 .bind(p.postal)
                 .bind(now)
+                .bind(p.field.as_deref())
                 .execute(&mut *tx)
                 .await?;
             }
@@ -1305,9 +1307,9 @@ impl Db {
             let Some(set) = self.load_set(&summary.id).await? else {
                 continue;
             };
-            let figure_leaves: Vec<(usize, parindex_domain::dossiers::Figure)> = set
+            let figure_leaves: Vec<(usize, parindex_domain::dossiers::Figure, Option<&str>)> = set
                 .leaves()
-                .filter_map(|(i, n)| n.figure.map(|f| (i, f)))
+                .filter_map(|(i, n)| n.figure.map(|f| (i, f, n.figure_field.as_deref())))
                 .collect();
             if figure_leaves.is_empty()
                 || self.phase(&set.id).await? == Some(parindex_domain::cycle::Phase::Published)
@@ -1326,12 +1328,19 @@ impl Db {
             };
             let mut updates = Vec::new();
             for mut unit in self.load_scores(&set).await? {
-                let figures = self
-                    .dossier_figures(Some(&unit.unit_code), from, to, as_of)
-                    .await?;
+                // The unit's figures, and those of each field a leaf names.
+                let mut by_field: HashMap<Option<&str>, Figures> = HashMap::new();
+                for &(_, _, field) in &figure_leaves {
+                    if let std::collections::hash_map::Entry::Vacant(e) = by_field.entry(field) {
+                        e.insert(
+                            self.dossier_figures_in(Some(&unit.unit_code), from, to, as_of, field)
+                                .await?,
+                        );
+                    }
+                }
                 let mut changed = std::collections::HashMap::new();
-                for &(leaf, figure) in &figure_leaves {
-                    let Some(value) = figure.value(&figures) else {
+                for &(leaf, figure, field) in &figure_leaves {
+                    let Some(value) = by_field.get(&field).and_then(|f| figure.value(f)) else {
                         continue;
                     };
                     let old = unit.leaves.remove(&leaf);
@@ -1640,5 +1649,95 @@ impl Db {
             .fetch_all(pool)
             .await?);
         Ok(Some((total, rows.into_iter().map(line_of).collect())))
+    }
+}
+
+/// A procedure of the catalogue as the province lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogueEntry {
+    pub code: String,
+    pub name: String,
+    pub unit_code: String,
+    pub limit_days: i64,
+    pub internal_days: Option<i64>,
+    pub online_level: Option<parindex_domain::dossiers::OnlineLevel>,
+    pub postal: Option<bool>,
+    pub field: Option<String>,
+}
+
+impl Db {
+    /// The procedures of one unit (every unit when `None`), by field then code.
+    pub async fn procedure_catalogue(&self, unit: Option<&str>) -> Result<Vec<CatalogueEntry>> {
+        type R = (
+            String,
+            String,
+            String,
+            i64,
+            Option<i64>,
+            Option<String>,
+            Option<bool>,
+            Option<String>,
+        );
+        let rows: Vec<R> = on_db!(self, pool => sqlx::query_as(
+            "SELECT code, name, unit_code, CAST(limit_days AS BIGINT), CAST(internal_days AS BIGINT), \
+             online_level, postal, field FROM procedures \
+             WHERE CAST($1 AS TEXT) IS NULL OR unit_code = $1 ORDER BY COALESCE(field, ''), code",
+        )
+        .bind(unit)
+        .fetch_all(pool)
+        .await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| CatalogueEntry {
+                code: r.0,
+                name: r.1,
+                unit_code: r.2,
+                limit_days: r.3,
+                internal_days: r.4,
+                online_level: r
+                    .5
+                    .as_deref()
+                    .and_then(parindex_domain::dossiers::OnlineLevel::parse),
+                postal: r.6,
+                field: r.7,
+            })
+            .collect())
+    }
+
+    /// The figures of the dossiers received in `[from, to]` by one unit (or all) of the
+    /// procedures whose field has the slug `field` (`parindex_domain::text::slug`); the
+    /// unit's whole figures when `field` is `None`.
+    pub async fn dossier_figures_in(
+        &self,
+        unit: Option<&str>,
+        from: Date,
+        to: Date,
+        as_of: Instant,
+        field: Option<&str>,
+    ) -> Result<Figures> {
+        let Some(field) = field else {
+            return self.dossier_figures(unit, from, to, as_of).await;
+        };
+        let wanted: std::collections::HashSet<String> = self
+            .procedure_catalogue(unit)
+            .await?
+            .into_iter()
+            .filter(|p| {
+                p.field
+                    .as_deref()
+                    .is_some_and(|f| parindex_domain::text::slug(f) == field)
+            })
+            .map(|p| p.code)
+            .collect();
+        let mut total = Figures::default();
+        for (code, f) in self
+            .dossier_figures_by(unit, from, to, as_of, Breakdown::Procedure)
+            .await?
+        {
+            if wanted.contains(&code) {
+                total.merge(&f);
+            }
+        }
+        Ok(total)
     }
 }

@@ -25,9 +25,9 @@ pub use dossier_import::{
     ImportContext, ImportOutcome, ImportRequest, ImportStage, csv_cell as csv_field,
 };
 pub use dossiers::{
-    Breakdown, DossierDetail, DossierFilter, DossierLine, DossierRecord, DueSoon, FigureChange,
-    NewApology, PERIOD_COUNTS, PERIOD_TOTALS, PeriodRows, ProcedureBrief, WriteAccess,
-    period_condition,
+    Breakdown, CatalogueEntry, DossierDetail, DossierFilter, DossierLine, DossierRecord, DueSoon,
+    FigureChange, NewApology, PERIOD_COUNTS, PERIOD_TOTALS, PeriodRows, ProcedureBrief,
+    WriteAccess, period_condition,
 };
 pub use evidence::{Evidence, EvidenceFile, EvidenceMeta, NewFile};
 pub use import_reports::ImportReport;

@@ -254,6 +254,9 @@ pub struct Criterion {
     /// The dossier figure the rule reads instead of an entered input (`rule.input`):
     /// the leaf scores itself from the unit's dossiers of the set's year.
     pub figure: Option<crate::dossiers::Figure>,
+    /// The slug of the procedures' field the figure is restricted to
+    /// (`dossiers.on_time_rate[field=dau-tu]`); `None` for every procedure of the unit.
+    pub figure_field: Option<String>,
     pub evidence: Option<String>,
     pub owner: Option<String>,
     pub parent: Option<usize>,
@@ -266,6 +269,16 @@ pub struct Criterion {
 impl Criterion {
     pub fn is_leaf(&self) -> bool {
         self.children.is_empty()
+    }
+
+    /// The rule input as a set writes it: `dossiers.on_time_rate`, or
+    /// `dossiers.on_time_rate[field=dau-tu]` when restricted to a field.
+    pub fn figure_input(&self) -> Option<String> {
+        let f = self.figure?;
+        Some(match &self.figure_field {
+            Some(field) => format!("{}[field={field}]", f.key()),
+            None => f.key().to_string(),
+        })
     }
 }
 
@@ -384,9 +397,16 @@ impl CriteriaSet {
                         .join(", ")
                 ),
             };
+            // A filter's brackets would read as a YAML list: quoted then.
             let input = n
-                .figure
-                .map(|f| format!(", input: {}", f.key()))
+                .figure_input()
+                .map(|f| {
+                    if f.contains('[') {
+                        format!(", input: \"{f}\"")
+                    } else {
+                        format!(", input: {f}")
+                    }
+                })
                 .unwrap_or_default();
             let _ = writeln!(out, "{pad}  rule: {{ {body}{input} }}");
         }
@@ -733,6 +753,7 @@ fn read_node(
         max: max.unwrap_or_default(),
         rule: None,
         figure: None,
+        figure_field: None,
         evidence,
         owner,
         parent,
@@ -754,7 +775,10 @@ fn read_node(
                 if let Some(max) = max {
                     nodes[me].rule = read_rule(r, rn, max, &label);
                 }
-                nodes[me].figure = read_figure(r, rn, nodes[me].rule.as_ref(), &label);
+                if let Some((figure, field)) = read_figure(r, rn, nodes[me].rule.as_ref(), &label) {
+                    nodes[me].figure = Some(figure);
+                    nodes[me].figure_field = field;
+                }
             }
         }
         max
@@ -794,17 +818,39 @@ fn read_node(
     }
 }
 
-/// `rule.input`: a dossier figure; counts only for `deduction`, rates for the others.
+/// `rule.input`: a dossier figure, optionally of one field's procedures
+/// (`dossiers.on_time_rate[field=dau-tu]`); counts only for `deduction`, rates for the others.
 fn read_figure(
     r: &mut Reader<'_>,
     rn: &yaml::Node,
     rule: Option<&Rule>,
     label: &str,
-) -> Option<crate::dossiers::Figure> {
+) -> Option<(crate::dossiers::Figure, Option<String>)> {
     use crate::dossiers::Figure;
     let (p, n) = rn.get("input")?;
     let raw = n.as_scalar().unwrap_or_default();
-    let Some(f) = Figure::parse(raw) else {
+    let (base, field) = match raw.trim().split_once('[') {
+        None => (raw, None),
+        Some((base, rest)) => {
+            let slug = rest
+                .strip_suffix(']')
+                .and_then(|x| x.trim().strip_prefix("field"))
+                .and_then(|x| x.trim_start().strip_prefix('='))
+                .map(|x| crate::text::slug(x.trim()))
+                .filter(|x| !x.is_empty());
+            let Some(slug) = slug else {
+                r.err(
+                    *p,
+                    format!(
+                        "`input` của {label} là `{raw}`: bộ lọc phải có dạng `[field=dau-tu]` (lĩnh vực của thủ tục)"
+                    ),
+                );
+                return None;
+            };
+            (base, Some(slug))
+        }
+    };
+    let Some(f) = Figure::parse(base) else {
         let known: Vec<&str> = Figure::ALL.iter().map(|f| f.key()).collect();
         r.err(
             *p,
@@ -824,7 +870,7 @@ fn read_figure(
         );
         return None;
     }
-    Some(f)
+    Some((f, field))
 }
 
 fn read_rule(r: &mut Reader<'_>, rn: &yaml::Node, max: Points, label: &str) -> Option<Rule> {

@@ -21,6 +21,19 @@ pub enum OnlineLevel {
 }
 
 impl OnlineLevel {
+    /// Offered fully online (the whole process, level 4 in the 2021 scale).
+    pub fn is_full(self) -> bool {
+        matches!(self, OnlineLevel::Full | OnlineLevel::Level(4))
+    }
+
+    /// Offered online at all (full or partial; levels 3 and 4).
+    pub fn is_online(self) -> bool {
+        matches!(
+            self,
+            OnlineLevel::Full | OnlineLevel::Partial | OnlineLevel::Level(3 | 4)
+        )
+    }
+
     pub fn parse(s: &str) -> Option<OnlineLevel> {
         match s.trim().to_ascii_lowercase().as_str() {
             "full" | "toan trinh" | "toàn trình" => Some(OnlineLevel::Full),
@@ -57,10 +70,12 @@ pub struct Procedure {
     pub internal_days: Option<u32>,
     pub online_level: Option<OnlineLevel>,
     pub postal: Option<bool>,
+    /// The field (lĩnh vực) as the province lists it; rule inputs name it by its slug.
+    pub field: Option<String>,
     pub line: usize,
 }
 
-const PROCEDURE_COLUMNS: [&str; 7] = [
+const PROCEDURE_COLUMNS: [&str; 8] = [
     "code",
     "name",
     "unit_code",
@@ -68,6 +83,7 @@ const PROCEDURE_COLUMNS: [&str; 7] = [
     "internal_days",
     "online_level",
     "postal",
+    "field",
 ];
 
 /// Maps a header row to the positions of `wanted`; unknown columns are ignored.
@@ -221,6 +237,7 @@ pub fn parse_procedures_csv(file: &str, text: &str) -> Result<Vec<Procedure>, Pr
             }
             o
         });
+        let field = get(7).map(crate::text::nfc);
         let postal = get(6).and_then(|s| {
             let p = parse_yes_no(s);
             if p.is_none() {
@@ -249,6 +266,7 @@ pub fn parse_procedures_csv(file: &str, text: &str) -> Result<Vec<Procedure>, Pr
                 internal_days: internal,
                 online_level: online,
                 postal,
+                field,
                 line,
             });
         }

@@ -13,6 +13,23 @@ pub fn nfc(s: &str) -> String {
 
 /// Lower-case, diacritics removed, `đ` → `d`, spaces collapsed: for search and
 /// for lenient matching (`Dang ky kinh doanh` finds `Đăng ký kinh doanh`).
+/// The key of a name in rule inputs and URLs: folded, runs of anything but letters and
+/// digits made one `-` ("Đầu tư tại Việt Nam" → `dau-tu-tai-viet-nam`).
+pub fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in fold(s).chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut last_space = true;
@@ -339,6 +356,17 @@ mod tests {
         assert_eq!(local_time_vi("2021-05-12T02:10:00Z"), "12/05/2021 09:10");
         assert_eq!(local_time_vi("2026-12-31T18:36:00Z"), "01/01/2027 01:36");
         assert_eq!(local_time_vi("không phải ngày"), "không phải ngày");
+    }
+
+    #[test]
+    fn slugs_name_fields() {
+        assert_eq!(slug("Đầu tư tại Việt Nam"), "dau-tu-tai-viet-nam");
+        assert_eq!(
+            slug("  Đăng ký kinh doanh / hộ KD "),
+            "dang-ky-kinh-doanh-ho-kd"
+        );
+        assert_eq!(slug("đầu tư"), slug("ĐẦU TƯ"));
+        assert_eq!(slug("--"), "");
     }
 
     #[test]

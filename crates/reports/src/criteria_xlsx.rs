@@ -75,9 +75,13 @@ fn map(pos: Pos, entries: Vec<(String, Node)>) -> Node {
 fn pairs(text: &str) -> Vec<(String, String)> {
     text.split(';')
         .filter(|p| !p.trim().is_empty())
-        .map(|p| match p.rsplit_once('=') {
-            Some((k, v)) => (k.trim().to_string(), v.trim().to_string()),
-            None => (p.trim().to_string(), String::new()),
+        .map(|p| match p.trim().strip_prefix("input=") {
+            // A figure input may hold `=` in its filter (`[field=dau-tu]`).
+            Some(v) => ("input".to_string(), v.trim().to_string()),
+            None => match p.rsplit_once('=') {
+                Some((k, v)) => (k.trim().to_string(), v.trim().to_string()),
+                None => (p.trim().to_string(), String::new()),
+            },
         })
         .collect()
 }
@@ -418,9 +422,9 @@ pub fn write_criteria_xlsx(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
                 Rule::Deduction { per, floor } => format!("per={per}; floor={floor}"),
                 Rule::Binary | Rule::Survey => String::new(),
             };
-            let params = match (n.figure, params.is_empty()) {
-                (Some(f), true) => format!("input={}", f.key()),
-                (Some(f), false) => format!("{params}; input={}", f.key()),
+            let params = match (n.figure_input(), params.is_empty()) {
+                (Some(f), true) => format!("input={f}"),
+                (Some(f), false) => format!("{params}; input={f}"),
                 (None, _) => params,
             };
             if !params.is_empty() {
@@ -466,6 +470,21 @@ mod tests {
             .unwrap();
         assert_eq!(back.nodes[leaf].figure, set.nodes[leaf].figure);
         assert_eq!(back.to_yaml(), set.to_yaml());
+        // Restricted to the investment procedures (I.8.4 of the notice).
+        let mut set = set;
+        set.nodes[leaf].figure_field = Some("dau-tu".into());
+        let yaml = set.to_yaml();
+        assert!(
+            yaml.contains(r#"input: "dossiers.on_time_rate[field=dau-tu]""#),
+            "{yaml}"
+        );
+        let again = parse_criteria_yaml("again.yaml", &yaml).unwrap();
+        assert_eq!(again.nodes[leaf].figure_field.as_deref(), Some("dau-tu"));
+        let back = read_criteria_xlsx("f.xlsx", &write_criteria_xlsx(&set).unwrap())
+            .map_err(|e| e.to_string())
+            .unwrap();
+        assert_eq!(back.nodes[leaf].figure_field.as_deref(), Some("dau-tu"));
+        assert_eq!(back.to_yaml(), yaml);
     }
 
     #[test]

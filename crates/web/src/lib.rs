@@ -327,6 +327,12 @@ fn routes(upload_limit: u64, dossier_limit: u64) -> Routes {
         )
         .add(
             "GET",
+            "/units/{unit_code}/procedures",
+            Policy(A::ReadDossiers),
+            get(dossiers::procedures::show_catalogue),
+        )
+        .add(
+            "GET",
             "/units/{unit_code}/dossiers/report",
             Policy(A::ReadDossiers),
             get(dossiers::period::show_unit_report),

@@ -1475,3 +1475,120 @@ async fn period_report_pages_lead_to_the_dossiers_behind_each_number() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_catalogue_by_field_and_figures_of_one_field() {
+    for (db, _) in demo_dbs().await {
+        let kind = db.kind();
+        let app = parindex_web::router(crate::common::demo_state(db.clone()));
+        let vp = sid(&sign_in(&app, "vp.skhdt", "parindex-demo").await);
+        let stc = sid(&sign_in(&app, "vp.stc", "parindex-demo").await);
+        let stats = send(
+            &app,
+            "GET",
+            "/units/SKHDT/dossiers?year=2020",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        assert!(stats.body.contains(r#"href="/units/SKHDT/procedures""#));
+        let page = send(
+            &app,
+            "GET",
+            "/units/SKHDT/procedures?year=2020",
+            &vp,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK, "{kind}: {}", page.body);
+        let p = &page.body;
+        let cell = |fig: &str| {
+            p.split(&format!(r#"<tr data-figure="{fig}"><td>"#))
+                .nth(1)
+                .unwrap()
+                .split(r#"<td class="num">"#)
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        // The sample catalogue: three procedures fully online, two partly, one not.
+        assert_eq!(cell("total"), "6", "{kind}");
+        assert_eq!(cell("full"), "3");
+        assert_eq!(cell("online"), "5");
+        assert_eq!(cell("postal"), "5");
+        assert!(p.contains("<h2>Đầu tư tại Việt Nam</h2>"));
+        assert!(p.contains("<code>dossiers.on_time_rate[field=dau-tu-tai-viet-nam]</code>"));
+        assert_eq!(p.matches("<tr data-procedure=").count(), 6);
+        // The online share over the procedures offered online, against the rows.
+        let (from, to) = (
+            parindex_domain::text::Date::parse("2020-01-01").unwrap(),
+            parindex_domain::text::Date::parse("2020-12-31").unwrap(),
+        );
+        let as_of = parindex_domain::calendar::Instant::parse("2026-12-01 00:00").unwrap();
+        let by_procedure = db
+            .dossier_figures_by(
+                Some("SKHDT"),
+                from,
+                to,
+                as_of,
+                parindex_db::Breakdown::Procedure,
+            )
+            .await
+            .unwrap();
+        let online_codes = [
+            "SKHDT-DN-01",
+            "SKHDT-DN-02",
+            "SKHDT-DN-03",
+            "SKHDT-DT-01",
+            "SKHDT-DT-02",
+        ];
+        let (mut online, mut received) = (0u64, 0u64);
+        for (code, f) in &by_procedure {
+            if online_codes.contains(&code.as_str()) {
+                online += f.online;
+                received += f.received;
+            }
+        }
+        assert!(received > 0);
+        assert_eq!(
+            cell("online-share"),
+            format!(
+                "{}%",
+                parindex_domain::text::decimal_vi(parindex_domain::dossiers::rate(
+                    online, received
+                ))
+            )
+        );
+        // The figures of one field: the sum of its procedures', not the unit's.
+        let field = db
+            .dossier_figures_in(Some("SKHDT"), from, to, as_of, Some("dau-tu-tai-viet-nam"))
+            .await
+            .unwrap();
+        let mut want = parindex_domain::dossiers::Figures::default();
+        for (code, f) in &by_procedure {
+            if code.starts_with("SKHDT-DT-") {
+                want.merge(f);
+            }
+        }
+        assert_eq!(field, want, "{kind}");
+        let all = db
+            .dossier_figures(Some("SKHDT"), from, to, as_of)
+            .await
+            .unwrap();
+        assert!(field.received < all.received && field.received > 0);
+        let none = db
+            .dossier_figures_in(Some("SKHDT"), from, to, as_of, Some("khong-co"))
+            .await
+            .unwrap();
+        assert_eq!(none.received, 0);
+        // Another unit's office is refused, with nothing of the catalogue.
+        let refused = send(&app, "GET", "/units/SKHDT/procedures", &stc, &[], None).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert!(!refused.body.contains("SKHDT-DT-01"));
+    }
+}

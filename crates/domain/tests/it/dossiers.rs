@@ -289,6 +289,25 @@ fn a_rule_may_take_its_input_from_a_dossier_figure() {
             .unwrap_err()
             .to_string()
     };
+    // Restricted to one field's procedures: `[field=…]`, its name folded to a slug.
+    let field = parse_criteria_yaml(
+        "f.yaml",
+        &set_text.replace(
+            "input: dossiers.on_time_rate,",
+            "input: \"dossiers.on_time_rate[field=Đầu tư]\",",
+        ),
+    )
+    .unwrap();
+    assert_eq!(field.nodes[leaf].figure, Some(Figure::OnTimeRate));
+    assert_eq!(field.nodes[leaf].figure_field.as_deref(), Some("dau-tu"));
+    let bad_filter = bad(
+        "input: dossiers.on_time_rate,",
+        "input: \"dossiers.on_time_rate[unit=SKHDT]\",",
+    );
+    assert!(
+        bad_filter.contains("b.yaml:38:") && bad_filter.contains("[field=dau-tu]"),
+        "{bad_filter}"
+    );
     let unknown = bad("dossiers.on_time_rate", "dossiers.speed");
     assert!(
         unknown.contains("b.yaml:38:") && unknown.contains("`dossiers.speed`"),

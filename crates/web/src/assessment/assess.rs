@@ -734,16 +734,25 @@ async fn render_assessment(
     let released = parindex_domain::cycle::appraisal_released(phase) || sees_all;
     let p = set.precision;
     let f = |x: Option<Points>| x.map_or_else(String::new, |v| v.to_vi(p));
-    let figures = if set.leaves().any(|(_, n)| n.figure.is_some()) {
-        let (from, to) = crate::dossiers::year_range(set.year);
-        Some(
-            st.db
-                .dossier_figures(Some(unit_code), from, to, st.local_instant())
-                .await?,
-        )
-    } else {
-        None
-    };
+    // The unit's figures of the year, and those of each field a leaf is restricted to.
+    let mut figures: std::collections::HashMap<Option<String>, parindex_domain::dossiers::Figures> =
+        std::collections::HashMap::new();
+    for (_, n) in set.leaves() {
+        if n.figure.is_some() && !figures.contains_key(&n.figure_field) {
+            let (from, to) = crate::dossiers::year_range(set.year);
+            let f = st
+                .db
+                .dossier_figures_in(
+                    Some(unit_code),
+                    from,
+                    to,
+                    st.local_instant(),
+                    n.figure_field.as_deref(),
+                )
+                .await?;
+            figures.insert(n.figure_field.clone(), f);
+        }
+    }
     let problems = evidence_problems(&set, &stored, &links, &evidence);
     let mut lines = Vec::new();
     let mut missing = Vec::new();
@@ -917,7 +926,7 @@ async fn render_assessment(
                     reason: r.entry.reason.clone().unwrap_or_default(),
                 })
                 .collect(),
-            computed: match (n.figure, &figures) {
+            computed: match (n.figure, figures.get(&n.figure_field)) {
                 (Some(fig), Some(f)) => crate::dossiers::figure_text(fig, f, set.year),
                 _ => String::new(),
             },

@@ -4,6 +4,7 @@
 
 pub mod imports;
 pub mod period;
+pub mod procedures;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};

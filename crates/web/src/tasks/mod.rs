@@ -1413,24 +1413,26 @@ async fn brief_outlook(
     let recent_days = elapsed.min(90);
     let recent_from = parindex_domain::schedule::from_days(to.days_since_epoch() - recent_days + 1);
     let mut trends = Vec::new();
-    let figure_leaves: Vec<(usize, parindex_domain::dossiers::Figure)> = set
+    let figure_leaves: Vec<(usize, parindex_domain::dossiers::Figure, Option<&str>)> = set
         .leaves()
-        .filter_map(|(i, n)| n.figure.map(|f| (i, f)))
+        .filter_map(|(i, n)| n.figure.map(|f| (i, f, n.figure_field.as_deref())))
         .collect();
-    if !figure_leaves.is_empty() {
-        let so_far = st.db.dossier_figures(Some(unit), start, to, now).await?;
+    for (leaf, figure, field) in figure_leaves {
+        // A leaf restricted to a field reads that field's procedures only.
+        let so_far = st
+            .db
+            .dossier_figures_in(Some(unit), start, to, now, field)
+            .await?;
         let recent = st
             .db
-            .dossier_figures(Some(unit), recent_from, to, now)
+            .dossier_figures_in(Some(unit), recent_from, to, now, field)
             .await?;
-        for (leaf, figure) in figure_leaves {
-            trends.push(Trend {
-                leaf,
-                figure,
-                so_far: figure.value(&so_far),
-                recent: figure.value(&recent),
-            });
-        }
+        trends.push(Trend {
+            leaf,
+            figure,
+            so_far: figure.value(&so_far),
+            recent: figure.value(&recent),
+        });
     }
     let year_days = end.days_since_epoch() - start.days_since_epoch() + 1;
     let clock = YearClock {
