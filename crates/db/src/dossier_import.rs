@@ -107,8 +107,14 @@ impl ImportContext {
             },
             (None, Some(p)) => match self
                 .cal
-                .due_instant(row.received_at, p.limit_days + row.paused_days)
-            {
+                .due_by(row.received_at, p.limit_days, p.limit_unit)
+                .and_then(|d| {
+                    if row.paused_days == 0 {
+                        Ok(d)
+                    } else {
+                        self.cal.due_instant(d, row.paused_days)
+                    }
+                }) {
                 Ok(d) => Some(d),
                 Err(e) => {
                     reasons.push(at("due_at", e));

@@ -26,6 +26,7 @@ pub struct DossierRecord {
 pub struct ProcedureBrief {
     pub unit_code: String,
     pub limit_days: u32,
+    pub limit_unit: parindex_domain::calendar::LimitUnit,
 }
 
 /// The month (`2021-02`) of an instant column stored as a stamp (202102180915, see
@@ -485,12 +486,12 @@ impl Db {
             let mut tx = pool.begin_write().await?;
             for p in rows {
                 sqlx::query(
-                    "INSERT INTO procedures (code, name, unit_code, limit_days, internal_days, online_level, postal, updated_at, field) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                    "INSERT INTO procedures (code, name, unit_code, limit_days, internal_days, online_level, postal, updated_at, field, limit_unit) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                      ON CONFLICT (code) DO UPDATE SET name = excluded.name, unit_code = excluded.unit_code, \
                      limit_days = excluded.limit_days, internal_days = excluded.internal_days, \
                      online_level = excluded.online_level, postal = excluded.postal, updated_at = excluded.updated_at, \
-                     field = excluded.field",
+                     field = excluded.field, limit_unit = excluded.limit_unit",
                 )
                 .bind(&p.code)
                 .bind(&p.name)
@@ -501,6 +502,7 @@ impl Db {
                 .bind(p.postal)
                 .bind(now)
                 .bind(p.field.as_deref())
+                .bind(p.limit_unit.as_str())
                 .execute(&mut *tx)
                 .await?;
             }
@@ -511,18 +513,22 @@ impl Db {
 
     /// Every procedure's unit and legal limit, by code.
     pub async fn procedure_briefs(&self) -> Result<HashMap<String, ProcedureBrief>> {
-        let sql = "SELECT code, unit_code, limit_days FROM procedures";
-        let rows: Vec<(String, String, i64)> =
+        let sql = "SELECT code, unit_code, CAST(limit_days AS BIGINT), limit_unit FROM procedures";
+        let rows: Vec<(String, String, i64, Option<String>)> =
             on_db!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
-            .map(|(code, unit_code, limit)| {
+            .map(|(code, unit_code, limit, unit)| {
                 let limit_days = u32::try_from(limit).unwrap_or(1);
                 (
                     code,
                     ProcedureBrief {
                         unit_code,
                         limit_days,
+                        limit_unit: unit
+                            .as_deref()
+                            .and_then(parindex_domain::calendar::LimitUnit::parse)
+                            .unwrap_or_default(),
                     },
                 )
             })
@@ -1663,6 +1669,7 @@ pub struct CatalogueEntry {
     pub online_level: Option<parindex_domain::dossiers::OnlineLevel>,
     pub postal: Option<bool>,
     pub field: Option<String>,
+    pub limit_unit: parindex_domain::calendar::LimitUnit,
 }
 
 impl Db {
@@ -1677,10 +1684,11 @@ impl Db {
             Option<String>,
             Option<bool>,
             Option<String>,
+            Option<String>,
         );
         let rows: Vec<R> = on_db!(self, pool => sqlx::query_as(
             "SELECT code, name, unit_code, CAST(limit_days AS BIGINT), CAST(internal_days AS BIGINT), \
-             online_level, postal, field FROM procedures \
+             online_level, postal, field, limit_unit FROM procedures \
              WHERE CAST($1 AS TEXT) IS NULL OR unit_code = $1 ORDER BY COALESCE(field, ''), code",
         )
         .bind(unit)
@@ -1700,6 +1708,11 @@ impl Db {
                     .and_then(parindex_domain::dossiers::OnlineLevel::parse),
                 postal: r.6,
                 field: r.7,
+                limit_unit: r
+                    .8
+                    .as_deref()
+                    .and_then(parindex_domain::calendar::LimitUnit::parse)
+                    .unwrap_or_default(),
             })
             .collect())
     }

@@ -99,6 +99,43 @@ pub const MAX_SPAN: i32 = 50;
 /// Days in one range of holidays or working days (a range is a holiday period).
 pub const MAX_RANGE_DAYS: i64 = 366;
 
+/// How a procedure's legal limit is counted (`limit_unit` in the procedures file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LimitUnit {
+    #[default]
+    WorkingDays,
+    CalendarDays,
+    WorkingHours,
+}
+
+impl LimitUnit {
+    pub fn parse(s: &str) -> Option<LimitUnit> {
+        match crate::text::fold(s.trim()).as_str() {
+            "" | "working_days" | "ngay lam viec" => Some(LimitUnit::WorkingDays),
+            "calendar_days" | "ngay" | "ngay lich" => Some(LimitUnit::CalendarDays),
+            "working_hours" | "hours" | "gio" | "gio lam viec" => Some(LimitUnit::WorkingHours),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitUnit::WorkingDays => "working_days",
+            LimitUnit::CalendarDays => "calendar_days",
+            LimitUnit::WorkingHours => "working_hours",
+        }
+    }
+
+    /// "ngày làm việc", "ngày", "giờ làm việc".
+    pub fn vi(self) -> &'static str {
+        match self {
+            LimitUnit::WorkingDays => "ngày làm việc",
+            LimitUnit::CalendarDays => "ngày",
+            LimitUnit::WorkingHours => "giờ làm việc",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Calendar {
     pub name: Option<String>,
@@ -477,15 +514,64 @@ impl Calendar {
         total
     }
 
-    /// The due instant of a dossier received at `t` with a limit of `n` working days.
-    pub fn due_instant(&self, t: Instant, n: u32) -> Result<Instant, String> {
-        if n == 0 {
-            return Err("số ngày làm việc phải từ 1 trở lên".into());
+    /// The due instant of a dossier received at `t` with a limit of `n` in `unit`: working
+    /// days as [`Calendar::due_instant`] counts them; calendar days: the same clock time `n`
+    /// days later, moved to the next working day when that day is not one; working hours:
+    /// `n` hours of opening time from the counting instant.
+    pub fn due_by(&self, t: Instant, n: u32, unit: LimitUnit) -> Result<Instant, String> {
+        match unit {
+            LimitUnit::WorkingDays => self.due_instant(t, n),
+            LimitUnit::CalendarDays => {
+                if n == 0 {
+                    return Err("số ngày phải từ 1 trở lên".into());
+                }
+                self.check_year(t.date, "thời điểm tiếp nhận")?;
+                let mut date = from_days(t.date.days_since_epoch() + i64::from(n));
+                if !self.is_working_day(date) {
+                    date = self.next_working_day(date)?;
+                }
+                self.check_year(date, "hạn trả kết quả")?;
+                Ok(Instant {
+                    date,
+                    minute: t.minute,
+                })
+            }
+            LimitUnit::WorkingHours => {
+                if n == 0 {
+                    return Err("số giờ làm việc phải từ 1 trở lên".into());
+                }
+                self.check_year(t.date, "thời điểm tiếp nhận")?;
+                let (mut day, mut from) = self.counting_start(t)?;
+                let mut left = u64::from(n) * 60;
+                // Bounded: a limit of hours ends within a few hundred working days.
+                for _ in 0..4000 {
+                    for (start, end) in &self.hours {
+                        let s = (*start).max(from);
+                        if *end <= s {
+                            continue;
+                        }
+                        let open = u64::from(end - s);
+                        if left <= open {
+                            let minute = s + u16::try_from(left).unwrap_or(0);
+                            self.check_year(day, "hạn trả kết quả")?;
+                            return Ok(Instant { date: day, minute });
+                        }
+                        left -= open;
+                    }
+                    day = self.next_working_day(day)?;
+                    from = 0;
+                }
+                Err("thời hạn theo giờ quá dài".into())
+            }
         }
-        self.check_year(t.date, "thời điểm tiếp nhận")?;
+    }
+
+    /// The day and clock time counting starts from for a dossier received at `t`
+    /// (`shared/spec/dossiers.md`, "Calendar file").
+    fn counting_start(&self, t: Instant) -> Result<(Date, u16), String> {
         let first = self.hours.first().map_or(0, |h| h.0);
         let last = self.hours.last().map_or(0, |h| h.1);
-        let (day, minute) = if self.is_working_day(t.date) {
+        Ok(if self.is_working_day(t.date) {
             if self
                 .hours
                 .iter()
@@ -508,7 +594,16 @@ impl Calendar {
             }
         } else {
             (self.next_working_day(t.date)?, first)
-        };
+        })
+    }
+
+    /// The due instant of a dossier received at `t` with a limit of `n` working days.
+    pub fn due_instant(&self, t: Instant, n: u32) -> Result<Instant, String> {
+        if n == 0 {
+            return Err("số ngày làm việc phải từ 1 trở lên".into());
+        }
+        self.check_year(t.date, "thời điểm tiếp nhận")?;
+        let (day, minute) = self.counting_start(t)?;
         let due = self.nth_working_day(day, n)?;
         self.check_year(due, "hạn trả kết quả")?;
         Ok(Instant { date: due, minute })
@@ -525,6 +620,52 @@ mod tests {
         let cal = parse_calendar("c.yaml", FILE).map_err(|e| e.to_string())?;
         let t = Instant::parse(received).ok_or("instant")?;
         cal.due_instant(t, n).map(Instant::to_iso)
+    }
+
+    #[test]
+    fn limits_in_calendar_days_and_working_hours() {
+        let cal = parse_calendar("c.yaml", FILE).unwrap_or_else(|e| unreachable!("{e}"));
+        let at = |s: &str| Instant::parse(s).unwrap_or_else(|| unreachable!("{s}"));
+        let by = |t: &str, n: u32, u: LimitUnit| cal.due_by(at(t), n, u).map(Instant::to_iso);
+        // Five calendar days from Friday 05/02 lands on Wednesday 10/02, a Tết holiday:
+        // the next working day, 17/02, same clock time.
+        assert_eq!(
+            by("2021-02-05 09:00", 5, LimitUnit::CalendarDays).as_deref(),
+            Ok("2021-02-17 09:00")
+        );
+        assert_eq!(
+            by("2021-03-01 09:00", 3, LimitUnit::CalendarDays).as_deref(),
+            Ok("2021-03-04 09:00")
+        );
+        // Eight working hours from 09:15: 2h15 to 11:30, 3h30 to 17:00, 2h15 the next day.
+        assert_eq!(
+            by("2021-03-01 09:15", 8, LimitUnit::WorkingHours).as_deref(),
+            Ok("2021-03-02 09:45")
+        );
+        // In the break: counting starts at 13:30.
+        assert_eq!(
+            by("2021-03-01 12:00", 2, LimitUnit::WorkingHours).as_deref(),
+            Ok("2021-03-01 15:30")
+        );
+        // Exactly to the closing minute; over a weekend.
+        assert_eq!(
+            by("2021-03-05 13:30", 3, LimitUnit::WorkingHours).as_deref(),
+            Ok("2021-03-05 16:30")
+        );
+        assert_eq!(
+            by("2021-03-05 16:00", 2, LimitUnit::WorkingHours).as_deref(),
+            Ok("2021-03-08 08:30")
+        );
+        assert_eq!(
+            by("2021-03-01 09:15", 2, LimitUnit::WorkingDays),
+            due("2021-03-01 09:15", 2)
+        );
+        assert!(by("2021-03-01 09:15", 0, LimitUnit::WorkingHours).is_err());
+        assert_eq!(
+            LimitUnit::parse("Giờ làm việc"),
+            Some(LimitUnit::WorkingHours)
+        );
+        assert_eq!(LimitUnit::parse("minutes"), None);
     }
 
     #[test]

@@ -72,10 +72,12 @@ pub struct Procedure {
     pub postal: Option<bool>,
     /// The field (lĩnh vực) as the province lists it; rule inputs name it by its slug.
     pub field: Option<String>,
+    /// How `limit_days` is counted.
+    pub limit_unit: crate::calendar::LimitUnit,
     pub line: usize,
 }
 
-const PROCEDURE_COLUMNS: [&str; 8] = [
+const PROCEDURE_COLUMNS: [&str; 9] = [
     "code",
     "name",
     "unit_code",
@@ -84,6 +86,7 @@ const PROCEDURE_COLUMNS: [&str; 8] = [
     "online_level",
     "postal",
     "field",
+    "limit_unit",
 ];
 
 /// Maps a header row to the positions of `wanted`; unknown columns are ignored.
@@ -238,6 +241,16 @@ pub fn parse_procedures_csv(file: &str, text: &str) -> Result<Vec<Procedure>, Pr
             o
         });
         let field = get(7).map(crate::text::nfc);
+        let limit_unit = match get(8) {
+            None => crate::calendar::LimitUnit::WorkingDays,
+            Some(s) => crate::calendar::LimitUnit::parse(s).unwrap_or_else(|| {
+                err(
+                    "limit_unit",
+                    format!("`{s}` không hợp lệ (working_days, calendar_days hoặc working_hours)"),
+                );
+                crate::calendar::LimitUnit::WorkingDays
+            }),
+        };
         let postal = get(6).and_then(|s| {
             let p = parse_yes_no(s);
             if p.is_none() {
@@ -267,6 +280,7 @@ pub fn parse_procedures_csv(file: &str, text: &str) -> Result<Vec<Procedure>, Pr
                 online_level: online,
                 postal,
                 field,
+                limit_unit,
                 line,
             });
         }

@@ -1592,3 +1592,60 @@ async fn the_catalogue_by_field_and_figures_of_one_field() {
         assert!(!refused.body.contains("SKHDT-DT-01"));
     }
 }
+
+#[tokio::test]
+async fn limits_in_calendar_days_and_working_hours_set_the_due_instant() {
+    use crate::common::{run, temp_file};
+    for (db, url) in parindex_db::testkit::each_db().await {
+        let kind = db.kind();
+        let units = temp_file(
+            &format!("l-units-{kind}.csv"),
+            "code,name,parent_code,kind,group\nKBNN,Kho bạc Nhà nước tỉnh,,so,so\n",
+        );
+        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+        let procs = temp_file(
+            &format!("l-procs-{kind}.csv"),
+            "\u{feff}code,name,unit_code,limit_days,limit_unit,field\r\n\
+             H8,Kiểm soát chi điện tử,KBNN,8,giờ làm việc,Kho bạc\r\n\
+             C5,Đăng ký mẫu dấu,KBNN,5,calendar_days,Kho bạc\r\n\
+             W2,Cấp mã quan hệ ngân sách,KBNN,2,,Kho bạc\r\n",
+        );
+        let r = run(&url, &["procedures", "import", &procs]);
+        assert_eq!(r.code, 0, "{kind}: {}", r.stderr);
+        let csv = temp_file(
+            &format!("l-dossiers-{kind}.csv"),
+            "code,unit_code,procedure_code,received_at,paused_days\r\n\
+             D1,KBNN,H8,2021-03-01 09:15,\r\n\
+             D2,KBNN,C5,2021-02-05 09:00,\r\n\
+             D3,KBNN,W2,2021-03-05 16:00,\r\n\
+             D4,KBNN,H8,2021-03-05 16:00,1\r\n",
+        );
+        let r = run(&url, &["dossiers", "import", &csv]);
+        assert_eq!(r.code, 0, "{kind}: {}", r.stderr);
+        for (code, due) in [
+            // Eight working hours: 2h15 on Monday morning, 3h30 after lunch, 2h15 on Tuesday.
+            ("D1", "2021-03-02 09:45"),
+            // Five calendar days end on a Tết holiday: the next working day.
+            ("D2", "2021-02-17 09:00"),
+            // Two working days, the usual way.
+            ("D3", "2021-03-09 16:00"),
+            // Eight working hours from Friday 16:00 (1h, then Monday 4h and 3h: 16:30),
+            // then one paused working day.
+            ("D4", "2021-03-09 16:30"),
+        ] {
+            let d = db.dossier("KBNN", code).await.unwrap().unwrap();
+            assert_eq!(d.line.due_at, due, "{kind}: {code}");
+        }
+        let bad = temp_file(
+            &format!("l-bad-{kind}.csv"),
+            "code,name,unit_code,limit_days,limit_unit\nB1,X,KBNN,3,minutes\n",
+        );
+        let r = run(&url, &["procedures", "import", &bad]);
+        assert_eq!(r.code, 1);
+        assert!(
+            r.stderr.contains(":2: limit_unit: `minutes` không hợp lệ"),
+            "{}",
+            r.stderr
+        );
+    }
+}

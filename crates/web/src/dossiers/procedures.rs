@@ -145,10 +145,17 @@ pub async fn show_catalogue(
             g.lines.push(CatalogueLine {
                 code: p.code.clone(),
                 name: p.name.clone(),
-                limit: p.internal_days.map_or_else(
-                    || p.limit_days.to_string(),
-                    |i| format!("{} ({} {i})", p.limit_days, l.internal_word),
-                ),
+                limit: {
+                    let unit = match (p.limit_unit, lang) {
+                        (parindex_domain::calendar::LimitUnit::WorkingDays, _) => String::new(),
+                        (u, Lang::Vi) => format!(" {}", u.vi()),
+                        (u, Lang::En) => format!(" {}", u.as_str().replace('_', " ")),
+                    };
+                    p.internal_days.map_or_else(
+                        || format!("{}{unit}", p.limit_days),
+                        |i| format!("{}{unit} ({} {i})", p.limit_days, l.internal_word),
+                    )
+                },
                 online: level_label(lang, p.online_level),
                 full: p.online_level.is_some_and(OnlineLevel::is_full),
                 postal: yes_no(p.postal),
