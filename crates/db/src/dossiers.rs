@@ -555,11 +555,11 @@ impl Db {
     /// nothing.
     ///
     /// A SQLite database on disk is written through a connection of its own on a thread of
-    /// its own while this thread reads and checks the rows (see `dossier_bulk`); rows found
-    /// twice are found by the database, so memory does not grow with the file. PostgreSQL
-    /// and in-memory databases take 500 rows per statement, the next batch being read while
-    /// the database stores the previous one, and find rows twice by fingerprints kept in
-    /// memory (16 bytes a row).
+    /// its own while this thread reads and checks the rows (see `dossier_bulk`); PostgreSQL
+    /// takes them through `COPY` into a staging table and one `INSERT … SELECT`
+    /// (`dossier_copy`). Both find rows twice in the database, so memory does not grow with
+    /// the file. An in-memory SQLite database (tests) takes 500 rows per statement and finds
+    /// rows twice by fingerprints kept in memory (16 bytes a row).
     ///
     /// The rollups of a unit that had no dossier before are summed here as the rows go by;
     /// those of a unit that had some are rebuilt from its dossiers (re-imported dossiers may
@@ -591,6 +591,9 @@ impl Db {
                 }
             }
             return crate::dossier_bulk::store(&path, rows, &limits, access, progress, keep);
+        }
+        if let Db::Postgres(pool) = self {
+            return crate::dossier_copy::store(pool, rows, &limits, progress, keep).await;
         }
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;

@@ -9,6 +9,7 @@ mod assess;
 mod calendars;
 mod cycle;
 mod dossier_bulk;
+mod dossier_copy;
 mod dossier_import;
 mod dossiers;
 mod evidence;

@@ -1,0 +1,312 @@
+//! Dossiers into PostgreSQL at provincial scale: the checked rows stream through `COPY`
+//! into a temporary staging table, then one `INSERT … SELECT` moves them into `dossiers`.
+//! Rows twice in the file are found by the database: the insert cannot touch a row twice,
+//! so only when it refuses are they looked for (a grouping over the staging table) and
+//! reported by line. Memory stays flat in the number of rows: a buffer of about a megabyte
+//! and the rollup sums (per unit, procedure and day).
+
+use std::collections::HashMap;
+
+use parindex_domain::calendar::Instant;
+use parindex_domain::dossiers::{Channel, DossierRow, Outcome, Status};
+use sqlx::Row as _;
+
+use crate::dossiers::{
+    AFTER_ROLLUPS, DOSSIER_INSERT, DOSSIER_UPSERT, ROLLUP_DELETE, ROLLUP_INSERT, ROLLUP_REBUILD,
+    RollupTally, Stored, UNIT_HAS_DOSSIERS, UnitsMet, import_mark,
+};
+use crate::{DossierRecord, Result};
+
+/// The staging table, dropped at the end of the transaction.
+const STAGE: &str = "CREATE TEMPORARY TABLE dossier_stage (line BIGINT NOT NULL, unit_code TEXT NOT NULL, \
+     code TEXT NOT NULL, procedure_code TEXT NOT NULL, received_at BIGINT NOT NULL, due_at BIGINT NOT NULL, \
+     finished_at BIGINT, channel TEXT NOT NULL, apology_at BIGINT, new_due_at BIGINT, status TEXT NOT NULL, \
+     timely_apology BOOLEAN NOT NULL, used_days_milli BIGINT, outcome TEXT, paused_days INTEGER NOT NULL, \
+     returned_at BIGINT, return_channel TEXT) ON COMMIT DROP";
+
+/// The staging table's columns after `line`, in the order of `DOSSIER_INSERT` without the
+/// import mark.
+const COLUMNS: &str = "unit_code, code, procedure_code, received_at, due_at, finished_at, channel, \
+     apology_at, new_due_at, status, timely_apology, used_days_milli";
+const LATER_COLUMNS: &str = "outcome, paused_days, returned_at, return_channel";
+
+/// About this many bytes are sent to the server at a time.
+const CHUNK: usize = 1 << 20;
+
+/// A text of COPY's text format: backslash, tab and line ends escaped.
+fn push_text(buf: &mut Vec<u8>, s: &str) {
+    for b in s.bytes() {
+        match b {
+            b'\\' => buf.extend_from_slice(b"\\\\"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            _ => buf.push(b),
+        }
+    }
+}
+
+fn push_int(buf: &mut Vec<u8>, v: Option<i64>) {
+    use std::io::Write as _;
+    match v {
+        Some(v) => {
+            let _ = write!(buf, "{v}");
+        }
+        None => buf.extend_from_slice(b"\\N"),
+    }
+}
+
+fn push_opt_text(buf: &mut Vec<u8>, v: Option<&str>) {
+    match v {
+        Some(s) => push_text(buf, s),
+        None => buf.extend_from_slice(b"\\N"),
+    }
+}
+
+/// One staging row, tab-separated, ending its line.
+fn push_row(buf: &mut Vec<u8>, d: &DossierRecord) {
+    let r = &d.row;
+    push_int(buf, Some(i64::try_from(r.line).unwrap_or(i64::MAX)));
+    buf.push(b'\t');
+    push_text(buf, &r.unit_code);
+    buf.push(b'\t');
+    push_text(buf, &r.code);
+    buf.push(b'\t');
+    push_text(buf, &r.procedure_code);
+    buf.push(b'\t');
+    push_int(buf, Some(r.received_at.stamp()));
+    buf.push(b'\t');
+    push_int(buf, Some(d.due_at.stamp()));
+    buf.push(b'\t');
+    push_int(buf, r.finished_at.map(Instant::stamp));
+    buf.push(b'\t');
+    push_text(buf, r.channel.as_str());
+    buf.push(b'\t');
+    push_int(buf, r.apology_at.map(Instant::stamp));
+    buf.push(b'\t');
+    push_int(buf, r.new_due_at.map(Instant::stamp));
+    buf.push(b'\t');
+    push_text(buf, d.status.as_str());
+    buf.push(b'\t');
+    buf.extend_from_slice(if d.timely_apology { b"t" } else { b"f" });
+    buf.push(b'\t');
+    push_int(
+        buf,
+        d.used_days_milli
+            .map(|m| i64::try_from(m).unwrap_or(i64::MAX)),
+    );
+    buf.push(b'\t');
+    push_opt_text(buf, r.outcome.map(Outcome::as_str));
+    buf.push(b'\t');
+    push_int(buf, Some(i64::from(r.paused_days)));
+    buf.push(b'\t');
+    push_int(buf, r.returned_at.map(Instant::stamp));
+    buf.push(b'\t');
+    push_opt_text(buf, r.return_channel.map(Channel::as_str));
+    buf.push(b'\n');
+}
+
+fn status_of(s: &str) -> Status {
+    match s {
+        "early" => Status::Early,
+        "on_time" => Status::OnTime,
+        "late" => Status::Late,
+        "withdrawn" => Status::Withdrawn,
+        "pending_overdue" => Status::PendingOverdue,
+        _ => Status::Pending,
+    }
+}
+
+/// A staged row read back (for the rows found twice).
+fn record_of(row: &sqlx::postgres::PgRow) -> std::result::Result<DossierRecord, sqlx::Error> {
+    let at = |i: usize| -> std::result::Result<Option<Instant>, sqlx::Error> {
+        Ok(row
+            .try_get::<Option<i64>, _>(i)?
+            .and_then(Instant::from_stamp))
+    };
+    let received: i64 = row.try_get(4)?;
+    let due: i64 = row.try_get(5)?;
+    let fallback = Instant::from_stamp(received).unwrap_or(Instant {
+        date: parindex_domain::text::Date {
+            year: 1970,
+            month: 1,
+            day: 1,
+        },
+        minute: 0,
+    });
+    Ok(DossierRecord {
+        row: DossierRow {
+            code: row.try_get(2)?,
+            unit_code: row.try_get(1)?,
+            procedure_code: row.try_get(3)?,
+            received_at: fallback,
+            due_at: Instant::from_stamp(due),
+            finished_at: at(6)?,
+            channel: Channel::parse(row.try_get::<&str, _>(7)?).unwrap_or(Channel::Direct),
+            apology_at: at(8)?,
+            new_due_at: at(9)?,
+            outcome: row.try_get::<Option<&str>, _>(13)?.and_then(Outcome::parse),
+            paused_days: u32::try_from(row.try_get::<i32, _>(14)?).unwrap_or(0),
+            returned_at: at(15)?,
+            return_channel: row.try_get::<Option<&str>, _>(16)?.and_then(Channel::parse),
+            line: usize::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0),
+        },
+        due_at: Instant::from_stamp(due).unwrap_or(fallback),
+        status: status_of(row.try_get::<&str, _>(10)?),
+        timely_apology: row.try_get(11)?,
+        used_days_milli: row
+            .try_get::<Option<i64>, _>(12)?
+            .and_then(|m| u64::try_from(m).ok()),
+    })
+}
+
+/// Stores `rows` into PostgreSQL (see the module's text); `keep` decides once every row has
+/// been read and the rows twice are known.
+pub(crate) async fn store<I>(
+    pool: &sqlx::PgPool,
+    rows: I,
+    limits: &HashMap<String, (i64, Option<i64>)>,
+    mut progress: impl FnMut(u64),
+    keep: impl FnOnce(&[DossierRecord]) -> bool,
+) -> Result<Stored>
+where
+    I: IntoIterator<Item = DossierRecord>,
+{
+    let mut tx = pool.begin().await?;
+    let mark = import_mark();
+    sqlx::query(STAGE).execute(&mut *tx).await?;
+    let mut tally = RollupTally::default();
+    let mut n = 0u64;
+    {
+        let mut copy = tx
+            .copy_in_raw(&format!(
+                "COPY dossier_stage (line, {COLUMNS}, {LATER_COLUMNS}) FROM STDIN"
+            ))
+            .await?;
+        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
+        for d in rows {
+            tally.add(&d, limits);
+            push_row(&mut buf, &d);
+            n += 1;
+            if buf.len() >= CHUNK {
+                if let Err(e) = copy.send(std::mem::take(&mut buf)).await {
+                    let _ = copy.abort("import failed").await;
+                    return Err(e.into());
+                }
+                buf.reserve(CHUNK + 4096);
+            }
+            if n.is_multiple_of(10_000) {
+                progress(n);
+            }
+        }
+        if !buf.is_empty()
+            && let Err(e) = copy.send(buf).await
+        {
+            let _ = copy.abort("import failed").await;
+            return Err(e.into());
+        }
+        copy.finish().await?;
+    }
+    // The units met, and whether each had no dossier before.
+    let mut met = UnitsMet::default();
+    let units: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT unit_code FROM dossier_stage")
+        .fetch_all(&mut *tx)
+        .await?;
+    for (unit,) in &units {
+        let (had,): (i64,) = sqlx::query_as(UNIT_HAS_DOSSIERS)
+            .bind(unit)
+            .fetch_one(&mut *tx)
+            .await?;
+        met.meet(unit, had == 0);
+    }
+    let insert = format!(
+        "{DOSSIER_INSERT} SELECT {COLUMNS}, $1, {LATER_COLUMNS} FROM dossier_stage WHERE true{DOSSIER_UPSERT}"
+    );
+    // Optimistic: a row twice makes the insert refuse ("cannot affect row a second time").
+    sqlx::query("SAVEPOINT before_insert")
+        .execute(&mut *tx)
+        .await?;
+    let first = sqlx::query(sqlx::AssertSqlSafe(insert.as_str()))
+        .bind(mark)
+        .execute(&mut *tx)
+        .await;
+    let mut duplicates = Vec::new();
+    match first {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("21000") => {
+            sqlx::query("ROLLBACK TO SAVEPOINT before_insert")
+                .execute(&mut *tx)
+                .await?;
+            let twice = sqlx::query(
+                "SELECT line, unit_code, code, procedure_code, received_at, due_at, finished_at, channel, \
+                 apology_at, new_due_at, status, timely_apology, used_days_milli, outcome, paused_days, \
+                 returned_at, return_channel FROM (SELECT s.*, row_number() OVER \
+                 (PARTITION BY unit_code, code ORDER BY line) AS nth FROM dossier_stage s \
+                 WHERE (unit_code, code) IN (SELECT unit_code, code FROM dossier_stage \
+                 GROUP BY unit_code, code HAVING COUNT(*) > 1)) t WHERE nth > 1 ORDER BY line",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in &twice {
+                duplicates.push(record_of(row)?);
+            }
+            sqlx::query(
+                "DELETE FROM dossier_stage s USING (SELECT line, row_number() OVER \
+                 (PARTITION BY unit_code, code ORDER BY line) AS nth FROM dossier_stage \
+                 WHERE (unit_code, code) IN (SELECT unit_code, code FROM dossier_stage \
+                 GROUP BY unit_code, code HAVING COUNT(*) > 1)) t WHERE s.line = t.line AND t.nth > 1",
+            )
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(sqlx::AssertSqlSafe(insert.as_str()))
+                .bind(mark)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    if !keep(&duplicates) {
+        tx.rollback().await?;
+        return Ok(Stored {
+            stored: 0,
+            duplicates,
+        });
+    }
+    for d in &duplicates {
+        tally.remove(d, limits);
+    }
+    let stored = n - duplicates.len() as u64;
+    for (unit, fresh) in met.iter() {
+        sqlx::query(ROLLUP_DELETE)
+            .bind(unit)
+            .execute(&mut *tx)
+            .await?;
+        if !fresh {
+            sqlx::query(ROLLUP_REBUILD)
+                .bind(unit)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    let sums = tally.fresh_rows(&met);
+    for chunk in sums.chunks(500) {
+        let mut q = sqlx::QueryBuilder::new(ROLLUP_INSERT);
+        q.push_values(chunk.iter(), |mut b, (unit, procedure, day, v)| {
+            b.push_bind(*unit)
+                .push_bind(*procedure)
+                .push_bind(day.to_iso());
+            for x in v {
+                b.push_bind(*x);
+            }
+        });
+        q.build().execute(&mut *tx).await?;
+    }
+    for sql in AFTER_ROLLUPS {
+        for (unit, _) in met.iter() {
+            sqlx::query(sql).bind(unit).execute(&mut *tx).await?;
+        }
+    }
+    tx.commit().await?;
+    progress(stored);
+    Ok(Stored { stored, duplicates })
+}
