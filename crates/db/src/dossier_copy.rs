@@ -213,16 +213,37 @@ where
         .fetch_all(&mut *tx)
         .await?;
     for (unit,) in &units {
+        // Each unit is checked once here, not by a foreign key on every row.
+        let (known,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units WHERE code = $1")
+            .bind(unit)
+            .fetch_one(&mut *tx)
+            .await?;
+        if known == 0 {
+            let (line,): (i64,) =
+                sqlx::query_as("SELECT MIN(line) FROM dossier_stage WHERE unit_code = $1")
+                    .bind(unit)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            tx.rollback().await?;
+            return Err(crate::DbError::UnknownUnits(vec![(
+                unit.clone(),
+                usize::try_from(line).unwrap_or(0),
+            )]));
+        }
         let (had,): (i64,) = sqlx::query_as(UNIT_HAS_DOSSIERS)
             .bind(unit)
             .fetch_one(&mut *tx)
             .await?;
         met.meet(unit, had == 0);
     }
+    // Units without dossiers cannot conflict: a plain insert, which is about twice as fast.
+    let all_fresh = met.iter().all(|(_, fresh)| fresh);
     let insert = format!(
-        "{DOSSIER_INSERT} SELECT {COLUMNS}, $1, {LATER_COLUMNS} FROM dossier_stage WHERE true{DOSSIER_UPSERT}"
+        "{DOSSIER_INSERT} SELECT {COLUMNS}, $1, {LATER_COLUMNS} FROM dossier_stage WHERE true{}",
+        if all_fresh { "" } else { DOSSIER_UPSERT }
     );
-    // Optimistic: a row twice makes the insert refuse ("cannot affect row a second time").
+    // Optimistic: a row twice makes the insert refuse ("cannot affect row a second time",
+    // or a duplicate key for the plain insert).
     sqlx::query("SAVEPOINT before_insert")
         .execute(&mut *tx)
         .await?;
@@ -233,7 +254,7 @@ where
     let mut duplicates = Vec::new();
     match first {
         Ok(_) => {}
-        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("21000") => {
+        Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("21000" | "23505")) => {
             sqlx::query("ROLLBACK TO SAVEPOINT before_insert")
                 .execute(&mut *tx)
                 .await?;
