@@ -37,13 +37,24 @@ const PAGES: &[(&str, &[&str])] = &[
             "/units/SKHDT/tasks",
             "/units/SKHDT/dossiers",
             "/units/SKHDT/dossiers/list",
+            "/units/SKHDT/dossiers/report?year=2020&period=q2",
+            "/units/SKHDT/dossiers/report/list?year=2020&period=q2&key=resolved_late",
+            "/units/SKHDT/procedures?year=2020",
             "/calendar",
         ],
     ),
     ("gd.skhdt", &["/", "/units/SKHDT/brief"]),
     ("nv.dtpt", &["/"]),
     ("thamdinh", &["/"]),
-    ("snv", &["/", "/sets/brvt-so-2021/cycle", "/dossiers"]),
+    (
+        "snv",
+        &[
+            "/",
+            "/sets/brvt-so-2021/cycle",
+            "/dossiers",
+            "/dossiers/report?year=2020&period=year",
+        ],
+    ),
     ("admin", &["/", "/admin/users"]),
 ];
 
@@ -223,11 +234,14 @@ async fn check_page(
 ) -> Step {
     let who = if user.is_empty() { "anonymous" } else { user };
     let page = format!("{path} ({lang}, {who})");
-    c.goto(&format!("{base}{path}?lang={lang}"))
-        .await
-        .map_err(e)?;
+    c.goto(&format!(
+        "{base}{path}{}lang={lang}",
+        if path.contains('?') { '&' } else { '?' }
+    ))
+    .await
+    .map_err(e)?;
     let url = c.current_url().await.map_err(e)?;
-    if url.path() != path {
+    if url.path() != path.split('?').next().unwrap_or(path) {
         return Err(format!("{page}: the browser ended on {url}"));
     }
     let state = c
