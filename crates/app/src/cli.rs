@@ -255,6 +255,19 @@ enum DirectiveAction {
 
 #[derive(Subcommand)]
 enum CalendarAction {
+    /// Lịch làm việc riêng của một đơn vị (ví dụ trung tâm làm việc sáng thứ Bảy); không có
+    /// tệp và có --clear: bỏ lịch riêng, đơn vị theo lịch chung của tỉnh.
+    Unit {
+        #[arg(long)]
+        unit: String,
+        /// Tệp lịch YAML (định dạng như lịch chung).
+        file: Option<String>,
+        #[arg(long)]
+        clear: bool,
+        /// Lý do (văn bản căn cứ), ghi vào nhật ký.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
     /// Hạn trả kết quả của hồ sơ tiếp nhận lúc --received với thời hạn --days ngày làm việc.
     Due {
         #[arg(long)]
@@ -1122,6 +1135,35 @@ async fn run(cli: Cli) -> Res {
             } else {
                 Ok(())
             }
+        }
+        Command::Calendar {
+            action:
+                CalendarAction::Unit {
+                    unit,
+                    file,
+                    clear,
+                    reason,
+                },
+        } => {
+            let yaml = match (file, clear) {
+                (Some(f), false) => {
+                    let text = read_text(&f)?;
+                    parindex_domain::calendar::parse_calendar(&f, &text)?;
+                    Some(text)
+                }
+                (None, true) => None,
+                _ => {
+                    return Err(Fail(2, "cần một tệp lịch, hoặc --clear".into()));
+                }
+            };
+            let db = open_db(&cli.db).await?;
+            db.set_unit_calendar(&unit, yaml.as_deref(), "cli", &now(), &reason)
+                .await?;
+            match yaml {
+                Some(_) => println!("đã lưu lịch riêng của {unit}"),
+                None => println!("{unit} theo lịch chung của tỉnh"),
+            }
+            Ok(())
         }
         Command::Calendar {
             action:

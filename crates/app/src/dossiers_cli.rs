@@ -291,8 +291,8 @@ pub(crate) async fn due_soon(
     let as_of = parse_instant(as_of)?;
     let db = open_db(db_url).await?;
     let ctx = load_context(&db, calendar).await?;
-    let until = ctx
-        .calendar()
+    let until = unit
+        .map_or(ctx.calendar(), |u| ctx.calendar_of(u))
         .due_instant(as_of, days)
         .map_err(|e| Fail(1, e))?;
     let list = db.dossiers_due_without_slip(unit, until).await?;
@@ -367,7 +367,7 @@ pub(crate) async fn apology(
             format!("ngày tiếp nhận đã lưu `{}` hỏng", d.line.received_at),
         )
     })?;
-    let timely = has_timely_apology(ctx.calendar(), Some(at), due);
+    let timely = has_timely_apology(ctx.calendar_of(&a.unit), Some(at), due);
     let record = parindex_db::NewApology {
         at,
         new_due,

@@ -85,3 +85,103 @@ impl Db {
         Ok((cal, "lịch kèm theo parindex (2020–2026)".to_string()))
     }
 }
+
+impl Db {
+    /// Sets (`Some`) or removes (`None`) a unit's own calendar (already checked by the
+    /// caller), audited with the reason.
+    pub async fn set_unit_calendar(
+        &self,
+        unit: &str,
+        yaml: Option<&str>,
+        actor: &str,
+        now: &str,
+        reason: &str,
+    ) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let (known,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units WHERE code = $1")
+                .bind(unit)
+                .fetch_one(&mut *tx)
+                .await?;
+            if known == 0 {
+                return Err(crate::DbError::UnknownUnits(vec![(unit.to_string(), 0)]));
+            }
+            let old: Option<(String,)> =
+                sqlx::query_as("SELECT yaml FROM unit_calendars WHERE unit_code = $1")
+                    .bind(unit)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match yaml {
+                Some(y) => {
+                    sqlx::query(
+                        "INSERT INTO unit_calendars (unit_code, yaml, updated_at, updated_by) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (unit_code) DO UPDATE SET yaml = excluded.yaml, updated_at = excluded.updated_at, \
+                         updated_by = excluded.updated_by",
+                    )
+                    .bind(unit)
+                    .bind(y)
+                    .bind(now)
+                    .bind(actor)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                None => {
+                    sqlx::query("DELETE FROM unit_calendars WHERE unit_code = $1")
+                        .bind(unit)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            let e = AuditEntry {
+                at: now.to_string(),
+                actor: actor.to_string(),
+                action: "calendar".into(),
+                entity: format!("calendar/{unit}"),
+                old_value: old.map(|o| o.0),
+                new_value: yaml.map(str::to_string),
+                reason: Some(reason.to_string()).filter(|r| !r.is_empty()),
+            };
+            audit_append!(tx, &e);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// The units' own calendars, parsed: unit code → calendar.
+    pub async fn unit_calendars(
+        &self,
+    ) -> Result<std::collections::HashMap<String, parindex_domain::calendar::Calendar>> {
+        let rows: Vec<(String, String)> = on_db!(self, pool => sqlx::query_as(
+            "SELECT unit_code, yaml FROM unit_calendars ORDER BY unit_code",
+        )
+        .fetch_all(pool)
+        .await?);
+        let mut out = std::collections::HashMap::new();
+        for (unit, yaml) in rows {
+            let cal = parindex_domain::calendar::parse_calendar(&format!("lịch của {unit}"), &yaml)
+                .map_err(|e| crate::DbError::Corrupt(e.to_string()))?;
+            out.insert(unit, cal);
+        }
+        Ok(out)
+    }
+}
+
+impl Db {
+    /// The calendar a unit's dossiers follow: its own when one is set, else the one in force
+    /// for the province.
+    pub async fn calendar_of(&self, unit: &str) -> Result<parindex_domain::calendar::Calendar> {
+        let row: Option<(String,)> = on_db!(self, pool => sqlx::query_as(
+            "SELECT yaml FROM unit_calendars WHERE unit_code = $1",
+        )
+        .bind(unit)
+        .fetch_optional(pool)
+        .await?);
+        match row {
+            Some((yaml,)) => {
+                parindex_domain::calendar::parse_calendar(&format!("lịch của {unit}"), &yaml)
+                    .map_err(|e| crate::DbError::Corrupt(e.to_string()))
+            }
+            None => Ok(self.active_calendar().await?.0),
+        }
+    }
+}

@@ -19,6 +19,8 @@ use crate::{Db, DossierRecord, FigureChange, ProcedureBrief, Result, WriteAccess
 /// Everything the import checks a row against.
 pub struct ImportContext {
     cal: Calendar,
+    /// Units with a calendar of their own; the others follow `cal`.
+    unit_cals: HashMap<String, Calendar>,
     units: HashSet<String>,
     procedures: HashMap<String, ProcedureBrief>,
     /// The one unit whose dossiers this import may hold (an upload on a unit's page).
@@ -30,6 +32,7 @@ impl ImportContext {
     pub async fn load(db: &Db, cal: Calendar) -> Result<ImportContext> {
         Ok(ImportContext {
             cal,
+            unit_cals: db.unit_calendars().await?,
             units: db.list_units().await?.into_iter().map(|u| u.code).collect(),
             procedures: db.procedure_briefs().await?,
             only_unit: None,
@@ -49,6 +52,11 @@ impl ImportContext {
         &self.cal
     }
 
+    /// The calendar a unit's dossiers are counted by: its own, else the province's.
+    pub fn calendar_of(&self, unit: &str) -> &Calendar {
+        self.unit_cals.get(unit).unwrap_or(&self.cal)
+    }
+
     /// The row ready to store, or the reasons it cannot be (`FILE:LINE: column: message`).
     pub fn record(
         &self,
@@ -56,6 +64,7 @@ impl ImportContext {
         row: DossierRow,
     ) -> std::result::Result<DossierRecord, Vec<String>> {
         let mut reasons = Vec::new();
+        let cal = self.calendar_of(&row.unit_code);
         let at = |col: &str, m: String| format!("{file}:{}: {col}: {m}", row.line);
         if !self.units.contains(&row.unit_code) {
             reasons.push(at(
@@ -98,21 +107,20 @@ impl ImportContext {
         // Working days paused for supplements move the appointment, or the legal limit.
         let due = match (row.due_at, procedure) {
             (Some(d), _) if row.paused_days == 0 => Some(d),
-            (Some(d), _) => match self.cal.due_instant(d, row.paused_days) {
+            (Some(d), _) => match cal.due_instant(d, row.paused_days) {
                 Ok(d) => Some(d),
                 Err(e) => {
                     reasons.push(at("paused_days", e));
                     None
                 }
             },
-            (None, Some(p)) => match self
-                .cal
+            (None, Some(p)) => match cal
                 .due_by(row.received_at, p.limit_days, p.limit_unit)
                 .and_then(|d| {
                     if row.paused_days == 0 {
                         Ok(d)
                     } else {
-                        self.cal.due_instant(d, row.paused_days)
+                        cal.due_instant(d, row.paused_days)
                     }
                 }) {
                 Ok(d) => Some(d),
@@ -130,10 +138,10 @@ impl ImportContext {
                 } else {
                     classify(due_at, row.finished_at, due_at)
                 },
-                timely_apology: has_timely_apology(&self.cal, row.apology_at, due_at),
+                timely_apology: has_timely_apology(cal, row.apology_at, due_at),
                 used_days_milli: row.finished_at.and_then(|f| {
-                    let day = u64::from(self.cal.day_minutes());
-                    (day > 0).then(|| self.cal.working_minutes(row.received_at, f) * 1000 / day)
+                    let day = u64::from(cal.day_minutes());
+                    (day > 0).then(|| cal.working_minutes(row.received_at, f) * 1000 / day)
                 }),
                 due_at,
                 row,

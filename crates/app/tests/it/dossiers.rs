@@ -1649,3 +1649,67 @@ async fn limits_in_calendar_days_and_working_hours_set_the_due_instant() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_unit_with_its_own_calendar_counts_its_saturdays() {
+    use crate::common::{run, temp_file};
+    for (db, url) in parindex_db::testkit::each_db().await {
+        let kind = db.kind();
+        let units = temp_file(
+            &format!("c-units-{kind}.csv"),
+            "code,name,parent_code,kind,group\nTTHC,Trung tâm Phục vụ hành chính công,,so,so\nSXD,Sở Xây dựng,,so,so\n",
+        );
+        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+        let procs = temp_file(
+            &format!("c-procs-{kind}.csv"),
+            "code,name,unit_code,limit_days\nT1,Chứng thực bản sao,TTHC,1\nX1,Cấp phép xây dựng,SXD,1\n",
+        );
+        assert_eq!(run(&url, &["procedures", "import", &procs]).code, 0);
+        // The centre works on Saturdays (only Sunday off).
+        let cal = temp_file(
+            &format!("c-cal-{kind}.yaml"),
+            "name: \"Trung tâm — làm việc thứ Bảy\"\r\nyears: 2021..2021\r\nweekend: [sun]\r\nhours:\r\n  - \"07:30-11:30\"\r\n  - \"13:30-17:00\"\r\n",
+        );
+        let r = run(
+            &url,
+            &[
+                "calendar",
+                "unit",
+                "--unit",
+                "TTHC",
+                &cal,
+                "--reason",
+                "QĐ số 12/QĐ-UBND",
+            ],
+        );
+        assert_eq!(r.code, 0, "{kind}: {}", r.stderr);
+        let bad = temp_file(&format!("c-bad-{kind}.yaml"), "weekend: [caturday]\n");
+        let r = run(&url, &["calendar", "unit", "--unit", "TTHC", &bad]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains("c-bad"), "{}", r.stderr);
+        let csv = temp_file(
+            &format!("c-dossiers-{kind}.csv"),
+            "code,unit_code,procedure_code,received_at\n\
+             A,TTHC,T1,2021-03-05 09:00\n\
+             B,SXD,X1,2021-03-05 09:00\n",
+        );
+        let r = run(&url, &["dossiers", "import", &csv]);
+        assert_eq!(r.code, 0, "{kind}: {}", r.stderr);
+        // Friday plus one working day: Saturday at the centre, Monday elsewhere.
+        let a = db.dossier("TTHC", "A").await.unwrap().unwrap();
+        assert_eq!(a.line.due_at, "2021-03-06 09:00", "{kind}");
+        let b = db.dossier("SXD", "B").await.unwrap().unwrap();
+        assert_eq!(b.line.due_at, "2021-03-08 09:00", "{kind}");
+        let audit = db.audit_history("calendar").await.unwrap();
+        assert!(
+            audit.iter().any(|e| e.entry.entity == "calendar/TTHC"),
+            "{kind}"
+        );
+        // Cleared: the centre follows the province again.
+        let r = run(&url, &["calendar", "unit", "--unit", "TTHC", "--clear"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(db.unit_calendars().await.unwrap().is_empty());
+        let r = run(&url, &["calendar", "unit", "--unit", "NOPE", &cal]);
+        assert_eq!(r.code, 1);
+    }
+}

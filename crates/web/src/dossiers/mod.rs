@@ -927,7 +927,7 @@ pub async fn submit_apology(
     let (Some(new_due), Some(due)) = (new_due, Instant::parse(&d.line.due_at)) else {
         return Err(AppError::Internal("hạn đã lưu hỏng".into()));
     };
-    let (cal, _) = st.db.active_calendar().await?;
+    let cal = st.db.calendar_of(&unit_code).await?;
     let at = st.local_instant();
     let record = parindex_db::NewApology {
         at,
@@ -1000,7 +1000,7 @@ pub async fn show_due_soon(
     let unit_name = check_unit(&st, &unit_code).await?;
     let days = q.days.unwrap_or(2).clamp(1, 30);
     let now = st.local_instant();
-    let (cal, _) = st.db.active_calendar().await?;
+    let cal = st.db.calendar_of(&unit_code).await?;
     let until = cal.due_instant(now, days).map_err(AppError::BadRequest)?;
     let lines: Vec<DueLine> = st
         .db

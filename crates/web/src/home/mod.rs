@@ -444,7 +444,7 @@ async fn task_work(
 
 async fn dossier_work(st: &AppState, unit: &str) -> Result<Option<DossierWork>, AppError> {
     let now = st.local_instant();
-    let (cal, _) = st.db.active_calendar().await?;
+    let cal = st.db.calendar_of(unit).await?;
     let Ok(until) = cal.due_instant(now, DOSSIER_DAYS) else {
         return Ok(None);
     };
