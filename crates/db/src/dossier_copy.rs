@@ -22,7 +22,7 @@ const STAGE: &str = "CREATE TEMPORARY TABLE dossier_stage (line BIGINT NOT NULL,
      code TEXT NOT NULL, procedure_code TEXT NOT NULL, received_at BIGINT NOT NULL, due_at BIGINT NOT NULL, \
      finished_at BIGINT, channel TEXT NOT NULL, apology_at BIGINT, new_due_at BIGINT, status TEXT NOT NULL, \
      timely_apology BOOLEAN NOT NULL, used_days_milli BIGINT, outcome TEXT, paused_days INTEGER NOT NULL, \
-     returned_at BIGINT, return_channel TEXT) ON COMMIT DROP";
+     returned_at BIGINT, return_channel TEXT, file_due_at BIGINT) ON COMMIT DROP";
 
 /// The staging table's columns after `line`, in the order of `DOSSIER_INSERT` without the
 /// import mark.
@@ -103,6 +103,9 @@ fn push_row(buf: &mut Vec<u8>, d: &DossierRecord) {
     push_int(buf, r.returned_at.map(Instant::stamp));
     buf.push(b'\t');
     push_opt_text(buf, r.return_channel.map(Channel::as_str));
+    buf.push(b'\t');
+    // The appointment as the file gave it (for the rejected-rows file).
+    push_int(buf, r.due_at.map(Instant::stamp));
     buf.push(b'\n');
 }
 
@@ -140,7 +143,7 @@ fn record_of(row: &sqlx::postgres::PgRow) -> std::result::Result<DossierRecord, 
             unit_code: row.try_get(1)?,
             procedure_code: row.try_get(3)?,
             received_at: fallback,
-            due_at: Instant::from_stamp(due),
+            due_at: at(17)?,
             finished_at: at(6)?,
             channel: Channel::parse(row.try_get::<&str, _>(7)?).unwrap_or(Channel::Direct),
             apology_at: at(8)?,
@@ -180,7 +183,7 @@ where
     {
         let mut copy = tx
             .copy_in_raw(&format!(
-                "COPY dossier_stage (line, {COLUMNS}, {LATER_COLUMNS}) FROM STDIN"
+                "COPY dossier_stage (line, {COLUMNS}, {LATER_COLUMNS}, file_due_at) FROM STDIN"
             ))
             .await?;
         let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
@@ -261,7 +264,7 @@ where
             let twice = sqlx::query(
                 "SELECT line, unit_code, code, procedure_code, received_at, due_at, finished_at, channel, \
                  apology_at, new_due_at, status, timely_apology, used_days_milli, outcome, paused_days, \
-                 returned_at, return_channel FROM (SELECT s.*, row_number() OVER \
+                 returned_at, return_channel, file_due_at FROM (SELECT s.*, row_number() OVER \
                  (PARTITION BY unit_code, code ORDER BY line) AS nth FROM dossier_stage s \
                  WHERE (unit_code, code) IN (SELECT unit_code, code FROM dossier_stage \
                  GROUP BY unit_code, code HAVING COUNT(*) > 1)) t WHERE nth > 1 ORDER BY line",

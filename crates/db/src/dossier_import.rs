@@ -107,7 +107,7 @@ impl ImportContext {
         // Working days paused for supplements move the appointment, or the legal limit.
         let due = match (row.due_at, procedure) {
             (Some(d), _) if row.paused_days == 0 => Some(d),
-            (Some(d), _) => match cal.due_instant(d, row.paused_days) {
+            (Some(d), _) => match cal.shift_working_days(d, row.paused_days) {
                 Ok(d) => Some(d),
                 Err(e) => {
                     reasons.push(at("paused_days", e));
@@ -120,7 +120,7 @@ impl ImportContext {
                     if row.paused_days == 0 {
                         Ok(d)
                     } else {
-                        cal.due_instant(d, row.paused_days)
+                        cal.shift_working_days(d, row.paused_days)
                     }
                 }) {
                 Ok(d) => Some(d),
@@ -139,10 +139,14 @@ impl ImportContext {
                     classify(due_at, row.finished_at, due_at)
                 },
                 timely_apology: has_timely_apology(cal, row.apology_at, due_at),
-                used_days_milli: row.finished_at.and_then(|f| {
-                    let day = u64::from(cal.day_minutes());
-                    (day > 0).then(|| cal.working_minutes(row.received_at, f) * 1000 / day)
-                }),
+                // A withdrawn dossier's time is not processing time.
+                used_days_milli: row
+                    .finished_at
+                    .filter(|_| row.outcome != Some(Outcome::Withdrawn))
+                    .and_then(|f| {
+                        let day = u64::from(cal.day_minutes());
+                        (day > 0).then(|| cal.working_minutes(row.received_at, f) * 1000 / day)
+                    }),
                 due_at,
                 row,
             }),

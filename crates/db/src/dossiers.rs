@@ -936,6 +936,7 @@ type LineRow = (
     Option<i64>,
     Option<i64>,
     bool,
+    String,
 );
 
 fn line_of(r: LineRow) -> DossierLine {
@@ -950,12 +951,15 @@ fn line_of(r: LineRow) -> DossierLine {
         apology_at: r.7.map(iso),
         new_due_at: r.8.map(iso),
         timely_apology: r.9,
+        unit_code: r.10,
     }
 }
 
 /// One dossier in a drill-down list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DossierLine {
+    /// The unit that processes it (codes are unique per unit only).
+    pub unit_code: String,
     pub code: String,
     pub procedure_code: String,
     pub received_at: String,
@@ -1026,7 +1030,7 @@ impl Db {
             .fetch_one(pool)
             .await?);
         let sql = format!(
-            "SELECT code, procedure_code, received_at, due_at, finished_at, channel, status, apology_at, new_due_at, timely_apology \
+            "SELECT code, procedure_code, received_at, due_at, finished_at, channel, status, apology_at, new_due_at, timely_apology, unit_code \
              {base} ORDER BY received_at, code LIMIT $6"
         );
         let rows: Vec<LineRow> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
@@ -1106,7 +1110,19 @@ impl Db {
         .fetch_optional(pool)
         .await?);
         Ok(row.map(|r| DossierDetail {
-            line: line_of((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9)),
+            line: line_of((
+                r.0,
+                r.1,
+                r.2,
+                r.3,
+                r.4,
+                r.5,
+                r.6,
+                r.7,
+                r.8,
+                r.9,
+                unit.to_string(),
+            )),
             procedure_name: r.10.unwrap_or_default(),
             unit_name: r.11,
             apology_reason: r.12,
@@ -1146,6 +1162,11 @@ impl Db {
             if status == "early" || status == "on_time" {
                 return Err(DbError::Conflict(format!(
                     "hồ sơ {code} đã giải quyết đúng hạn, không cần phiếu xin lỗi"
+                )));
+            }
+            if status == "withdrawn" {
+                return Err(DbError::Conflict(format!(
+                    "hồ sơ {code} đã được công dân rút, không cần phiếu xin lỗi"
                 )));
             }
             if a.new_due.stamp() <= due_at {
@@ -1646,7 +1667,7 @@ impl Db {
             .fetch_one(pool)
             .await?);
         let sql = format!(
-            "SELECT code, procedure_code, received_at, due_at, finished_at, channel, status, apology_at, new_due_at, timely_apology \
+            "SELECT code, procedure_code, received_at, due_at, finished_at, channel, status, apology_at, new_due_at, timely_apology, unit_code \
              {base} ORDER BY received_at, code LIMIT $5"
         );
         let rows: Vec<LineRow> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))

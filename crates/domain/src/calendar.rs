@@ -566,6 +566,20 @@ impl Calendar {
         }
     }
 
+    /// `t` moved by `n` working days, its clock time kept (a pause for supplements moves a
+    /// due instant so); `t` itself when `n` is 0.
+    pub fn shift_working_days(&self, t: Instant, n: u32) -> Result<Instant, String> {
+        if n == 0 {
+            return Ok(t);
+        }
+        let date = self.nth_working_day(t.date, n)?;
+        self.check_year(date, "hạn trả kết quả")?;
+        Ok(Instant {
+            date,
+            minute: t.minute,
+        })
+    }
+
     /// The day and clock time counting starts from for a dossier received at `t`
     /// (`shared/spec/dossiers.md`, "Calendar file").
     fn counting_start(&self, t: Instant) -> Result<(Date, u16), String> {

@@ -1112,6 +1112,29 @@ async fn period_reports_count_as_the_decree_says() {
             .unwrap()
             .unwrap();
         assert_eq!(withdrawn[0].code, "C10");
+        // A withdrawn dossier needs no apology slip.
+        let slip = temp_file(&format!("p-slip-{kind}.docx"), "");
+        let r = run(
+            &url,
+            &[
+                "dossiers",
+                "apology",
+                "--unit",
+                "SKHDT",
+                "--code",
+                "C10",
+                "--reason",
+                "x",
+                "--new-due",
+                "2021-03-10 16:00",
+                "--at",
+                "2021-02-26 08:00",
+                "--output",
+                &slip,
+            ],
+        );
+        assert_eq!(r.code, 1, "{kind}: {}", r.stdout);
+        assert!(r.stderr.contains("đã được công dân rút"), "{}", r.stderr);
         let (n, resolved) = db
             .period_list(Some("SKHDT"), q1.from, q1.to, "resolved_total", None, 10)
             .await
@@ -1458,6 +1481,8 @@ async fn period_report_pages_lead_to_the_dossiers_behind_each_number() {
             r#"<strong id="total">{}</strong>"#,
             count_vi(all.pending_overdue)
         )));
+        // Codes are unique per unit only: the province's list names each dossier's unit.
+        assert!(overdue.body.contains("<td>SKHDT</td>"), "{}", overdue.body);
         let bad = send(
             &app,
             "GET",

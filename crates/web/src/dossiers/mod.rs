@@ -569,6 +569,7 @@ pub(crate) const PAGE_LIMIT: i64 = 500;
 pub(crate) const EXPORT_LIMIT: i64 = 200_000;
 
 pub struct ListLine {
+    pub unit_code: String,
     pub code: String,
     pub procedure: String,
     pub received: String,
@@ -596,6 +597,7 @@ pub(crate) fn list_line(l: &'static Labels, d: &DossierLine, now: Instant) -> Li
         _ => (l.statuses[4], "pending"),
     };
     ListLine {
+        unit_code: d.unit_code.clone(),
         code: d.code.clone(),
         procedure: d.procedure_code.clone(),
         received: vi_instant(&d.received_at),
@@ -817,7 +819,7 @@ async fn slip_page(
         .map_or(st.local_instant().date, |i| i.date);
     let form = Some(parindex_reports::apology::SlipForm::for_issue(issue_day));
     let issued = d.line.apology_at.is_some();
-    let needs = !issued && d.line.status != "early" && d.line.status != "on_time";
+    let needs = !issued && !matches!(d.line.status.as_str(), "early" | "on_time" | "withdrawn");
     let l = labels(lang);
     let page = ApologyPage {
         t: lang.tr(),

@@ -36,8 +36,8 @@ fn bad(vi: String, en: String) -> AppError {
     AppError::said(axum::http::StatusCode::BAD_REQUEST, vi, en)
 }
 
-/// The period asked for; the last quarter that has ended by default (the current year's
-/// first quarter until the 14th of March has passed, when nothing has ended this year).
+/// The period asked for; by default the quarter today falls in (from the 15th of December,
+/// the first quarter of the next year).
 fn chosen(q: &ReportQuery, st: &AppState) -> Result<Period, AppError> {
     let today = st.local_instant().date;
     let year = match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
@@ -51,6 +51,8 @@ fn chosen(q: &ReportQuery, st: &AppState) -> Result<Period, AppError> {
                     format!("The year “{y}” is not valid."),
                 )
             })?,
+        // The reporting year runs from the 15th of December.
+        None if today.month == 12 && today.day >= 15 => today.year + 1,
         None => today.year,
     };
     let kind = match q.period.as_deref().filter(|p| !p.is_empty()) {
@@ -371,7 +373,8 @@ pub struct ReportListPage {
     pub action: String,
     pub total: String,
     pub shown: String,
-    /// The unit of each line when the list spans the province; empty otherwise.
+    /// The unit of the list; empty when it spans the province (each line then shows its
+    /// unit).
     pub unit_code: String,
     pub lines: Vec<ListLine>,
 }
@@ -432,6 +435,7 @@ async fn list_page(
         let mut table = parindex_reports::Table::new(
             format!("{heading} — {}", unit.unwrap_or("")),
             &[
+                l.unit,
                 l.code,
                 l.procedure,
                 l.received_at,
@@ -445,6 +449,7 @@ async fn list_page(
         );
         for d in &lines {
             table.rows.push(vec![
+                d.unit_code.clone().into(),
                 d.code.clone().into(),
                 d.procedure.clone().into(),
                 d.received.clone().into(),
