@@ -131,6 +131,19 @@ impl ImportContext {
             },
             (None, None) => None,
         };
+        // The single new date must come after the due instant, a pause included.
+        if let (Some(d), Some(n)) = (due, row.new_due_at)
+            && n <= d
+        {
+            reasons.push(at(
+                "new_due_at",
+                format!(
+                    "ngày hẹn lại {} không sau hạn trả {} (đã tính ngày tạm dừng)",
+                    n.to_vi(),
+                    d.to_vi()
+                ),
+            ));
+        }
         match due {
             Some(due_at) if reasons.is_empty() => Ok(DossierRecord {
                 status: if row.outcome == Some(Outcome::Withdrawn) {

@@ -1241,6 +1241,21 @@ async fn period_reports_count_as_the_decree_says() {
         ] {
             assert!(r.stderr.contains(m), "{kind}: {m}: {}", r.stderr);
         }
+        // A new date before the due instant that a pause moved is refused.
+        let early = temp_file(
+            &format!("p-early-{kind}.csv"),
+            "code,unit_code,procedure_code,received_at,due_at,paused_days,apology_at,new_due_at\r\n\
+             B3,SKHDT,P1,2021-03-01 08:00,2021-03-03 17:00,2,2021-03-02 08:00,2021-03-04 17:00\r\n",
+        );
+        let r = run(&url, &["dossiers", "import", &early]);
+        assert_eq!(r.code, 1, "{kind}");
+        assert!(
+            r.stderr.contains(
+                ":2: new_due_at: ngày hẹn lại 04/03/2021 17:00 không sau hạn trả 05/03/2021 17:00"
+            ),
+            "{kind}: {}",
+            r.stderr
+        );
         // Every other period of 2021 against the plain count, and the province's total.
         for kind_ in [
             parindex_domain::period::PeriodKind::Month(1),
