@@ -1404,6 +1404,12 @@ async fn period_report_pages_lead_to_the_dossiers_behind_each_number() {
         for row in late.body.split("<tr data-code=").skip(1) {
             assert!(row.contains(r#"class="late""#), "{row}");
         }
+        // The same list as CSV: one line per dossier, each naming its unit.
+        let late_csv = send(&app, "GET", &format!("{href}&format=csv"), &vp, &[], None).await;
+        let body = late_csv.body.trim_start_matches('\u{feff}');
+        let data: Vec<&str> = body.lines().skip(1).collect();
+        assert_eq!(data.len() as u64, total.resolved_late, "{kind}");
+        assert!(data.iter().all(|l| l.starts_with("SKHDT,")), "{body}");
         // Downloads: the table as XLSX, CSV with the contract's keys, DOCX with the figures.
         let csv = send(
             &app,

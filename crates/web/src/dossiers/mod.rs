@@ -622,6 +622,45 @@ pub(crate) fn list_line(l: &'static Labels, d: &DossierLine, now: Instant) -> Li
     }
 }
 
+/// A list of dossiers as a download, with each line's unit first when `with_unit`.
+pub(crate) fn list_table(l: &Labels, title: String, lines: &[ListLine], with_unit: bool) -> Table {
+    let mut headers = Vec::with_capacity(10);
+    if with_unit {
+        headers.push(l.unit);
+    }
+    headers.extend([
+        l.code,
+        l.procedure,
+        l.received_at,
+        l.due_at,
+        l.finished_at,
+        l.channel,
+        l.status,
+        l.apology,
+        l.new_due,
+    ]);
+    let mut table = Table::new(title, &headers);
+    for d in lines {
+        let mut row: Vec<Cell> = Vec::with_capacity(10);
+        if with_unit {
+            row.push(d.unit_code.clone().into());
+        }
+        row.extend([
+            d.code.clone().into(),
+            d.procedure.clone().into(),
+            d.received.clone().into(),
+            d.due.clone().into(),
+            d.finished.clone().into(),
+            d.channel.into(),
+            d.status.into(),
+            d.apology.clone().into(),
+            d.new_due.clone().into(),
+        ]);
+        table.rows.push(row);
+    }
+    table
+}
+
 #[derive(Template)]
 #[template(path = "dossier_list.html")]
 pub struct ListPage {
@@ -682,33 +721,7 @@ pub async fn show_list(
     );
     let lines: Vec<ListLine> = rows.iter().map(|d| list_line(l, d, now)).collect();
     if let Some(format) = q.format.as_deref() {
-        let mut table = Table::new(
-            format!("{heading} — {unit_code}"),
-            &[
-                l.code,
-                l.procedure,
-                l.received_at,
-                l.due_at,
-                l.finished_at,
-                l.channel,
-                l.status,
-                l.apology,
-                l.new_due,
-            ],
-        );
-        for d in &lines {
-            table.rows.push(vec![
-                d.code.clone().into(),
-                d.procedure.clone().into(),
-                d.received.clone().into(),
-                d.due.clone().into(),
-                d.finished.clone().into(),
-                d.channel.into(),
-                d.status.into(),
-                d.apology.clone().into(),
-                d.new_due.clone().into(),
-            ]);
-        }
+        let table = list_table(l, format!("{heading} — {unit_code}"), &lines, false);
         return crate::ranking::pages::download_table(
             &table,
             format,

@@ -432,35 +432,12 @@ async fn list_page(
         query.push_str(&crate::accounts::account::urlencode(p));
     }
     if let Some(format) = q.format.as_deref() {
-        let mut table = parindex_reports::Table::new(
+        let table = super::list_table(
+            l,
             format!("{heading} — {}", unit.unwrap_or("")),
-            &[
-                l.unit,
-                l.code,
-                l.procedure,
-                l.received_at,
-                l.due_at,
-                l.finished_at,
-                l.channel,
-                l.status,
-                l.apology,
-                l.new_due,
-            ],
+            &lines,
+            true,
         );
-        for d in &lines {
-            table.rows.push(vec![
-                d.unit_code.clone().into(),
-                d.code.clone().into(),
-                d.procedure.clone().into(),
-                d.received.clone().into(),
-                d.due.clone().into(),
-                d.finished.clone().into(),
-                d.channel.into(),
-                d.status.into(),
-                d.apology.clone().into(),
-                d.new_due.clone().into(),
-            ]);
-        }
         return crate::ranking::pages::download_table(
             &table,
             format,
