@@ -924,6 +924,10 @@ impl DossierFilter {
     }
 }
 
+/// What the lists select for a [`LineRow`].
+const LINE_COLUMNS: &str = "code, procedure_code, received_at, due_at, finished_at, channel, status, \
+     apology_at, new_due_at, timely_apology, unit_code";
+
 /// The columns of a [`DossierLine`], in the order the queries select them.
 type LineRow = (
     String,
@@ -1029,10 +1033,7 @@ impl Db {
             .bind(procedure)
             .fetch_one(pool)
             .await?);
-        let sql = format!(
-            "SELECT code, procedure_code, received_at, due_at, finished_at, channel, status, apology_at, new_due_at, timely_apology, unit_code \
-             {base} ORDER BY received_at, code LIMIT $6"
-        );
+        let sql = format!("SELECT {LINE_COLUMNS} {base} ORDER BY received_at, code LIMIT $6");
         let rows: Vec<LineRow> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(unit)
             .bind(from)
@@ -1666,10 +1667,7 @@ impl Db {
             .bind(procedure)
             .fetch_one(pool)
             .await?);
-        let sql = format!(
-            "SELECT code, procedure_code, received_at, due_at, finished_at, channel, status, apology_at, new_due_at, timely_apology, unit_code \
-             {base} ORDER BY received_at, code LIMIT $5"
-        );
+        let sql = format!("SELECT {LINE_COLUMNS} {base} ORDER BY received_at, code LIMIT $5");
         let rows: Vec<LineRow> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(start)
             .bind(end)

@@ -330,8 +330,7 @@ pub async fn period_report(
             (province, PeriodRows::Unit, names)
         }
     };
-    let total = db.period_figures(unit, period.from, period.to).await?;
-    let rows = db
+    let rows: Vec<PeriodLine> = db
         .period_figures_by(unit, period.from, period.to, Some(rows))
         .await?
         .into_iter()
@@ -341,6 +340,12 @@ pub async fn period_report(
             figures,
         })
         .collect();
+    // The rows cover every dossier of the table: the total is their sum, not a second query.
+    let total = rows
+        .iter()
+        .fold(parindex_domain::period::PeriodFigures::default(), |a, l| {
+            a.plus(&l.figures)
+        });
     Ok(Some(PeriodReport {
         scope,
         by_unit: unit.is_none(),
