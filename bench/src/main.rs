@@ -587,6 +587,7 @@ fn documents(units: usize, leaves: usize) {
                             title: "Kế hoạch thực hiện nhiệm vụ cải cách hành chính".into(),
                         })
                         .collect(),
+                    not_applicable: None,
                 },
             );
         }

@@ -1561,6 +1561,9 @@ fn ranking_table(set: &CriteriaSet, results: &[UnitResult]) -> Table {
             "rank",
             "of",
             "lost",
+            "max",
+            "bonus",
+            "penalty",
         ],
     )
     .with_titles(&[
@@ -1573,6 +1576,9 @@ fn ranking_table(set: &CriteriaSet, results: &[UnitResult]) -> Table {
         "Hạng",
         "Trên số đơn vị",
         "Điểm bị mất",
+        "Điểm tối đa của đơn vị",
+        "Điểm thưởng",
+        "Điểm trừ",
     ]);
     for r in results {
         t.rows.push(vec![
@@ -1585,6 +1591,9 @@ fn ranking_table(set: &CriteriaSet, results: &[UnitResult]) -> Table {
             Cell::Int(i64::from(r.rank)),
             Cell::Int(i64::from(r.of)),
             Cell::Points(r.lost, p),
+            Cell::Points(r.max, p),
+            Cell::Points(r.bonus, p),
+            Cell::Points(r.penalty, p),
         ]);
     }
     t
@@ -1600,6 +1609,9 @@ const RANKING_HEADS: &[&str] = &[
     "Hạng",
     "Trên",
     "Điểm mất",
+    "Tối đa",
+    "Thưởng",
+    "Trừ",
 ];
 
 /// A plain-text table with Vietnamese numbers, columns aligned by characters.
@@ -1668,17 +1680,26 @@ fn emit(
             if let Some(leaves) = report.units.iter().find_map(|u| u.leaves.as_ref()) {
                 let p = set.precision;
                 let mut t = Table::new("", &[]);
+                let number = |s: &str| parindex_domain::Points::parse(s).unwrap_or_default();
                 for (l, (_, n)) in leaves.iter().zip(set.leaves()) {
-                    let eff = parindex_domain::Points::parse(&l.effective).unwrap_or_default();
+                    let note = if l.not_applicable {
+                        "không áp dụng"
+                    } else {
+                        n.kind.label_vi()
+                    };
                     t.rows.push(vec![
                         l.code.clone().into(),
                         Cell::Points(n.max, p),
-                        Cell::Points(eff, p),
-                        Cell::Points(n.max - eff, p),
+                        Cell::Points(number(&l.effective), p),
+                        Cell::Points(number(&l.lost), p),
+                        note.to_string().into(),
                     ]);
                 }
                 print_out("\n");
-                print_out(&text_table(&t, &["Tiêu chí", "Tối đa", "Đạt", "Mất"]));
+                print_out(&text_table(
+                    &t,
+                    &["Tiêu chí", "Tối đa", "Đạt", "Mất", "Ghi chú"],
+                ));
             }
         }
     }

@@ -5,6 +5,7 @@ use parindex_domain::access::AuditEntry;
 use parindex_domain::{CriteriaSet, LeafScore, Points};
 
 use crate::accounts::{audit_append, bump_unit_version};
+use crate::repo::describe_leaf;
 use crate::{BeginWrite, Db, DbError, Result, on_db};
 
 /// A leaf as stored, with who last changed it.
@@ -54,6 +55,9 @@ pub enum LeafChange {
         final_points: Option<Points>,
         answer: String,
     },
+    /// The secretariat marks the leaf not applicable to the unit, with the reason
+    /// (`Some`), or applicable again (`None`).
+    Applicability { not_applicable: Option<String> },
 }
 
 type Row = (
@@ -70,10 +74,11 @@ type Row = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 
 const SELECT_LEAF: &str = "SELECT l.self_points, l.appraised, l.final_points, l.input, l.effective, l.note, l.revision, l.updated_by, l.updated_at, \
-     l.appraisal_reason, l.explanation, l.explanation_status, l.explanation_answer \
+     l.appraisal_reason, l.explanation, l.explanation_status, l.explanation_answer, l.not_applicable \
      FROM leaf_scores l JOIN assessments a ON a.id = l.assessment_id \
      WHERE a.set_id = $1 AND a.unit_code = $2 AND l.criterion_code = $3";
 
@@ -87,6 +92,7 @@ fn stored_from(r: Row) -> StoredLeaf {
             input: r.3,
             effective: Points::from_thousandths(r.4),
             note: r.5,
+            not_applicable: r.13,
         },
         revision: r.6,
         updated_by: r.7,
@@ -98,23 +104,11 @@ fn stored_from(r: Row) -> StoredLeaf {
     }
 }
 
-fn describe(l: &LeafScore) -> String {
-    let p = |x: Option<Points>| x.map_or_else(|| "-".to_string(), Points::to_plain);
-    format!(
-        "self={}; appraised={}; final={}; input={}; effective={}",
-        p(l.self_points),
-        p(l.appraised),
-        p(l.final_points),
-        l.input.as_deref().unwrap_or("-"),
-        l.effective.to_plain()
-    )
-}
-
 impl Db {
     /// Every stored leaf of a unit for a set (by criterion code).
     pub async fn unit_leaves(&self, set_id: &str, unit: &str) -> Result<Vec<(String, StoredLeaf)>> {
         let sql = "SELECT l.criterion_code, l.self_points, l.appraised, l.final_points, l.input, l.effective, l.note, l.revision, l.updated_by, l.updated_at, \
-                   l.appraisal_reason, l.explanation, l.explanation_status, l.explanation_answer \
+                   l.appraisal_reason, l.explanation, l.explanation_status, l.explanation_answer, l.not_applicable \
                    FROM leaf_scores l JOIN assessments a ON a.id = l.assessment_id WHERE a.set_id = $1 AND a.unit_code = $2";
         type R = (
             String,
@@ -131,6 +125,7 @@ impl Db {
             Option<String>,
             Option<String>,
             Option<String>,
+            Option<String>,
         );
         let rows: Vec<R> = on_db!(self, pool => sqlx::query_as(sql).bind(set_id).bind(unit).fetch_all(pool).await?);
         Ok(rows
@@ -139,7 +134,7 @@ impl Db {
                 (
                     r.0,
                     stored_from((
-                        r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13,
+                        r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14,
                     )),
                 )
             })
@@ -223,32 +218,42 @@ impl Db {
                     }
                     ("explanation.answer", Some(a.clone()))
                 }
+                LeafChange::Applicability { not_applicable } => {
+                    next.not_applicable.clone_from(not_applicable);
+                    let action = if not_applicable.is_some() { "points.not_applicable" } else { "points.applicable" };
+                    (action, not_applicable.clone())
+                }
             };
-            next.effective = next.final_points.or(next.appraised).or(next.self_points).unwrap_or_default();
+            next.effective = if next.not_applicable.is_some() {
+                Points::ZERO
+            } else {
+                next.final_points.or(next.appraised).or(next.self_points).unwrap_or_default()
+            };
             let new_revision = revision + 1;
             let written = if current.is_some() {
                 sqlx::query(
                     "UPDATE leaf_scores SET self_points = $1, appraised = $2, final_points = $3, input = $4, effective = $5, note = $6, \
                      appraisal_reason = $7, explanation = $8, explanation_status = $9, explanation_answer = $10, \
-                     revision = $11, updated_by = $12, updated_at = $13 \
+                     revision = $11, updated_by = $12, updated_at = $13, not_applicable = $17 \
                      WHERE assessment_id = $14 AND criterion_code = $15 AND revision = $16",
                 )
                 .bind(next.self_points.map(Points::thousandths)).bind(next.appraised.map(Points::thousandths))
                 .bind(next.final_points.map(Points::thousandths)).bind(&next.input).bind(next.effective.thousandths())
                 .bind(&next.note).bind(&reason).bind(&explanation).bind(&status).bind(&answer)
                 .bind(new_revision).bind(actor).bind(now).bind(aid).bind(&code).bind(revision)
+                .bind(&next.not_applicable)
                 .execute(&mut *tx).await?.rows_affected()
             } else {
                 sqlx::query(
                     "INSERT INTO leaf_scores (assessment_id, criterion_code, self_points, appraised, final_points, input, effective, note, \
-                     appraisal_reason, explanation, explanation_status, explanation_answer, revision, updated_by, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (assessment_id, criterion_code) DO NOTHING",
+                     appraisal_reason, explanation, explanation_status, explanation_answer, revision, updated_by, updated_at, not_applicable) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (assessment_id, criterion_code) DO NOTHING",
                 )
                 .bind(aid).bind(&code)
                 .bind(next.self_points.map(Points::thousandths)).bind(next.appraised.map(Points::thousandths))
                 .bind(next.final_points.map(Points::thousandths)).bind(&next.input).bind(next.effective.thousandths())
                 .bind(&next.note).bind(&reason).bind(&explanation).bind(&status).bind(&answer)
-                .bind(new_revision).bind(actor).bind(now)
+                .bind(new_revision).bind(actor).bind(now).bind(&next.not_applicable)
                 .execute(&mut *tx).await?.rows_affected()
             };
             if written == 0 {
@@ -265,8 +270,8 @@ impl Db {
                 actor: actor.to_string(),
                 action: action.to_string(),
                 entity: format!("{}/{unit}/{code}", set.id),
-                old_value: current.as_ref().map(|_| describe(&old)),
-                new_value: Some(describe(&next)),
+                old_value: current.as_ref().map(|_| describe_leaf(&old)),
+                new_value: Some(describe_leaf(&next)),
                 reason: why,
             };
             audit_append!(tx, &e);

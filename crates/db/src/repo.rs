@@ -33,16 +33,25 @@ fn entry(
 }
 
 /// `self=1; appraised=0.5; final=-; input=-; effective=0.5`, for the audit trail.
-fn describe_leaf(l: &LeafScore) -> String {
+/// A leaf's layers as the audit log records them.
+pub(crate) fn describe_leaf(l: &LeafScore) -> String {
     let p = |x: Option<Points>| x.map_or_else(|| "-".to_string(), Points::to_plain);
-    format!(
+    let mut out = format!(
         "self={}; appraised={}; final={}; input={}; effective={}",
         p(l.self_points),
         p(l.appraised),
         p(l.final_points),
         l.input.as_deref().unwrap_or("-"),
         l.effective.to_plain()
-    )
+    );
+    if let Some(reason) = &l.not_applicable {
+        out.push_str("; không áp dụng");
+        if !reason.is_empty() {
+            out.push_str(": ");
+            out.push_str(reason);
+        }
+    }
+    out
 }
 
 /// A criteria set as listed.
@@ -438,8 +447,8 @@ impl Db {
                 leaves.sort_by_key(|(i, _)| **i);
                 for (&i, l) in leaves {
                     let code = set.nodes[i].code.as_str();
-                    let old: Option<(Option<i64>, Option<i64>, Option<i64>, Option<String>, i64, Option<String>)> = sqlx::query_as(
-                        "SELECT self_points, appraised, final_points, input, effective, note FROM leaf_scores \
+                    let old: Option<(Option<i64>, Option<i64>, Option<i64>, Option<String>, i64, Option<String>, Option<String>)> = sqlx::query_as(
+                        "SELECT self_points, appraised, final_points, input, effective, note, not_applicable FROM leaf_scores \
                          WHERE assessment_id = $1 AND criterion_code = $2",
                     )
                     .bind(aid)
@@ -453,16 +462,18 @@ impl Db {
                         input: o.3,
                         effective: Points::from_thousandths(o.4),
                         note: o.5,
+                        not_applicable: o.6,
                     });
                     if old.as_ref() == Some(l) {
                         continue;
                     }
                     sqlx::query(
-                        "INSERT INTO leaf_scores (assessment_id, criterion_code, self_points, appraised, final_points, input, effective, updated_at, note) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                        "INSERT INTO leaf_scores (assessment_id, criterion_code, self_points, appraised, final_points, input, effective, updated_at, note, not_applicable) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                          ON CONFLICT (assessment_id, criterion_code) DO UPDATE SET self_points = excluded.self_points, \
                          appraised = excluded.appraised, final_points = excluded.final_points, input = excluded.input, \
-                         effective = excluded.effective, updated_at = excluded.updated_at, note = excluded.note",
+                         effective = excluded.effective, updated_at = excluded.updated_at, note = excluded.note, \
+                         not_applicable = excluded.not_applicable",
                     )
                     .bind(aid)
                     .bind(code)
@@ -473,6 +484,7 @@ impl Db {
                     .bind(l.effective.thousandths())
                     .bind(now)
                     .bind(l.note.as_deref())
+                    .bind(l.not_applicable.as_deref())
                     .execute(&mut *tx)
                     .await?;
                     let e = entry(
@@ -515,7 +527,7 @@ impl Db {
         set: &CriteriaSet,
         unit: Option<&str>,
     ) -> Result<Vec<UnitScores>> {
-        let sql = "SELECT a.unit_code, a.unit_name, a.grp, l.criterion_code, l.self_points, l.appraised, l.final_points, l.input, l.effective, l.note \
+        let sql = "SELECT a.unit_code, a.unit_name, a.grp, l.criterion_code, l.self_points, l.appraised, l.final_points, l.input, l.effective, l.note, l.not_applicable \
                    FROM assessments a LEFT JOIN leaf_scores l ON l.assessment_id = a.id \
                    WHERE a.set_id = $1 AND ($2 IS NULL OR a.unit_code = $2) ORDER BY a.unit_code";
         type Row = (
@@ -528,6 +540,7 @@ impl Db {
             Option<i64>,
             Option<String>,
             Option<i64>,
+            Option<String>,
             Option<String>,
         );
         let rows: Vec<Row> = on_db!(self, pool =>
@@ -559,6 +572,7 @@ impl Db {
                     input: r.7,
                     note: r.9,
                     effective: opt_points(r.8).unwrap_or_default(),
+                    not_applicable: r.10,
                 },
             );
         }

@@ -49,6 +49,17 @@ pub struct LeafEntry {
     pub input: Option<String>,
     pub note: Option<String>,
     pub evidence: Vec<Cited>,
+    /// The leaf does not apply to the unit (the reason): no points, outside its maximum.
+    pub not_applicable: Option<String>,
+}
+
+/// A node's name, with `(điểm thưởng)` or `(điểm trừ)` where its points are outside the
+/// maximum.
+fn kind_named(n: &parindex_domain::Criterion) -> String {
+    match n.kind {
+        parindex_domain::NodeKind::Regular => n.name.clone(),
+        k => format!("{} ({})", n.name, k.label_vi().to_lowercase()),
+    }
 }
 
 /// The report of `unit_name` on `set`; `entries` by criterion code.
@@ -61,17 +72,36 @@ pub fn self_assessment_document<S: std::hash::BuildHasher>(
 ) -> Document {
     let p = set.precision;
     // Each node's own total: the unit's points summed over the leaves under it.
+    let na = |i: usize| {
+        entries
+            .get(set.nodes[i].code.as_str())
+            .and_then(|e| e.not_applicable.as_deref())
+    };
     let own = |i: usize| {
         entries
             .get(set.nodes[i].code.as_str())
+            .filter(|e| e.not_applicable.is_none())
             .and_then(|e| e.self_points)
     };
     let totals = parindex_domain::scoring::totals_by(set, |i| own(i).unwrap_or_default());
-    let leaves = set.leaves().count() as u64;
-    let scored = set.leaves().filter(|(i, _)| own(*i).is_some()).count() as u64;
-    let total = set
+    // The unit's maxima: less the leaves that do not apply to it.
+    let maxima = parindex_domain::scoring::totals_by(set, |i| {
+        if na(i).is_some() {
+            Points::ZERO
+        } else {
+            set.nodes[i].max
+        }
+    });
+    let unit_max = set
         .roots()
-        .fold(Points::ZERO, |acc, (i, _)| acc + totals[i]);
+        .filter(|(_, n)| n.kind == parindex_domain::NodeKind::Regular)
+        .fold(Points::ZERO, |acc, (i, _)| acc + maxima[i]);
+    let leaves = set.leaves().count() as u64;
+    let scored = set
+        .leaves()
+        .filter(|(i, _)| own(*i).is_some() || na(*i).is_some())
+        .count() as u64;
+    let total = parindex_domain::scoring::score_from(set, &totals);
     let mut rows = Vec::with_capacity(set.nodes.len());
     for (i, n) in set.nodes.iter().enumerate() {
         if n.is_leaf() {
@@ -79,14 +109,17 @@ pub fn self_assessment_document<S: std::hash::BuildHasher>(
             rows.push(Row::Cells {
                 cells: vec![
                     n.code.to_string(),
-                    n.name.clone(),
-                    n.max.to_vi(p),
-                    e.and_then(|e| e.self_points)
-                        .map(|x| x.to_vi(p))
-                        .unwrap_or_default(),
-                    e.and_then(|e| e.input.as_deref())
-                        .map(decimal_vi)
-                        .unwrap_or_default(),
+                    kind_named(n),
+                    maxima[i].to_vi(p),
+                    own(i).map(|x| x.to_vi(p)).unwrap_or_default(),
+                    match na(i) {
+                        Some("") => "Không áp dụng".to_string(),
+                        Some(why) => format!("Không áp dụng: {why}"),
+                        None => e
+                            .and_then(|e| e.input.as_deref())
+                            .map(decimal_vi)
+                            .unwrap_or_default(),
+                    },
                     e.and_then(|e| e.note.clone()).unwrap_or_default(),
                     e.map(|e| {
                         e.evidence
@@ -103,8 +136,8 @@ pub fn self_assessment_document<S: std::hash::BuildHasher>(
             rows.push(Row::Cells {
                 cells: vec![
                     n.code.to_string(),
-                    n.name.clone(),
-                    n.max.to_vi(p),
+                    kind_named(n),
+                    maxima[i].to_vi(p),
                     totals[i].to_vi(p),
                     String::new(),
                     String::new(),
@@ -118,7 +151,7 @@ pub fn self_assessment_document<S: std::hash::BuildHasher>(
         cells: vec![
             String::new(),
             "Tổng cộng".into(),
-            set.total_max().to_vi(p),
+            unit_max.to_vi(p),
             total.to_vi(p),
             String::new(),
             String::new(),
@@ -140,7 +173,7 @@ pub fn self_assessment_document<S: std::hash::BuildHasher>(
             set.year,
             unit_name,
             total.to_vi(p),
-            set.total_max().to_vi(p),
+            unit_max.to_vi(p),
             count_vi(scored),
             count_vi(leaves),
             submitted.map_or_else(

@@ -279,6 +279,7 @@ fn the_self_assessment_cites_each_leaf_with_its_evidence() {
                 issuer: Some("Sở Kế hoạch và Đầu tư".into()),
                 title: "Kế hoạch cải cách hành chính năm 2020".into(),
             }],
+            not_applicable: None,
         },
     );
     let doc = self_assessment_document(&set, "Sở Kế hoạch và Đầu tư", &entries, None, &head());

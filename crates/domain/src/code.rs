@@ -62,14 +62,16 @@ pub fn roman_value(s: &str) -> Option<u32> {
     };
     let digits: Option<Vec<u32>> = s.chars().map(val).collect();
     let digits = digits?;
-    let mut total = 0u32;
+    // Signed: a leading subtractive pair (IV, IX, XL…) goes below zero before it adds up.
+    let mut total = 0i64;
     for (i, d) in digits.iter().enumerate() {
         if digits.get(i + 1).is_some_and(|n| n > d) {
-            total = total.saturating_sub(*d);
+            total -= i64::from(*d);
         } else {
-            total += d;
+            total += i64::from(*d);
         }
     }
+    let total = u32::try_from(total).ok()?;
     // Reject non-canonical spellings such as IIII or IC by round-tripping.
     (to_roman(total) == s).then_some(total)
 }
@@ -170,6 +172,11 @@ mod tests {
         assert!(Code::parse("I..2").is_none());
         assert!(Code::parse("A.1").is_none());
         assert!(Code::parse("IIII").is_none());
+        // A leading subtractive pair: the fourth and ninth fields of a set.
+        assert_eq!(roman_value("IV"), Some(4));
+        assert_eq!(roman_value("IX"), Some(9));
+        assert_eq!(roman_value("XL"), Some(40));
+        assert!(Code::parse("IV.1").is_some());
         assert_eq!(roman_value("XIV"), Some(14));
     }
 }

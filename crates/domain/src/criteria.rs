@@ -243,12 +243,71 @@ impl Rule {
     }
 }
 
+/// What a node's points do to a unit's score (`kind`): counted in the maximum, added as a
+/// bonus (điểm thưởng) outside it, or subtracted as a penalty (điểm trừ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum NodeKind {
+    #[default]
+    Regular,
+    Bonus,
+    Penalty,
+}
+
+impl NodeKind {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "regular" => NodeKind::Regular,
+            "bonus" => NodeKind::Bonus,
+            "penalty" => NodeKind::Penalty,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::Regular => "regular",
+            NodeKind::Bonus => "bonus",
+            NodeKind::Penalty => "penalty",
+        }
+    }
+
+    /// The Vietnamese name shown beside a bonus or penalty node.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            NodeKind::Regular => "",
+            NodeKind::Bonus => "Điểm thưởng",
+            NodeKind::Penalty => "Điểm trừ",
+        }
+    }
+}
+
+/// What units are ranked by (`rank_by`): the score, or the index when units' maxima differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RankBy {
+    #[default]
+    Score,
+    Index,
+}
+
+impl RankBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RankBy::Score => "score",
+            RankBy::Index => "index",
+        }
+    }
+}
+
 /// One node of the tree (lĩnh vực, tiêu chí or tiêu chí thành phần).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Criterion {
     pub code: Code,
     pub name: String,
+    /// For a regular parent, the sum of its regular children: bonus and penalty parts sit
+    /// outside every maximum.
     pub max: Points,
+    /// Inherited from the nearest ancestor that states it; `Regular` when none does.
+    pub kind: NodeKind,
     /// `Some` exactly for leaves.
     pub rule: Option<Rule>,
     /// The dossier figure the rule reads instead of an entered input (`rule.input`):
@@ -293,6 +352,7 @@ pub struct CriteriaSet {
     pub precision: u8,
     /// Made-up data for demonstration: every page shows a banner.
     pub sample: bool,
+    pub rank_by: RankBy,
     pub bands: Vec<Band>,
     pub nodes: Vec<Criterion>,
     index: HashMap<String, usize>,
@@ -318,8 +378,17 @@ impl CriteriaSet {
         self.nodes.iter().enumerate().filter(|(_, n)| n.is_leaf())
     }
 
+    /// The sum of every regular leaf's maximum (bonus and penalty parts are outside it).
     pub fn total_max(&self) -> Points {
-        self.roots().map(|(_, n)| n.max).sum()
+        self.roots()
+            .filter(|(_, n)| n.kind == NodeKind::Regular)
+            .map(|(_, n)| n.max)
+            .sum()
+    }
+
+    /// Whether any node is a bonus or a penalty part.
+    pub fn has_bonus_or_penalty(&self) -> bool {
+        self.nodes.iter().any(|n| n.kind != NodeKind::Regular)
     }
 
     pub fn leaf_count(&self) -> usize {
@@ -348,6 +417,9 @@ impl CriteriaSet {
         if self.sample {
             out.push_str("sample: true\n");
         }
+        if self.rank_by != RankBy::Score {
+            let _ = writeln!(out, "rank_by: {}", self.rank_by.as_str());
+        }
         if !self.bands.is_empty() {
             out.push_str("bands:\n");
             for b in &self.bands {
@@ -367,6 +439,11 @@ impl CriteriaSet {
         let _ = writeln!(out, "{pad}- code: {}", q(n.code.as_str()));
         let _ = writeln!(out, "{pad}  name: {}", q(&n.name));
         let _ = writeln!(out, "{pad}  max: {}", n.max);
+        // Only where the kind starts: descendants inherit it.
+        let inherited = n.parent.map_or(NodeKind::Regular, |p| self.nodes[p].kind);
+        if n.kind != inherited {
+            let _ = writeln!(out, "{pad}  kind: {}", n.kind.as_str());
+        }
         if let Some(e) = &n.evidence {
             let _ = writeln!(out, "{pad}  evidence: {}", q(e));
         }
@@ -516,11 +593,12 @@ const TOP_KEYS: &[&str] = &[
     "legal_basis",
     "precision",
     "sample",
+    "rank_by",
     "bands",
     "nodes",
 ];
 const NODE_KEYS: &[&str] = &[
-    "code", "name", "max", "rule", "children", "evidence", "owner",
+    "code", "name", "max", "kind", "rule", "children", "evidence", "owner",
 ];
 
 /// Reads and validates a criteria-set YAML file. `file` names it in messages.
@@ -617,6 +695,14 @@ pub fn criteria_from_tree(file: &str, root: &yaml::Node) -> Result<CriteriaSet, 
             false
         }
     };
+    let rank_by = match top("rank_by").map(|n| (n.pos, n.as_scalar().map(str::trim))) {
+        None | Some((_, Some("score"))) => RankBy::Score,
+        Some((_, Some("index"))) => RankBy::Index,
+        Some((pos, _)) => {
+            r.err(pos, "`rank_by` phải là score hoặc index");
+            RankBy::Score
+        }
+    };
     let mut bands = Vec::new();
     if let Some(bn) = top("bands") {
         for b in r.seq(bn, "bands") {
@@ -650,6 +736,12 @@ pub fn criteria_from_tree(file: &str, root: &yaml::Node) -> Result<CriteriaSet, 
         for item in items {
             read_node(&mut r, item, None, 1, &mut nodes, &mut seen);
         }
+        if !nodes.is_empty() && nodes.iter().all(|n| n.kind != NodeKind::Regular) {
+            r.err(
+                n.pos,
+                "bộ chỉ số chỉ có điểm thưởng, điểm trừ: cần ít nhất một tiêu chí tính vào điểm tối đa",
+            );
+        }
     }
 
     if !r.problems.is_empty() {
@@ -674,6 +766,7 @@ pub fn criteria_from_tree(file: &str, root: &yaml::Node) -> Result<CriteriaSet, 
         legal_basis,
         precision,
         sample,
+        rank_by,
         bands,
         nodes,
         index,
@@ -738,6 +831,31 @@ fn read_node(
         .get("evidence")
         .and_then(|(_, n)| r.string(n, "evidence"));
     let owner = item.get("owner").and_then(|(_, n)| r.string(n, "owner"));
+    let inherited = parent.map_or(NodeKind::Regular, |p| nodes[p].kind);
+    let kind = match item.get("kind") {
+        None => inherited,
+        Some((p, n)) => match n.as_scalar().map(str::trim).and_then(NodeKind::parse) {
+            None => {
+                r.err(
+                    *p,
+                    format!("`kind` của {label} phải là regular, bonus hoặc penalty"),
+                );
+                inherited
+            }
+            Some(k) if inherited != NodeKind::Regular && k != inherited => {
+                r.err(
+                    *p,
+                    format!(
+                        "{label} nằm trong phần {} nên không thể là `{}`",
+                        inherited.label_vi().to_lowercase(),
+                        k.as_str()
+                    ),
+                );
+                inherited
+            }
+            Some(k) => k,
+        },
+    };
     let children_node = item.get("children").map(|(_, n)| n);
     let child_items: &[yaml::Node] = match children_node {
         Some(n) if n.is_null() => &[],
@@ -751,6 +869,7 @@ fn read_node(
         code: code.unwrap_or_else(Code::invalid),
         name: name.unwrap_or_default(),
         max: max.unwrap_or_default(),
+        kind,
         rule: None,
         figure: None,
         figure_field: None,
@@ -794,7 +913,9 @@ fn read_node(
         for c in child_items {
             let idx = nodes.len();
             match read_node(r, c, Some(me), depth + 1, nodes, seen) {
-                Some(p) => sum = sum + p,
+                // A bonus or penalty part inside a regular node is outside its maximum.
+                Some(p) if nodes[idx].kind == kind => sum = sum + p,
+                Some(_) => {}
                 None => complete = false,
             }
             nodes[me].children.push(idx);

@@ -24,7 +24,9 @@ pub mod whatif;
 pub mod yaml;
 
 pub use code::{Code, compare_codes};
-pub use criteria::{CriteriaSet, Criterion, Level, Rule, criteria_from_tree, parse_criteria_yaml};
+pub use criteria::{
+    CriteriaSet, Criterion, Level, NodeKind, RankBy, Rule, criteria_from_tree, parse_criteria_yaml,
+};
 pub use points::Points;
 pub use problem::{Problem, Problems};
 pub use scores::{LeafScore, UnitScores, parse_scores_csv};

@@ -110,6 +110,9 @@ actions! {
     /// or an answer): which one the leaf allows now is decided leaf by leaf with the four
     /// actions above and below.
     EditAssessment => "assessment.edit",
+    /// Marks a leaf not applicable to a unit (with the reason), or applicable again: the
+    /// secretariat, until the results are published.
+    MarkNotApplicable => "assessment.applicability",
     /// Hands a leaf to a division.
     Delegate => "assessment.delegate",
     /// Submits the self-assessment.
@@ -245,6 +248,16 @@ pub fn rule(action: Action) -> Rule {
             province: APPRAISERS,
             own: UNIT_RUN,
             parent: DIVISION,
+            ..BASE
+        },
+        A::MarkNotApplicable => Rule {
+            province: SECRETARIAT,
+            phases: Some(&[
+                Phase::SelfAssessment,
+                Phase::Appraisal,
+                Phase::Explanation,
+                Phase::FinalAppraisal,
+            ]),
             ..BASE
         },
         A::Delegate => Rule {

@@ -99,6 +99,10 @@ pub fn outlook(
         warnings: Vec::new(),
     };
     for (i, n) in set.leaves() {
+        // A leaf that does not apply to the unit neither scores nor loses.
+        if crate::scoring::not_applicable(unit, i) {
+            continue;
+        }
         let trend = trends.iter().find(|t| t.leaf == i);
         let points_at = |v: &str| {
             n.rule
@@ -130,7 +134,7 @@ pub fn outlook(
         });
         let leaf = match figure {
             Some(f) => {
-                if f.expected < n.max {
+                if f.expected < n.max && n.kind == crate::criteria::NodeKind::Regular {
                     out.warnings.push(f.clone());
                 }
                 f
@@ -160,9 +164,16 @@ pub fn outlook(
                 }
             }
         };
-        out.low = out.low + leaf.low;
-        out.expected = out.expected + leaf.expected;
-        out.high = out.high + leaf.high;
+        if n.kind == crate::criteria::NodeKind::Penalty {
+            // The most a penalty can take is the worst case.
+            out.low = out.low - leaf.high;
+            out.expected = out.expected - leaf.expected;
+            out.high = out.high - leaf.low;
+        } else {
+            out.low = out.low + leaf.low;
+            out.expected = out.expected + leaf.expected;
+            out.high = out.high + leaf.high;
+        }
     }
     out.warnings
         .sort_by_key(|w| std::cmp::Reverse(set.nodes[w.leaf].max - w.expected));

@@ -16,8 +16,20 @@ pub struct LeafScore {
     pub input: Option<String>,
     /// The unit's or the appraiser's remark on this leaf.
     pub note: Option<String>,
-    /// `final`, else `appraised`, else `self`, else computed from `input`, else 0.
+    /// `final`, else `appraised`, else `self`, else computed from `input`, else 0; always
+    /// 0 for a leaf that does not apply to the unit.
     pub effective: Points,
+    /// `Some(reason)` when the leaf does not apply to the unit (không áp dụng): its maximum
+    /// leaves the unit's, it has no points and loses none. The layers stay stored.
+    pub not_applicable: Option<String>,
+}
+
+/// Whether a score row's input marks the leaf not applicable (`na`, `không áp dụng`).
+pub fn is_not_applicable_input(input: &str) -> bool {
+    matches!(
+        crate::text::fold(input.trim()).as_str(),
+        "na" | "n/a" | "khong ap dung"
+    )
 }
 
 impl LeafScore {
@@ -32,6 +44,18 @@ impl LeafScore {
         let Some(rule) = node.rule.as_ref() else {
             return Err(format!("{} không phải tiêu chí lá", node.code));
         };
+        if input.as_deref().is_some_and(is_not_applicable_input) {
+            if layers.iter().any(Option::is_some) {
+                return Err(format!(
+                    "{} được ghi không áp dụng nên không được có điểm ở cột self, appraised, final",
+                    node.code
+                ));
+            }
+            return Ok(LeafScore {
+                not_applicable: Some(String::new()),
+                ..LeafScore::default()
+            });
+        }
         let names = ["self", "appraised", "final"];
         for (p, name) in layers.iter().zip(names) {
             if let Some(p) = p {
@@ -55,6 +79,7 @@ impl LeafScore {
             input,
             note: None,
             effective,
+            not_applicable: None,
         })
     }
 }
@@ -201,10 +226,18 @@ pub fn parse_scores_csv(
             .filter(|s| !s.is_empty())
             .map(|s| nfc(&s));
         let score = match LeafScore::new(set, leaf, layers, input) {
-            Ok(s) => LeafScore {
-                note: Some(nfc(get("note"))).filter(|n| !n.is_empty()),
-                ..s
-            },
+            Ok(s) => {
+                let note = Some(nfc(get("note"))).filter(|n| !n.is_empty());
+                LeafScore {
+                    // A not-applicable row's note is its reason.
+                    not_applicable: s
+                        .not_applicable
+                        .as_ref()
+                        .map(|_| note.clone().unwrap_or_default()),
+                    note,
+                    ..s
+                }
+            }
             Err(m) => {
                 err(m);
                 continue;

@@ -2,36 +2,106 @@
 
 use serde::Serialize;
 
-use crate::criteria::CriteriaSet;
+use crate::criteria::{CriteriaSet, NodeKind, RankBy};
 use crate::points::Points;
 use crate::scores::UnitScores;
 
-/// A unit's computed result against a set.
+/// A unit's computed result against a set (`criteria-set.md`, "Not applicable, bonus and
+/// penalty, ranking by index").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitResult {
     pub unit_code: String,
     pub unit_name: String,
     pub group: String,
-    /// Exact sum of effective leaf points.
+    /// Exact `regular + bonus − penalty`.
     pub raw_score: Points,
-    /// Rounded to the set's precision: what is displayed and ranked.
+    /// Rounded to the set's precision: what is displayed (and ranked, by default).
     pub score: Points,
     pub index: Points,
     pub band: Option<String>,
     pub rank: u32,
     pub of: u32,
+    /// `max − regular`, rounded.
     pub lost: Points,
+    /// The sum of the maxima of the unit's applicable regular leaves.
+    pub max: Points,
+    pub bonus: Points,
+    pub penalty: Points,
 }
 
-/// Points of every node (by position) for one unit: leaves' effective points summed upwards.
+/// A unit's sums over its leaves: the maximum of the applicable regular leaves and the
+/// points of the regular, bonus and penalty leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    pub max: Points,
+    pub regular: Points,
+    pub bonus: Points,
+    pub penalty: Points,
+}
+
+impl Totals {
+    /// `regular + bonus − penalty`, exact.
+    pub fn score(&self) -> Points {
+        self.regular + self.bonus - self.penalty
+    }
+}
+
+/// Whether a leaf (by position) does not apply to the unit.
+pub fn not_applicable(unit: &UnitScores, leaf: usize) -> bool {
+    unit.leaves
+        .get(&leaf)
+        .is_some_and(|l| l.not_applicable.is_some())
+}
+
+/// The points a leaf counts for: its effective points, 0 where it does not apply.
+fn counted(unit: &UnitScores, leaf: usize) -> Points {
+    unit.leaves
+        .get(&leaf)
+        .filter(|l| l.not_applicable.is_none())
+        .map_or(Points::ZERO, |l| l.effective)
+}
+
+/// A unit's maximum, regular, bonus and penalty points.
+pub fn unit_totals(set: &CriteriaSet, unit: &UnitScores) -> Totals {
+    let mut t = Totals::default();
+    for (i, n) in set.leaves() {
+        if not_applicable(unit, i) {
+            continue;
+        }
+        let points = counted(unit, i);
+        match n.kind {
+            NodeKind::Regular => {
+                t.max = t.max + n.max;
+                t.regular = t.regular + points;
+            }
+            NodeKind::Bonus => t.bonus = t.bonus + points,
+            NodeKind::Penalty => t.penalty = t.penalty + points,
+        }
+    }
+    t
+}
+
+/// Points of every node (by position) for one unit: leaves' effective points summed upwards
+/// (0 for a leaf that does not apply).
 pub fn node_totals(set: &CriteriaSet, unit: &UnitScores) -> Vec<Points> {
+    totals_by(set, |i| counted(unit, i))
+}
+
+/// The unit's maximum of every node (by position): the node's maximum less the leaves under
+/// it that do not apply to the unit.
+pub fn node_maxima(set: &CriteriaSet, unit: &UnitScores) -> Vec<Points> {
     totals_by(set, |i| {
-        unit.leaves.get(&i).map_or(Points::ZERO, |l| l.effective)
+        if not_applicable(unit, i) {
+            Points::ZERO
+        } else {
+            set.nodes[i].max
+        }
     })
 }
 
 /// Points of every node (by position), each leaf's given by `leaf_points` (by position)
-/// and summed upwards: the unit's own points, the effective ones…
+/// and summed upwards: the unit's own points, the effective ones… A bonus or penalty node
+/// inside a regular one is not added to it (it sits outside every maximum).
 pub fn totals_by(set: &CriteriaSet, leaf_points: impl Fn(usize) -> Points) -> Vec<Points> {
     let mut totals = vec![Points::ZERO; set.nodes.len()];
     // Nodes are in pre-order, so walking backwards adds every child before its parent.
@@ -40,11 +110,26 @@ pub fn totals_by(set: &CriteriaSet, leaf_points: impl Fn(usize) -> Points) -> Ve
         if n.is_leaf() {
             totals[i] = leaf_points(i);
         }
-        if let Some(p) = n.parent {
+        if let Some(p) = n.parent
+            && set.nodes[p].kind == n.kind
+        {
             totals[p] = totals[p] + totals[i];
         }
     }
     totals
+}
+
+/// A unit's score from node totals (as `totals_by` gives them): the regular parts plus the
+/// bonus parts less the penalty parts, each part counted once at its outermost node.
+pub fn score_from(set: &CriteriaSet, totals: &[Points]) -> Points {
+    set.nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.parent.is_none_or(|p| set.nodes[p].kind != n.kind))
+        .fold(Points::ZERO, |acc, (i, n)| match n.kind {
+            NodeKind::Penalty => acc - totals[i],
+            NodeKind::Regular | NodeKind::Bonus => acc + totals[i],
+        })
 }
 
 /// The points a unit lost on every criterion, leaf or group, by code: the criterion's
@@ -55,9 +140,10 @@ pub fn lost_by_code(
 ) -> std::collections::HashMap<String, Points> {
     node_totals(set, unit)
         .into_iter()
+        .zip(node_maxima(set, unit))
         .zip(&set.nodes)
-        .filter(|(total, n)| n.max > *total)
-        .map(|(total, n)| (n.code.to_string(), n.max - total))
+        .filter(|((total, max), n)| n.kind == NodeKind::Regular && max > total)
+        .map(|((total, max), n)| (n.code.to_string(), max - total))
         .collect()
 }
 
@@ -119,21 +205,17 @@ pub fn competition_ranks(sorted_desc: &[Points]) -> Vec<u32> {
 
 /// Scores and ranks every unit; ordered by group, then rank, then unit code.
 pub fn rank_units(set: &CriteriaSet, units: &[UnitScores]) -> Vec<UnitResult> {
-    let total_max = set.total_max();
-    let mut out: Vec<UnitResult> = units
-        .iter()
-        .map(|u| {
-            let raw: Points = u.leaves.values().map(|l| l.effective).sum();
-            score_result(set, u, raw, total_max)
-        })
-        .collect();
-    assign_ranks(&mut out);
+    let mut out: Vec<UnitResult> = units.iter().map(|u| score_result(set, u)).collect();
+    assign_ranks(&mut out, set.rank_by);
     out
 }
 
-fn score_result(set: &CriteriaSet, u: &UnitScores, raw: Points, total_max: Points) -> UnitResult {
-    let score = raw.round_to(set.precision);
-    let index = index_of(score, total_max, set.precision);
+fn score_result(set: &CriteriaSet, u: &UnitScores) -> UnitResult {
+    let p = set.precision;
+    let t = unit_totals(set, u);
+    let raw = t.score();
+    let score = raw.round_to(p);
+    let index = index_of(score, t.max, p);
     UnitResult {
         unit_code: u.unit_code.clone(),
         unit_name: u.unit_name.clone(),
@@ -144,16 +226,26 @@ fn score_result(set: &CriteriaSet, u: &UnitScores, raw: Points, total_max: Point
         band: set.band_for(index).map(str::to_string),
         rank: 0,
         of: 0,
-        lost: (total_max - score).round_to(set.precision),
+        // With neither bonus nor penalty this is `max − score` as displayed, so that the
+        // two add up to the maximum.
+        lost: (t.max - t.regular.round_to(p)).round_to(p),
+        max: t.max,
+        bonus: t.bonus,
+        penalty: t.penalty,
     }
 }
 
-/// Sorts by group, score descending, code; fills `rank` and `of` within each group.
-pub fn assign_ranks(results: &mut [UnitResult]) {
+/// Sorts by group, the `rank_by` value descending, code; fills `rank` and `of` within
+/// each group.
+pub fn assign_ranks(results: &mut [UnitResult], rank_by: RankBy) {
+    let key = |r: &UnitResult| match rank_by {
+        RankBy::Score => r.score,
+        RankBy::Index => r.index,
+    };
     results.sort_by(|a, b| {
         a.group
             .cmp(&b.group)
-            .then(b.score.cmp(&a.score))
+            .then(key(b).cmp(&key(a)))
             .then(a.unit_code.cmp(&b.unit_code))
     });
     let mut start = 0;
@@ -163,7 +255,7 @@ pub fn assign_ranks(results: &mut [UnitResult]) {
             .iter()
             .position(|r| r.group != group)
             .map_or(results.len(), |p| start + p);
-        let scores: Vec<Points> = results[start..end].iter().map(|r| r.score).collect();
+        let scores: Vec<Points> = results[start..end].iter().map(key).collect();
         let ranks = competition_ranks(&scores);
         let of = u32::try_from(end - start).unwrap_or(u32::MAX);
         for (r, rank) in results[start..end].iter_mut().zip(ranks) {
@@ -193,6 +285,11 @@ pub struct RankingRow {
     pub rank: u32,
     pub of: u32,
     pub lost: String,
+    /// The unit's maximum: the applicable regular leaves' (below the set's `total_max`
+    /// when some leaves do not apply to it).
+    pub max: String,
+    pub bonus: String,
+    pub penalty: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub leaves: Option<Vec<LeafRow>>,
 }
@@ -211,6 +308,10 @@ pub struct LeafRow {
     pub note: Option<String>,
     pub effective: String,
     pub lost: String,
+    /// `regular`, `bonus` or `penalty`.
+    pub kind: &'static str,
+    /// The leaf does not apply to the unit: no points, nothing lost, not in its maximum.
+    pub not_applicable: bool,
 }
 
 impl RankingReport {
@@ -231,6 +332,9 @@ impl RankingReport {
                     rank: r.rank,
                     of: r.of,
                     lost: r.lost.to_fixed(p),
+                    max: r.max.to_fixed(p),
+                    bonus: r.bonus.to_fixed(p),
+                    penalty: r.penalty.to_fixed(p),
                     leaves: None,
                 })
                 .collect(),
@@ -256,7 +360,14 @@ impl RankingReport {
                     input: l.input.clone(),
                     note: l.note.clone(),
                     effective: l.effective.to_fixed(p),
-                    lost: (n.max - l.effective).to_fixed(p),
+                    lost: if l.not_applicable.is_some() || n.kind != NodeKind::Regular {
+                        Points::ZERO
+                    } else {
+                        n.max - l.effective
+                    }
+                    .to_fixed(p),
+                    kind: n.kind.as_str(),
+                    not_applicable: l.not_applicable.is_some(),
                 }
             })
             .collect();

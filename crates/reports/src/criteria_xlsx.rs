@@ -31,7 +31,9 @@ pub const MAX_COLUMNS: u32 = 1_024;
 /// Non-empty cells of one criteria sheet.
 pub const MAX_CELLS: usize = 1_000_000;
 
-const COLUMNS: [&str; 7] = ["code", "name", "max", "rule", "params", "evidence", "owner"];
+const COLUMNS: [&str; 8] = [
+    "code", "name", "max", "rule", "params", "evidence", "owner", "kind",
+];
 /// Other headings accepted for the `params` column.
 const PARAMS_ALIASES: [&str; 3] = ["options/bands", "options", "bands"];
 
@@ -138,7 +140,7 @@ fn build(rows: &[Row], i: usize) -> Node {
         let k = COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
         r.cells.get(k).filter(|(t, _)| !t.is_empty())
     };
-    for name in ["code", "name", "max", "evidence", "owner"] {
+    for name in ["code", "name", "max", "kind", "evidence", "owner"] {
         if let Some((t, p)) = get(name) {
             entries.push((name.to_string(), scalar(t, *p)));
         }
@@ -385,6 +387,14 @@ pub fn write_criteria_xlsx(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
                 String::new()
             },
         ),
+        (
+            "rank_by",
+            if set.rank_by == parindex_domain::RankBy::Score {
+                String::new()
+            } else {
+                set.rank_by.as_str().to_string()
+            },
+        ),
         ("bands", bands),
     ];
     for (i, (k, v)) in meta.iter().enumerate() {
@@ -437,6 +447,13 @@ pub fn write_criteria_xlsx(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
         if let Some(o) = &n.owner {
             ws.write_string(r, 6, o)?;
         }
+        // Only where the kind starts: descendants inherit it.
+        let inherited = n
+            .parent
+            .map_or(parindex_domain::NodeKind::Regular, |p| set.nodes[p].kind);
+        if n.kind != inherited {
+            ws.write_string(r, 7, n.kind.as_str())?;
+        }
     }
     ws.autofit();
     wb.save_to_buffer()
@@ -458,6 +475,27 @@ mod tests {
             .unwrap();
         assert_eq!(back.to_yaml(), set.to_yaml());
     }
+
+    #[test]
+    fn bonus_penalty_and_rank_by_round_trip_through_xlsx() {
+        let set = parse_criteria_yaml("k.yaml", KINDS).unwrap();
+        let back = read_criteria_xlsx("k.xlsx", &write_criteria_xlsx(&set).unwrap())
+            .map_err(|e| e.to_string())
+            .unwrap();
+        assert_eq!(back.to_yaml(), set.to_yaml());
+        assert_eq!(back.rank_by, parindex_domain::RankBy::Index);
+        assert_eq!(
+            back.node("III.1").map(|n| n.kind),
+            Some(parindex_domain::NodeKind::Bonus)
+        );
+        assert_eq!(
+            back.node("I.2").map(|n| n.kind),
+            Some(parindex_domain::NodeKind::Penalty)
+        );
+        assert_eq!(back.total_max().to_plain(), "3");
+    }
+
+    const KINDS: &str = "id: k\nname: K\nyear: 2025\nlevel: xa\nrank_by: index\nnodes:\n  - code: I\n    name: A\n    children:\n      - { code: I.1, name: B, max: 3, rule: { kind: binary } }\n      - { code: I.2, name: C, max: 1, kind: penalty, rule: { kind: deduction, per: 0.5 } }\n  - code: III\n    name: D\n    kind: bonus\n    children:\n      - { code: III.1, name: E, max: 2, rule: { kind: manual } }\n";
 
     #[test]
     fn a_figure_input_round_trips_through_xlsx() {

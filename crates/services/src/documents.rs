@@ -103,6 +103,7 @@ pub async fn self_assessment_report(
                     input: l.score.input,
                     note: l.score.note,
                     evidence: Vec::new(),
+                    not_applicable: l.score.not_applicable,
                 },
             )
         })
@@ -251,9 +252,11 @@ pub async fn unit_report(
         let totals = parindex_domain::scoring::totals_by(&set, |i| {
             own.leaves
                 .get(&i)
+                .filter(|l| l.not_applicable.is_none())
                 .and_then(|l| l.self_points)
                 .unwrap_or_default()
         });
+        let maxima = parindex_domain::scoring::node_maxima(&set, &own);
         let p = set.precision;
         let rows = set
             .nodes
@@ -264,19 +267,19 @@ pub async fn unit_report(
                 (
                     n.code.to_string(),
                     n.name.clone(),
-                    n.max.to_vi(p),
+                    maxima[i].to_vi(p),
                     totals[i].to_vi(p),
                 )
             })
             .collect();
-        let total = set
-            .roots()
-            .fold(parindex_domain::Points::ZERO, |a, (i, _)| a + totals[i]);
+        let total = parindex_domain::scoring::score_from(&set, &totals);
         scores = Some((
             set.name.clone(),
             rows,
             total.to_vi(p),
-            set.total_max().to_vi(p),
+            parindex_domain::scoring::unit_totals(&set, &own)
+                .max
+                .to_vi(p),
         ));
     }
     let report = UnitReport {

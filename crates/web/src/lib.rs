@@ -141,6 +141,12 @@ fn routes(upload_limit: u64, dossier_limit: u64) -> Routes {
         )
         .add(
             "POST",
+            "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}/applicability",
+            Policy(A::MarkNotApplicable),
+            post(assess::mark_applicability),
+        )
+        .add(
+            "POST",
             "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}/delegate",
             Policy(A::Delegate),
             post(assess::delegate_leaf),

@@ -7,6 +7,7 @@
     reason = "tests fail loudly"
 )]
 
+mod applicability;
 mod auth;
 mod authz;
 mod browser;

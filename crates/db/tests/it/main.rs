@@ -6,6 +6,7 @@
     reason = "tests fail loudly"
 )]
 
+mod applicability;
 mod dossiers;
 
 use parindex_db::testkit::each_db;

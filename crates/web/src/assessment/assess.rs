@@ -263,6 +263,12 @@ pub struct LeafLine {
     /// What the leaf's form controls hold: the stored values, or what was typed into a
     /// form that could not be saved (the layers above keep showing what is stored).
     pub typed: Typed,
+    /// The leaf does not apply to the unit: the reason (possibly empty).
+    pub not_applicable: Option<String>,
+    /// The secretariat may mark the leaf (not) applicable to the unit now.
+    pub can_mark_na: bool,
+    /// `Điểm thưởng`, `Điểm trừ`, or empty.
+    pub kind: &'static str,
 }
 
 /// The values of a leaf's form controls.
@@ -275,6 +281,8 @@ pub struct Typed {
     pub text: String,
     pub answer: String,
     pub final_points: String,
+    /// The reason typed for marking the leaf not applicable.
+    pub na_reason: String,
 }
 
 impl Typed {
@@ -287,6 +295,7 @@ impl Typed {
             text: l.explanation.clone(),
             answer: l.answer.clone(),
             final_points: l.final_points.clone(),
+            na_reason: l.not_applicable.clone().unwrap_or_default(),
         }
     }
 }
@@ -338,6 +347,8 @@ fn action_label(action: &str, lang: Lang) -> &str {
         "explanation.answer" => ("Trả lời giải trình", "Explanation answered"),
         "evidence.link" => ("Gắn tài liệu kiểm chứng", "Evidence linked"),
         "delegation" => ("Giao cho phòng", "Delegated"),
+        "points.not_applicable" => ("Không áp dụng cho đơn vị", "Marked not applicable"),
+        "points.applicable" => ("Áp dụng lại", "Made applicable again"),
         other => return other,
     };
     match lang {
@@ -519,6 +530,13 @@ pub fn evidence_problems<S: std::hash::BuildHasher>(
     let mut out = Vec::new();
     for (_, n) in set.leaves() {
         let code = n.code.as_str();
+        // A leaf that does not apply to the unit needs no evidence.
+        if stored
+            .get(code)
+            .is_some_and(|l| l.score.not_applicable.is_some())
+        {
+            continue;
+        }
         let explained = stored.get(code).is_some_and(|l| l.score.note.is_some());
         let linked: Vec<&parindex_db::Evidence> = links
             .iter()
@@ -629,13 +647,21 @@ async fn leaf_state(
         .into_iter()
         .find(|(c, _)| c == leaf_code)
         .map(|(_, d)| d);
-    let allowed = power(
-        &situation,
-        leaf_code,
-        set.nodes[leaf].owner.as_deref(),
-        delegated.as_deref(),
-        stored.as_ref(),
-    );
+    // Nobody scores a leaf that does not apply to the unit.
+    let allowed = if stored
+        .as_ref()
+        .is_some_and(|l| l.score.not_applicable.is_some())
+    {
+        None
+    } else {
+        power(
+            &situation,
+            leaf_code,
+            set.nodes[leaf].owner.as_deref(),
+            delegated.as_deref(),
+            stored.as_ref(),
+        )
+    };
     Ok((set, phase, leaf, stored, allowed))
 }
 
@@ -730,6 +756,7 @@ async fn render_assessment(
     let can_delegate =
         decide(Some(&who), Action::Delegate, &target).is_ok() && !divisions.is_empty();
     let can_submit = decide(Some(&who), Action::Submit, &target).is_ok();
+    let can_mark_na = decide(Some(&who), Action::MarkNotApplicable, &target).is_ok();
     let sees_all = parindex_domain::policy::province_wide(Some(&who));
     let released = parindex_domain::cycle::appraisal_released(phase) || sees_all;
     let p = set.precision;
@@ -759,7 +786,11 @@ async fn render_assessment(
     for (_, n) in set.leaves() {
         let code = n.code.to_string();
         let leaf = stored.get(&code);
-        let scored = leaf.is_some_and(|l| l.score.self_points.is_some());
+        let not_applicable = leaf.and_then(|l| l.score.not_applicable.clone());
+        // A leaf that does not apply is never missing, and nobody scores it until the
+        // secretariat marks it applicable again.
+        let scored =
+            not_applicable.is_some() || leaf.is_some_and(|l| l.score.self_points.is_some());
         if !scored {
             missing.push((code.clone(), code.replace('.', "-")));
         }
@@ -767,7 +798,11 @@ async fn render_assessment(
             .iter()
             .find(|(c, _)| *c == code)
             .map(|(_, d)| d.as_str());
-        let power = power(&situation, &code, n.owner.as_deref(), delegated, leaf);
+        let power = if not_applicable.is_some() {
+            None
+        } else {
+            power(&situation, &code, n.owner.as_deref(), delegated, leaf)
+        };
         let rule = n.rule.as_ref();
         lines.push(LeafLine {
             anchor: code.replace('.', "-"),
@@ -957,6 +992,9 @@ async fn render_assessment(
             error_field: "",
             error: String::new(),
             typed: Typed::default(),
+            not_applicable,
+            can_mark_na,
+            kind: n.kind.label_vi(),
             code,
         });
     }
@@ -971,6 +1009,7 @@ async fn render_assessment(
         form_error = Some((l.code.clone(), l.anchor.clone(), e.message.clone()));
         let f = e.form;
         match l.power {
+            _ if e.field == "na_reason" => l.typed.na_reason = f.reason,
             "self" => {
                 if l.computed_link.is_empty() {
                     l.typed.input.clone_from(&f.input);
@@ -1032,17 +1071,42 @@ async fn render_assessment(
         })
         .collect();
     let points_of = |code: &str, appraised: bool| {
-        stored.get(code).and_then(|l| {
-            if appraised {
-                l.score.appraised.or(l.score.final_points)
-            } else {
-                l.score.self_points
-            }
-        })
+        stored
+            .get(code)
+            .filter(|l| l.score.not_applicable.is_none())
+            .and_then(|l| {
+                if appraised {
+                    l.score.appraised.or(l.score.final_points)
+                } else {
+                    l.score.self_points
+                }
+            })
     };
+    // A penalty leaf's points count against the total.
     let sum = |codes: &[&str], appraised: bool| -> Points {
-        codes.iter().filter_map(|c| points_of(c, appraised)).sum()
+        codes
+            .iter()
+            .filter_map(|c| {
+                let p = points_of(c, appraised)?;
+                Some(match set.node(c).map(|n| n.kind) {
+                    Some(parindex_domain::NodeKind::Penalty) => Points::ZERO - p,
+                    _ => p,
+                })
+            })
+            .sum()
     };
+    // The unit's maxima: less the leaves that do not apply to it.
+    let own_scores = parindex_domain::UnitScores {
+        unit_code: unit_code.to_string(),
+        unit_name: String::new(),
+        group: String::new(),
+        leaves: stored
+            .iter()
+            .filter_map(|(c, l)| Some((set.position(c)?, l.score.clone())))
+            .collect(),
+        line: 0,
+    };
+    let maxima = parindex_domain::scoring::node_maxima(&set, &own_scores);
     // Sections: the set's top-level criteria, each with its leaves.
     let mut sections: Vec<Section> = Vec::new();
     for (i, n) in set.nodes.iter().enumerate() {
@@ -1059,7 +1123,7 @@ async fn render_assessment(
             code: n.code.to_string(),
             anchor: format!("field-{}", n.code.as_str().replace('.', "-")),
             name: n.name.clone(),
-            max: n.max.to_vi(p),
+            max: maxima[i].to_vi(p),
             self_total: sum(&codes, false).to_vi(p),
             appraised_total: if released {
                 sum(&codes, true).to_vi(p)
@@ -1068,7 +1132,11 @@ async fn render_assessment(
             },
             scored: codes
                 .iter()
-                .filter(|c| points_of(c, false).is_some())
+                .filter(|c| {
+                    stored.get(**c).is_some_and(|l| {
+                        l.score.not_applicable.is_some() || l.score.self_points.is_some()
+                    })
+                })
                 .count(),
             total: codes.len(),
             lines: in_section,
@@ -1094,12 +1162,8 @@ async fn render_assessment(
     } else {
         String::new()
     };
-    let max_total = set
-        .nodes
-        .iter()
-        .filter(|n| n.parent.is_none())
-        .map(|n| n.max)
-        .sum::<Points>()
+    let max_total = parindex_domain::scoring::unit_totals(&set, &own_scores)
+        .max
         .to_vi(p);
     let page = AssessPage {
         t,
@@ -1364,26 +1428,13 @@ pub async fn save_leaf(
             ));
         }
         Err(Invalid::Field(field, message)) => {
-            // The same page again, with what was typed and the message by the field.
-            let view = View {
-                error: Some(FormError {
-                    leaf: leaf_code.clone(),
-                    field,
-                    message,
-                    form: f,
-                }),
-                ..View::default()
+            let error = FormError {
+                leaf: leaf_code.clone(),
+                field,
+                message,
+                form: f,
             };
-            return render_assessment(
-                &st,
-                lang,
-                &user,
-                &set_id,
-                &unit_code,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                view,
-            )
-            .await;
+            return form_again(&st, lang, &user, &set_id, &unit_code, error).await;
         }
     };
     let outcome = st
@@ -1421,6 +1472,9 @@ pub async fn save_leaf(
                 LeafChange::Appraisal { appraised, .. } => describe(None, *appraised),
                 LeafChange::Explanation { text } => text.clone(),
                 LeafChange::Answer { answer, .. } => answer.clone(),
+                LeafChange::Applicability { not_applicable } => {
+                    not_applicable.clone().unwrap_or_default()
+                }
             };
             let page = ConflictPage {
                 t,
@@ -1437,6 +1491,125 @@ pub async fn save_leaf(
             };
             Ok((StatusCode::CONFLICT, Html(page.render()?)).into_response())
         }
+    }
+}
+
+/// The same page again, with what was typed and the message by the field (422).
+async fn form_again(
+    st: &AppState,
+    lang: Lang,
+    user: &SessionUser,
+    set_id: &str,
+    unit_code: &str,
+    error: FormError,
+) -> Result<Response, AppError> {
+    let view = View {
+        error: Some(error),
+        ..View::default()
+    };
+    render_assessment(
+        st,
+        lang,
+        user,
+        set_id,
+        unit_code,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        view,
+    )
+    .await
+}
+
+/// The secretariat's form marking a leaf not applicable to a unit, or applicable again.
+#[derive(Deserialize, Default)]
+pub struct ApplicabilityForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub revision: i64,
+    /// `no` to mark the leaf not applicable, `yes` to make it apply again.
+    #[serde(default)]
+    pub applies: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The longest reason kept for a leaf that does not apply.
+const NA_REASON_MAX: usize = 500;
+
+pub async fn mark_applicability(
+    State(st): State<AppState>,
+    Path((set_id, unit_code, leaf_code)): Path<(String, String, String)>,
+    LangPref(lang): LangPref,
+    access: Access<act::MarkNotApplicable>,
+    Checked(f): Checked<ApplicabilityForm>,
+) -> Result<Response, AppError> {
+    let back = format!(
+        "/sets/{set_id}/units/{unit_code}/assess#leaf-{}",
+        leaf_code.replace('.', "-")
+    );
+    let user = access.user;
+    let (set, _, leaf, _, _) = leaf_state(&st, &user, &set_id, &unit_code, &leaf_code).await?;
+    let reason = parindex_domain::text::nfc(f.reason.trim());
+    let not_applicable = match f.applies.as_str() {
+        "no" => {
+            let problem = if reason.is_empty() {
+                Some(
+                    "Hãy ghi lý do tiêu chí không áp dụng cho đơn vị (ví dụ: đơn vị không có thủ tục hành chính).",
+                )
+            } else if reason.chars().count() > NA_REASON_MAX {
+                Some("Lý do dài quá 500 ký tự; hãy viết ngắn gọn hơn.")
+            } else {
+                None
+            };
+            if let Some(message) = problem {
+                let error = FormError {
+                    leaf: leaf_code.clone(),
+                    field: "na_reason",
+                    message: message.to_string(),
+                    form: LeafForm {
+                        reason,
+                        ..LeafForm::default()
+                    },
+                };
+                return form_again(&st, lang, &user, &set_id, &unit_code, error).await;
+            }
+            Some(reason)
+        }
+        "yes" => None,
+        _ => {
+            return Err(AppError::BadRequest(
+                "Hãy chọn áp dụng hoặc không áp dụng.".into(),
+            ));
+        }
+    };
+    let outcome = st
+        .db
+        .save_leaf(
+            &set,
+            &unit_code,
+            leaf,
+            &LeafChange::Applicability { not_applicable },
+            f.revision,
+            &user.user.username,
+            &st.now(),
+        )
+        .await?;
+    st.invalidate(&set_id);
+    match outcome {
+        SaveOutcome::Saved { .. } => Ok(crate::core::flash::done(
+            &back,
+            crate::core::flash::Flash::Saved,
+        )),
+        SaveOutcome::Conflict { current } => Err(AppError::said(
+            StatusCode::CONFLICT,
+            format!(
+                "Tiêu chí {leaf_code} vừa được {} thay đổi; hãy mở lại trang và thử lại.",
+                current.updated_by.unwrap_or_default()
+            ),
+            format!(
+                "Criterion {leaf_code} was just changed by someone else; reload the page and try again."
+            ),
+        )),
     }
 }
 
@@ -1470,7 +1643,7 @@ pub async fn submit_assessment(
         .filter(|(_, n)| {
             stored
                 .get(n.code.as_str())
-                .is_none_or(|l| l.score.self_points.is_none())
+                .is_none_or(|l| l.score.self_points.is_none() && l.score.not_applicable.is_none())
         })
         .count();
     let evidence = st.db.unit_evidence(&unit_code).await?;

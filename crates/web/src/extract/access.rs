@@ -43,6 +43,7 @@ pub mod act {
         ReadAssessment,
         SelfAssess,
         EditAssessment,
+        MarkNotApplicable,
         Delegate,
         Submit,
         ReadCycle,

@@ -355,7 +355,7 @@ async fn unit_work(
         let code = n.code.as_str();
         if stored
             .get(code)
-            .is_some_and(|l| l.score.self_points.is_some())
+            .is_some_and(|l| l.score.self_points.is_some() || l.score.not_applicable.is_some())
         {
             scored += 1;
         } else {

@@ -57,6 +57,8 @@ struct NodeItem {
     name: String,
     parent: Option<String>,
     max: String,
+    /// `regular`, `bonus` or `penalty`.
+    kind: &'static str,
     rule: Option<&'static str>,
     rule_text: Option<String>,
     evidence: Option<String>,
@@ -72,6 +74,8 @@ struct SetDetail {
     legal_basis: Option<String>,
     precision: u8,
     sample: bool,
+    /// `score` or `index`.
+    rank_by: &'static str,
     total_max: String,
     nodes: Vec<NodeItem>,
 }
@@ -90,6 +94,7 @@ pub async fn show_set(State(st): State<AppState>, Path(set_id): Path<String>) ->
                         name: n.name.clone(),
                         parent: n.parent.map(|i| set.nodes[i].code.to_string()),
                         max: n.max.to_fixed(p),
+                        kind: n.kind.as_str(),
                         rule: n.rule.as_ref().map(parindex_domain::Rule::kind),
                         rule_text: n.rule.as_ref().map(parindex_domain::Rule::describe_vi),
                         evidence: n.evidence.clone(),
@@ -104,6 +109,7 @@ pub async fn show_set(State(st): State<AppState>, Path(set_id): Path<String>) ->
                 legal_basis: set.legal_basis,
                 precision: p,
                 sample: set.sample,
+                rank_by: set.rank_by.as_str(),
             })
         }
         .await,
@@ -156,12 +162,14 @@ pub async fn show_unit(
 pub async fn openapi() -> Response {
     let ranking_row = serde_json::json!({
         "type": "object",
-        "required": ["unit_code", "unit_name", "group", "score", "index", "rank", "of", "lost"],
+        "required": ["unit_code", "unit_name", "group", "score", "index", "rank", "of", "lost", "max", "bonus", "penalty"],
         "properties": {
             "unit_code": {"type": "string"}, "unit_name": {"type": "string"}, "group": {"type": "string"},
             "score": {"type": "string", "description": "decimal with the set's precision, dot separator"},
             "index": {"type": "string"}, "band": {"type": ["string", "null"]},
             "rank": {"type": "integer"}, "of": {"type": "integer"}, "lost": {"type": "string"},
+            "max": {"type": "string", "description": "the unit's maximum: the sum of its applicable regular leaves"},
+            "bonus": {"type": "string"}, "penalty": {"type": "string"},
             "leaves": {"type": "array", "items": {"type": "object"}}
         }
     });

@@ -72,6 +72,7 @@ pub fn self_only(set: &CriteriaSet, unit: &UnitScores) -> UnitScores {
             parindex_domain::LeafScore::new(set, *i, [l.self_points, None, None], l.input.clone())
                 .map(|s| parindex_domain::LeafScore {
                     note: l.note.clone(),
+                    not_applicable: l.not_applicable.clone(),
                     ..s
                 });
         match self_only {
@@ -332,6 +333,9 @@ pub struct RankLine {
     pub index: String,
     pub band: String,
     pub lost: String,
+    pub max: String,
+    pub bonus: String,
+    pub penalty: String,
 }
 
 #[derive(Template)]
@@ -349,6 +353,11 @@ pub struct RankingPage {
     pub documents: bool,
     /// Once published: the audit trail's head (`N HASH`), kept by whoever prints the page.
     pub audit_head: String,
+    /// Units' maxima differ (not-applicable leaves) or the set has bonus and penalty
+    /// parts: the table shows each unit's maximum, bonus and penalty.
+    pub detail: bool,
+    /// Ranked by index rather than score.
+    pub by_index: bool,
 }
 
 fn ranking_table(c: &Computed, group: &str, t: &Tr) -> Table {
@@ -365,10 +374,14 @@ fn ranking_table(c: &Computed, group: &str, t: &Tr) -> Table {
             "index",
             "band",
             "lost",
+            "max",
+            "bonus",
+            "penalty",
         ],
     )
     .with_titles(&[
-        t.rank, t.code, t.unit, t.group, t.score, t.index, t.band, t.lost,
+        t.rank, t.code, t.unit, t.group, t.score, t.index, t.band, t.lost, t.unit_max, t.bonus,
+        t.penalty,
     ]);
     for r in c.results.iter().filter(|r| r.group == group) {
         table.rows.push(vec![
@@ -380,6 +393,9 @@ fn ranking_table(c: &Computed, group: &str, t: &Tr) -> Table {
             Cell::Points(r.index, p),
             r.band.clone().unwrap_or_default().into(),
             Cell::Points(r.lost, p),
+            Cell::Points(r.max, p),
+            Cell::Points(r.bonus, p),
+            Cell::Points(r.penalty, p),
         ]);
     }
     table
@@ -460,15 +476,23 @@ pub async fn show_ranking(
         }
         let p = c.set.precision;
         let in_group: Vec<_> = c.results.iter().filter(|r| r.group == group).collect();
+        let by_index = c.set.rank_by == parindex_domain::RankBy::Index;
         let bars: Vec<Bar> = in_group
             .iter()
             .map(|r| Bar {
                 label: format!("{}. {}", r.rank, r.unit_name),
-                value: r.score,
+                value: if by_index { r.index } else { r.score },
                 highlight: false,
             })
             .collect();
-        let chart = bar_chart(t.chart_title, &bars, c.set.total_max(), p);
+        let scale = if by_index {
+            Points::from_whole(100)
+        } else {
+            c.set.total_max()
+        };
+        let chart = bar_chart(t.chart_title, &bars, scale, p);
+        let total_max = c.set.total_max();
+        let detail = c.set.has_bonus_or_penalty() || in_group.iter().any(|r| r.max != total_max);
         // A head printed with the results anchors the trail outside the database; a cached
         // page's older head still checks (record N keeps its hash).
         let audit_head = if c.phase == Some(parindex_domain::cycle::Phase::Published) {
@@ -500,11 +524,16 @@ pub async fn show_ranking(
                     index: r.index.to_vi(p),
                     band: r.band.clone().unwrap_or_default(),
                     lost: r.lost.to_vi(p),
+                    max: r.max.to_vi(p),
+                    bonus: r.bonus.to_vi(p),
+                    penalty: r.penalty.to_vi(p),
                 })
                 .collect(),
             group,
             chart,
             audit_head,
+            detail,
+            by_index,
         };
         let body = axum::body::Bytes::from(page.render()?);
         if user.is_none() {
@@ -533,6 +562,21 @@ pub struct TreeLine {
     pub effective: String,
     pub lost: String,
     pub losing: bool,
+    /// `Không áp dụng: …`, `Điểm thưởng`, `Điểm trừ`, or empty.
+    pub tag: String,
+}
+
+/// What sets a node apart on a score card: it does not apply to the unit (with the
+/// reason), or it is a bonus or penalty part.
+pub fn node_tag(n: &parindex_domain::Criterion, l: Option<&parindex_domain::LeafScore>) -> String {
+    if let Some(reason) = l.and_then(|l| l.not_applicable.as_deref()) {
+        return if reason.is_empty() {
+            "Không áp dụng".to_string()
+        } else {
+            format!("Không áp dụng: {reason}")
+        };
+    }
+    n.kind.label_vi().to_string()
 }
 
 pub struct WeakLine {
@@ -560,6 +604,8 @@ pub struct ScoreCardPage {
     pub band: String,
     pub lost: String,
     pub total_max: String,
+    /// Bonus and penalty points, when the set has such parts.
+    pub bonus: Option<(String, String)>,
     pub former_names: Vec<String>,
     pub merged_into: String,
     pub weakest: Vec<WeakLine>,
@@ -570,6 +616,10 @@ pub struct ScoreCardPage {
 pub fn weakest_leaves(set: &CriteriaSet, unit: &UnitScores, n: usize) -> Vec<(usize, Points)> {
     let mut lost: Vec<(usize, Points)> = set
         .leaves()
+        .filter(|(i, leaf)| {
+            leaf.kind == parindex_domain::NodeKind::Regular
+                && !parindex_domain::scoring::not_applicable(unit, *i)
+        })
         .map(|(i, leaf)| {
             let eff = unit.leaves.get(&i).map_or(Points::ZERO, |l| l.effective);
             (i, leaf.max - eff)
@@ -584,6 +634,7 @@ pub fn weakest_leaves(set: &CriteriaSet, unit: &UnitScores, n: usize) -> Vec<(us
 fn score_card_table(c: &Computed, unit: &UnitScores, t: &Tr) -> Table {
     let p = c.set.precision;
     let totals = parindex_domain::scoring::node_totals(&c.set, unit);
+    let maxima = parindex_domain::scoring::node_maxima(&c.set, unit);
     let mut table = Table::new(
         format!("{} — {} — {}", t.score_card, unit.unit_name, c.set.name),
         &[
@@ -612,17 +663,28 @@ fn score_card_table(c: &Computed, unit: &UnitScores, t: &Tr) -> Table {
     for (i, n) in c.set.nodes.iter().enumerate() {
         let l = unit.leaves.get(&i);
         let opt = |x: Option<Points>| x.map_or(Cell::Empty, |v| Cell::Points(v, p));
+        let tag = node_tag(n, l);
+        let regular = n.kind == parindex_domain::NodeKind::Regular;
         table.rows.push(vec![
             n.code.to_string().into(),
-            n.name.clone().into(),
-            Cell::Points(n.max, p),
+            if tag.is_empty() {
+                n.name.clone()
+            } else {
+                format!("{} ({tag})", n.name)
+            }
+            .into(),
+            Cell::Points(maxima[i], p),
             opt(l.and_then(|l| l.self_points)),
             opt(l.and_then(|l| l.appraised)),
             opt(l.and_then(|l| l.final_points)),
             l.and_then(|l| l.input.clone())
                 .map_or(Cell::Empty, Cell::Text),
             Cell::Points(totals[i], p),
-            Cell::Points(n.max - totals[i], p),
+            if regular {
+                Cell::Points(maxima[i] - totals[i], p)
+            } else {
+                Cell::Empty
+            },
         ]);
     }
     table
@@ -631,11 +693,12 @@ fn score_card_table(c: &Computed, unit: &UnitScores, t: &Tr) -> Table {
 fn tree_lines(set: &CriteriaSet, unit: &UnitScores) -> Vec<TreeLine> {
     let p = set.precision;
     let totals = parindex_domain::scoring::node_totals(set, unit);
+    let maxima = parindex_domain::scoring::node_maxima(set, unit);
     let mut out = Vec::new();
     fn walk(
         set: &CriteriaSet,
         unit: &UnitScores,
-        totals: &[Points],
+        (totals, maxima): (&[Points], &[Points]),
         i: usize,
         p: u8,
         out: &mut Vec<TreeLine>,
@@ -643,25 +706,35 @@ fn tree_lines(set: &CriteriaSet, unit: &UnitScores) -> Vec<TreeLine> {
         let n = &set.nodes[i];
         let l = unit.leaves.get(&i);
         let f = |x: Option<Points>| x.map_or_else(String::new, |v| v.to_vi(p));
-        let lost = n.max - totals[i];
+        let regular = n.kind == parindex_domain::NodeKind::Regular;
+        let lost = if regular {
+            maxima[i] - totals[i]
+        } else {
+            Points::ZERO
+        };
         out.push(TreeLine {
             kind: if n.is_leaf() { "leaf" } else { "open" },
             code: n.code.to_string(),
             name: n.name.clone(),
             depth: n.depth,
-            max: n.max.to_vi(p),
+            max: maxima[i].to_vi(p),
             self_points: f(l.and_then(|l| l.self_points)),
             appraised: f(l.and_then(|l| l.appraised)),
             final_points: f(l.and_then(|l| l.final_points)),
             input: l.and_then(|l| l.input.clone()).unwrap_or_default(),
             note: l.and_then(|l| l.note.clone()).unwrap_or_default(),
             effective: totals[i].to_vi(p),
-            lost: lost.to_vi(p),
+            lost: if regular {
+                lost.to_vi(p)
+            } else {
+                String::new()
+            },
             losing: lost > Points::ZERO,
+            tag: node_tag(n, l),
         });
         if !n.is_leaf() {
             for &c in &n.children {
-                walk(set, unit, totals, c, p, out);
+                walk(set, unit, (totals, maxima), c, p, out);
             }
             out.push(TreeLine {
                 kind: "close",
@@ -677,11 +750,12 @@ fn tree_lines(set: &CriteriaSet, unit: &UnitScores) -> Vec<TreeLine> {
                 effective: String::new(),
                 lost: String::new(),
                 losing: false,
+                tag: String::new(),
             });
         }
     }
     for (i, _) in set.roots() {
-        walk(set, unit, &totals, i, p, &mut out);
+        walk(set, unit, (&totals, &maxima), i, p, &mut out);
     }
     out
 }
@@ -789,7 +863,12 @@ pub async fn show_score_card(
             index: result.index.to_vi(p),
             band: result.band.clone().unwrap_or_default(),
             lost: result.lost.to_vi(p),
-            total_max: c.set.total_max().to_vi(p),
+            // The unit's own maximum: below the set's where some leaves do not apply.
+            total_max: result.max.to_vi(p),
+            bonus: c
+                .set
+                .has_bonus_or_penalty()
+                .then(|| (result.bonus.to_vi(p), result.penalty.to_vi(p))),
             former_names: former.into_iter().map(|(n, _)| n).collect(),
             merged_into,
             weakest,

@@ -222,10 +222,11 @@ pub async fn show_heatmap(
             continue;
         };
         let totals = node_totals(&c.set, scores);
+        let maxima = parindex_domain::scoring::node_maxima(&c.set, scores);
         let shares: Vec<Option<Points>> = fields
             .iter()
             .map(|i| {
-                let max = c.set.nodes[*i].max;
+                let max = maxima[*i];
                 (max > Points::ZERO).then(|| parindex_domain::scoring::index_of(totals[*i], max, 1))
             })
             .collect();
