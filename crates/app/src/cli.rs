@@ -10,6 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::{Parser, Subcommand, ValueEnum};
 use parindex_db::{Db, DbError};
 use parindex_domain::directive::{KnownUnit, parse_directive};
+use parindex_domain::mapping::{effective, parse_mapping_csv, propose};
 use parindex_domain::text::rfc3339_utc;
 use parindex_domain::units::parse_units_csv;
 use parindex_domain::{
@@ -441,8 +442,25 @@ enum DirectiveFormat {
 
 #[derive(Subcommand)]
 enum CriteriaAction {
-    Check { file: String },
-    Import { file: String },
+    Check {
+        file: String,
+    },
+    Import {
+        file: String,
+    },
+    /// Ghép tiêu chí của bộ năm trước (FROM) với bộ năm nay (TO): đề xuất theo mã và theo
+    /// tên (không phân biệt dấu); những dòng đã lưu được giữ. `--save` lưu đề xuất (không
+    /// đè lựa chọn bằng tay); `--file` nhập tệp CSV to_code,from_code đã sửa.
+    Map {
+        from: String,
+        to: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+        #[arg(long)]
+        save: bool,
+        #[arg(long)]
+        file: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -748,6 +766,44 @@ async fn run(cli: Cli) -> Res {
                 parindex_db::StoreOutcome::Unchanged => "Không thay đổi",
             };
             println!("{what}: {}", summary(&set));
+            Ok(())
+        }
+        Command::Criteria {
+            action:
+                CriteriaAction::Map {
+                    from,
+                    to,
+                    format,
+                    save,
+                    file,
+                },
+        } => {
+            let db = open_db(&cli.db).await?;
+            let load = |id: String| {
+                let db = db.clone();
+                async move {
+                    db.load_set(&id)
+                        .await?
+                        .ok_or_else(|| Fail(1, format!("không tìm thấy bộ chỉ số `{id}`")))
+                }
+            };
+            let (from_set, to_set) = (load(from.clone()).await?, load(to.clone()).await?);
+            if let Some(f) = &file {
+                let rows = parse_mapping_csv(f, &read_text(f)?, &from_set, &to_set)?;
+                let n = db
+                    .save_mapping(&from, &to, &rows, false, &cli_actor(), &now())
+                    .await?;
+                eprintln!("Đã lưu {n} dòng ghép thay đổi từ {f}.");
+            }
+            let proposal = propose(&from_set, &to_set);
+            if save {
+                let n = db
+                    .save_mapping(&from, &to, &proposal, true, &cli_actor(), &now())
+                    .await?;
+                eprintln!("Đã lưu {n} dòng đề xuất (giữ các dòng chọn bằng tay).");
+            }
+            let rows = effective(proposal, &db.stored_mapping(&from, &to).await?);
+            print_out(&mapping_text(&from_set, &to_set, &rows, format)?);
             Ok(())
         }
         Command::Units {
@@ -1504,6 +1560,60 @@ fn directive_text(file: &str) -> Result<String, Fail> {
     }
 }
 
+/// A mapping as a table, CSV or JSON.
+fn mapping_text(
+    from: &CriteriaSet,
+    to: &CriteriaSet,
+    rows: &[parindex_domain::mapping::Match],
+    format: TextFormat,
+) -> Result<String, Fail> {
+    let name = |set: &CriteriaSet, code: Option<&str>| {
+        code.and_then(|c| set.node(c))
+            .map(|n| n.name.clone())
+            .unwrap_or_default()
+    };
+    Ok(match format {
+        TextFormat::Csv => parindex_domain::mapping::to_csv(from, to, rows),
+        TextFormat::Json => json(
+            &rows
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "to_code": m.to,
+                        "to_name": name(to, Some(&m.to)),
+                        "from_code": m.from,
+                        "from_name": m.from.as_deref().map(|c| name(from, Some(c))),
+                        "how": m.how.as_str(),
+                        "similarity": m.similarity,
+                    })
+                })
+                .collect::<Vec<_>>(),
+        )?,
+        TextFormat::Table => {
+            let mut t = Table::new("", &[]);
+            for m in rows {
+                t.rows.push(vec![
+                    m.to.clone().into(),
+                    name(to, Some(&m.to)).into(),
+                    m.from.clone().unwrap_or_default().into(),
+                    m.how.label_vi().to_string().into(),
+                    Cell::Int(i64::from(m.similarity)),
+                ]);
+            }
+            text_table(
+                &t,
+                &[
+                    "Mã năm nay",
+                    "Tiêu chí",
+                    "Mã năm trước",
+                    "Cách ghép",
+                    "Giống %",
+                ],
+            )
+        }
+    })
+}
+
 fn summary(set: &CriteriaSet) -> String {
     format!(
         "{} — {} ({}): {} tiêu chí, {} tiêu chí thành phần (lá), tổng điểm tối đa {}",
@@ -1540,7 +1650,7 @@ async fn ranked(
     Ok((stored, results))
 }
 
-fn json(report: &RankingReport) -> Result<String, Fail> {
+fn json(report: &impl serde::Serialize) -> Result<String, Fail> {
     serde_json::to_string_pretty(report)
         .map(|s| s + "\n")
         .map_err(|e| Fail(1, format!("không tạo được JSON: {e}")))

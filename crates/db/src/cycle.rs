@@ -208,7 +208,7 @@ impl Db {
     pub async fn progress(&self, set_id: &str) -> Result<Vec<Progress>> {
         // Units of the set's level take part, whether they saved anything yet or not.
         let sql = "SELECT u.code, u.name, \
-                   COALESCE((SELECT COUNT(*) FROM leaf_scores l WHERE l.assessment_id = a.id AND (l.self_points IS NOT NULL OR l.input IS NOT NULL)), 0), \
+                   COALESCE((SELECT COUNT(*) FROM leaf_scores l WHERE l.assessment_id = a.id AND (l.self_points IS NOT NULL OR l.input IS NOT NULL OR l.not_applicable IS NOT NULL)), 0), \
                    a.submitted_at \
                    FROM units u JOIN criteria_sets s ON s.id = $1 \
                    LEFT JOIN assessments a ON a.set_id = s.id AND a.unit_code = u.code \

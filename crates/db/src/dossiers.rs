@@ -1375,7 +1375,11 @@ impl Db {
                         continue;
                     };
                     let old = unit.leaves.remove(&leaf);
-                    if old.as_ref().and_then(|l| l.input.as_deref()) == Some(value.as_str()) {
+                    // A leaf that does not apply to the unit keeps no figure: it stays as the
+                    // secretariat marked it.
+                    if old.as_ref().is_some_and(|l| l.not_applicable.is_some())
+                        || old.as_ref().and_then(|l| l.input.as_deref()) == Some(value.as_str())
+                    {
                         continue;
                     }
                     // The computed points stand as the unit's self-assessment; an appraiser's

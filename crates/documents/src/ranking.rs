@@ -34,14 +34,31 @@ pub fn ranking_document(
             text: "DỮ LIỆU MẪU — KHÔNG PHẢI SỐ LIỆU CHÍNH THỨC".into(),
         });
     }
+    // Units' maxima differ where leaves do not apply to some; bonus and penalty parts sit
+    // outside every maximum. The table then shows each unit's maximum, bonus and penalty.
+    let total_max = set.total_max();
+    let detail = set.has_bonus_or_penalty() || results.iter().any(|r| r.max != total_max);
+    let ranked_by = match set.rank_by {
+        parindex_domain::RankBy::Score => {
+            "đơn vị có tổng điểm cao hơn xếp trên, bằng điểm thì cùng hạng"
+        }
+        parindex_domain::RankBy::Index => {
+            "đơn vị có chỉ số cao hơn xếp trên, bằng chỉ số thì cùng hạng"
+        }
+    };
+    let index_is = if detail {
+        "Chỉ số là tổng điểm (gồm điểm thưởng, trừ điểm trừ) chia cho điểm tối đa của đơn vị \
+         (không tính tiêu chí không áp dụng), nhân 100 (%)"
+    } else {
+        "Chỉ số là tổng điểm chia cho điểm tối đa, nhân 100 (%)"
+    };
     blocks.push(Block::Para {
         text: format!(
             "Bộ chỉ số: {} (năm {}), tổng điểm tối đa {} điểm. Có {} đơn vị được đánh giá, \
-             xếp hạng trong {} nhóm. Chỉ số là tổng điểm chia cho điểm tối đa, nhân 100 (%); \
-             trong mỗi nhóm, đơn vị có tổng điểm cao hơn xếp trên, bằng điểm thì cùng hạng.",
+             xếp hạng trong {} nhóm. {index_is}; trong mỗi nhóm, {ranked_by}.",
             set.name,
             set.year,
-            set.total_max().to_vi(precision),
+            total_max.to_vi(precision),
             count_vi(results.len() as u64),
             count_vi(groups.len() as u64),
         ),
@@ -57,15 +74,23 @@ pub fn ranking_document(
             ),
         });
         for r in members {
+            let mut cells = vec![
+                format!("{}/{}", r.rank, r.of),
+                r.unit_name.clone(),
+                r.score.to_vi(precision),
+                r.index.to_vi(precision),
+                r.band.clone().unwrap_or_default(),
+                r.lost.to_vi(precision),
+            ];
+            if detail {
+                cells.extend([
+                    r.max.to_vi(precision),
+                    r.bonus.to_vi(precision),
+                    r.penalty.to_vi(precision),
+                ]);
+            }
             rows.push(Row::Cells {
-                cells: vec![
-                    format!("{}/{}", r.rank, r.of),
-                    r.unit_name.clone(),
-                    r.score.to_vi(precision),
-                    r.index.to_vi(precision),
-                    r.band.clone().unwrap_or_default(),
-                    r.lost.to_vi(precision),
-                ],
+                cells,
                 strong: false,
             });
         }
@@ -73,24 +98,36 @@ pub fn ranking_document(
     blocks.push(Block::Heading {
         text: "KẾT QUẢ XẾP HẠNG".into(),
     });
+    let mut widths = vec![9, 40, 13, 13, 13, 12];
+    let mut align = vec![
+        Align::Center,
+        Align::Left,
+        Align::Right,
+        Align::Right,
+        Align::Center,
+        Align::Right,
+    ];
+    let mut heads: Vec<String> = vec![
+        "Hạng".into(),
+        "Đơn vị".into(),
+        "Tổng điểm".into(),
+        "Chỉ số (%)".into(),
+        "Xếp loại".into(),
+        "Điểm bị mất".into(),
+    ];
+    if detail {
+        widths = vec![8, 28, 10, 10, 10, 10, 10, 7, 7];
+        align.extend([Align::Right, Align::Right, Align::Right]);
+        heads.extend([
+            "Điểm tối đa của đơn vị".into(),
+            "Điểm thưởng".into(),
+            "Điểm trừ".into(),
+        ]);
+    }
     blocks.push(Block::Table(Table {
-        widths: vec![9, 40, 13, 13, 13, 12],
-        align: vec![
-            Align::Center,
-            Align::Left,
-            Align::Right,
-            Align::Right,
-            Align::Center,
-            Align::Right,
-        ],
-        head: vec![
-            "Hạng".into(),
-            "Đơn vị".into(),
-            "Tổng điểm".into(),
-            "Chỉ số (%)".into(),
-            "Xếp loại".into(),
-            "Điểm bị mất".into(),
-        ],
+        widths,
+        align,
+        head: heads,
         rows,
     }));
     Document {

@@ -695,9 +695,12 @@ pub fn criteria_from_tree(file: &str, root: &yaml::Node) -> Result<CriteriaSet, 
             false
         }
     };
-    let rank_by = match top("rank_by").map(|n| (n.pos, n.as_scalar().map(str::trim))) {
-        None | Some((_, Some("score"))) => RankBy::Score,
-        Some((_, Some("index"))) => RankBy::Index,
+    let rank_by = match top("rank_by")
+        .map(|n| (n.pos, n.as_scalar().map(|s| s.trim().to_ascii_lowercase())))
+    {
+        None => RankBy::Score,
+        Some((_, Some(v))) if v == "score" => RankBy::Score,
+        Some((_, Some(v))) if v == "index" => RankBy::Index,
         Some((pos, _)) => {
             r.err(pos, "`rank_by` phải là score hoặc index");
             RankBy::Score
@@ -736,10 +739,14 @@ pub fn criteria_from_tree(file: &str, root: &yaml::Node) -> Result<CriteriaSet, 
         for item in items {
             read_node(&mut r, item, None, 1, &mut nodes, &mut seen);
         }
-        if !nodes.is_empty() && nodes.iter().all(|n| n.kind != NodeKind::Regular) {
+        if !nodes.is_empty()
+            && !nodes
+                .iter()
+                .any(|n| n.is_leaf() && n.kind == NodeKind::Regular)
+        {
             r.err(
                 n.pos,
-                "bộ chỉ số chỉ có điểm thưởng, điểm trừ: cần ít nhất một tiêu chí tính vào điểm tối đa",
+                "bộ chỉ số chỉ có điểm thưởng, điểm trừ: cần ít nhất một tiêu chí lá tính vào điểm tối đa",
             );
         }
     }
@@ -834,7 +841,12 @@ fn read_node(
     let inherited = parent.map_or(NodeKind::Regular, |p| nodes[p].kind);
     let kind = match item.get("kind") {
         None => inherited,
-        Some((p, n)) => match n.as_scalar().map(str::trim).and_then(NodeKind::parse) {
+        Some((p, n)) => match n
+            .as_scalar()
+            .map(|s| s.trim().to_ascii_lowercase())
+            .as_deref()
+            .and_then(NodeKind::parse)
+        {
             None => {
                 r.err(
                     *p,

@@ -215,7 +215,9 @@ fn score_result(set: &CriteriaSet, u: &UnitScores) -> UnitResult {
     let t = unit_totals(set, u);
     let raw = t.score();
     let score = raw.round_to(p);
-    let index = index_of(score, t.max, p);
+    // From the exact score: a score rounded up (precision 0, a maximum of 3,828) would
+    // otherwise give an index above 100.
+    let index = index_of(raw, t.max, p);
     UnitResult {
         unit_code: u.unit_code.clone(),
         unit_name: u.unit_name.clone(),
@@ -226,9 +228,9 @@ fn score_result(set: &CriteriaSet, u: &UnitScores) -> UnitResult {
         band: set.band_for(index).map(str::to_string),
         rank: 0,
         of: 0,
-        // With neither bonus nor penalty this is `max − score` as displayed, so that the
-        // two add up to the maximum.
-        lost: (t.max - t.regular.round_to(p)).round_to(p),
+        // Exact, then rounded: never below 0, and at the set's usual 3 decimals the score
+        // and the loss add up to the maximum.
+        lost: (t.max - t.regular).round_to(p),
         max: t.max,
         bonus: t.bonus,
         penalty: t.penalty,

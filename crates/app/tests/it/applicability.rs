@@ -195,3 +195,67 @@ async fn the_secretariat_marks_a_leaf_not_applicable_with_a_reason() {
         assert!(!back.body.contains(r#"id="na-I-8-4""#));
     }
 }
+
+/// Recomputing the dossier figures leaves a not-applicable figure leaf as it was marked.
+#[tokio::test]
+async fn recomputed_figures_keep_a_leaf_not_applicable() {
+    for (db, _) in crate::common::demo_dbs().await {
+        let set = db.load_set("brvt-so-2021").await.unwrap().unwrap();
+        let leaf = set.position("I.8.4").unwrap();
+        assert!(set.nodes[leaf].figure.is_some());
+        let revision = |db: parindex_db::Db| async move {
+            db.unit_leaves("brvt-so-2021", "SKHDT")
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|(c, _)| c == "I.8.4")
+                .map_or(0, |(_, l)| l.revision)
+        };
+        // No figure stored, then not applicable: a recomputation would write the figure.
+        let clear = parindex_db::LeafChange::SelfAssessment {
+            input: None,
+            self_points: None,
+            note: None,
+        };
+        let r = revision(db.clone()).await;
+        db.save_leaf(
+            &set,
+            "SKHDT",
+            leaf,
+            &clear,
+            r,
+            "test",
+            "2026-12-07T10:00:00Z",
+        )
+        .await
+        .unwrap();
+        let mark = parindex_db::LeafChange::Applicability {
+            not_applicable: Some("Không có thủ tục đầu tư".into()),
+        };
+        let r = revision(db.clone()).await;
+        db.save_leaf(&set, "SKHDT", leaf, &mark, r, "snv", "2026-12-07T10:00:00Z")
+            .await
+            .unwrap();
+        let as_of = parindex_domain::calendar::Instant::parse("2026-12-07T10:00").unwrap();
+        let changes = db
+            .refresh_figure_leaves(as_of, "test", "2026-12-07T10:00:00Z")
+            .await
+            .unwrap();
+        assert!(
+            !changes
+                .iter()
+                .any(|c| c.set_id == "brvt-so-2021" && c.unit_code == "SKHDT"),
+            "{}",
+            db.kind()
+        );
+        let after = db.load_unit_scores(&set, "SKHDT").await.unwrap().unwrap();
+        let l = &after.leaves[&leaf];
+        assert_eq!(
+            l.not_applicable.as_deref(),
+            Some("Không có thủ tục đầu tư"),
+            "{}",
+            db.kind()
+        );
+        assert_eq!(l.input, None, "{}", db.kind());
+    }
+}

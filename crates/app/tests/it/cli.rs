@@ -1549,3 +1549,80 @@ async fn a_units_quarterly_report_fills_what_parindex_knows() {
         std::fs::remove_file(&out).ok();
     }
 }
+
+/// `criteria map`: proposals by code and by name, stored, then edited from a CSV with the
+/// editor's line numbers.
+#[tokio::test]
+async fn criteria_map_proposes_stores_and_takes_an_edited_file() {
+    for (_db, url) in parindex_db::testkit::each_db().await {
+        for f in ["example-so-2020.yaml", "example-so-2021.yaml"] {
+            assert_eq!(run(&url, &["criteria", "import", &data(f)]).code, 0);
+        }
+        let map = |extra: &[&str]| {
+            let mut args = vec!["criteria", "map", "example-so-2020", "example-so-2021"];
+            args.extend_from_slice(extra);
+            run(&url, &args)
+        };
+        let r = map(&["--format", "csv"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let row = |out: &str, code: &str| {
+            out.lines()
+                .find(|l| l.starts_with(&format!("{code},")))
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert!(
+            row(&r.stdout, "I.1.1").contains(",I.1.1,Ban hành kế hoạch CCHC năm,code,100"),
+            "{}",
+            r.stdout
+        );
+        // Swapped codes and a renumbered criterion are found by name.
+        assert!(
+            row(&r.stdout, "I.1.2").contains(",I.1.3,")
+                && row(&r.stdout, "I.1.2").contains(",name,"),
+            "{}",
+            r.stdout
+        );
+        assert!(row(&r.stdout, "I.1.3").contains(",I.1.2,"), "{}", r.stdout);
+        assert!(row(&r.stdout, "I.8.3").contains(",I.8.4,"), "{}", r.stdout);
+        assert!(
+            row(&r.stdout, "I.8.4").ends_with(",,,none,0"),
+            "{}",
+            r.stdout
+        );
+        assert!(row(&r.stdout, "III.1").ends_with(",none,0"));
+
+        assert_eq!(map(&["--save"]).code, 0);
+        // An edited file: a wrong code is reported by the editor's line; nothing stored.
+        let bad = temp_file(
+            "map-bad.csv",
+            "\u{feff}to_code,from_code\r\nI.8.4,I.8.4\r\n\r\nIII.1,I.9\r\n",
+        );
+        let r = map(&["--file", &bad]);
+        assert_ne!(r.code, 0);
+        assert!(r.stderr.contains("map-bad.csv:4: mã `I.9`"), "{}", r.stderr);
+        let r = map(&["--format", "csv"]);
+        assert!(row(&r.stdout, "I.8.4").ends_with(",none,0"), "{}", r.stdout);
+        let good = temp_file("map-good.csv", "to_code,from_code\nI.8.4,I.8.4\n");
+        let r = map(&["--file", &good, "--format", "json"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let i84 = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["to_code"] == "I.8.4")
+            .unwrap()
+            .clone();
+        assert_eq!(i84["from_code"], "I.8.4");
+        assert_eq!(i84["how"], "manual");
+        // Saving the proposal again keeps the person's choice.
+        assert_eq!(map(&["--save"]).code, 0);
+        let r = map(&["--format", "csv"]);
+        assert!(
+            row(&r.stdout, "I.8.4").contains(",I.8.4,Tỷ lệ hồ sơ giải quyết đúng hạn,manual,100"),
+            "{}",
+            r.stdout
+        );
+    }
+}

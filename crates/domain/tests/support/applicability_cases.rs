@@ -135,7 +135,8 @@ impl Case {
             yaml.push_str("    children:\n");
             for l in 1..=(1 + g.below(4)) {
                 // A bonus or penalty leaf may also sit inside a regular part.
-                let own = if kind == Kind::Regular && g.below(6) == 0 {
+                // The first leaf of the first part counts in the maximum: a set needs one.
+                let own = if kind == Kind::Regular && (r, l) != (0, 1) && g.below(6) == 0 {
                     if g.below(2) == 0 {
                         Kind::Bonus
                     } else {
@@ -227,10 +228,11 @@ impl Case {
                         Kind::Penalty => penalty += pt,
                     }
                 }
-                let score = round(i128::from(regular + bonus - penalty), p);
-                // score / max × 100 in thousandths, half-up at `precision`.
+                let exact_score = regular + bonus - penalty;
+                let score = round(i128::from(exact_score), p);
+                // The exact score / max × 100 in thousandths, half-up at `precision`.
                 let index = if max > 0 {
-                    let exact = i128::from(score) * 100_000;
+                    let exact = i128::from(exact_score) * 100_000;
                     let den = i128::from(max);
                     let unit = 10_i128.pow(3 - u32::from(p));
                     // Round exact/den to a multiple of `unit` thousandths, half-up.
@@ -239,7 +241,7 @@ impl Case {
                 } else {
                     0
                 };
-                let lost = round(i128::from(max - round(i128::from(regular), p)), p);
+                let lost = round(i128::from(max - regular), p);
                 Expected {
                     unit: unit.clone(),
                     group: group.clone(),

@@ -1119,14 +1119,27 @@ async fn render_assessment(
             .map(|(_, l)| l.code.as_str())
             .collect();
         let in_section: Vec<LeafLine> = Vec::new();
+        // A section's points are its own kind's, as on the score card: a bonus or penalty
+        // leaf inside it counts in the unit's total, not in the section's.
+        let own_kind: Vec<&str> = codes
+            .iter()
+            .copied()
+            .filter(|c| set.node(c).is_some_and(|l| l.kind == n.kind))
+            .collect();
+        let section_sum = |appraised: bool| -> Points {
+            own_kind
+                .iter()
+                .filter_map(|c| points_of(c, appraised))
+                .sum()
+        };
         sections.push(Section {
             code: n.code.to_string(),
             anchor: format!("field-{}", n.code.as_str().replace('.', "-")),
             name: n.name.clone(),
             max: maxima[i].to_vi(p),
-            self_total: sum(&codes, false).to_vi(p),
+            self_total: section_sum(false).to_vi(p),
             appraised_total: if released {
-                sum(&codes, true).to_vi(p)
+                section_sum(true).to_vi(p)
             } else {
                 String::new()
             },
@@ -1548,16 +1561,30 @@ pub async fn mark_applicability(
         leaf_code.replace('.', "-")
     );
     let user = access.user;
-    let (set, _, leaf, _, _) = leaf_state(&st, &user, &set_id, &unit_code, &leaf_code).await?;
+    let (set, _, leaf, stored, _) = leaf_state(&st, &user, &set_id, &unit_code, &leaf_code).await?;
+    let current = stored.as_ref().and_then(|l| l.score.not_applicable.clone());
     let reason = parindex_domain::text::nfc(f.reason.trim());
+    let en = lang == Lang::En;
     let not_applicable = match f.applies.as_str() {
         "no" => {
             let problem = if reason.is_empty() {
-                Some(
-                    "Hãy ghi lý do tiêu chí không áp dụng cho đơn vị (ví dụ: đơn vị không có thủ tục hành chính).",
-                )
+                Some(if en {
+                    "Write why the criterion does not apply to the unit (e.g. the unit has no administrative procedures)."
+                } else {
+                    "Hãy ghi lý do tiêu chí không áp dụng cho đơn vị (ví dụ: đơn vị không có thủ tục hành chính)."
+                })
             } else if reason.chars().count() > NA_REASON_MAX {
-                Some("Lý do dài quá 500 ký tự; hãy viết ngắn gọn hơn.")
+                Some(if en {
+                    "The reason is longer than 500 characters; please shorten it."
+                } else {
+                    "Lý do dài quá 500 ký tự; hãy viết ngắn gọn hơn."
+                })
+            } else if current.as_deref() == Some(reason.as_str()) {
+                Some(if en {
+                    "The criterion is already marked not applicable for this reason."
+                } else {
+                    "Tiêu chí đã được đánh dấu không áp dụng với lý do này."
+                })
             } else {
                 None
             };
@@ -1575,10 +1602,19 @@ pub async fn mark_applicability(
             }
             Some(reason)
         }
-        "yes" => None,
+        "yes" if current.is_some() => None,
+        "yes" => {
+            return Err(AppError::said(
+                StatusCode::BAD_REQUEST,
+                "Tiêu chí này đang được áp dụng cho đơn vị; không có gì thay đổi.",
+                "This criterion already applies to the unit; nothing changed.",
+            ));
+        }
         _ => {
-            return Err(AppError::BadRequest(
-                "Hãy chọn áp dụng hoặc không áp dụng.".into(),
+            return Err(AppError::said(
+                StatusCode::BAD_REQUEST,
+                "Hãy chọn áp dụng hoặc không áp dụng.",
+                "Choose whether the criterion applies.",
             ));
         }
     };

@@ -476,9 +476,10 @@ async fn appraiser_worklist(
             continue;
         }
         let leaves = st.db.unit_leaves(&set.id, &p.unit_code).await?;
-        let mine = leaves
-            .iter()
-            .filter(|(c, _)| crate::assessment::assess::in_scope(&scopes, c));
+        // A leaf that does not apply to the unit is nobody's to appraise or answer.
+        let mine = leaves.iter().filter(|(c, l)| {
+            crate::assessment::assess::in_scope(&scopes, c) && l.score.not_applicable.is_none()
+        });
         let to_appraise = mine
             .clone()
             .filter(|(_, l)| l.score.self_points.is_some() && l.score.appraised.is_none())

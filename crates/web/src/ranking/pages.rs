@@ -76,6 +76,12 @@ pub fn self_only(set: &CriteriaSet, unit: &UnitScores) -> UnitScores {
                     ..s
                 });
         match self_only {
+            Ok(s) if s.not_applicable.is_some() => {
+                *l = parindex_domain::LeafScore {
+                    effective: Points::ZERO,
+                    ..s
+                };
+            }
             Ok(s) => *l = s,
             // A leaf that no longer rebuilds (its rule changed): the unit's own points
             // only, never the appraisers'.

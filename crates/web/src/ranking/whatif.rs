@@ -105,6 +105,10 @@ pub async fn show_whatif(
     let mut lines = Vec::new();
     let mut changes = Vec::new();
     for (i, n) in c.set.leaves() {
+        // A leaf that does not apply to the unit can win nothing: not offered.
+        if parindex_domain::scoring::not_applicable(&own, i) {
+            continue;
+        }
         let current = own.leaves.get(&i).map_or(Points::ZERO, |l| l.effective);
         let field = format!("p.{}", n.code);
         let typed = asked(&field);

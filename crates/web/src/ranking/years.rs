@@ -53,6 +53,7 @@ pub async fn show_years(
     check_visible(&st, &c, user.as_ref(), Some(&unit_code), &path)?;
     let now = as_seen_by(&c, user.as_ref(), &unit_scores(&st, &c, &unit_code).await?);
     let now_totals = node_totals(&c.set, &now);
+    let now_maxima = parindex_domain::scoring::node_maxima(&c.set, &now);
     let p = c.set.precision;
     // The sets of the same level, oldest first; each one counts only if this viewer may see
     // the unit's card in it.
@@ -114,7 +115,7 @@ pub async fn show_years(
                 code: n.code.to_string(),
                 name: n.name.clone(),
                 depth: n.depth,
-                max: n.max.to_vi(p),
+                max: now_maxima[i].to_vi(p),
                 now: now_totals[i].to_vi(p),
                 then: then.map(|x| x.to_vi(p)).unwrap_or_default(),
                 change,
@@ -209,6 +210,8 @@ pub async fn show_heatmap(
         .iter()
         .enumerate()
         .filter(|(_, n)| n.depth == 2 || (n.depth == 1 && n.children.is_empty()))
+        // A bonus or penalty part at 0 is no weakness.
+        .filter(|(_, n)| n.kind == parindex_domain::NodeKind::Regular)
         .map(|(i, _)| i)
         .collect();
     let columns: Vec<String> = fields

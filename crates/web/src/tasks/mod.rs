@@ -1447,7 +1447,10 @@ async fn brief_outlook(
         expected: o.expected.to_vi(p),
         low: o.low.to_vi(p),
         high: o.high.to_vi(p),
-        max: set.total_max().to_vi(p),
+        // The unit's own maximum: the outlook leaves out what does not apply to it.
+        max: parindex_domain::scoring::unit_totals(&set, &scores)
+            .max
+            .to_vi(p),
         warnings: o
             .warnings
             .iter()

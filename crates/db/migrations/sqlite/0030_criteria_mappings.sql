@@ -1,0 +1,13 @@
+-- Last year's criterion matched to each of this year's (a proposal stored, or a person's
+-- choice): comparisons and a prefilled self-assessment go through it.
+CREATE TABLE criteria_mappings (
+    from_set    TEXT NOT NULL REFERENCES criteria_sets(id) ON DELETE CASCADE,
+    to_set      TEXT NOT NULL REFERENCES criteria_sets(id) ON DELETE CASCADE,
+    to_code     TEXT NOT NULL,
+    from_code   TEXT,
+    how         TEXT NOT NULL,
+    similarity  INTEGER NOT NULL,
+    updated_by  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (from_set, to_set, to_code)
+);
