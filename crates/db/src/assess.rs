@@ -58,6 +58,13 @@ pub enum LeafChange {
     /// The secretariat marks the leaf not applicable to the unit, with the reason
     /// (`Some`), or applicable again (`None`).
     Applicability { not_applicable: Option<String> },
+    /// The unit's own layer filled from last year's leaf `from` (a draft to check).
+    Prefill {
+        input: Option<String>,
+        self_points: Option<Points>,
+        note: Option<String>,
+        from: String,
+    },
 }
 
 type Row = (
@@ -217,6 +224,12 @@ impl Db {
                         next.final_points = *final_points;
                     }
                     ("explanation.answer", Some(a.clone()))
+                }
+                LeafChange::Prefill { input, self_points, note, from } => {
+                    next.input.clone_from(input);
+                    next.self_points = *self_points;
+                    next.note.clone_from(note);
+                    ("points.prefill", Some(format!("Lấy từ năm trước: {from}")))
                 }
                 LeafChange::Applicability { not_applicable } => {
                     next.not_applicable.clone_from(not_applicable);

@@ -1,7 +1,8 @@
 //! Stored mappings between two years' criteria (`parindex_domain::mapping`).
 
+use parindex_domain::CriteriaSet;
 use parindex_domain::access::AuditEntry;
-use parindex_domain::mapping::{How, Match};
+use parindex_domain::mapping::{How, Match, effective, propose};
 
 use crate::accounts::audit_append;
 use crate::{BeginWrite, Db, Result, on_db};
@@ -16,6 +17,44 @@ fn describe(m: &Match) -> String {
 }
 
 impl Db {
+    /// The earlier sets of `to`'s level, newest first (the candidates to map from).
+    pub async fn earlier_sets(&self, to: &CriteriaSet) -> Result<Vec<crate::SetSummary>> {
+        let mut sets: Vec<_> = self
+            .list_sets()
+            .await?
+            .into_iter()
+            .filter(|s| s.level == to.level.as_str() && s.year < i64::from(to.year))
+            .collect();
+        sets.sort_by(|a, b| b.year.cmp(&a.year).then(b.id.cmp(&a.id)));
+        Ok(sets)
+    }
+
+    /// The newest earlier set of `to`'s level in which `unit` has an assessment.
+    pub async fn previous_assessment(
+        &self,
+        to: &CriteriaSet,
+        unit: &str,
+    ) -> Result<Option<CriteriaSet>> {
+        for s in self.earlier_sets(to).await? {
+            if let Some(set) = self.load_set(&s.id).await?
+                && self.load_unit_scores(&set, unit).await?.is_some()
+            {
+                return Ok(Some(set));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The mapping in force from `from` to `to`: the stored rows, the proposal elsewhere.
+    pub async fn mapping_in_force(
+        &self,
+        from: &CriteriaSet,
+        to: &CriteriaSet,
+    ) -> Result<Vec<Match>> {
+        let stored = self.stored_mapping(&from.id, &to.id).await?;
+        Ok(effective(propose(from, to), &stored))
+    }
+
     /// The rows stored for `from` → `to`, in code order.
     pub async fn stored_mapping(&self, from: &str, to: &str) -> Result<Vec<Match>> {
         let sql = "SELECT to_code, from_code, how, similarity FROM criteria_mappings \

@@ -113,6 +113,9 @@ actions! {
     /// Marks a leaf not applicable to a unit (with the reason), or applicable again: the
     /// secretariat, until the results are published.
     MarkNotApplicable => "assessment.applicability",
+    /// Fills the unit's empty leaves from last year's self-assessment (through the mapping),
+    /// as a draft to check.
+    Prefill => "assessment.prefill",
     /// Hands a leaf to a division.
     Delegate => "assessment.delegate",
     /// Submits the self-assessment.
@@ -127,6 +130,9 @@ actions! {
     ReadCycle => "cycle.read",
     /// Moves the cycle forward, sets deadlines, grants extensions.
     ManageCycle => "cycle.manage",
+    /// Matches last year's criteria to this year's (the mapping behind comparisons and the
+    /// prefilled self-assessment).
+    MapCriteria => "criteria.map",
     /// Moves the cycle backwards or reopens a published set (with a reason).
     ReopenCycle => "cycle.reopen",
     /// A unit's tasks, directives, calendar, overdue list and violations.
@@ -260,6 +266,13 @@ pub fn rule(action: Action) -> Rule {
             ]),
             ..BASE
         },
+        A::Prefill => Rule {
+            own: UNIT_RUN,
+            phases: Some(&[Phase::SelfAssessment]),
+            unsubmitted: true,
+            in_window: true,
+            ..BASE
+        },
         A::Delegate => Rule {
             own: UNIT_RUN,
             phases: Some(&[Phase::SelfAssessment]),
@@ -297,6 +310,10 @@ pub fn rule(action: Action) -> Rule {
             ..BASE
         },
         A::ManageCycle => Rule {
+            province: SECRETARIAT,
+            ..BASE
+        },
+        A::MapCriteria => Rule {
             province: SECRETARIAT,
             ..BASE
         },

@@ -147,6 +147,24 @@ fn routes(upload_limit: u64, dossier_limit: u64) -> Routes {
         )
         .add(
             "POST",
+            "/sets/{set_id}/units/{unit_code}/prefill",
+            Policy(A::Prefill),
+            post(crate::assessment::prefill::prefill),
+        )
+        .add(
+            "GET",
+            "/sets/{set_id}/mapping",
+            Policy(A::MapCriteria),
+            get(crate::ranking::mapping::show_mapping),
+        )
+        .add(
+            "POST",
+            "/sets/{set_id}/mapping",
+            Policy(A::MapCriteria),
+            post(crate::ranking::mapping::save_mapping),
+        )
+        .add(
+            "POST",
             "/sets/{set_id}/units/{unit_code}/leaves/{leaf_code}/delegate",
             Policy(A::Delegate),
             post(assess::delegate_leaf),

@@ -51,6 +51,8 @@ const PAGES: &[(&str, &[&str])] = &[
         &[
             "/",
             "/sets/brvt-so-2021/cycle",
+            "/sets/brvt-so-2021/mapping",
+            "/sets/brvt-so-2021/units/SKHDT/years",
             "/dossiers",
             "/dossiers/report?year=2020&period=year",
         ],

@@ -269,6 +269,8 @@ pub struct LeafLine {
     pub can_mark_na: bool,
     /// `Điểm thưởng`, `Điểm trừ`, or empty.
     pub kind: &'static str,
+    /// Filled from last year and not changed since: a draft to check.
+    pub prefilled: bool,
 }
 
 /// The values of a leaf's form controls.
@@ -349,6 +351,7 @@ fn action_label(action: &str, lang: Lang) -> &str {
         "delegation" => ("Giao cho phòng", "Delegated"),
         "points.not_applicable" => ("Không áp dụng cho đơn vị", "Marked not applicable"),
         "points.applicable" => ("Áp dụng lại", "Made applicable again"),
+        "points.prefill" => ("Lấy từ năm trước", "Filled from last year"),
         other => return other,
     };
     match lang {
@@ -498,6 +501,8 @@ pub struct AssessPage {
     /// Unscored leaves: (code, anchor).
     pub missing: Vec<(String, String)>,
     pub can_submit: bool,
+    /// The name of the earlier set the unit may start from (empty: not offered).
+    pub prefill_from: String,
     pub sections: Vec<Section>,
     /// Totals over the whole set: self, appraised (once released), max.
     pub self_total: String,
@@ -757,6 +762,15 @@ async fn render_assessment(
         decide(Some(&who), Action::Delegate, &target).is_ok() && !divisions.is_empty();
     let can_submit = decide(Some(&who), Action::Submit, &target).is_ok();
     let can_mark_na = decide(Some(&who), Action::MarkNotApplicable, &target).is_ok();
+    let prefill_from = if decide(Some(&who), Action::Prefill, &target).is_ok() {
+        st.db
+            .previous_assessment(&set, unit_code)
+            .await?
+            .map(|s| format!("{} ({})", s.name, s.year))
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
     let sees_all = parindex_domain::policy::province_wide(Some(&who));
     let released = parindex_domain::cycle::appraisal_released(phase) || sees_all;
     let p = set.precision;
@@ -995,6 +1009,14 @@ async fn render_assessment(
             not_applicable,
             can_mark_na,
             kind: n.kind.label_vi(),
+            prefilled: history
+                .iter()
+                // The last change of its points (an evidence linked since does not count).
+                .rfind(|r| {
+                    r.entry.entity == format!("{set_id}/{unit_code}/{code}")
+                        && r.entry.action.starts_with("points")
+                })
+                .is_some_and(|r| r.entry.action == "points.prefill"),
             code,
         });
     }
@@ -1207,6 +1229,7 @@ async fn render_assessment(
         scored,
         total,
         can_submit,
+        prefill_from,
         missing,
         sections,
         self_total,
@@ -1480,6 +1503,9 @@ pub async fn save_leaf(
             };
             let yours = match &change {
                 LeafChange::SelfAssessment {
+                    input, self_points, ..
+                }
+                | LeafChange::Prefill {
                     input, self_points, ..
                 } => describe(input.as_deref(), *self_points),
                 LeafChange::Appraisal { appraised, .. } => describe(None, *appraised),

@@ -3,3 +3,4 @@
 pub mod assess;
 pub mod cycle;
 pub mod evidence;
+pub mod prefill;

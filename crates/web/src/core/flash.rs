@@ -37,6 +37,8 @@ pub enum Flash {
     Acknowledged,
     TasksCreated,
     PasswordChanged,
+    Prefilled,
+    MappingSaved,
 }
 
 impl Flash {
@@ -61,6 +63,8 @@ impl Flash {
         Flash::Acknowledged,
         Flash::TasksCreated,
         Flash::PasswordChanged,
+        Flash::Prefilled,
+        Flash::MappingSaved,
     ];
 
     fn key(self) -> &'static str {
@@ -85,6 +89,8 @@ impl Flash {
             Flash::Acknowledged => "ack",
             Flash::TasksCreated => "tasks",
             Flash::PasswordChanged => "password",
+            Flash::Prefilled => "prefilled",
+            Flash::MappingSaved => "mapping",
         }
     }
 
@@ -121,6 +127,11 @@ impl Flash {
             Flash::Acknowledged => ("Đã đánh dấu đã đọc.", "Marked as read."),
             Flash::TasksCreated => ("Đã tạo nhiệm vụ.", "The tasks are created."),
             Flash::PasswordChanged => ("Đã đổi mật khẩu.", "The password is changed."),
+            Flash::Prefilled => (
+                "Đã điền sẵn từ năm trước các tiêu chí còn trống (bản nháp): hãy kiểm tra lại từng tiêu chí trước khi nộp.",
+                "The empty criteria are filled from last year (a draft): check each one before submitting.",
+            ),
+            Flash::MappingSaved => ("Đã lưu bảng ghép tiêu chí.", "The mapping is saved."),
         };
         match lang {
             Lang::Vi => vi,

@@ -36,6 +36,7 @@ pub struct SetStatus {
     pub sample: bool,
     pub can_read_cycle: bool,
     pub can_manage_cycle: bool,
+    pub can_map: bool,
 }
 
 /// A line of a home list: text and the link that opens it.
@@ -204,6 +205,7 @@ async fn build(st: &AppState, lang: Lang, user: &SessionUser) -> Result<HomePage
             sample: set.sample,
             can_read_cycle: may(user, Action::ReadCycle, &any),
             can_manage_cycle: may(user, Action::ManageCycle, &any),
+            can_map: may(user, Action::MapCriteria, &any),
         });
         if let Some(u) = work_unit.as_deref() {
             unit = unit_work(st, user, &set, phase, u).await?;

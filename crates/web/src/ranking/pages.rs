@@ -916,6 +916,8 @@ pub struct CriteriaPage {
     pub leaf_count: usize,
     pub query: String,
     pub lines: Vec<CriterionLine>,
+    /// The secretariat may map this set's criteria to an earlier year's.
+    pub can_map: bool,
 }
 
 fn criterion_line(set: &CriteriaSet, i: usize, kind: &'static str) -> CriterionLine {
@@ -1027,6 +1029,13 @@ pub async fn show_criteria(
             leaf_count: set.leaf_count(),
             query,
             lines,
+            can_map: user.as_ref().is_some_and(|u| {
+                crate::extract::user::may(
+                    u,
+                    parindex_domain::policy::Action::MapCriteria,
+                    &parindex_domain::policy::Target::default(),
+                )
+            }),
         };
         Ok(Out::Page(page.render()?))
     }

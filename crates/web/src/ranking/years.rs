@@ -22,6 +22,8 @@ pub struct YearLine {
     pub max: String,
     pub now: String,
     pub then: String,
+    /// Last year's code where it differs from this year's (a renumbered criterion).
+    pub then_code: String,
     pub change: String,
     /// `up`, `down` or empty.
     pub trend: &'static str,
@@ -92,15 +94,28 @@ pub async fn show_years(
             last = Some((other.set.clone(), node_totals(&other.set, &seen)));
         }
     }
+    // Last year's criterion of each of this year's: through the mapping (the stored rows,
+    // else the proposal by code and name), so that renumbered criteria still compare.
+    let matched: std::collections::HashMap<String, String> = match &last {
+        Some((set, _)) => st
+            .db
+            .mapping_in_force(set, &c.set)
+            .await?
+            .into_iter()
+            .filter_map(|m| Some((m.to, m.from?)))
+            .collect(),
+        None => std::collections::HashMap::new(),
+    };
     let lines = c
         .set
         .nodes
         .iter()
         .enumerate()
         .map(|(i, n)| {
-            let then = last
-                .as_ref()
-                .and_then(|(set, totals)| set.position(n.code.as_str()).map(|j| totals[j]));
+            let then = last.as_ref().and_then(|(set, totals)| {
+                let from = matched.get(n.code.as_str())?;
+                set.position(from).map(|j| totals[j])
+            });
             let (change, trend) = match then {
                 Some(x) if now_totals[i] > x => {
                     (format!("+{}", (now_totals[i] - x).to_vi(p)), "up")
@@ -118,6 +133,11 @@ pub async fn show_years(
                 max: now_maxima[i].to_vi(p),
                 now: now_totals[i].to_vi(p),
                 then: then.map(|x| x.to_vi(p)).unwrap_or_default(),
+                then_code: matched
+                    .get(n.code.as_str())
+                    .filter(|f| f.as_str() != n.code.as_str())
+                    .cloned()
+                    .unwrap_or_default(),
                 change,
                 trend,
             }
