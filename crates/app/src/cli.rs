@@ -10,7 +10,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::{Parser, Subcommand, ValueEnum};
 use parindex_db::{Db, DbError};
 use parindex_domain::directive::{KnownUnit, parse_directive};
-use parindex_domain::mapping::{effective, parse_mapping_csv, propose};
+use parindex_domain::indicators::{parse_indicators_csv, parse_values_csv};
+use parindex_domain::mapping::parse_mapping_csv;
 use parindex_domain::text::rfc3339_utc;
 use parindex_domain::units::parse_units_csv;
 use parindex_domain::{
@@ -84,6 +85,11 @@ enum Command {
     Criteria {
         #[command(subcommand)]
         action: CriteriaAction,
+    },
+    /// Chỉ số theo dõi (bài đăng website, văn bản ký số…): định nghĩa và giá trị theo kỳ.
+    Indicators {
+        #[command(subcommand)]
+        action: IndicatorsAction,
     },
     /// Đơn vị: nhập tệp CSV code,name,parent_code[,kind][,group].
     Units {
@@ -464,6 +470,15 @@ enum CriteriaAction {
 }
 
 #[derive(Subcommand)]
+enum IndicatorsAction {
+    /// Định nghĩa chỉ số: CSV code,name,measure,period,aggregation,target,source.
+    Define { file: String },
+    /// Giá trị theo đơn vị và kỳ: CSV hoặc XLSX unit_code,indicator,period,value[,note];
+    /// sau đó tính lại các tiêu chí đọc chỉ số (input: indicator.…).
+    Import { file: String },
+}
+
+#[derive(Subcommand)]
 enum UnitsAction {
     Import { file: String },
 }
@@ -790,20 +805,85 @@ async fn run(cli: Cli) -> Res {
             let (from_set, to_set) = (load(from.clone()).await?, load(to.clone()).await?);
             if let Some(f) = &file {
                 let rows = parse_mapping_csv(f, &read_text(f)?, &from_set, &to_set)?;
+                // A row as the mapping already has it (an exported file sent back) is no
+                // change: only the edited rows become a person's choice.
+                let now_in_force = db.mapping_in_force(&from_set, &to_set).await?;
+                let rows: Vec<_> = rows
+                    .into_iter()
+                    .filter(|r| {
+                        now_in_force
+                            .iter()
+                            .find(|m| m.to == r.to)
+                            .is_none_or(|m| m.from != r.from)
+                    })
+                    .collect();
                 let n = db
                     .save_mapping(&from, &to, &rows, false, &cli_actor(), &now())
                     .await?;
                 eprintln!("Đã lưu {n} dòng ghép thay đổi từ {f}.");
             }
-            let proposal = propose(&from_set, &to_set);
             if save {
+                // The proposal around what is stored: a person's rows stay as they are.
+                let proposal = db.mapping_in_force(&from_set, &to_set).await?;
                 let n = db
                     .save_mapping(&from, &to, &proposal, true, &cli_actor(), &now())
                     .await?;
                 eprintln!("Đã lưu {n} dòng đề xuất (giữ các dòng chọn bằng tay).");
             }
-            let rows = effective(proposal, &db.stored_mapping(&from, &to).await?);
+            let rows = db.mapping_in_force(&from_set, &to_set).await?;
             print_out(&mapping_text(&from_set, &to_set, &rows, format)?);
+            Ok(())
+        }
+        Command::Indicators {
+            action: IndicatorsAction::Define { file },
+        } => {
+            let defs = parse_indicators_csv(&file, &read_text(&file)?)?;
+            let db = open_db(&cli.db).await?;
+            let n = db.define_indicators(&defs, &cli_actor(), &now()).await?;
+            println!("Đã đọc {} chỉ số, {n} mới hoặc thay đổi.", defs.len());
+            Ok(())
+        }
+        Command::Indicators {
+            action: IndicatorsAction::Import { file },
+        } => {
+            let db = open_db(&cli.db).await?;
+            let defs = db.indicators().await?;
+            let text = if file.to_ascii_lowercase().ends_with(".xlsx") {
+                let bytes = std::fs::read(&file)
+                    .map_err(|e| Fail(1, format!("{file}: không đọc được tệp: {e}")))?;
+                let mut csv = Vec::new();
+                parindex_reports::sheet_csv::xlsx_to_csv(std::io::Cursor::new(bytes), &mut csv)
+                    .map_err(|e| Fail(1, format!("{file}: {e}")))?;
+                String::from_utf8(csv).map_err(|e| Fail(1, format!("{file}: {e}")))?
+            } else {
+                read_text(&file)?
+            };
+            let values = parse_values_csv(&file, &text, &defs)?;
+            let n = match db.set_indicator_values(&values, &cli_actor(), &now()).await {
+                Ok(n) => n,
+                Err(DbError::UnknownUnits(missing)) => {
+                    return Err(Fail(
+                        1,
+                        missing
+                            .iter()
+                            .map(|(code, line)| {
+                                format!(
+                                    "{file}:{line}: đơn vị `{code}` chưa có trong danh sách đơn vị"
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            println!("Đã nhập {} giá trị, {n} mới hoặc thay đổi.", values.len());
+            for c in db.refresh_indicator_leaves(&cli_actor(), &now()).await? {
+                println!(
+                    "Điểm tự tính: {} / {} / {} ← {}",
+                    c.set_id, c.unit_code, c.criterion, c.input
+                );
+            }
             Ok(())
         }
         Command::Units {

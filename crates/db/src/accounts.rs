@@ -401,8 +401,13 @@ impl Db {
     /// Records about one entity (or entities under a prefix), oldest first.
     pub async fn audit_history(&self, entity_prefix: &str) -> Result<Vec<AuditRecord>> {
         let sql = "SELECT id, happened_at, actor, action, entity, old_value, new_value, reason, prev_hash, hash \
-                   FROM audit_log WHERE entity = $1 OR entity LIKE $2 ORDER BY id";
-        let like = format!("{}/%", entity_prefix.replace(['%', '_'], ""));
+                   FROM audit_log WHERE entity = $1 OR entity LIKE $2 ESCAPE '!' ORDER BY id";
+        // `_` and `%` in a code (`website_posts`) match themselves, not any character.
+        let escaped = entity_prefix
+            .replace('!', "!!")
+            .replace('%', "!%")
+            .replace('_', "!_");
+        let like = format!("{escaped}/%");
         let rows: Vec<AuditRow> = on_db!(self, pool => sqlx::query_as(sql).bind(entity_prefix).bind(like).fetch_all(pool).await?);
         Ok(rows.into_iter().map(audit_from).collect())
     }

@@ -1320,6 +1320,39 @@ pub struct FigureChange {
     pub input: String,
 }
 
+/// A leaf scored from a computed input (a dossier figure, an indicator's value): the
+/// computed points stand as the unit's self-assessment, an appraiser's or the final layer
+/// still wins over them, the note stays. `None` when nothing changes: the same input, or a
+/// leaf that does not apply to the unit (it stays as the secretariat marked it).
+pub(crate) fn computed_leaf(
+    set: &parindex_domain::CriteriaSet,
+    leaf: usize,
+    old: Option<parindex_domain::LeafScore>,
+    value: &str,
+) -> Result<Option<parindex_domain::LeafScore>> {
+    if old.as_ref().is_some_and(|l| l.not_applicable.is_some())
+        || old.as_ref().and_then(|l| l.input.as_deref()) == Some(value)
+    {
+        return Ok(None);
+    }
+    let node = &set.nodes[leaf];
+    let computed = node
+        .rule
+        .as_ref()
+        .map(|r| r.points_from_input(node.max, value))
+        .transpose()
+        .map_err(|e| DbError::Conflict(format!("{}: {e}", node.code)))?;
+    let layers = [
+        computed,
+        old.as_ref().and_then(|l| l.appraised),
+        old.as_ref().and_then(|l| l.final_points),
+    ];
+    let mut score = parindex_domain::LeafScore::new(set, leaf, layers, Some(value.to_string()))
+        .map_err(|e| DbError::Conflict(format!("{}: {e}", node.code)))?;
+    score.note = old.and_then(|l| l.note);
+    Ok(Some(score))
+}
+
 impl Db {
     /// Recomputes every leaf that takes its input from a dossier figure
     /// (`rule.input: dossiers.on_time_rate`…), for every unit assessed against a set that is
@@ -1375,33 +1408,9 @@ impl Db {
                         continue;
                     };
                     let old = unit.leaves.remove(&leaf);
-                    // A leaf that does not apply to the unit keeps no figure: it stays as the
-                    // secretariat marked it.
-                    if old.as_ref().is_some_and(|l| l.not_applicable.is_some())
-                        || old.as_ref().and_then(|l| l.input.as_deref()) == Some(value.as_str())
-                    {
+                    let Some(score) = computed_leaf(&set, leaf, old, &value)? else {
                         continue;
-                    }
-                    // The computed points stand as the unit's self-assessment; an appraiser's
-                    // or the final layer still wins over them.
-                    let node = &set.nodes[leaf];
-                    let computed = node
-                        .rule
-                        .as_ref()
-                        .map(|r| r.points_from_input(node.max, &value))
-                        .transpose()
-                        .map_err(|e| DbError::Conflict(format!("{}: {e}", node.code)))?;
-                    let layers = [
-                        computed,
-                        old.as_ref().and_then(|l| l.appraised),
-                        old.as_ref().and_then(|l| l.final_points),
-                    ];
-                    let mut score =
-                        parindex_domain::LeafScore::new(&set, leaf, layers, Some(value.clone()))
-                            .map_err(|e| {
-                                DbError::Conflict(format!("{}: {e}", set.nodes[leaf].code))
-                            })?;
-                    score.note = old.and_then(|l| l.note);
+                    };
                     changes.push(FigureChange {
                         set_id: set.id.clone(),
                         unit_code: unit.unit_code.clone(),

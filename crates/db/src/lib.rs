@@ -14,6 +14,7 @@ mod dossier_import;
 mod dossiers;
 mod evidence;
 mod import_reports;
+mod indicators;
 mod mappings;
 mod narratives;
 mod repo;

@@ -2,7 +2,7 @@
 
 use parindex_domain::CriteriaSet;
 use parindex_domain::access::AuditEntry;
-use parindex_domain::mapping::{How, Match, effective, propose};
+use parindex_domain::mapping::{How, Match, in_force};
 
 use crate::accounts::audit_append;
 use crate::{BeginWrite, Db, Result, on_db};
@@ -52,7 +52,7 @@ impl Db {
         to: &CriteriaSet,
     ) -> Result<Vec<Match>> {
         let stored = self.stored_mapping(&from.id, &to.id).await?;
-        Ok(effective(propose(from, to), &stored))
+        Ok(in_force(from, to, &stored))
     }
 
     /// The rows stored for `from` → `to`, in code order.

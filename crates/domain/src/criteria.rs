@@ -316,6 +316,9 @@ pub struct Criterion {
     /// The slug of the procedures' field the figure is restricted to
     /// (`dossiers.on_time_rate[field=dau-tu]`); `None` for every procedure of the unit.
     pub figure_field: Option<String>,
+    /// The registry's indicator the rule reads (`input: indicator.website_posts`): the
+    /// unit's value of the set's year, as the indicator aggregates it.
+    pub indicator: Option<String>,
     pub evidence: Option<String>,
     pub owner: Option<String>,
     pub parent: Option<usize>,
@@ -333,6 +336,9 @@ impl Criterion {
     /// The rule input as a set writes it: `dossiers.on_time_rate`, or
     /// `dossiers.on_time_rate[field=dau-tu]` when restricted to a field.
     pub fn figure_input(&self) -> Option<String> {
+        if let Some(code) = &self.indicator {
+            return Some(format!("indicator.{code}"));
+        }
         let f = self.figure?;
         Some(match &self.figure_field {
             Some(field) => format!("{}[field={field}]", f.key()),
@@ -885,6 +891,7 @@ fn read_node(
         rule: None,
         figure: None,
         figure_field: None,
+        indicator: None,
         evidence,
         owner,
         parent,
@@ -906,7 +913,15 @@ fn read_node(
                 if let Some(max) = max {
                     nodes[me].rule = read_rule(r, rn, max, &label);
                 }
-                if let Some((figure, field)) = read_figure(r, rn, nodes[me].rule.as_ref(), &label) {
+                let names_indicator = rn
+                    .get("input")
+                    .and_then(|(_, n)| n.as_scalar())
+                    .is_some_and(|s| s.trim().starts_with("indicator."));
+                if names_indicator {
+                    nodes[me].indicator = read_indicator(r, rn, &label);
+                } else if let Some((figure, field)) =
+                    read_figure(r, rn, nodes[me].rule.as_ref(), &label)
+                {
                     nodes[me].figure = Some(figure);
                     nodes[me].figure_field = field;
                 }
@@ -949,6 +964,28 @@ fn read_node(
         nodes[me].max = sum;
         complete.then_some(sum)
     }
+}
+
+/// `rule.input: indicator.CODE`: a value of the indicators registry (`None` for any other
+/// input, which `read_figure` reads).
+fn read_indicator(r: &mut Reader<'_>, rn: &yaml::Node, label: &str) -> Option<String> {
+    let (p, n) = rn.get("input")?;
+    let raw = n.as_scalar().unwrap_or_default().trim();
+    let code = raw.strip_prefix("indicator.")?;
+    if code.is_empty()
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        r.err(
+            *p,
+            format!(
+                "`input` của {label} là `{raw}`: mã chỉ số chỉ gồm chữ thường a-z, số và dấu _"
+            ),
+        );
+        return None;
+    }
+    Some(code.to_string())
 }
 
 /// `rule.input`: a dossier figure, optionally of one field's procedures

@@ -9,6 +9,7 @@ pub mod cycle;
 pub mod directive;
 pub mod dossiers;
 pub mod followup;
+pub mod indicators;
 pub mod mapping;
 pub mod period;
 pub mod points;

@@ -16,7 +16,7 @@ pub enum How {
     Code,
     /// A similar name under another code.
     Name,
-    /// Chosen by a person.
+    /// Chosen by a person (a criterion of last year, or none: new this year).
     Manual,
     /// New this year: nothing matches.
     Unmatched,
@@ -48,6 +48,15 @@ impl How {
             How::Name => "tên tương tự",
             How::Manual => "chọn tay",
             How::Unmatched => "mới",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            How::Code => "same code",
+            How::Name => "similar name",
+            How::Manual => "chosen by hand",
+            How::Unmatched => "new",
         }
     }
 }
@@ -99,23 +108,49 @@ pub fn similarity(a: &str, b: &str) -> u8 {
 /// first the same code with a similar name, then the most similar name among what is left
 /// (a leaf with a leaf, a group with a group); each of last year's criteria is used once.
 pub fn propose(from: &CriteriaSet, to: &CriteriaSet) -> Vec<Match> {
+    in_force(from, to, &[])
+}
+
+/// The mapping in force: the stored rows (a person's choices, or a proposal once saved)
+/// where there are some, and for the rest a proposal among last year's criteria that no
+/// stored row claims — so that no earlier criterion is proposed twice.
+pub fn in_force(from: &CriteriaSet, to: &CriteriaSet, stored: &[Match]) -> Vec<Match> {
+    let by_code: HashMap<&str, &Match> = stored
+        .iter()
+        .filter(|m| m.from.as_deref().is_none_or(|f| from.position(f).is_some()))
+        .map(|m| (m.to.as_str(), m))
+        .collect();
     let mut out: Vec<Match> = to
         .nodes
         .iter()
-        .map(|n| Match {
-            to: n.code.to_string(),
-            from: None,
-            how: How::Unmatched,
-            similarity: 0,
+        .map(|n| {
+            by_code.get(n.code.as_str()).map_or_else(
+                || Match {
+                    to: n.code.to_string(),
+                    from: None,
+                    how: How::Unmatched,
+                    similarity: 0,
+                },
+                |m| (*m).clone(),
+            )
         })
         .collect();
-    let mut taken: HashSet<usize> = HashSet::new();
+    let fixed: HashSet<usize> = (0..out.len())
+        .filter(|&i| by_code.contains_key(out[i].to.as_str()))
+        .collect();
+    let mut taken: HashSet<usize> = by_code
+        .values()
+        .filter_map(|m| from.position(m.from.as_deref()?))
+        .collect();
     for (i, n) in to.nodes.iter().enumerate() {
+        if fixed.contains(&i) {
+            continue;
+        }
         if let Some(j) = from.position(n.code.as_str())
             && from.nodes[j].is_leaf() == n.is_leaf()
         {
             let s = similarity(&n.name, &from.nodes[j].name);
-            if s >= SAME_CODE_MIN {
+            if s >= SAME_CODE_MIN && !taken.contains(&j) {
                 out[i] = Match {
                     to: n.code.to_string(),
                     from: Some(from.nodes[j].code.to_string()),
@@ -129,7 +164,7 @@ pub fn propose(from: &CriteriaSet, to: &CriteriaSet) -> Vec<Match> {
     // Every remaining pair above the bar, best first (ties in file order).
     let mut pairs: Vec<(u8, usize, usize)> = Vec::new();
     for (i, n) in to.nodes.iter().enumerate() {
-        if out[i].from.is_some() {
+        if out[i].from.is_some() || fixed.contains(&i) {
             continue;
         }
         for (j, m) in from.nodes.iter().enumerate() {
@@ -156,15 +191,6 @@ pub fn propose(from: &CriteriaSet, to: &CriteriaSet) -> Vec<Match> {
         taken.insert(j);
     }
     out
-}
-
-/// The mapping in force: the stored rows where there are some, the proposal elsewhere.
-pub fn effective(proposal: Vec<Match>, stored: &[Match]) -> Vec<Match> {
-    let by_code: HashMap<&str, &Match> = stored.iter().map(|m| (m.to.as_str(), m)).collect();
-    proposal
-        .into_iter()
-        .map(|p| by_code.get(p.to.as_str()).map_or(p, |m| (*m).clone()))
-        .collect()
 }
 
 /// The mapping as CSV: `to_code,to_name,from_code,from_name,how,similarity`.
@@ -199,7 +225,7 @@ pub fn to_csv(from: &CriteriaSet, to: &CriteriaSet, rows: &[Match]) -> String {
 }
 
 /// Reads an edited mapping (`to_code,from_code`, other columns ignored; an empty
-/// `from_code` says the criterion is new). Every row must name a criterion of each set, a
+/// `from_code` says the criterion is new). Every row is a person's choice (`Manual`). Every row must name a criterion of each set, a
 /// leaf with a leaf; each of this year's criteria once. Problems name the editor's lines.
 pub fn parse_mapping_csv(
     file: &str,
@@ -287,14 +313,14 @@ pub fn parse_mapping_csv(
             }
             Some(from_code.to_string())
         };
+        let similarity = from_code
+            .as_deref()
+            .and_then(|c| from.node(c))
+            .map_or(0, |m| similarity(&to.nodes[i].name, &m.name));
         out.push(Match {
             to: to_code.to_string(),
-            how: if from_code.is_some() {
-                How::Manual
-            } else {
-                How::Unmatched
-            },
-            similarity: if from_code.is_some() { 100 } else { 0 },
+            how: How::Manual,
+            similarity,
             from: from_code,
         });
     }
@@ -359,6 +385,20 @@ mod tests {
         assert_eq!(get("I.1").how, How::Code);
         assert_eq!(get("I.1").from.as_deref(), Some("I.1"));
         // I.2 changed meaning: not matched by its code; I.3 took over last year's I.2.
+        let by_hand = [Match {
+            to: "I.2".into(),
+            from: Some("I.2".into()),
+            how: How::Manual,
+            similarity: 0,
+        }];
+        let forced = in_force(&from, &to, &by_hand);
+        let f = |c: &str| forced.iter().find(|x| x.to == c).unwrap().clone();
+        assert_eq!(f("I.2").from.as_deref(), Some("I.2"));
+        assert_ne!(
+            f("I.3").from.as_deref(),
+            Some("I.2"),
+            "last year's I.2 is used once"
+        );
         assert_eq!(get("I.3").from.as_deref(), Some("I.2"));
         assert_eq!(get("I.3").how, How::Name);
         assert_eq!(get("I.2").from, None);
@@ -379,7 +419,7 @@ mod tests {
         .unwrap();
         assert_eq!(ok[0].from.as_deref(), Some("I.2"));
         assert_eq!(ok[0].how, How::Manual);
-        assert_eq!(ok[1].how, How::Unmatched);
+        assert_eq!((ok[1].how, ok[1].from.as_deref()), (How::Manual, None));
         let err = parse_mapping_csv(
             "m.csv",
             "to_code,from_code\nI.1,I.9\n\nI.1,I.1\nI,I.1\n",
@@ -390,7 +430,9 @@ mod tests {
         .to_string();
         assert!(err.contains("m.csv:2: mã `I.9`"), "{err}");
         assert!(err.contains("m.csv:5: `I` và `I.1`"), "{err}");
-        let effective = effective(propose(&from, &to), &ok);
+        let effective = in_force(&from, &to, &ok);
         assert_eq!(effective[1].from.as_deref(), Some("I.2"));
+        // I.2 is claimed by a person's choice: not proposed again for this year's I.2.
+        assert_eq!(effective[2].from, None);
     }
 }

@@ -1616,13 +1616,102 @@ async fn criteria_map_proposes_stores_and_takes_an_edited_file() {
             .clone();
         assert_eq!(i84["from_code"], "I.8.4");
         assert_eq!(i84["how"], "manual");
-        // Saving the proposal again keeps the person's choice.
+        // "New this year" chosen by hand is a choice too; an exported file sent back
+        // unchanged stores nothing more.
+        let none = temp_file("map-none.csv", "to_code,from_code\nI.1.2,\n");
+        assert_eq!(map(&["--file", &none]).code, 0);
+        let exported = temp_file("map-export.csv", &map(&["--format", "csv"]).stdout);
+        let r = map(&["--file", &exported]);
+        assert!(r.stderr.contains("Đã lưu 0 dòng"), "{}", r.stderr);
+        // Saving the proposal again keeps the person's choices.
         assert_eq!(map(&["--save"]).code, 0);
         let r = map(&["--format", "csv"]);
         assert!(
-            row(&r.stdout, "I.8.4").contains(",I.8.4,Tỷ lệ hồ sơ giải quyết đúng hạn,manual,100"),
+            row(&r.stdout, "I.8.4").contains(",I.8.4,Tỷ lệ hồ sơ giải quyết đúng hạn,manual,"),
             "{}",
             r.stdout
         );
+        assert!(
+            row(&r.stdout, "I.1.2").ends_with(",,,manual,0"),
+            "{}",
+            r.stdout
+        );
+    }
+}
+
+/// The indicators registry from the command line: the shipped definitions, values from a
+/// file typed in Excel, and a leaf that reads one recomputed (audited) — both databases.
+#[tokio::test]
+async fn indicator_values_score_the_leaves_that_read_them() {
+    for (db, url) in parindex_db::testkit::each_db().await {
+        let defs = format!("{}/../../data/indicators.csv", env!("CARGO_MANIFEST_DIR"));
+        let r = run(&url, &["indicators", "define", &defs]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains("Đã đọc 5 chỉ số, 5 mới"), "{}", r.stdout);
+        let set = temp_file(
+            "ind-set.yaml",
+            "id: ind-2021\nname: Bộ có chỉ số\nyear: 2021\nlevel: so\nnodes:\n  - code: I\n    name: A\n    children:\n      - { code: I.7.1, name: Website, max: 1, rule: { kind: proportional, of: 48, input: indicator.website_posts } }\n      - { code: I.7.2, name: Khác, max: 1, rule: { kind: binary } }\n",
+        );
+        assert_eq!(run(&url, &["criteria", "import", &set]).code, 0);
+        let units = temp_file(
+            "ind-units.csv",
+            "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\n",
+        );
+        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+        // Errors by the editor's line; nothing stored.
+        let bad = temp_file(
+            "ind-bad.csv",
+            "\u{feff}unit_code,indicator,period,value\r\nSKHDT,website_posts,T1/2021,\"6,0\"\r\n\r\nSKHDT,website_posts,Q1/2021,5\r\nXX,website_posts,02/2021,5\r\n",
+        );
+        let r = run(&url, &["indicators", "import", &bad]);
+        assert_ne!(r.code, 0);
+        assert!(
+            r.stderr
+                .contains("ind-bad.csv:4: kỳ `Q1/2021` không phải một tháng"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            db.indicator_values(None, None, None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let unknown = temp_file(
+            "ind-unknown.csv",
+            "unit_code,indicator,period,value\nSKHDT,website_posts,01/2021,6\nXX,website_posts,02/2021,5\n",
+        );
+        let r = run(&url, &["indicators", "import", &unknown]);
+        assert!(
+            r.stderr.contains("ind-unknown.csv:3: đơn vị `XX`"),
+            "{}",
+            r.stderr
+        );
+        // 6 + 18 posts of a target of 48 a year: half the point.
+        let good = temp_file(
+            "ind-good.csv",
+            "unit_code,indicator,period,value,note\nSKHDT,website_posts,01/2021,6,\nSKHDT,website_posts,Tháng 2/2021,18,Chuyên mục mới\n",
+        );
+        let r = run(&url, &["indicators", "import", &good]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stdout.contains("ind-2021 / SKHDT / I.7.1 ← 24"),
+            "{}",
+            r.stdout
+        );
+        let stored = db.load_set("ind-2021").await.unwrap().unwrap();
+        let scores = db
+            .load_unit_scores(&stored, "SKHDT")
+            .await
+            .unwrap()
+            .unwrap();
+        let leaf = stored.position("I.7.1").unwrap();
+        assert_eq!(scores.leaves[&leaf].effective.to_plain(), "0.5");
+        let audit = db
+            .audit_history("indicator/website_posts/SKHDT")
+            .await
+            .unwrap();
+        assert_eq!(audit.len(), 2);
+        assert_eq!(audit[1].entry.reason.as_deref(), Some("Chuyên mục mới"));
     }
 }

@@ -73,20 +73,28 @@ pub async fn prefill_from_last_year(
         if current.is_some_and(|c| c.score.not_applicable.is_some()) {
             continue;
         }
-        if let Some(old) = before.get(from_code)
-            && old.score.not_applicable.is_none()
-            && empty(current)
-            && let Some(rule) = node.rule.as_ref()
-        {
-            // A leaf that scores itself from dossiers computes its own figure.
+        // Only a leaf still empty, from a leaf that applied last year.
+        let Some(old) = before
+            .get(from_code)
+            .filter(|o| o.score.not_applicable.is_none())
+        else {
+            continue;
+        };
+        if !empty(current) {
+            continue;
+        }
+        if let Some(rule) = node.rule.as_ref() {
+            // A leaf that scores itself (dossiers, an indicator) computes its own input.
             let (input, self_points) = match old.score.input.as_deref() {
-                Some(v) if node.figure.is_none() => match rule.points_from_input(node.max, v) {
-                    Ok(p) => (Some(v.to_string()), Some(p)),
-                    Err(_) => {
-                        out.unreadable += 1;
-                        (None, None)
+                Some(v) if node.figure.is_none() && node.indicator.is_none() => {
+                    match rule.points_from_input(node.max, v) {
+                        Ok(p) => (Some(v.to_string()), Some(p)),
+                        Err(_) => {
+                            out.unreadable += 1;
+                            (None, None)
+                        }
                     }
-                },
+                }
                 _ => (None, None),
             };
             let note = old.score.note.clone();
@@ -125,10 +133,17 @@ pub async fn prefill(
     access: Access<act::Prefill>,
     Checked(_form): Checked<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    prefill_from_last_year(&st, &set_id, &unit_code, &access.user.user.username).await?;
+    let done = prefill_from_last_year(&st, &set_id, &unit_code, &access.user.user.username).await;
+    // Whatever was saved before a failure shows at once.
     st.invalidate(&set_id);
+    let done = done?;
+    let flash = if done.leaves + done.links == 0 {
+        crate::core::flash::Flash::PrefillNothing
+    } else {
+        crate::core::flash::Flash::Prefilled
+    };
     Ok(crate::core::flash::done(
         &format!("/sets/{set_id}/units/{unit_code}/assess"),
-        crate::core::flash::Flash::Prefilled,
+        flash,
     ))
 }

@@ -38,6 +38,7 @@ pub enum Flash {
     TasksCreated,
     PasswordChanged,
     Prefilled,
+    PrefillNothing,
     MappingSaved,
 }
 
@@ -64,6 +65,7 @@ impl Flash {
         Flash::TasksCreated,
         Flash::PasswordChanged,
         Flash::Prefilled,
+        Flash::PrefillNothing,
         Flash::MappingSaved,
     ];
 
@@ -90,6 +92,7 @@ impl Flash {
             Flash::TasksCreated => "tasks",
             Flash::PasswordChanged => "password",
             Flash::Prefilled => "prefilled",
+            Flash::PrefillNothing => "prefill-none",
             Flash::MappingSaved => "mapping",
         }
     }
@@ -132,6 +135,10 @@ impl Flash {
                 "The empty criteria are filled from last year (a draft): check each one before submitting.",
             ),
             Flash::MappingSaved => ("Đã lưu bảng ghép tiêu chí.", "The mapping is saved."),
+            Flash::PrefillNothing => (
+                "Không có tiêu chí còn trống nào lấy được từ năm trước: không có gì thay đổi.",
+                "No empty criterion could be filled from last year: nothing changed.",
+            ),
         };
         match lang {
             Lang::Vi => vi,

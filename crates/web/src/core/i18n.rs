@@ -390,7 +390,7 @@ pub static VI: Tr = Tr {
     mapping_nothing: "— Tiêu chí mới, không ghép —",
     show_button: "Xem",
     prefill: "Bắt đầu từ năm trước",
-    prefill_help: "Điền sẵn vào các tiêu chí còn trống kết quả, ghi chú và tài liệu kiểm chứng của năm trước (qua bảng ghép tiêu chí). Đây là bản nháp: cần kiểm tra lại từng tiêu chí.",
+    prefill_help: "Điền sẵn kết quả, ghi chú và tài liệu kiểm chứng của năm trước vào các tiêu chí còn trống (qua bảng ghép tiêu chí). Đây là bản nháp: cần kiểm tra lại từng tiêu chí.",
     prefilled: "Lấy từ năm trước — hãy kiểm tra lại",
     tree: "Cây tiêu chí",
     sample: "Dữ liệu mẫu: chỉ có kết quả của Sở Kế hoạch và Đầu tư (85,620 điểm, xếp thứ 11/21) và thứ tự đầu – cuối (Sở Tài chính, Sở Ngoại vụ) theo Quyết định 809/QĐ-UBND ngày 26/03/2021 là thật; các tên, điểm khác là minh hoạ.",

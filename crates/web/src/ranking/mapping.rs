@@ -127,7 +127,10 @@ pub async fn show_mapping(
                 depth: n.depth,
                 field: format!("m.{}", m.to),
                 options,
-                how: m.how.label_vi(),
+                how: match lang {
+                    crate::core::i18n::Lang::Vi => m.how.label_vi(),
+                    crate::core::i18n::Lang::En => m.how.label_en(),
+                },
                 how_key: m.how.as_str(),
                 similarity: if m.from.is_some() {
                     format!("{}%", m.similarity)
@@ -175,25 +178,31 @@ pub async fn save_mapping(
     let (to, _, from) = sets(&st, &set_id, Some(&from_id)).await?;
     let from = from.ok_or(AppError::NotFound)?;
     let in_force = st.db.mapping_in_force(&from, &to).await?;
-    // Only this year's criteria are read, each once: the loop is bounded by the set.
+    let fields: std::collections::HashMap<&str, &str> =
+        form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    // Only this year's criteria are read, each once: the loop is bounded by the set. What
+    // the page showed is what is kept: a proposal left as it was is stored as a proposal (so
+    // that a choice made elsewhere on the page cannot take its criterion away afterwards).
     let mut changed: Vec<Match> = Vec::new();
     for m in &in_force {
         let field = format!("m.{}", m.to);
-        let Some((_, chosen)) = form.iter().find(|(k, _)| *k == field) else {
+        let Some(chosen) = fields.get(field.as_str()) else {
             continue;
         };
         let chosen = Some(chosen.trim()).filter(|c| !c.is_empty());
         if chosen == m.from.as_deref() {
+            changed.push(m.clone());
             continue;
         }
         let Some(i) = to.position(&m.to) else {
             continue;
         };
         let row = match chosen {
+            // A person's "new this year" is a choice too: a saved proposal never replaces it.
             None => Match {
                 to: m.to.clone(),
                 from: None,
-                how: How::Unmatched,
+                how: How::Manual,
                 similarity: 0,
             },
             Some(code) => {
@@ -201,10 +210,17 @@ pub async fn save_mapping(
                     .position(code)
                     .filter(|&j| from.nodes[j].is_leaf() == to.nodes[i].is_leaf())
                     .ok_or_else(|| {
-                        AppError::BadRequest(format!(
-                            "Mã `{code}` không phải tiêu chí cùng loại trong {}.",
-                            from.name
-                        ))
+                        AppError::said(
+                            axum::http::StatusCode::BAD_REQUEST,
+                            format!(
+                                "Mã “{code}” không phải tiêu chí cùng loại (lá với lá, nhóm với nhóm) trong {}.",
+                                from.name
+                            ),
+                            format!(
+                                "“{code}” is not a criterion of the same kind (leaf with leaf, group with group) in {}.",
+                                from.name
+                            ),
+                        )
                     })?;
                 Match {
                     to: m.to.clone(),
