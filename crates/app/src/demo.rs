@@ -67,15 +67,54 @@ pub async fn load(db: &Db, now: &str) -> Result<String, String> {
     }
     let accounts = add_accounts(db, now).await?;
     let tasks = add_notice_tasks(db).await?;
+    let indicators = add_indicators(db, now).await?;
     Ok(format!(
         "Đã nhập dữ liệu mẫu: bộ chỉ số {} ({} tiêu chí thành phần), {} đơn vị, {} điểm tiêu chí của {} sở, ngành; \
-         chu kỳ {} đang tự đánh giá; {accounts} tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}); {tasks}; {dossiers}.",
+         chu kỳ {} đang tự đánh giá; {accounts} tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}); {tasks}; {dossiers}; {indicators}.",
         set.id,
         set.leaf_count(),
         units.len(),
         s.leaves,
         s.units,
         next.id
+    ))
+}
+
+/// The registry's definitions of the notice's targets.
+pub const INDICATORS_CSV: &str = include_str!("../../../data/indicators.csv");
+
+/// The indicators' definitions, and SKHDT's sample website posts of early 2021 (the months
+/// before the notice: fewer than its weekly target).
+async fn add_indicators(db: &Db, now: &str) -> Result<String, String> {
+    let defs =
+        parindex_domain::indicators::parse_indicators_csv("data/indicators.csv", INDICATORS_CSV)
+            .map_err(|e| e.to_string())?;
+    db.define_indicators(&defs, ACTOR, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    let values: Vec<parindex_domain::indicators::Value> = [
+        ("2021-01", "2"),
+        ("2021-02", "1"),
+        ("2021-03", "3"),
+        ("2021-04", "4"),
+    ]
+    .iter()
+    .map(|(period, v)| parindex_domain::indicators::Value {
+        unit_code: "SKHDT".into(),
+        indicator: "website_posts".into(),
+        period: (*period).into(),
+        value: parindex_domain::Points::parse(v).unwrap_or_default(),
+        note: Some("Dữ liệu mẫu".into()),
+        evidence_id: None,
+        line: 0,
+    })
+    .collect();
+    db.set_indicator_values(&values, ACTOR, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "{} chỉ số theo dõi (mẫu: tin bài website của SKHDT đầu năm 2021)",
+        defs.len()
     ))
 }
 

@@ -116,20 +116,21 @@ impl Db {
             }
             let mut n = 0;
             for v in values {
-                let old: Option<(String, Option<String>)> = sqlx::query_as(
-                    "SELECT value, note FROM indicator_values WHERE indicator = $1 AND unit_code = $2 AND period = $3",
+                let old: Option<(String, Option<String>, Option<i64>)> = sqlx::query_as(
+                    "SELECT value, note, evidence_id FROM indicator_values WHERE indicator = $1 AND unit_code = $2 AND period = $3",
                 )
                 .bind(&v.indicator).bind(&v.unit_code).bind(&v.period).fetch_optional(&mut *tx).await?;
-                let new = (v.value.to_plain(), v.note.clone());
+                let new = (v.value.to_plain(), v.note.clone(), v.evidence_id);
                 if old.as_ref() == Some(&new) {
                     continue;
                 }
                 sqlx::query(
-                    "INSERT INTO indicator_values (indicator, unit_code, period, value, note, updated_by, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (indicator, unit_code, period) DO UPDATE SET \
-                     value = excluded.value, note = excluded.note, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                    "INSERT INTO indicator_values (indicator, unit_code, period, value, note, evidence_id, updated_by, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (indicator, unit_code, period) DO UPDATE SET \
+                     value = excluded.value, note = excluded.note, evidence_id = excluded.evidence_id, \
+                     updated_by = excluded.updated_by, updated_at = excluded.updated_at",
                 )
-                .bind(&v.indicator).bind(&v.unit_code).bind(&v.period).bind(&new.0).bind(&new.1).bind(actor).bind(now)
+                .bind(&v.indicator).bind(&v.unit_code).bind(&v.period).bind(&new.0).bind(&new.1).bind(new.2).bind(actor).bind(now)
                 .execute(&mut *tx).await?;
                 let e = AuditEntry {
                     at: now.to_string(),
@@ -156,11 +157,11 @@ impl Db {
         unit: Option<&str>,
         year: Option<i32>,
     ) -> Result<Vec<Value>> {
-        let sql = "SELECT unit_code, indicator, period, value, note FROM indicator_values \
+        let sql = "SELECT unit_code, indicator, period, value, note, evidence_id FROM indicator_values \
                    WHERE ($1 IS NULL OR indicator = $1) AND ($2 IS NULL OR unit_code = $2) AND ($3 IS NULL OR period LIKE $3) \
                    ORDER BY indicator, unit_code, period";
         let like = year.map(|y| format!("{y}%"));
-        let rows: Vec<(String, String, String, String, Option<String>)> = on_db!(self, pool =>
+        let rows: Vec<(String, String, String, String, Option<String>, Option<i64>)> = on_db!(self, pool =>
             sqlx::query_as(sql).bind(indicator).bind(unit).bind(like).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
@@ -170,6 +171,7 @@ impl Db {
                 period: r.2,
                 value: Points::parse(&r.3).unwrap_or_default(),
                 note: r.4,
+                evidence_id: r.5,
                 line: 0,
             })
             .collect())

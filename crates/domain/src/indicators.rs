@@ -148,6 +148,8 @@ pub struct Value {
     pub period: String,
     pub value: Points,
     pub note: Option<String>,
+    /// The unit's evidence backing the value (entered on the page).
+    pub evidence_id: Option<i64>,
     /// The line of the file, for messages (0 from a form).
     pub line: usize,
 }
@@ -418,6 +420,7 @@ pub fn parse_values_csv(
                 period,
                 value,
                 note: Some(crate::text::nfc(&get(4))).filter(|n| !n.is_empty()),
+                evidence_id: None,
                 line,
             });
             Ok(())

@@ -155,6 +155,12 @@ actions! {
     ImportDossiers => "dossiers.import",
     /// Records an apology slip for a unit's dossier.
     IssueApology => "dossiers.apology",
+    /// A unit's indicators (values per period, targets, trend).
+    ReadIndicators => "indicators.read",
+    /// Enters a unit's indicator values (with evidence).
+    EnterIndicators => "indicators.enter",
+    /// The registry's list and each indicator with every unit side by side.
+    ReadProvinceIndicators => "indicators.province",
     /// The working-day calendar.
     ReadCalendar => "calendar.read",
     /// Edits the working-day calendar.
@@ -351,6 +357,22 @@ pub fn rule(action: Action) -> Rule {
         A::ReadLost => Rule {
             own: UNIT_RUN,
             released_to_unit: true,
+            ..BASE
+        },
+        A::ReadIndicators => Rule {
+            province: PROVINCE,
+            own: UNIT_ALL,
+            parent: DIVISION,
+            child: UNIT_RUN,
+            ..BASE
+        },
+        A::EnterIndicators => Rule {
+            province: SECRETARIAT,
+            own: UNIT_RUN,
+            ..BASE
+        },
+        A::ReadProvinceIndicators => Rule {
+            province: PROVINCE,
             ..BASE
         },
         A::ReadDossiers => Rule {

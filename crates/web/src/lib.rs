@@ -12,6 +12,7 @@ pub mod core;
 pub mod dossiers;
 pub mod extract;
 pub mod home;
+pub mod indicators;
 pub mod ranking;
 pub mod tasks;
 
@@ -150,6 +151,30 @@ fn routes(upload_limit: u64, dossier_limit: u64) -> Routes {
             "/sets/{set_id}/units/{unit_code}/prefill",
             Policy(A::Prefill),
             post(crate::assessment::prefill::prefill),
+        )
+        .add(
+            "GET",
+            "/indicators",
+            Policy(A::ReadProvinceIndicators),
+            get(crate::indicators::show_list),
+        )
+        .add(
+            "GET",
+            "/indicators/{code}",
+            Policy(A::ReadProvinceIndicators),
+            get(crate::indicators::show_one),
+        )
+        .add(
+            "GET",
+            "/units/{unit_code}/indicators",
+            Policy(A::ReadIndicators),
+            get(crate::indicators::show_unit),
+        )
+        .add(
+            "POST",
+            "/units/{unit_code}/indicators",
+            Policy(A::EnterIndicators),
+            post(crate::indicators::save_unit),
         )
         .add(
             "GET",

@@ -22,6 +22,7 @@ mod cycle;
 mod dossiers;
 mod evidence;
 mod http;
+mod indicators;
 mod integrity;
 mod mapping;
 mod tasks;

@@ -96,6 +96,9 @@ fn menu(lang: Lang, user: &parindex_db::SessionUser) -> Vec<(String, &'static st
     if crate::extract::may(user, Action::ReadProvinceDossiers, &Target::default()) {
         out.push(("/dossiers".to_string(), t.menu_dossiers));
     }
+    if crate::extract::may(user, Action::ReadProvinceIndicators, &Target::default()) {
+        out.push(("/indicators".to_string(), t.indicators));
+    }
     // A division works on its department's tasks and dossiers.
     let unit = match user.user.role {
         parindex_domain::access::Role::Division => user.unit_parent.as_deref(),
@@ -106,6 +109,7 @@ fn menu(lang: Lang, user: &parindex_db::SessionUser) -> Vec<(String, &'static st
     for (action, page, label) in [
         (Action::ReadTasks, "tasks", t.tasks),
         (Action::ReadDossiers, "dossiers", t.menu_dossiers),
+        (Action::ReadIndicators, "indicators", t.indicators),
         (Action::ReadBrief, "brief", t.brief),
     ] {
         if crate::extract::may(user, action, &target) {
