@@ -1716,7 +1716,10 @@ async fn ranked(
         .load_set(set_id)
         .await?
         .ok_or_else(|| Fail(1, format!("không tìm thấy bộ chỉ số `{set_id}`")))?;
-    let scores = db.load_scores(&stored).await?;
+    // The units that exist at the year's end, as on the ranking page.
+    let outside = db.units_outside_year(stored.year).await?;
+    let mut scores = db.load_scores(&stored).await?;
+    scores.retain(|s| !outside.contains(&s.unit_code));
     let mut results = rank_units(&stored, &scores);
     if let Some(g) = group {
         results.retain(|r| r.group == g);

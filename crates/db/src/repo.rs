@@ -508,6 +508,25 @@ impl Db {
         })
     }
 
+    /// The units a set of `year` does not rank: created after the year's last day, or gone
+    /// before it (merged, split, dissolved) — a reorganisation's units are ranked from the
+    /// year they exist at its end.
+    pub async fn units_outside_year(&self, year: i32) -> Result<std::collections::HashSet<String>> {
+        let end = format!("{year}-12-31");
+        let sql = "SELECT code FROM units WHERE (valid_from IS NOT NULL AND valid_from > $1) \
+                   OR (valid_to IS NOT NULL AND valid_to < $1)";
+        let rows: Vec<(String,)> =
+            on_db!(self, pool => sqlx::query_as(sql).bind(&end).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(|(c,)| c).collect())
+    }
+
+    /// The units merged into `code`, with the last day each existed (oldest first).
+    pub async fn predecessors(&self, code: &str) -> Result<Vec<(String, String, Option<String>)>> {
+        let sql =
+            "SELECT code, name, valid_to FROM units WHERE merged_into = $1 ORDER BY valid_to, code";
+        Ok(on_db!(self, pool => sqlx::query_as(sql).bind(code).fetch_all(pool).await?))
+    }
+
     /// Every unit's layers for a set, in unit-code order.
     pub async fn load_scores(&self, set: &CriteriaSet) -> Result<Vec<UnitScores>> {
         self.load_scores_where(set, None).await

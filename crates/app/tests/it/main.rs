@@ -25,4 +25,5 @@ mod http;
 mod indicators;
 mod integrity;
 mod mapping;
+mod reorg;
 mod tasks;

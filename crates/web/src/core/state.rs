@@ -191,7 +191,7 @@ impl AppState {
         }
         let set = self.db.load_set(set_id).await?.ok_or(AppError::NotFound)?;
         let scores = self.db.load_scores(&set).await?;
-        let results = rank_units(&set, &scores);
+        let results = self.rank(&set, &scores).await?;
         let phase = self.db.phase(set_id).await?;
         let c = Arc::new(Computed {
             version,
@@ -204,6 +204,25 @@ impl AppState {
             cache.insert(set_id.to_string(), c.clone());
         }
         Ok(c)
+    }
+
+    /// The ranking of a set among the units that exist at its year's end: a unit merged or
+    /// split before then keeps its score card, not a rank.
+    async fn rank(
+        &self,
+        set: &CriteriaSet,
+        scores: &[UnitScores],
+    ) -> Result<Vec<UnitResult>, AppError> {
+        let outside = self.db.units_outside_year(set.year).await?;
+        if outside.is_empty() {
+            return Ok(rank_units(set, scores));
+        }
+        let kept: Vec<UnitScores> = scores
+            .iter()
+            .filter(|s| !outside.contains(&s.unit_code))
+            .cloned()
+            .collect();
+        Ok(rank_units(set, &kept))
     }
 
     /// The computation after a change of a few units' points: those units are read again,
@@ -238,7 +257,7 @@ impl AppState {
         }
         // The order a full read gives (by unit code), so that ties rank the same way.
         scores.sort_by(|a, b| a.unit_code.cmp(&b.unit_code));
-        let results = rank_units(&held.set, &scores);
+        let results = self.rank(&held.set, &scores).await?;
         let phase = self.db.phase(&held.set.id).await?;
         Ok(Some(Computed {
             version: version.clone(),

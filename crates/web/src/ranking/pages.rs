@@ -613,6 +613,8 @@ pub struct ScoreCardPage {
     /// Bonus and penalty points, when the set has such parts.
     pub bonus: Option<(String, String)>,
     pub former_names: Vec<String>,
+    /// The units merged into this one: (their card in this set, name and last day).
+    pub predecessors: Vec<(String, String)>,
     pub merged_into: String,
     pub weakest: Vec<WeakLine>,
     pub tree: Vec<TreeLine>,
@@ -832,6 +834,19 @@ pub async fn show_score_card(
             None => String::new(),
         };
         let former = st.db.unit_former_names(&unit_code).await?;
+        // The units merged into this one: their own cards keep their history.
+        let mut predecessors = Vec::new();
+        for (code, name, until) in st.db.predecessors(&unit_code).await? {
+            let until = until
+                .as_deref()
+                .and_then(parindex_domain::text::Date::parse)
+                .map(|d| format!(" ({} {})", t.until, d.to_vi()))
+                .unwrap_or_default();
+            predecessors.push((
+                format!("/sets/{}/units/{code}", c.set.id),
+                format!("{name}{until}"),
+            ));
+        }
         let p = c.set.precision;
         let weakest = weakest_leaves(&c.set, unit, 5)
             .into_iter()
@@ -876,6 +891,7 @@ pub async fn show_score_card(
                 .has_bonus_or_penalty()
                 .then(|| (result.bonus.to_vi(p), result.penalty.to_vi(p))),
             former_names: former.into_iter().map(|(n, _)| n).collect(),
+            predecessors,
             merged_into,
             weakest,
             tree: tree_lines(&c.set, unit),
