@@ -480,7 +480,14 @@ enum IndicatorsAction {
 
 #[derive(Subcommand)]
 enum UnitsAction {
-    Import { file: String },
+    Import {
+        file: String,
+    },
+    /// Sắp xếp lại đơn vị: CSV effective,change,from_code,to_code,to_name[,kind,group]
+    /// (sáp nhập, chia tách, đổi tên); đơn vị cũ hết hiệu lực trước ngày thay đổi.
+    Changes {
+        file: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -884,6 +891,45 @@ async fn run(cli: Cli) -> Res {
                     c.set_id, c.unit_code, c.criterion, c.input
                 );
             }
+            Ok(())
+        }
+        Command::Units {
+            action: UnitsAction::Changes { file },
+        } => {
+            let db = open_db(&cli.db).await?;
+            let date =
+                |s: Option<String>| s.as_deref().and_then(parindex_domain::text::Date::parse);
+            let units: std::collections::HashMap<String, parindex_domain::units::UnitRow> = db
+                .list_units()
+                .await?
+                .into_iter()
+                .map(|u| {
+                    (
+                        u.code.clone(),
+                        parindex_domain::units::UnitRow {
+                            valid_from: date(u.valid_from),
+                            valid_to: date(u.valid_to),
+                            code: u.code,
+                            name: u.name,
+                            parent_code: u.parent_code,
+                            kind: u.kind,
+                            group: u.group,
+                            merged_into: u.merged_into,
+                            line: 0,
+                        },
+                    )
+                })
+                .collect();
+            let (changes, rows) =
+                parindex_domain::reorg::parse_changes_csv(&file, &read_text(&file)?, &units)?;
+            let r = db.upsert_units(&rows, &cli_actor(), &now()).await?;
+            println!(
+                "Đã ghi {} thay đổi: {} đơn vị mới, {} cập nhật, {} đổi tên (tên cũ được lưu lại).",
+                changes.len(),
+                r.created,
+                r.updated,
+                r.renamed
+            );
             Ok(())
         }
         Command::Units {

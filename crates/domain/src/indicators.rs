@@ -219,7 +219,7 @@ fn number(text: &str, what: &str) -> Result<Points, String> {
 /// the row's line and a getter of the `wanted` columns (trimmed; empty when absent) and
 /// says what is wrong with the row, if anything. Every `required` column must be in the
 /// header. The problems name the editor's lines.
-fn each_row(
+pub(crate) fn each_row(
     file: &str,
     text: &str,
     wanted: &[&str],

@@ -16,6 +16,7 @@ pub mod points;
 pub mod policy;
 pub mod problem;
 pub mod projection;
+pub mod reorg;
 pub mod schedule;
 pub mod scores;
 pub mod scoring;

@@ -30,12 +30,35 @@ async fn a_year_ranks_the_units_of_its_end_and_successors_show_their_predecessor
         assert_eq!(run(&url, &scores).code, 0);
         let before = run(&url, &["ranking", "--format", "json"]);
         assert!(before.stdout.contains("\"SNV\""), "{kind}");
-        // SNV merged into STC on 30/06/2020 (a made-up reorganisation).
+        // SNV merged into STC from 01/07/2020 (a made-up reorganisation), from a change file
+        // as Excel saves it; a wrong line stores nothing.
+        let bad = temp_file(
+            "reorg-bad.csv",
+            "\u{feff}effective,change,from_code,to_code,to_name\r\n01/07/2020,sáp nhập,SNV,STC,\r\n01/07/2020,gộp,SKHDT,STC,\r\n",
+        );
+        let r = run(&url, &["units", "changes", &bad]);
+        assert_ne!(r.code, 0);
+        assert!(
+            r.stderr.contains("reorg-bad.csv:3: thay đổi `gộp`"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            db.unit("SNV").await.unwrap().unwrap().merged_into.is_none(),
+            "{kind}"
+        );
         let merged = temp_file(
             "reorg-merge.csv",
-            "code,name,parent_code,kind,group,valid_from,valid_to,merged_into\nSNV,Sở Nội vụ,,so,so,,30/06/2020,STC\n",
+            "effective,change,from_code,to_code,to_name\n01/07/2020,Sáp nhập,SNV,STC,\n",
         );
-        assert_eq!(run(&url, &["units", "import", &merged]).code, 0);
+        let r = run(&url, &["units", "changes", &merged]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let snv = db.unit("SNV").await.unwrap().unwrap();
+        assert_eq!(
+            (snv.valid_to.as_deref(), snv.merged_into.as_deref()),
+            (Some("2020-06-30"), Some("STC")),
+            "{kind}"
+        );
         let after = run(&url, &["ranking", "--format", "json"]);
         let json: serde_json::Value = serde_json::from_str(&after.stdout).unwrap();
         let codes: Vec<&str> = json["units"]
