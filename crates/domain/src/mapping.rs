@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::criteria::CriteriaSet;
-use crate::problem::{Problem, Problems};
+use crate::problem::Problems;
 use crate::text::fold;
 
 /// How a criterion of this year was matched.
@@ -233,102 +233,48 @@ pub fn parse_mapping_csv(
     from: &CriteriaSet,
     to: &CriteriaSet,
 ) -> Result<Vec<Match>, Problems> {
-    let text = crate::text::input_text(text);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = match rdr.headers() {
-        Ok(h) => h.iter().map(str::to_ascii_lowercase).collect(),
-        Err(e) => {
-            return Err(Problems(vec![Problem::new(
-                file,
-                1,
-                None,
-                format!("không đọc được dòng tiêu đề: {e}"),
-            )]));
-        }
-    };
-    let (Some(tc), Some(fc)) = (
-        header.iter().position(|h| h == "to_code"),
-        header.iter().position(|h| h == "from_code"),
-    ) else {
-        return Err(Problems(vec![Problem::new(
-            file,
-            1,
-            None,
-            "tệp cần có cột `to_code` (mã năm nay) và `from_code` (mã năm trước)",
-        )]));
-    };
-    let mut problems = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::new();
-    for rec in rdr.records() {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e
-                    .position()
-                    .map_or(0, |p| usize::try_from(p.line()).unwrap_or(0));
-                problems.push(Problem::new(
-                    file,
-                    line,
-                    None,
-                    format!("dòng CSV không đọc được: {e}"),
-                ));
-                continue;
+    crate::problem::csv_rows(
+        file,
+        text,
+        &["to_code", "from_code"],
+        &["to_code", "from_code"],
+        |line, get| {
+            let (to_code, from_code) = (get(0), get(1));
+            let i = to
+                .position(&to_code)
+                .ok_or_else(|| format!("mã `{to_code}` không có trong bộ chỉ số {}", to.id))?;
+            if let Some(first) = seen.insert(to_code.clone(), line) {
+                return Err(format!("mã `{to_code}` bị lặp (đã có ở dòng {first})"));
             }
-        };
-        if rec.iter().all(str::is_empty) {
-            continue;
-        }
-        let line = crate::problem::csv_record_line(&text, rec.position(), 0);
-        let mut err = |m: String| problems.push(Problem::new(file, line, None, m));
-        let to_code = rec.get(tc).unwrap_or_default();
-        let from_code = rec.get(fc).unwrap_or_default();
-        let Some(i) = to.position(to_code) else {
-            err(format!("mã `{to_code}` không có trong bộ chỉ số {}", to.id));
-            continue;
-        };
-        if let Some(first) = seen.insert(to_code.to_string(), line) {
-            err(format!("mã `{to_code}` bị lặp (đã có ở dòng {first})"));
-            continue;
-        }
-        let from_code = if from_code.is_empty() {
-            None
-        } else {
-            let Some(j) = from.position(from_code) else {
-                err(format!(
-                    "mã `{from_code}` không có trong bộ chỉ số {}",
-                    from.id
-                ));
-                continue;
+            let from_code = if from_code.is_empty() {
+                None
+            } else {
+                let j = from.position(&from_code).ok_or_else(|| {
+                    format!("mã `{from_code}` không có trong bộ chỉ số {}", from.id)
+                })?;
+                if from.nodes[j].is_leaf() != to.nodes[i].is_leaf() {
+                    return Err(format!(
+                        "`{to_code}` và `{from_code}`: chỉ ghép tiêu chí lá với tiêu chí lá, nhóm với nhóm"
+                    ));
+                }
+                Some(from_code)
             };
-            if from.nodes[j].is_leaf() != to.nodes[i].is_leaf() {
-                err(format!(
-                    "`{to_code}` và `{from_code}`: chỉ ghép tiêu chí lá với tiêu chí lá, nhóm với nhóm"
-                ));
-                continue;
-            }
-            Some(from_code.to_string())
-        };
-        let similarity = from_code
-            .as_deref()
-            .and_then(|c| from.node(c))
-            .map_or(0, |m| similarity(&to.nodes[i].name, &m.name));
-        out.push(Match {
-            to: to_code.to_string(),
-            how: How::Manual,
-            similarity,
-            from: from_code,
-        });
-    }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(Problems(problems))
-    }
+            let similarity = from_code
+                .as_deref()
+                .and_then(|c| from.node(c))
+                .map_or(0, |m| similarity(&to.nodes[i].name, &m.name));
+            out.push(Match {
+                to: to_code,
+                how: How::Manual,
+                similarity,
+                from: from_code,
+            });
+            Ok(())
+        },
+    )?;
+    Ok(out)
 }
 
 #[cfg(test)]

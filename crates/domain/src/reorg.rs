@@ -76,7 +76,7 @@ pub fn parse_changes_csv<S: std::hash::BuildHasher>(
     // The rows as they will be stored, by code (a unit a line creates is known to the next).
     let mut rows: HashMap<String, UnitRow> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
-    crate::indicators::each_row(
+    crate::problem::csv_rows(
         file,
         text,
         &COLS,
