@@ -897,32 +897,12 @@ async fn run(cli: Cli) -> Res {
             action: UnitsAction::Changes { file },
         } => {
             let db = open_db(&cli.db).await?;
-            let date =
-                |s: Option<String>| s.as_deref().and_then(parindex_domain::text::Date::parse);
-            let units: std::collections::HashMap<String, parindex_domain::units::UnitRow> = db
-                .list_units()
-                .await?
-                .into_iter()
-                .map(|u| {
-                    (
-                        u.code.clone(),
-                        parindex_domain::units::UnitRow {
-                            valid_from: date(u.valid_from),
-                            valid_to: date(u.valid_to),
-                            code: u.code,
-                            name: u.name,
-                            parent_code: u.parent_code,
-                            kind: u.kind,
-                            group: u.group,
-                            merged_into: u.merged_into,
-                            line: 0,
-                        },
-                    )
-                })
-                .collect();
+            let units = db.unit_rows().await?;
             let (changes, rows) =
                 parindex_domain::reorg::parse_changes_csv(&file, &read_text(&file)?, &units)?;
-            let r = db.upsert_units(&rows, &cli_actor(), &now()).await?;
+            let r = db
+                .apply_unit_changes(&changes, &rows, &cli_actor(), &now())
+                .await?;
             println!(
                 "Đã ghi {} thay đổi: {} đơn vị mới, {} cập nhật, {} đổi tên (tên cũ được lưu lại).",
                 changes.len(),

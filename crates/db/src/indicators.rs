@@ -47,6 +47,20 @@ impl Db {
             .into_iter()
             .map(|d| (d.code.clone(), d))
             .collect();
+        // Values are stored by period: an indicator that has some keeps its period.
+        for d in defs {
+            if let Some(o) = before.get(&d.code)
+                && o.period != d.period
+                && self.has_indicator_values(&d.code).await?
+            {
+                return Err(DbError::Conflict(format!(
+                    "chỉ số `{}` đã có giá trị theo {}: không đổi sang kỳ {} được (hãy định nghĩa một mã mới)",
+                    d.code,
+                    o.period.label_vi(),
+                    d.period.label_vi()
+                )));
+            }
+        }
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let mut n = 0;
@@ -63,21 +77,28 @@ impl Db {
                 .bind(&d.code).bind(&d.name).bind(&d.measure).bind(d.period.as_str()).bind(d.aggregation.as_str())
                 .bind(d.target.map(Points::to_plain)).bind(&d.source).bind(now)
                 .execute(&mut *tx).await?;
-                let e = AuditEntry {
-                    at: now.to_string(),
-                    actor: actor.to_string(),
-                    action: "indicator.define".into(),
-                    entity: format!("indicator/{}", d.code),
-                    old_value: before.get(&d.code).map(|o| format!("{o:?}")),
-                    new_value: Some(format!("{d:?}")),
-                    reason: None,
-                };
+                let e = crate::repo::entry(
+                    actor,
+                    now,
+                    "indicator.define",
+                    format!("indicator/{}", d.code),
+                    before.get(&d.code).map(|o| format!("{o:?}")),
+                    Some(format!("{d:?}")),
+                );
                 audit_append!(tx, &e);
                 n += 1;
             }
             tx.commit().await?;
             Ok(n)
         })
+    }
+
+    /// Whether any unit has a value of `code`.
+    pub async fn has_indicator_values(&self, code: &str) -> Result<bool> {
+        let sql = "SELECT indicator FROM indicator_values WHERE indicator = $1 LIMIT 1";
+        let row: Option<(String,)> =
+            on_db!(self, pool => sqlx::query_as(sql).bind(code).fetch_optional(pool).await?);
+        Ok(row.is_some())
     }
 
     /// Every definition, by code.
@@ -133,13 +154,15 @@ impl Db {
                 .bind(&v.indicator).bind(&v.unit_code).bind(&v.period).bind(&new.0).bind(&new.1).bind(new.2).bind(actor).bind(now)
                 .execute(&mut *tx).await?;
                 let e = AuditEntry {
-                    at: now.to_string(),
-                    actor: actor.to_string(),
-                    action: "indicator.value".into(),
-                    entity: format!("indicator/{}/{}/{}", v.indicator, v.unit_code, v.period),
-                    old_value: old.map(|o| o.0),
-                    new_value: Some(new.0),
                     reason: v.note.clone(),
+                    ..crate::repo::entry(
+                        actor,
+                        now,
+                        "indicator.value",
+                        format!("indicator/{}/{}/{}", v.indicator, v.unit_code, v.period),
+                        old.map(|o| o.0),
+                        Some(new.0),
+                    )
                 };
                 audit_append!(tx, &e);
                 n += 1;

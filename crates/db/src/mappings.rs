@@ -1,7 +1,6 @@
 //! Stored mappings between two years' criteria (`parindex_domain::mapping`).
 
 use parindex_domain::CriteriaSet;
-use parindex_domain::access::AuditEntry;
 use parindex_domain::mapping::{How, Match, in_force};
 
 use crate::accounts::audit_append;
@@ -111,15 +110,14 @@ impl Db {
                 .bind(from).bind(to).bind(&m.to).bind(&m.from).bind(m.how.as_str())
                 .bind(i64::from(m.similarity)).bind(actor).bind(now)
                 .execute(&mut *tx).await?;
-                let e = AuditEntry {
-                    at: now.to_string(),
-                    actor: actor.to_string(),
-                    action: "mapping".into(),
-                    entity: format!("mapping/{from}/{to}/{}", m.to),
-                    old_value: old.as_ref().map(describe),
-                    new_value: Some(describe(m)),
-                    reason: None,
-                };
+                let e = crate::repo::entry(
+                    actor,
+                    now,
+                    "mapping",
+                    format!("mapping/{from}/{to}/{}", m.to),
+                    old.as_ref().map(describe),
+                    Some(describe(m)),
+                );
                 audit_append!(tx, &e);
                 changed += 1;
             }

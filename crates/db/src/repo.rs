@@ -13,7 +13,7 @@ use parindex_domain::access::AuditEntry;
 use crate::accounts::{audit_append, bump_all_units_version};
 use crate::{BeginWrite, Db, DbError, Result, on_db};
 
-fn entry(
+pub(crate) fn entry(
     actor: &str,
     now: &str,
     action: &str,
@@ -85,6 +85,28 @@ pub enum StoreOutcome {
     Created,
     Replaced,
     Unchanged,
+}
+
+/// A unit another was formed from (`how`: `merge` or `split`; `until`: its last day).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Predecessor {
+    pub code: String,
+    pub name: String,
+    pub until: Option<String>,
+    pub how: String,
+}
+
+/// One recorded reorganisation (dates ISO; names as the units are called now).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitChangeRecord {
+    pub effective: String,
+    pub change: String,
+    pub from_code: String,
+    pub from_name: String,
+    pub to_code: String,
+    pub to_name: String,
+    pub by: String,
+    pub at: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -254,13 +276,26 @@ impl Db {
 
     /// The id of the newest set (by year), if any.
     pub async fn newest_set_id(&self) -> Result<Option<String>> {
-        // A set nobody has scored yet has no ranking: prefer the newest with assessments.
+        // A set nobody has scored yet has no ranking: prefer the newest with assessments, of
+        // the level being assessed (a province keeps department- and commune-level sets).
+        let level = self.current_level().await?;
         let sql = "SELECT s.id FROM criteria_sets s \
                    ORDER BY CASE WHEN EXISTS (SELECT 1 FROM assessments a WHERE a.set_id = s.id) THEN 0 ELSE 1 END, \
-                   s.year DESC, s.imported_at DESC, s.id LIMIT 1";
+                   CASE WHEN s.level = $1 THEN 0 ELSE 1 END, s.year DESC, s.imported_at DESC, s.id LIMIT 1";
         let row: Option<(String,)> =
-            on_db!(self, pool => sqlx::query_as(sql).fetch_optional(pool).await?);
+            on_db!(self, pool => sqlx::query_as(sql).bind(&level).fetch_optional(pool).await?);
         Ok(row.map(|r| r.0))
+    }
+
+    /// The level of the set a signed-in user's home is about (empty without sets).
+    async fn current_level(&self) -> Result<String> {
+        let Some(id) = self.current_set_id().await? else {
+            return Ok(String::new());
+        };
+        let sql = "SELECT level FROM criteria_sets WHERE id = $1";
+        let row: Option<(String,)> =
+            on_db!(self, pool => sqlx::query_as(sql).bind(&id).fetch_optional(pool).await?);
+        Ok(row.map(|r| r.0).unwrap_or_default())
     }
 
     /// The set a signed-in user's home is about: the newest set whose cycle is open and not
@@ -274,12 +309,15 @@ impl Db {
         Ok(row.map(|r| r.0))
     }
 
-    /// The newest published set (by year), else the newest set: what the home page opens.
+    /// The newest published set (by year) of the level being assessed, else of another
+    /// level, else the newest set: what the home page opens.
     pub async fn home_set_id(&self) -> Result<Option<String>> {
+        let level = self.current_level().await?;
         let sql = "SELECT s.id FROM criteria_sets s LEFT JOIN cycles c ON c.set_id = s.id \
-                   ORDER BY CASE WHEN c.phase = 'published' THEN 0 ELSE 1 END, s.year DESC, s.imported_at DESC, s.id LIMIT 1";
+                   ORDER BY CASE WHEN c.phase = 'published' THEN 0 ELSE 1 END, \
+                   CASE WHEN s.level = $1 THEN 0 ELSE 1 END, s.year DESC, s.imported_at DESC, s.id LIMIT 1";
         let row: Option<(String,)> =
-            on_db!(self, pool => sqlx::query_as(sql).fetch_optional(pool).await?);
+            on_db!(self, pool => sqlx::query_as(sql).bind(&level).fetch_optional(pool).await?);
         Ok(row.map(|r| r.0))
     }
 
@@ -321,9 +359,50 @@ impl Db {
         actor: &str,
         now: &str,
     ) -> Result<UnitImport> {
+        self.apply_unit_changes(&[], rows, actor, now).await
+    }
+
+    /// Stores a reorganisation, all or nothing: the units' new rows (from
+    /// `parindex_domain::reorg::parse_changes_csv`) and the changes themselves, so that a
+    /// successor finds the units it was formed from. A name changed by a rename stops being
+    /// used on the change's date; any other changed name at `now`. Recording the same change
+    /// twice keeps one.
+    pub async fn apply_unit_changes(
+        &self,
+        changes: &[parindex_domain::reorg::Change],
+        rows: &[UnitRow],
+        actor: &str,
+        now: &str,
+    ) -> Result<UnitImport> {
+        use parindex_domain::reorg::Kind;
+        let renamed_on: std::collections::HashMap<&str, String> = changes
+            .iter()
+            .filter(|c| c.kind == Kind::Rename)
+            .map(|c| (c.from.as_str(), c.effective.to_iso()))
+            .collect();
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let mut out = UnitImport::default();
+            for c in changes {
+                let done = sqlx::query(
+                    "INSERT INTO unit_changes (effective, change, from_code, to_code, to_name, recorded_by, recorded_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (effective, change, from_code, to_code) DO NOTHING",
+                )
+                .bind(c.effective.to_iso()).bind(c.kind.as_str()).bind(&c.from)
+                .bind(c.to.as_deref().unwrap_or("")).bind(c.to_name.as_deref()).bind(actor).bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() > 0 {
+                    let what = format!(
+                        "{} {} {}",
+                        c.kind.as_str(),
+                        c.to.as_deref().or(c.to_name.as_deref()).unwrap_or("-"),
+                        c.effective.to_iso()
+                    );
+                    let e = entry(actor, now, "unit.change", format!("unit/{}", c.from), None, Some(what));
+                    audit_append!(tx, &e);
+                }
+            }
             for u in rows {
                 let old: Option<(String,)> =
                     sqlx::query_as("SELECT name FROM units WHERE code = $1")
@@ -353,7 +432,8 @@ impl Db {
                                 "INSERT INTO unit_names (unit_code, name, valid_until) VALUES ($1, $2, $3) \
                                  ON CONFLICT (unit_code, valid_until) DO UPDATE SET name = excluded.name",
                             )
-                            .bind(&u.code).bind(&old_name).bind(now)
+                            .bind(&u.code).bind(&old_name)
+                            .bind(renamed_on.get(u.code.as_str()).map_or(now, String::as_str))
                             .execute(&mut *tx)
                             .await?;
                             let e = entry(actor, now, "unit.rename", format!("unit/{}", u.code), Some(old_name.clone()), Some(u.name.clone()));
@@ -372,6 +452,13 @@ impl Db {
                     }
                 }
             }
+            if !rows.is_empty() || !changes.is_empty() {
+                // Rankings hold the units that exist at their year's end: every set's pages
+                // are computed again.
+                sqlx::query("UPDATE criteria_sets SET data_version = data_version + 1")
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
             Ok(out)
         })
@@ -381,6 +468,30 @@ impl Db {
         let sql = unit_select!("ORDER BY code");
         let rows: Vec<UnitTuple> = on_db!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
         Ok(rows.into_iter().map(unit_from).collect())
+    }
+
+    /// Every unit as a row of a unit file, by code (what a unit-change file is read against).
+    pub async fn unit_rows(&self) -> Result<std::collections::HashMap<String, UnitRow>> {
+        let date = |s: Option<String>| s.as_deref().and_then(parindex_domain::text::Date::parse);
+        Ok(self
+            .list_units()
+            .await?
+            .into_iter()
+            .map(|u| {
+                let row = UnitRow {
+                    valid_from: date(u.valid_from),
+                    valid_to: date(u.valid_to),
+                    code: u.code,
+                    name: u.name,
+                    parent_code: u.parent_code,
+                    kind: u.kind,
+                    group: u.group,
+                    merged_into: u.merged_into,
+                    line: 0,
+                };
+                (row.code.clone(), row)
+            })
+            .collect())
     }
 
     pub async fn unit(&self, code: &str) -> Result<Option<Unit>> {
@@ -520,11 +631,67 @@ impl Db {
         Ok(rows.into_iter().map(|(c,)| c).collect())
     }
 
-    /// The units merged into `code`, with the last day each existed (oldest first).
-    pub async fn predecessors(&self, code: &str) -> Result<Vec<(String, String, Option<String>)>> {
-        let sql =
-            "SELECT code, name, valid_to FROM units WHERE merged_into = $1 ORDER BY valid_to, code";
-        Ok(on_db!(self, pool => sqlx::query_as(sql).bind(code).fetch_all(pool).await?))
+    /// The units `code` was formed from — merged into it or split into it, as recorded by a
+    /// unit-change file or by `merged_into` — with the last day each existed and how
+    /// (`merge` or `split`), oldest first.
+    pub async fn predecessors(&self, code: &str) -> Result<Vec<Predecessor>> {
+        let sql = "SELECT u.code, u.name, u.valid_to, c.change FROM unit_changes c \
+                   JOIN units u ON u.code = c.from_code \
+                   WHERE c.to_code = $1 AND c.change IN ('merge', 'split') \
+                   UNION SELECT code, name, valid_to, 'merge' FROM units WHERE merged_into = $1 \
+                   ORDER BY 3, 1";
+        let rows: Vec<(String, String, Option<String>, String)> =
+            on_db!(self, pool => sqlx::query_as(sql).bind(code).fetch_all(pool).await?);
+        let mut out: Vec<Predecessor> = Vec::new();
+        for (code, name, until, how) in rows {
+            // A merge recorded both ways is listed once.
+            if !out.iter().any(|p| p.code == code) {
+                out.push(Predecessor {
+                    code,
+                    name,
+                    until,
+                    how,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The reorganisations recorded, newest first (at most `limit`).
+    pub async fn unit_changes(&self, limit: i64) -> Result<Vec<UnitChangeRecord>> {
+        let sql = "SELECT c.effective, c.change, c.from_code, COALESCE(f.name, ''), c.to_code, \
+                   COALESCE(t.name, c.to_name, ''), c.recorded_by, c.recorded_at FROM unit_changes c \
+                   LEFT JOIN units f ON f.code = c.from_code LEFT JOIN units t ON t.code = c.to_code \
+                   ORDER BY c.effective DESC, c.recorded_at DESC, c.from_code LIMIT $1";
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+        );
+        let rows: Vec<Row> =
+            on_db!(self, pool => sqlx::query_as(sql).bind(limit).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(
+                |(effective, change, from_code, from_name, to_code, to_name, by, at)| {
+                    UnitChangeRecord {
+                        effective,
+                        change,
+                        from_code,
+                        from_name,
+                        to_code,
+                        to_name,
+                        by,
+                        at,
+                    }
+                },
+            )
+            .collect())
     }
 
     /// Every unit's layers for a set, in unit-code order.

@@ -20,6 +20,14 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Merge => "merge",
+            Kind::Split => "split",
+            Kind::Rename => "rename",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         Some(match crate::text::fold(s).as_str() {
             "merge" | "sap nhap" | "hop nhat" => Kind::Merge,
@@ -130,7 +138,9 @@ pub fn parse_changes_csv<S: std::hash::BuildHasher>(
                             "đơn vị `{from_code}` không thể sáp nhập, chia tách vào chính nó"
                         ));
                     }
-                    if from.valid_to.is_some_and(|t| t < effective) {
+                    // A unit split in several lines (or a file imported again) ends on the
+                    // same day each time; ending earlier means it was already gone.
+                    if from.valid_to.is_some_and(|t| t < day_before(effective)) {
                         return Err(format!(
                             "đơn vị `{from_code}` đã thôi tồn tại trước ngày {}",
                             effective.to_vi()
@@ -216,6 +226,25 @@ mod tests {
         assert_eq!(get("X1").valid_to, Date::new(2025, 6, 30));
         assert_eq!(get("X2").merged_into.as_deref(), Some("P1"));
         assert_eq!(get("X3").name, "Xã Ba Mới");
+        // A commune split into two in two lines, then the same file read against the result:
+        // the unit ends the day before each time, nothing is refused.
+        let split = "effective,change,from_code,to_code,to_name\n01/07/2025,chia tách,X1,A1,Xã A\n01/07/2025,split,X1,B1,Xã B\n";
+        let (_, rows) = parse_changes_csv("s.csv", split, &units).unwrap();
+        let x1 = rows.iter().find(|r| r.code == "X1").unwrap();
+        assert_eq!(x1.valid_to, Date::new(2025, 6, 30));
+        assert_eq!(x1.merged_into, None);
+        assert!(rows.iter().any(|r| r.code == "B1" && r.name == "Xã B"));
+        let after: HashMap<String, UnitRow> =
+            rows.into_iter().map(|r| (r.code.clone(), r)).collect();
+        assert!(parse_changes_csv("s.csv", split, &after).is_ok());
+        let late = "effective,change,from_code,to_code,to_name\n01/08/2025,merge,X1,B1,\n";
+        let err = parse_changes_csv("l.csv", late, &after)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("l.csv:2: đơn vị `X1` đã thôi tồn tại"),
+            "{err}"
+        );
         let bad = "effective,change,from_code,to_code,to_name\n31/06/2025,merge,X1,P1,P\n\n01/07/2025,gộp,X1,P1,P\n01/07/2025,merge,X9,P1,P\n01/07/2025,split,X1,P2,\n";
         let err = parse_changes_csv("c.csv", bad, &units)
             .unwrap_err()
