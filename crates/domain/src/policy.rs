@@ -161,6 +161,10 @@ actions! {
     EnterIndicators => "indicators.enter",
     /// The registry's list and each indicator with every unit side by side.
     ReadProvinceIndicators => "indicators.province",
+    /// Imports definitions and values of indicators for every unit (CSV or XLSX files).
+    ManageIndicators => "indicators.manage",
+    /// The units' list and their reorganisations (a unit-change file: merge, split, rename).
+    ReorganiseUnits => "units.reorganise",
     /// The working-day calendar.
     ReadCalendar => "calendar.read",
     /// Edits the working-day calendar.
@@ -373,6 +377,10 @@ pub fn rule(action: Action) -> Rule {
         },
         A::ReadProvinceIndicators => Rule {
             province: PROVINCE,
+            ..BASE
+        },
+        A::ManageIndicators | A::ReorganiseUnits => Rule {
+            province: SECRETARIAT,
             ..BASE
         },
         A::ReadDossiers => Rule {

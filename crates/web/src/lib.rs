@@ -15,6 +15,7 @@ pub mod home;
 pub mod indicators;
 pub mod ranking;
 pub mod tasks;
+pub mod units;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
@@ -165,6 +166,26 @@ fn routes(upload_limit: u64, dossier_limit: u64) -> Routes {
             get(crate::indicators::show_one),
         )
         .add(
+            "POST",
+            "/indicators/import/definitions",
+            Policy(A::ManageIndicators),
+            post(crate::indicators::manage::import_definitions)
+                .layer(limit(crate::extract::upload::TABLE_LIMIT)),
+        )
+        .add(
+            "POST",
+            "/indicators/import/values",
+            Policy(A::ManageIndicators),
+            post(crate::indicators::manage::import_values)
+                .layer(limit(crate::extract::upload::TABLE_LIMIT)),
+        )
+        .add(
+            "POST",
+            "/indicators/{code}/definition",
+            Policy(A::ManageIndicators),
+            post(crate::indicators::manage::edit_definition),
+        )
+        .add(
             "GET",
             "/units/{unit_code}/indicators",
             Policy(A::ReadIndicators),
@@ -175,6 +196,18 @@ fn routes(upload_limit: u64, dossier_limit: u64) -> Routes {
             "/units/{unit_code}/indicators",
             Policy(A::EnterIndicators),
             post(crate::indicators::save_unit),
+        )
+        .add(
+            "GET",
+            "/units",
+            Policy(A::ReorganiseUnits),
+            get(crate::units::show_units),
+        )
+        .add(
+            "POST",
+            "/units",
+            Policy(A::ReorganiseUnits),
+            post(crate::units::upload_changes).layer(limit(crate::extract::upload::TABLE_LIMIT)),
         )
         .add(
             "GET",

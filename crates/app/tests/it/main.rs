@@ -15,6 +15,7 @@ mod browser_cycle;
 mod browser_journeys;
 mod browser_layout;
 mod browser_mapping;
+mod browser_reorg;
 mod browser_tasks;
 mod cli;
 mod common;

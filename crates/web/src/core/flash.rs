@@ -40,6 +40,8 @@ pub enum Flash {
     Prefilled,
     PrefillNothing,
     MappingSaved,
+    UnitsChanged,
+    IndicatorsImported,
 }
 
 impl Flash {
@@ -67,6 +69,8 @@ impl Flash {
         Flash::Prefilled,
         Flash::PrefillNothing,
         Flash::MappingSaved,
+        Flash::UnitsChanged,
+        Flash::IndicatorsImported,
     ];
 
     fn key(self) -> &'static str {
@@ -94,6 +98,8 @@ impl Flash {
             Flash::Prefilled => "prefilled",
             Flash::PrefillNothing => "prefill-none",
             Flash::MappingSaved => "mapping",
+            Flash::UnitsChanged => "units",
+            Flash::IndicatorsImported => "indicators",
         }
     }
 
@@ -135,6 +141,14 @@ impl Flash {
                 "The empty criteria are filled from last year (a draft): check each one before submitting.",
             ),
             Flash::MappingSaved => ("Đã lưu bảng ghép tiêu chí.", "The mapping is saved."),
+            Flash::UnitsChanged => (
+                "Đã ghi các thay đổi đơn vị; bảng xếp hạng các năm được tính lại theo đơn vị tồn tại cuối mỗi năm.",
+                "The unit changes are recorded; each year's ranking is computed again with the units that exist at its end.",
+            ),
+            Flash::IndicatorsImported => (
+                "Đã nhập tệp chỉ số; các tiêu chí đọc chỉ số được tính lại.",
+                "The indicator file is imported; the criteria that read indicators are computed again.",
+            ),
             Flash::PrefillNothing => (
                 "Không có tiêu chí còn trống nào lấy được từ năm trước: không có gì thay đổi.",
                 "No empty criterion could be filled from last year: nothing changed.",

@@ -99,6 +99,9 @@ fn menu(lang: Lang, user: &parindex_db::SessionUser) -> Vec<(String, &'static st
     if crate::extract::may(user, Action::ReadProvinceIndicators, &Target::default()) {
         out.push(("/indicators".to_string(), t.indicators));
     }
+    if crate::extract::may(user, Action::ReorganiseUnits, &Target::default()) {
+        out.push(("/units".to_string(), t.menu_units));
+    }
     // A division works on its department's tasks and dossiers.
     let unit = match user.user.role {
         parindex_domain::access::Role::Division => user.unit_parent.as_deref(),

@@ -148,6 +148,14 @@ impl AppState {
         }
     }
 
+    /// Forgets the memo of every set's version (after a change that touches them all, such
+    /// as a reorganisation of units).
+    pub fn invalidate_all(&self) {
+        if let Ok(mut memo) = self.versions.write() {
+            memo.clear();
+        }
+    }
+
     /// The set's version, from a memo younger than `VERSION_TTL`, else from the database.
     async fn version(&self, set_id: &str) -> Result<Option<Version>, AppError> {
         if let Ok(memo) = self.versions.read()

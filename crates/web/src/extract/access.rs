@@ -53,6 +53,8 @@ pub mod act {
         ReadIndicators,
         EnterIndicators,
         ReadProvinceIndicators,
+        ManageIndicators,
+        ReorganiseUnits,
         ReadTasks,
         RunTasks,
         ReportTask,

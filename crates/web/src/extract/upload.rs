@@ -179,3 +179,73 @@ async fn discard(file: Option<(String, Incoming)>) {
         inc.discard().await;
     }
 }
+
+/// Largest table file (CSV or XLSX) read into memory: unit changes, indicators.
+pub const TABLE_LIMIT: u64 = 2 * 1024 * 1024;
+/// Largest CSV text an XLSX table may expand to (the workbook's own sizes are not trusted).
+const TABLE_TEXT_LIMIT: usize = 16 * 1024 * 1024;
+
+/// A `Write` that refuses to grow past its cap.
+struct Capped(Vec<u8>);
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > TABLE_TEXT_LIMIT {
+            return Err(std::io::Error::other("bảng quá lớn"));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A small table sent with a form: its text fields, the file's name and its text — a CSV
+/// file as it is (UTF-8), an XLSX workbook's first sheet as CSV (told by its content, not
+/// its name). The temporary file is gone when this returns.
+pub async fn read_table(
+    st: &AppState,
+    user: &SessionUser,
+    headers: &HeaderMap,
+    mp: Multipart,
+) -> Result<(Upload, String, String), AppError> {
+    let mut up = read_upload(st, user, headers, mp, TABLE_LIMIT).await?;
+    let Some((name, inc)) = up.file.take() else {
+        return Err(AppError::said(
+            StatusCode::BAD_REQUEST,
+            "Chưa chọn tệp (CSV hoặc XLSX).",
+            "Choose a file (CSV or XLSX).",
+        ));
+    };
+    let bytes = tokio::fs::read(inc.temp_path()).await;
+    inc.discard().await;
+    let bytes = bytes.map_err(|e| AppError::Internal(e.to_string()))?;
+    let unreadable =
+        |vi: String, en: String| AppError::said(StatusCode::UNPROCESSABLE_ENTITY, vi, en);
+    let text = if bytes.starts_with(b"PK") {
+        let mut out = Capped(Vec::new());
+        let read = tokio::task::spawn_blocking(move || {
+            parindex_reports::sheet_csv::xlsx_to_csv(std::io::Cursor::new(bytes), &mut out)
+                .map(|_| out.0)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        let csv = read.map_err(|e| {
+            unreadable(
+                format!("{name}: không đọc được bảng tính: {e}"),
+                format!("{name}: the workbook could not be read: {e}"),
+            )
+        })?;
+        String::from_utf8(csv).map_err(|_| AppError::Internal("xlsx text".into()))?
+    } else {
+        String::from_utf8(bytes).map_err(|_| {
+            unreadable(
+                format!("{name}: tệp không phải CSV (văn bản UTF-8) hay XLSX."),
+                format!("{name}: the file is neither CSV (UTF-8 text) nor XLSX."),
+            )
+        })?
+    };
+    Ok((up, name, text))
+}

@@ -20,6 +20,8 @@ use crate::core::state::AppState;
 use crate::extract::access::{Access, NoUnit, act};
 use crate::extract::form::Checked;
 
+pub mod manage;
+
 #[derive(Deserialize, Default)]
 pub struct YearQuery {
     pub year: Option<i32>,
@@ -70,6 +72,8 @@ pub struct IndicatorCard {
     pub evidence: Vec<(i64, String, bool)>,
     pub chart: String,
     pub error: String,
+    /// The whole-year value of the five years up to the one shown: (year, value, status).
+    pub history: Vec<(i32, String, &'static str)>,
 }
 
 #[derive(Template)]
@@ -83,6 +87,7 @@ pub struct UnitPage {
     pub years: Vec<i32>,
     pub can_enter: bool,
     pub cards: Vec<IndicatorCard>,
+    pub m: &'static manage::Words,
 }
 
 fn status(def: &Indicator, value: Option<Points>) -> &'static str {
@@ -133,10 +138,13 @@ async fn render_unit(
     let t = lang.tr();
     let unit = st.db.unit(unit_code).await?.ok_or(AppError::NotFound)?;
     let defs = st.db.indicators().await?;
-    let values = st
-        .db
-        .indicator_values(None, Some(unit_code), Some(year))
-        .await?;
+    // Every year of the unit's values (a few per indicator and period), for the history.
+    let all_years = st.db.indicator_values(None, Some(unit_code), None).await?;
+    let values: Vec<Value> = all_years
+        .iter()
+        .filter(|v| parindex_domain::indicators::year_of(&v.period) == Some(year))
+        .cloned()
+        .collect();
     let evidence = st.db.unit_evidence(unit_code).await?;
     let can_enter = crate::extract::user::may(
         access_user,
@@ -179,6 +187,20 @@ async fn render_unit(
             })
             .collect();
         let chosen = mine.iter().rev().find_map(|v| v.evidence_id);
+        let history = (year - 4..=year)
+            .map(|y| {
+                let of_year: Vec<(String, Points)> = all_years
+                    .iter()
+                    .filter(|v| {
+                        v.indicator == def.code
+                            && parindex_domain::indicators::year_of(&v.period) == Some(y)
+                    })
+                    .map(|v| (v.period.clone(), v.value))
+                    .collect();
+                let value = def.aggregation.of_year(&of_year);
+                (y, value.map(vi).unwrap_or_default(), status(def, value))
+            })
+            .collect();
         cards.push(IndicatorCard {
             code: def.code.clone(),
             name: def.name.clone(),
@@ -206,6 +228,7 @@ async fn render_unit(
                 .collect(),
             chart: trend(def, &bars),
             error: form.map(|(_, _, m)| m.clone()).unwrap_or_default(),
+            history,
         });
     }
     let this = st.local_instant().date.year;
@@ -223,6 +246,7 @@ async fn render_unit(
         years: (this - 5..=this).rev().collect(),
         can_enter,
         cards,
+        m: manage::words(lang),
     };
     let status = if typed.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -351,14 +375,28 @@ pub struct ListLine {
 #[template(path = "indicators.html")]
 pub struct ListPage {
     pub t: &'static Tr,
+    pub m: &'static manage::Words,
     pub chrome: Chrome,
     pub lines: Vec<ListLine>,
+    /// The user may import definitions and values.
+    pub can_manage: bool,
+    /// A file's problems (nothing stored), each `file:line: message`.
+    pub problems: Vec<String>,
 }
 
 pub async fn show_list(
     State(st): State<AppState>,
     LangPref(lang): LangPref,
     access: Access<act::ReadProvinceIndicators, NoUnit>,
+) -> Result<Response, AppError> {
+    render_list(&st, lang, &access.user, Vec::new()).await
+}
+
+async fn render_list(
+    st: &AppState,
+    lang: Lang,
+    user: &parindex_db::SessionUser,
+    problems: Vec<String>,
 ) -> Result<Response, AppError> {
     let t = lang.tr();
     let lines = st
@@ -375,12 +413,20 @@ pub async fn show_list(
             source: d.source.clone().unwrap_or_default(),
         })
         .collect();
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = ListPage {
         t,
-        chrome: Chrome::new(lang, t.indicators.to_string(), false, Some(&access.user)),
+        m: manage::words(lang),
+        chrome: Chrome::new(lang, t.indicators.to_string(), false, Some(user)),
         lines,
+        can_manage: manage::may_manage(user),
+        problems,
     };
-    Ok(Html(page.render()?).into_response())
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 pub struct UnitLine {
@@ -408,6 +454,12 @@ pub struct OnePage {
     pub heads: Vec<String>,
     pub units: Vec<UnitLine>,
     pub chart: String,
+    pub m: &'static manage::Words,
+    /// The definition's form (when the user may change it): the values shown, and why the
+    /// last attempt was refused.
+    pub edit: Option<manage::DefinitionForm>,
+    /// The indicator has values: its period cannot change.
+    pub period_fixed: bool,
 }
 
 pub async fn show_one(
@@ -417,8 +469,19 @@ pub async fn show_one(
     access: Access<act::ReadProvinceIndicators, NoUnit>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, AppError> {
-    let t = lang.tr();
     let year = year_of(&st, &q);
+    render_one(&st, lang, &access.user, &code, year, None).await
+}
+
+async fn render_one(
+    st: &AppState,
+    lang: Lang,
+    user: &parindex_db::SessionUser,
+    code: &str,
+    year: i32,
+    typed: Option<manage::DefinitionForm>,
+) -> Result<Response, AppError> {
+    let t = lang.tr();
     let def = st
         .db
         .indicators()
@@ -426,10 +489,7 @@ pub async fn show_one(
         .into_iter()
         .find(|d| d.code == code)
         .ok_or(AppError::NotFound)?;
-    let values = st
-        .db
-        .indicator_values(Some(&code), None, Some(year))
-        .await?;
+    let values = st.db.indicator_values(Some(code), None, Some(year)).await?;
     let keys = def.period.keys_of(year);
     let mut units: Vec<UnitLine> = Vec::new();
     let mut codes: Vec<&str> = values.iter().map(|v| v.unit_code.as_str()).collect();
@@ -485,9 +545,18 @@ pub async fn show_one(
         })
         .collect();
     let this = st.local_instant().date.year;
+    let refused = typed.as_ref().is_some_and(|f| !f.error.is_empty());
+    let edit = if manage::may_manage(user) {
+        Some(typed.unwrap_or_else(|| manage::DefinitionForm::of(&def)))
+    } else {
+        None
+    };
     let page = OnePage {
         t,
-        chrome: Chrome::new(lang, def.name.clone(), false, Some(&access.user))
+        m: manage::words(lang),
+        edit,
+        period_fixed: st.db.has_indicator_values(code).await?,
+        chrome: Chrome::new(lang, def.name.clone(), false, Some(user))
             .crumb("/indicators", t.indicators),
         code: def.code.clone(),
         name: def.name.clone(),
@@ -502,5 +571,10 @@ pub async fn show_one(
         units,
         chart: trend(&def, &bars),
     };
-    Ok(Html(page.render()?).into_response())
+    let status = if refused {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Html(page.render()?)).into_response())
 }

@@ -613,7 +613,7 @@ pub struct ScoreCardPage {
     /// Bonus and penalty points, when the set has such parts.
     pub bonus: Option<(String, String)>,
     pub former_names: Vec<String>,
-    /// The units merged into this one: (their card in this set, name and last day).
+    /// The units this one was formed from: (their history, name with how and last day).
     pub predecessors: Vec<(String, String)>,
     pub merged_into: String,
     pub weakest: Vec<WeakLine>,
@@ -834,17 +834,24 @@ pub async fn show_score_card(
             None => String::new(),
         };
         let former = st.db.unit_former_names(&unit_code).await?;
-        // The units merged into this one: their own cards keep their history.
+        // The units this one was formed from (merged or split): their history is on the
+        // years page.
         let mut predecessors = Vec::new();
-        for (code, name, until) in st.db.predecessors(&unit_code).await? {
-            let until = until
+        for pr in st.db.predecessors(&unit_code).await? {
+            let until = pr
+                .until
                 .as_deref()
                 .and_then(parindex_domain::text::Date::parse)
-                .map(|d| format!(" ({} {})", t.until, d.to_vi()))
+                .map(|d| format!(", {} {}", t.until, d.to_vi()))
                 .unwrap_or_default();
+            let how = if pr.how == "split" {
+                t.how_split
+            } else {
+                t.how_merge
+            };
             predecessors.push((
-                format!("/sets/{}/units/{code}", c.set.id),
-                format!("{name}{until}"),
+                format!("/sets/{}/units/{unit_code}/years#history", c.set.id),
+                format!("{} ({how}{until})", pr.name),
             ));
         }
         let p = c.set.precision;

@@ -29,6 +29,19 @@ pub struct YearLine {
     pub trend: &'static str,
 }
 
+/// A predecessor's result in an earlier year.
+pub struct HistoryLine {
+    pub year: i32,
+    pub href: String,
+    pub code: String,
+    pub name: String,
+    pub how: &'static str,
+    pub score: String,
+    pub index: String,
+    /// `3/40`, or empty where this viewer does not see ranks.
+    pub rank: String,
+}
+
 #[derive(Template)]
 #[template(path = "years.html")]
 pub struct YearsPage {
@@ -41,6 +54,7 @@ pub struct YearsPage {
     pub last_name: String,
     pub lines: Vec<YearLine>,
     pub chart: String,
+    pub history: Vec<HistoryLine>,
 }
 
 pub async fn show_years(
@@ -69,6 +83,9 @@ pub async fn show_years(
     same.sort_by(|a, b| a.year.cmp(&b.year).then(a.id.cmp(&b.id)));
     let mut ranks = Vec::new();
     let mut last: Option<(parindex_domain::CriteriaSet, Vec<Points>)> = None;
+    // The units this one was formed from, and their results in the earlier years.
+    let predecessors = st.db.predecessors(&unit_code).await?;
+    let mut history = Vec::new();
     for s in &same {
         let other = if s.id == set_id {
             c.clone()
@@ -86,6 +103,47 @@ pub async fn show_years(
                 rank: r.rank,
                 of: r.of,
             });
+        }
+        // A predecessor assessed in a year up to this one (merged before a year's end, it
+        // has a score but no rank).
+        if other.set.year <= c.set.year {
+            for pr in &predecessors {
+                let Some(scores) = other.scores_of(&pr.code) else {
+                    continue;
+                };
+                let card = format!("/sets/{}/units/{}", other.set.id, pr.code);
+                if check_visible(&st, &other, user.as_ref(), Some(&pr.code), &card).is_err() {
+                    continue;
+                }
+                let seen = as_seen_by(&other, user.as_ref(), scores);
+                let Some(own) =
+                    parindex_domain::rank_units(&other.set, std::slice::from_ref(&seen))
+                        .into_iter()
+                        .next()
+                else {
+                    continue;
+                };
+                let q = other.set.precision;
+                history.push(HistoryLine {
+                    year: other.set.year,
+                    href: card,
+                    code: pr.code.clone(),
+                    name: own.unit_name.clone(),
+                    how: if pr.how == "split" {
+                        t.how_split
+                    } else {
+                        t.how_merge
+                    },
+                    score: own.score.to_vi(q),
+                    index: own.index.to_vi(q),
+                    rank: match other.result(&pr.code) {
+                        Some(r) if shows_rank(&other, user.as_ref()) => {
+                            format!("{}/{}", r.rank, r.of)
+                        }
+                        _ => String::new(),
+                    },
+                });
+            }
         }
         if other.set.year < c.set.year
             && let Some(scores) = other.scores_of(&unit_code)
@@ -167,6 +225,7 @@ pub async fn show_years(
         } else {
             rank_chart(t.rank_by_year, &ranks)
         },
+        history,
     };
     Ok(Html(page.render()?).into_response())
 }
