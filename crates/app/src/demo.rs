@@ -68,15 +68,89 @@ pub async fn load(db: &Db, now: &str) -> Result<String, String> {
     let accounts = add_accounts(db, now).await?;
     let tasks = add_notice_tasks(db).await?;
     let indicators = add_indicators(db, now).await?;
+    let communes = add_commune_story(db, now).await?;
     Ok(format!(
         "Đã nhập dữ liệu mẫu: bộ chỉ số {} ({} tiêu chí thành phần), {} đơn vị, {} điểm tiêu chí của {} sở, ngành; \
-         chu kỳ {} đang tự đánh giá; {accounts} tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}); {tasks}; {dossiers}; {indicators}.",
+         chu kỳ {} đang tự đánh giá; {accounts} tài khoản mẫu (mật khẩu: {DEMO_PASSWORD}); {tasks}; {dossiers}; {indicators}; {communes}.",
         set.id,
         set.leaf_count(),
         units.len(),
         s.leaves,
         s.units,
         next.id
+    ))
+}
+
+/// The second story (`data/hcm/`, sample data from end to end): the commune-level index of
+/// 2024 for a few former wards and communes of Bà Rịa – Vũng Tàu, their reorganisation of
+/// 01/07/2025 into Hồ Chí Minh City's new wards, communes and special zone, and the city's
+/// commune-level index of 2025 ranked by index (wards have no farming to support: V.3 does
+/// not apply to them).
+pub const COMMUNE_SETS: [(&str, &str, &str); 2] = [
+    (
+        "data/hcm/hcm-xa-2024.yaml",
+        include_str!("../../../data/hcm/hcm-xa-2024.yaml"),
+        include_str!("../../../data/hcm/hcm-xa-2024-scores.csv"),
+    ),
+    (
+        "data/hcm/hcm-xa-2025.yaml",
+        include_str!("../../../data/hcm/hcm-xa-2025.yaml"),
+        include_str!("../../../data/hcm/hcm-xa-2025-scores.csv"),
+    ),
+];
+pub const COMMUNE_UNITS_CSV: &str = include_str!("../../../data/hcm/units-before-2025.csv");
+pub const COMMUNE_CHANGES_CSV: &str = include_str!("../../../data/hcm/changes-2025-07-01.csv");
+
+async fn add_commune_story(db: &Db, now: &str) -> Result<String, String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    let (before_file, before_yaml, before_scores) = COMMUNE_SETS[0];
+    let (after_file, after_yaml, after_scores) = COMMUNE_SETS[1];
+    let before = parse_criteria_yaml(before_file, before_yaml).map_err(|e| err(&e))?;
+    let after = parse_criteria_yaml(after_file, after_yaml).map_err(|e| err(&e))?;
+    // The former units, once: a second load keeps them as the reorganisation left them.
+    if db.unit("VT-P1").await.map_err(|e| err(&e))?.is_none() {
+        let units = parse_units_csv("data/hcm/units-before-2025.csv", COMMUNE_UNITS_CSV)
+            .map_err(|e| err(&e))?;
+        db.upsert_units(&units, ACTOR, now)
+            .await
+            .map_err(|e| err(&e))?;
+    }
+    db.store_criteria_set(&before, &before.to_yaml(), ACTOR, now)
+        .await
+        .map_err(|e| err(&e))?;
+    let scores = parse_scores_csv("data/hcm/hcm-xa-2024-scores.csv", before_scores, &before)
+        .map_err(|e| err(&e))?;
+    db.import_scores(&before, &scores, ACTOR, now)
+        .await
+        .map_err(|e| err(&e))?;
+    db.set_phase(&before.id, Phase::Published, ACTOR, now)
+        .await
+        .map_err(|e| err(&e))?;
+    let (changes, rows) = parindex_domain::reorg::parse_changes_csv(
+        "data/hcm/changes-2025-07-01.csv",
+        COMMUNE_CHANGES_CSV,
+        &db.unit_rows().await.map_err(|e| err(&e))?,
+    )
+    .map_err(|e| err(&e))?;
+    db.apply_unit_changes(&changes, &rows, ACTOR, now)
+        .await
+        .map_err(|e| err(&e))?;
+    db.store_criteria_set(&after, &after.to_yaml(), ACTOR, now)
+        .await
+        .map_err(|e| err(&e))?;
+    let scores = parse_scores_csv("data/hcm/hcm-xa-2025-scores.csv", after_scores, &after)
+        .map_err(|e| err(&e))?;
+    let n = scores.len();
+    db.import_scores(&after, &scores, ACTOR, now)
+        .await
+        .map_err(|e| err(&e))?;
+    db.set_phase(&after.id, Phase::Published, ACTOR, now)
+        .await
+        .map_err(|e| err(&e))?;
+    Ok(format!(
+        "câu chuyện thứ hai: {} thay đổi đơn vị ngày 01/07/2025 và chỉ số cấp xã {} của {n} đơn vị mới (xếp theo tỷ lệ %)",
+        changes.len(),
+        after.id
     ))
 }
 
