@@ -166,10 +166,12 @@ def main():
     write_csv(f"{OUT}/units-before-2025.csv",
               ["code", "name", "parent_code", "kind", "group", "valid_from", "valid_to", "merged_into"], units)
     changes = [["01/07/2025", "sáp nhập", c, s, dict((a, b) for a, b, _ in NEW)[s],
-                dict((a, k) for a, _, k in NEW)[s], "xa"] for c, _, _, s in OLD]
-    changes.append(["01/07/2025", "sáp nhập", "CD-HUYEN", "HCM-CONDAO", "Đặc khu Côn Đảo", "dac-khu", "xa"])
+                dict((a, k) for a, _, k in NEW)[s], "xa", "UBND-HCM"] for c, _, _, s in OLD]
+    changes.append(["01/07/2025", "sáp nhập", "CD-HUYEN", "HCM-CONDAO", "Đặc khu Côn Đảo", "dac-khu", "xa",
+                    "UBND-HCM"])
     write_csv(f"{OUT}/changes-2025-07-01.csv",
-              ["effective", "change", "from_code", "to_code", "to_name", "kind", "group"], changes)
+              ["effective", "change", "from_code", "to_code", "to_name", "kind", "group", "parent_code"],
+              changes)
     header = ["unit_code", "unit_name", "group", "criterion", "self", "appraised", "final", "input", "note"]
     write_csv(f"{OUT}/hcm-xa-2024-scores.csv", header,
               scores([(c, n, k) for c, n, k, _ in OLD], 2024, False))

@@ -858,10 +858,8 @@ async fn run(cli: Cli) -> Res {
             let text = if file.to_ascii_lowercase().ends_with(".xlsx") {
                 let bytes = std::fs::read(&file)
                     .map_err(|e| Fail(1, format!("{file}: không đọc được tệp: {e}")))?;
-                let mut csv = Vec::new();
-                parindex_reports::sheet_csv::xlsx_to_csv(std::io::Cursor::new(bytes), &mut csv)
-                    .map_err(|e| Fail(1, format!("{file}: {e}")))?;
-                String::from_utf8(csv).map_err(|e| Fail(1, format!("{file}: {e}")))?
+                parindex_reports::sheet_csv::xlsx_text(bytes, 256 * 1024 * 1024)
+                    .map_err(|e| Fail(1, format!("{file}: {e}")))?
             } else {
                 read_text(&file)?
             };
@@ -875,7 +873,8 @@ async fn run(cli: Cli) -> Res {
                             .iter()
                             .map(|(code, line)| {
                                 format!(
-                                    "{file}:{line}: đơn vị `{code}` chưa có trong danh sách đơn vị"
+                                    "{file}:{line}: {}",
+                                    parindex_domain::units::unknown_unit(code)
                                 )
                             })
                             .collect::<Vec<_>>()

@@ -47,26 +47,30 @@ impl Db {
             .into_iter()
             .map(|d| (d.code.clone(), d))
             .collect();
-        // Values are stored by period: an indicator that has some keeps its period.
-        for d in defs {
-            if let Some(o) = before.get(&d.code)
-                && o.period != d.period
-                && self.has_indicator_values(&d.code).await?
-            {
-                return Err(DbError::Conflict(format!(
-                    "chỉ số `{}` đã có giá trị theo {}: không đổi sang kỳ {} được (hãy định nghĩa một mã mới)",
-                    d.code,
-                    o.period.label_vi(),
-                    d.period.label_vi()
-                )));
-            }
-        }
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let mut n = 0;
             for d in defs {
                 if before.get(&d.code) == Some(d) {
                     continue;
+                }
+                // Values are stored by period: an indicator that has some keeps its period
+                // (checked in the transaction that changes it).
+                if let Some(o) = before.get(&d.code).filter(|o| o.period != d.period) {
+                    let has: Option<(String,)> = sqlx::query_as(
+                        "SELECT indicator FROM indicator_values WHERE indicator = $1 LIMIT 1",
+                    )
+                    .bind(&d.code)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if has.is_some() {
+                        return Err(DbError::Conflict(format!(
+                            "chỉ số `{}` đã có giá trị theo {}: không đổi sang kỳ {} được (hãy định nghĩa một mã mới)",
+                            d.code,
+                            o.period.label_vi(),
+                            d.period.label_vi()
+                        )));
+                    }
                 }
                 sqlx::query(
                     "INSERT INTO indicators (code, name, measure, period, aggregation, target, source, updated_at) \

@@ -87,13 +87,13 @@ pub enum StoreOutcome {
     Unchanged,
 }
 
-/// A unit another was formed from (`how`: `merge` or `split`; `until`: its last day).
+/// A unit another was formed from (`how`: merged or split into it; `until`: its last day).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Predecessor {
     pub code: String,
     pub name: String,
     pub until: Option<String>,
-    pub how: String,
+    pub how: parindex_domain::reorg::Kind,
 }
 
 /// One recorded reorganisation (dates ISO; names as the units are called now).
@@ -375,20 +375,38 @@ impl Db {
         now: &str,
     ) -> Result<UnitImport> {
         use parindex_domain::reorg::Kind;
+        // A renamed unit's former name was used until the change's first moment (Việt Nam).
         let renamed_on: std::collections::HashMap<&str, String> = changes
             .iter()
             .filter(|c| c.kind == Kind::Rename)
-            .map(|c| (c.from.as_str(), c.effective.to_iso()))
+            .map(|c| {
+                // 00:00 in Việt Nam is 17:00 UTC the day before (instants are stored in UTC).
+                let eve = parindex_domain::schedule::from_days(c.effective.days_since_epoch() - 1);
+                (c.from.as_str(), format!("{}T17:00:00Z", eve.to_iso()))
+            })
             .collect();
+        // The names of the time: as the units are called before this file changes them.
+        let before: std::collections::HashMap<String, String> = if changes.is_empty() {
+            std::collections::HashMap::new()
+        } else {
+            self.list_units()
+                .await?
+                .into_iter()
+                .map(|u| (u.code, u.name))
+                .collect()
+        };
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let mut out = UnitImport::default();
             for c in changes {
+                // A change recorded again keeps its first record, except a corrected name.
+                let from_name = before.get(&c.from).map_or(c.from.as_str(), String::as_str);
                 let done = sqlx::query(
-                    "INSERT INTO unit_changes (effective, change, from_code, to_code, to_name, recorded_by, recorded_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (effective, change, from_code, to_code) DO NOTHING",
+                    "INSERT INTO unit_changes (effective, change, from_code, from_name, to_code, to_name, recorded_by, recorded_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (effective, change, from_code, to_code) \
+                     DO UPDATE SET to_name = excluded.to_name WHERE unit_changes.to_name IS DISTINCT FROM excluded.to_name",
                 )
-                .bind(c.effective.to_iso()).bind(c.kind.as_str()).bind(&c.from)
+                .bind(c.effective.to_iso()).bind(c.kind.as_str()).bind(&c.from).bind(from_name)
                 .bind(c.to.as_deref().unwrap_or("")).bind(c.to_name.as_deref()).bind(actor).bind(now)
                 .execute(&mut *tx)
                 .await?;
@@ -638,12 +656,13 @@ impl Db {
         let sql = "SELECT u.code, u.name, u.valid_to, c.change FROM unit_changes c \
                    JOIN units u ON u.code = c.from_code \
                    WHERE c.to_code = $1 AND c.change IN ('merge', 'split') \
-                   UNION SELECT code, name, valid_to, 'merge' FROM units WHERE merged_into = $1 \
-                   ORDER BY 3, 1";
+                   UNION SELECT code, name, valid_to, 'merge' FROM units WHERE merged_into = $1";
         let rows: Vec<(String, String, Option<String>, String)> =
             on_db!(self, pool => sqlx::query_as(sql).bind(code).fetch_all(pool).await?);
         let mut out: Vec<Predecessor> = Vec::new();
         for (code, name, until, how) in rows {
+            let how = parindex_domain::reorg::Kind::parse(&how)
+                .unwrap_or(parindex_domain::reorg::Kind::Merge);
             // A merge recorded both ways is listed once.
             if !out.iter().any(|p| p.code == code) {
                 out.push(Predecessor {
@@ -654,15 +673,19 @@ impl Db {
                 });
             }
         }
+        // The same order on both databases: by last day (a unit without one last), code.
+        out.sort_by(|a, b| {
+            (a.until.is_none(), &a.until, &a.code).cmp(&(b.until.is_none(), &b.until, &b.code))
+        });
         Ok(out)
     }
 
     /// The reorganisations recorded, newest first (at most `limit`).
     pub async fn unit_changes(&self, limit: i64) -> Result<Vec<UnitChangeRecord>> {
-        let sql = "SELECT c.effective, c.change, c.from_code, COALESCE(f.name, ''), c.to_code, \
-                   COALESCE(t.name, c.to_name, ''), c.recorded_by, c.recorded_at FROM unit_changes c \
-                   LEFT JOIN units f ON f.code = c.from_code LEFT JOIN units t ON t.code = c.to_code \
-                   ORDER BY c.effective DESC, c.recorded_at DESC, c.from_code LIMIT $1";
+        let sql = "SELECT c.effective, c.change, c.from_code, c.from_name, c.to_code, \
+                   COALESCE(c.to_name, t.name, ''), c.recorded_by, c.recorded_at FROM unit_changes c \
+                   LEFT JOIN units t ON t.code = c.to_code \
+                   ORDER BY c.effective DESC, c.recorded_at DESC, c.from_code, c.to_code, c.change LIMIT $1";
         type Row = (
             String,
             String,

@@ -204,7 +204,7 @@ pub fn year_of(key: &str) -> Option<i32> {
 }
 
 fn number(text: &str, what: &str) -> Result<Points, String> {
-    let t = text.trim().replace(',', ".");
+    let t = crate::text::plain_decimal(text, false);
     match Points::parse(&t) {
         Ok(p) if p.is_negative() => Err(format!("{what} `{text}` không được âm")),
         Ok(p) => Ok(p),

@@ -48,6 +48,9 @@ pub struct Change {
     pub to_name: Option<String>,
     pub group: Option<String>,
     pub unit_kind: Option<String>,
+    /// The new unit's parent (the province after a merger of provinces); the old unit's
+    /// parent otherwise.
+    pub parent: Option<String>,
     pub line: usize,
 }
 
@@ -63,7 +66,7 @@ fn day_before(d: Date) -> Date {
     crate::schedule::from_days(d.days_since_epoch() - 1)
 }
 
-/// Reads `effective,change,from_code,to_code,to_name[,kind,group]` and turns it into the
+/// Reads `effective,change,from_code,to_code,to_name[,kind,group,parent_code]` and turns it into the
 /// rows to store, given the units stored now (by code). Every problem names its line; a
 /// file with any stores nothing.
 pub fn parse_changes_csv<S: std::hash::BuildHasher>(
@@ -71,7 +74,7 @@ pub fn parse_changes_csv<S: std::hash::BuildHasher>(
     text: &str,
     units: &HashMap<String, UnitRow, S>,
 ) -> Result<(Vec<Change>, Vec<UnitRow>), Problems> {
-    const COLS: [&str; 7] = [
+    const COLS: [&str; 8] = [
         "effective",
         "change",
         "from_code",
@@ -79,6 +82,7 @@ pub fn parse_changes_csv<S: std::hash::BuildHasher>(
         "to_name",
         "kind",
         "group",
+        "parent_code",
     ];
     let mut changes = Vec::new();
     // The rows as they will be stored, by code (a unit a line creates is known to the next).
@@ -108,9 +112,7 @@ pub fn parse_changes_csv<S: std::hash::BuildHasher>(
                 .or_else(|| units.get(&from_code))
                 .cloned()
             else {
-                return Err(format!(
-                    "đơn vị `{from_code}` chưa có trong danh sách đơn vị"
-                ));
+                return Err(crate::units::unknown_unit(&from_code));
             };
             let to = Some(get(3)).filter(|s| !s.is_empty());
             let to_name = Some(nfc(&get(4))).filter(|s| !s.is_empty());
@@ -122,6 +124,7 @@ pub fn parse_changes_csv<S: std::hash::BuildHasher>(
                 to_name: to_name.clone(),
                 unit_kind: Some(get(5)).filter(|s| !s.is_empty()),
                 group: Some(get(6)).filter(|s| !s.is_empty()),
+                parent: Some(get(7)).filter(|s| !s.is_empty()),
                 line,
             };
             match kind {
@@ -139,10 +142,25 @@ pub fn parse_changes_csv<S: std::hash::BuildHasher>(
                         ));
                     }
                     // A unit split in several lines (or a file imported again) ends on the
-                    // same day each time; ending earlier means it was already gone.
-                    if from.valid_to.is_some_and(|t| t < day_before(effective)) {
+                    // same day each time — into the same unit for a merge; ending earlier,
+                    // or merged elsewhere, means it was already gone.
+                    let ended = day_before(effective);
+                    let gone = match from.valid_to {
+                        Some(t) if t < ended => true,
+                        Some(t) if t == ended => match kind {
+                            Kind::Merge => from.merged_into.as_deref() != Some(to_code.as_str()),
+                            _ => from.merged_into.is_some(),
+                        },
+                        _ => false,
+                    };
+                    if gone {
+                        let into = from
+                            .merged_into
+                            .as_deref()
+                            .map(|m| format!(" (đã sáp nhập vào `{m}`)"))
+                            .unwrap_or_default();
                         return Err(format!(
-                            "đơn vị `{from_code}` đã thôi tồn tại trước ngày {}",
+                            "đơn vị `{from_code}` đã thôi tồn tại trước ngày {}{into}",
                             effective.to_vi()
                         ));
                     }
@@ -157,7 +175,10 @@ pub fn parse_changes_csv<S: std::hash::BuildHasher>(
                             UnitRow {
                                 code: to_code.clone(),
                                 name,
-                                parent_code: from.parent_code.clone(),
+                                parent_code: change
+                                    .parent
+                                    .clone()
+                                    .or_else(|| from.parent_code.clone()),
                                 kind: change.unit_kind.clone().or_else(|| from.kind.clone()),
                                 group: change.group.clone().or_else(|| from.group.clone()),
                                 valid_from: Some(effective),
@@ -237,6 +258,25 @@ mod tests {
         let after: HashMap<String, UnitRow> =
             rows.into_iter().map(|r| (r.code.clone(), r)).collect();
         assert!(parse_changes_csv("s.csv", split, &after).is_ok());
+        // The same unit merged into two on one date: the second line is refused.
+        let twice = "effective,change,from_code,to_code,to_name,kind,group,parent_code\n01/07/2025,merge,X2,P1,Phường Một,,,HCM\n01/07/2025,merge,X2,P2,Phường Hai,,,HCM\n";
+        let err = parse_changes_csv("t.csv", twice, &units)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("t.csv:3: đơn vị `X2` đã thôi tồn tại") && err.contains("`P1`"),
+            "{err}"
+        );
+        let (_, rows) =
+            parse_changes_csv("t.csv", &twice[..twice.rfind("01/07").unwrap()], &units).unwrap();
+        assert_eq!(
+            rows.iter()
+                .find(|r| r.code == "P1")
+                .unwrap()
+                .parent_code
+                .as_deref(),
+            Some("HCM")
+        );
         let late = "effective,change,from_code,to_code,to_name\n01/08/2025,merge,X1,B1,\n";
         let err = parse_changes_csv("l.csv", late, &after)
             .unwrap_err()

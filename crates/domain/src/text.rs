@@ -177,6 +177,32 @@ pub fn count_vi(n: impl std::borrow::Borrow<u64>) -> String {
     group_vi(&n.borrow().to_string())
 }
 
+/// A number as people type it, in the plain form `Points::parse` reads: a comma is the
+/// decimal mark and dots then group thousands (`1.500,5` → `1500.5`, `85,62` → `85.62`).
+/// Without a comma, dots group thousands only when `grouped` and the digits fall in groups
+/// of three (`1.500` → `1500`, as [`decimal_vi`] shows it on a page); otherwise a dot is the
+/// decimal mark (`5.5`, and every file written with a point).
+pub fn plain_decimal(text: &str, grouped: bool) -> String {
+    let t: String = text.trim().chars().filter(|c| !c.is_whitespace()).collect();
+    if t.contains(',') {
+        return t.replace('.', "").replace(',', ".");
+    }
+    let body = t.strip_prefix('-').unwrap_or(&t);
+    let mut groups = body.split('.');
+    let head = groups.next().unwrap_or_default();
+    let rest: Vec<&str> = groups.collect();
+    // `0.500` is a half whatever the page: no number is written with a leading 0 group.
+    let thousands = grouped
+        && !rest.is_empty()
+        && (1..=3).contains(&head.len())
+        && !head.starts_with('0')
+        && head.bytes().all(|b| b.is_ascii_digit())
+        && rest
+            .iter()
+            .all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
+    if thousands { t.replace('.', "") } else { t }
+}
+
 /// Digits grouped by three with dots (`1500` → `1.500`), a sign kept in front.
 fn group_vi(int: &str) -> String {
     let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
@@ -352,6 +378,17 @@ mod tests {
         assert_eq!(decimal_vi("3550"), "3.550");
         assert_eq!(decimal_vi("đạt"), "đạt");
         assert_eq!(decimal_vi("1.2.3"), "1.2.3");
+        // Read back as typed: what a page shows is what a form takes.
+        for shown in ["1.500", "1.500,5", "85,62", "10.000.000", "-0,5"] {
+            let plain = plain_decimal(shown, true);
+            assert_eq!(decimal_vi(&plain), shown, "{shown} → {plain}");
+        }
+        assert_eq!(plain_decimal("5.5", true), "5.5");
+        assert_eq!(plain_decimal("0.500", true), "0.500");
+        assert_eq!(plain_decimal(" 12.34 ", true), "12.34");
+        // In files a point is the decimal mark unless a comma is there too.
+        assert_eq!(plain_decimal("85.620", false), "85.620");
+        assert_eq!(plain_decimal("1.500,25", false), "1500.25");
         // UTC+7, across midnight and the year's end.
         assert_eq!(local_time_vi("2021-05-12T02:10:00Z"), "12/05/2021 09:10");
         assert_eq!(local_time_vi("2026-12-31T18:36:00Z"), "01/01/2027 01:36");

@@ -28,6 +28,11 @@ const COLUMNS: [&str; 8] = [
     "merged_into",
 ];
 
+/// What a file line naming an unknown unit is told.
+pub fn unknown_unit(code: &str) -> String {
+    format!("đơn vị `{code}` chưa có trong danh sách đơn vị")
+}
+
 /// A unit group's name in Vietnamese (`so`, `huyen`, `xa`, `phong` are the sets' codes;
 /// another code is shown as it is).
 pub fn group_name_vi(code: &str) -> &str {

@@ -83,6 +83,64 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// A `Write` into memory that refuses to grow past its cap.
+struct Capped {
+    out: Vec<u8>,
+    cap: usize,
+    over: bool,
+}
+
+impl Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.out.len() + buf.len() > self.cap {
+            self.over = true;
+            return Err(std::io::Error::other("over the cap"));
+        }
+        self.out.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Why a workbook could not be read as a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SheetError {
+    /// Its first sheet holds more than the cap as CSV text (its declared sizes are not
+    /// trusted: the text is counted as it is written).
+    TooLarge(usize),
+    /// Not a readable workbook: the reason, in Vietnamese.
+    Unreadable(String),
+}
+
+impl std::fmt::Display for SheetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SheetError::TooLarge(cap) => {
+                write!(f, "bảng tính mở ra quá {} MB văn bản", cap / (1024 * 1024))
+            }
+            SheetError::Unreadable(e) => f.write_str(e),
+        }
+    }
+}
+
+/// The first sheet of a workbook as CSV text, at most `cap` bytes of it.
+pub fn xlsx_text(bytes: Vec<u8>, cap: usize) -> Result<String, SheetError> {
+    let mut out = Capped {
+        out: Vec::new(),
+        cap,
+        over: false,
+    };
+    let read = xlsx_to_csv(std::io::Cursor::new(bytes), &mut out);
+    if out.over {
+        return Err(SheetError::TooLarge(cap));
+    }
+    read.map_err(SheetError::Unreadable)?;
+    String::from_utf8(out.out).map_err(|e| SheetError::Unreadable(e.to_string()))
+}
+
 /// Writes the first sheet of `input` (an XLSX workbook) as CSV to `out`; returns the
 /// number of sheet rows written (header included).
 pub fn xlsx_to_csv<R: Read + Seek, W: Write>(mut input: R, out: W) -> Result<u64, String> {

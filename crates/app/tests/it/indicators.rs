@@ -326,6 +326,12 @@ SKHDT,website_posts,01/2021,4
             "{}",
             moved.body
         );
+        assert!(
+            moved
+                .body
+                .contains(r#"<input type="hidden" name="period" value="month">"#),
+            "{kind}: the form offers the stored period again"
+        );
         let saved = edit("5,5", "month").await;
         assert_eq!(
             saved.status,
@@ -358,6 +364,37 @@ SKHDT,website_posts,01/2021,4
             def.target.map(parindex_domain::Points::to_plain).as_deref(),
             Some("5.5")
         );
+        // A target in the thousands, as the page shows it, saved twice unchanged.
+        for _ in 0..2 {
+            let r = edit("1.500", "month").await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{kind}: {}", r.body);
+            let target = db
+                .indicators()
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|d| d.code == "website_posts")
+                .unwrap()
+                .target;
+            assert_eq!(
+                target.map(parindex_domain::Points::to_plain).as_deref(),
+                Some("1500"),
+                "{kind}"
+            );
+            let page = send(
+                &app,
+                "GET",
+                "/indicators/website_posts?year=2021",
+                &tk,
+                &[],
+                None,
+            )
+            .await;
+            assert!(
+                page.body.contains(r#"name="target" value="1.500""#),
+                "{kind}"
+            );
+        }
         let audit = db.audit_history("indicator/website_posts").await.unwrap();
         assert!(
             audit

@@ -185,23 +185,6 @@ pub const TABLE_LIMIT: u64 = 2 * 1024 * 1024;
 /// Largest CSV text an XLSX table may expand to (the workbook's own sizes are not trusted).
 const TABLE_TEXT_LIMIT: usize = 16 * 1024 * 1024;
 
-/// A `Write` that refuses to grow past its cap.
-struct Capped(Vec<u8>);
-
-impl std::io::Write for Capped {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.0.len() + buf.len() > TABLE_TEXT_LIMIT {
-            return Err(std::io::Error::other("bảng quá lớn"));
-        }
-        self.0.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// A small table sent with a form: its text fields, the file's name and its text — a CSV
 /// file as it is (UTF-8), an XLSX workbook's first sheet as CSV (told by its content, not
 /// its name). The temporary file is gone when this returns.
@@ -225,20 +208,27 @@ pub async fn read_table(
     let unreadable =
         |vi: String, en: String| AppError::said(StatusCode::UNPROCESSABLE_ENTITY, vi, en);
     let text = if bytes.starts_with(b"PK") {
-        let mut out = Capped(Vec::new());
         let read = tokio::task::spawn_blocking(move || {
-            parindex_reports::sheet_csv::xlsx_to_csv(std::io::Cursor::new(bytes), &mut out)
-                .map(|_| out.0)
+            parindex_reports::sheet_csv::xlsx_text(bytes, TABLE_TEXT_LIMIT)
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-        let csv = read.map_err(|e| {
-            unreadable(
-                format!("{name}: không đọc được bảng tính: {e}"),
-                format!("{name}: the workbook could not be read: {e}"),
-            )
-        })?;
-        String::from_utf8(csv).map_err(|_| AppError::Internal("xlsx text".into()))?
+        read.map_err(|e| match e {
+            parindex_reports::sheet_csv::SheetError::TooLarge(cap) => unreadable(
+                format!(
+                    "{name}: bảng tính mở ra quá {} MB văn bản: hãy chia nhỏ tệp.",
+                    cap >> 20
+                ),
+                format!(
+                    "{name}: the workbook opens into more than {} MB of text: split the file.",
+                    cap >> 20
+                ),
+            ),
+            parindex_reports::sheet_csv::SheetError::Unreadable(m) => unreadable(
+                format!("{name}: không đọc được bảng tính: {m}"),
+                format!("{name}: the workbook could not be read (XLSX expected)."),
+            ),
+        })?
     } else {
         String::from_utf8(bytes).map_err(|_| {
             unreadable(
@@ -248,4 +238,21 @@ pub async fn read_table(
         })?
     };
     Ok((up, name, text))
+}
+
+/// At most this many of a file's problems are listed on a page.
+pub const SHOWN_PROBLEMS: usize = 100;
+
+/// A file's problems as a page lists them: the first [`SHOWN_PROBLEMS`], then how many
+/// more there are.
+pub fn problem_lines(lines: Vec<String>, lang: crate::core::i18n::Lang) -> Vec<String> {
+    let more = lines.len().saturating_sub(SHOWN_PROBLEMS);
+    let mut out: Vec<String> = lines.into_iter().take(SHOWN_PROBLEMS).collect();
+    if more > 0 {
+        out.push(match lang {
+            crate::core::i18n::Lang::Vi => format!("… và {more} lỗi khác."),
+            crate::core::i18n::Lang::En => format!("… and {more} more."),
+        });
+    }
+    out
 }

@@ -22,6 +22,15 @@ use crate::core::layout::LangPref;
 use crate::core::state::AppState;
 use crate::extract::access::{Access, NoUnit, act};
 use crate::extract::form::Checked;
+use crate::extract::upload::problem_lines;
+
+/// A file without a single row: nothing to import.
+pub fn empty_file(name: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Vi => format!("{name}: tệp không có dòng dữ liệu nào (chỉ có dòng tiêu đề?)."),
+        Lang::En => format!("{name}: the file holds no row of data (only the header?)."),
+    }
+}
 
 /// The words of the forms.
 pub struct Words {
@@ -99,6 +108,8 @@ pub struct DefinitionForm {
     pub target: String,
     pub source: String,
     pub error: String,
+    /// Labels in English.
+    pub en: bool,
 }
 
 impl DefinitionForm {
@@ -114,6 +125,7 @@ impl DefinitionForm {
                 .unwrap_or_default(),
             source: d.source.clone().unwrap_or_default(),
             error: String::new(),
+            en: false,
         }
     }
 
@@ -121,14 +133,20 @@ impl DefinitionForm {
     pub fn periods(&self) -> Vec<(&'static str, &'static str, bool)> {
         [Period::Month, Period::Quarter, Period::Year]
             .into_iter()
-            .map(|p| (p.as_str(), p.label_vi(), p.as_str() == self.period))
+            .map(|p| {
+                let label = if self.en { p.as_str() } else { p.label_vi() };
+                (p.as_str(), label, p.as_str() == self.period)
+            })
             .collect()
     }
 
     pub fn aggregations(&self) -> Vec<(&'static str, &'static str, bool)> {
         [Aggregation::Sum, Aggregation::Average, Aggregation::Last]
             .into_iter()
-            .map(|a| (a.as_str(), a.label_vi(), a.as_str() == self.aggregation))
+            .map(|a| {
+                let label = if self.en { a.as_str() } else { a.label_vi() };
+                (a.as_str(), label, a.as_str() == self.aggregation)
+            })
             .collect()
     }
 }
@@ -152,10 +170,13 @@ pub async fn import_definitions(
     let (_, name, text) =
         crate::extract::upload::read_table(&st, &access.user, &headers, mp).await?;
     let defs = match parse_indicators_csv(&name, &text) {
+        Ok(d) if d.is_empty() => {
+            return render_list(&st, lang, &access.user, vec![empty_file(&name, lang)]).await;
+        }
         Ok(d) => d,
         Err(p) => {
             let lines = p.0.iter().map(ToString::to_string).collect();
-            return render_list(&st, lang, &access.user, lines).await;
+            return render_list(&st, lang, &access.user, problem_lines(lines, lang)).await;
         }
     };
     let actor = access.user.user.username.clone();
@@ -163,6 +184,12 @@ pub async fn import_definitions(
     match st.db.define_indicators(&defs, &actor, &now).await {
         Ok(_) => {}
         Err(DbError::Conflict(m)) => {
+            let m = match lang {
+                Lang::Vi => m,
+                Lang::En => {
+                    "an indicator that has values keeps its period (define a new code)".into()
+                }
+            };
             return render_list(&st, lang, &access.user, vec![format!("{name}: {m}")]).await;
         }
         Err(e) => return Err(e.into()),
@@ -182,10 +209,13 @@ pub async fn import_values(
         crate::extract::upload::read_table(&st, &access.user, &headers, mp).await?;
     let defs = st.db.indicators().await?;
     let values = match parse_values_csv(&name, &text, &defs) {
+        Ok(v) if v.is_empty() => {
+            return render_list(&st, lang, &access.user, vec![empty_file(&name, lang)]).await;
+        }
         Ok(v) => v,
         Err(p) => {
             let lines = p.0.iter().map(ToString::to_string).collect();
-            return render_list(&st, lang, &access.user, lines).await;
+            return render_list(&st, lang, &access.user, problem_lines(lines, lang)).await;
         }
     };
     let actor = access.user.user.username.clone();
@@ -195,11 +225,15 @@ pub async fn import_values(
         Err(DbError::UnknownUnits(missing)) => {
             let lines = missing
                 .iter()
-                .map(|(code, line)| {
-                    format!("{name}:{line}: đơn vị `{code}` chưa có trong danh sách đơn vị")
+                .map(|(code, line)| match lang {
+                    Lang::Vi => format!(
+                        "{name}:{line}: {}",
+                        parindex_domain::units::unknown_unit(code)
+                    ),
+                    Lang::En => format!("{name}:{line}: unit `{code}` is not in the list of units"),
                 })
                 .collect();
-            return render_list(&st, lang, &access.user, lines).await;
+            return render_list(&st, lang, &access.user, problem_lines(lines, lang)).await;
         }
         Err(e) => return Err(e.into()),
     }
@@ -234,6 +268,7 @@ pub async fn edit_definition(
         target: get("target"),
         source: get("source"),
         error: String::new(),
+        en: lang == Lang::En,
     };
     let said = |vi: &str, en: &str| match lang {
         Lang::Vi => vi.to_string(),
@@ -242,7 +277,7 @@ pub async fn edit_definition(
     let target = if typed.target.is_empty() {
         Ok(None)
     } else {
-        match Points::parse(&typed.target.replace(',', ".")) {
+        match Points::parse(&parindex_domain::text::plain_decimal(&typed.target, true)) {
             Ok(v) if !v.is_negative() => Ok(Some(v)),
             _ => Err(said(
                 "Chỉ tiêu phải là một số không âm (tối đa 3 chữ số thập phân), hoặc để trống.",
@@ -292,6 +327,8 @@ pub async fn edit_definition(
     match st.db.define_indicators(&[def], &actor, &now).await {
         Ok(_) => {}
         Err(DbError::Conflict(m)) => {
+            // The stored period stays: the form offers it again.
+            typed.period = old.period.as_str().to_string();
             typed.error = match lang {
                 Lang::Vi => m,
                 Lang::En => {

@@ -317,7 +317,8 @@ pub async fn save_unit(
         if typed.is_empty() {
             continue;
         }
-        match Points::parse(&typed.replace(',', ".")) {
+        // As the page shows numbers: `1.500` is fifteen hundred, `5,5` five and a half.
+        match Points::parse(&parindex_domain::text::plain_decimal(typed, true)) {
             Ok(v) if !v.is_negative() => values.push(Value {
                 unit_code: unit.clone(),
                 indicator: def.code.clone(),
@@ -547,7 +548,9 @@ async fn render_one(
     let this = st.local_instant().date.year;
     let refused = typed.as_ref().is_some_and(|f| !f.error.is_empty());
     let edit = if manage::may_manage(user) {
-        Some(typed.unwrap_or_else(|| manage::DefinitionForm::of(&def)))
+        let mut f = typed.unwrap_or_else(|| manage::DefinitionForm::of(&def));
+        f.en = lang == Lang::En;
+        Some(f)
     } else {
         None
     };

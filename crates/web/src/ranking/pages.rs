@@ -844,11 +844,7 @@ pub async fn show_score_card(
                 .and_then(parindex_domain::text::Date::parse)
                 .map(|d| format!(", {} {}", t.until, d.to_vi()))
                 .unwrap_or_default();
-            let how = if pr.how == "split" {
-                t.how_split
-            } else {
-                t.how_merge
-            };
+            let how = t.change_kind(pr.how);
             predecessors.push((
                 format!("/sets/{}/units/{unit_code}/years#history", c.set.id),
                 format!("{} ({how}{until})", pr.name),

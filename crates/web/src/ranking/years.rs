@@ -129,11 +129,7 @@ pub async fn show_years(
                     href: card,
                     code: pr.code.clone(),
                     name: own.unit_name.clone(),
-                    how: if pr.how == "split" {
-                        t.how_split
-                    } else {
-                        t.how_merge
-                    },
+                    how: t.change_kind(pr.how),
                     score: own.score.to_vi(q),
                     index: own.index.to_vi(q),
                     rank: match other.result(&pr.code) {

@@ -29,7 +29,6 @@ pub struct Words {
     pub file: &'static str,
     pub apply: &'static str,
     pub format: &'static str,
-    pub errors: &'static str,
     pub nothing_saved: &'static str,
     pub changes: &'static str,
     pub no_changes: &'static str,
@@ -48,9 +47,6 @@ pub struct Words {
     pub current_only: &'static str,
     pub show_all: &'static str,
     pub gone: &'static str,
-    pub merge: &'static str,
-    pub split: &'static str,
-    pub rename: &'static str,
 }
 
 static VI: Words = Words {
@@ -59,8 +55,7 @@ static VI: Words = Words {
     upload: "Tải lên tệp thay đổi đơn vị",
     file: "Tệp CSV hoặc XLSX (tối đa 2 MB)",
     apply: "Kiểm tra và ghi",
-    format: "Các cột: effective (ngày hiệu lực), change (sáp nhập / chia tách / đổi tên), from_code, to_code, to_name, kind, group. Một đơn vị chia thành nhiều đơn vị: mỗi đơn vị mới một dòng. Có lỗi ở bất kỳ dòng nào thì không ghi gì.",
-    errors: "Lỗi trong tệp",
+    format: "Các cột: effective (ngày hiệu lực), change (sáp nhập / chia tách / đổi tên), from_code, to_code, to_name, kind, group, parent_code (đơn vị cấp trên của đơn vị mới). Một đơn vị chia thành nhiều đơn vị: mỗi đơn vị mới một dòng. Có lỗi ở bất kỳ dòng nào thì không ghi gì.",
     nothing_saved: "Tệp có lỗi nên chưa ghi gì. Sửa các dòng dưới đây rồi tải lên lại.",
     changes: "Các thay đổi đã ghi",
     no_changes: "Chưa ghi thay đổi nào.",
@@ -79,9 +74,6 @@ static VI: Words = Words {
     current_only: "Chỉ các đơn vị đang tồn tại",
     show_all: "Hiện cả các đơn vị đã thôi tồn tại",
     gone: "đã thôi tồn tại",
-    merge: "sáp nhập",
-    split: "chia tách",
-    rename: "đổi tên",
 };
 
 static EN: Words = Words {
@@ -90,8 +82,7 @@ static EN: Words = Words {
     upload: "Upload a unit-change file",
     file: "CSV or XLSX file (at most 2 MB)",
     apply: "Check and record",
-    format: "Columns: effective (date), change (merge / split / rename), from_code, to_code, to_name, kind, group. A unit split into several: one line per new unit. An error on any line records nothing.",
-    errors: "Errors in the file",
+    format: "Columns: effective (date), change (merge / split / rename), from_code, to_code, to_name, kind, group, parent_code (the new unit's parent). A unit split into several: one line per new unit. An error on any line records nothing.",
     nothing_saved: "The file has errors, so nothing was recorded. Fix the lines below and upload it again.",
     changes: "Changes recorded",
     no_changes: "No change recorded yet.",
@@ -110,9 +101,6 @@ static EN: Words = Words {
     current_only: "Only the units that exist now",
     show_all: "Show the units that no longer exist too",
     gone: "no longer exists",
-    merge: "merge",
-    split: "split",
-    rename: "rename",
 };
 
 fn words(lang: Lang) -> &'static Words {
@@ -213,11 +201,10 @@ async fn render(
         .into_iter()
         .map(|c| ChangeLine {
             effective: vi_date(Some(&c.effective)),
-            change: match c.change.as_str() {
-                "merge" => w.merge,
-                "split" => w.split,
-                _ => w.rename,
-            },
+            change: lang.tr().change_kind(
+                parindex_domain::reorg::Kind::parse(&c.change)
+                    .unwrap_or(parindex_domain::reorg::Kind::Rename),
+            ),
             from: format!("{} — {}", c.from_code, c.from_name),
             to: if c.to_code.is_empty() {
                 c.to_name
@@ -266,9 +253,14 @@ pub async fn upload_changes(
         crate::extract::upload::read_table(&st, &access.user, &headers, mp).await?;
     let units = st.db.unit_rows().await?;
     let (changes, rows) = match parindex_domain::reorg::parse_changes_csv(&name, &text, &units) {
+        Ok((changes, _)) if changes.is_empty() => {
+            let empty = crate::indicators::manage::empty_file(&name, lang);
+            return render(&st, lang, &access.user, true, vec![empty]).await;
+        }
         Ok(parsed) => parsed,
         Err(problems) => {
             let lines = problems.0.iter().map(ToString::to_string).collect();
+            let lines = crate::extract::upload::problem_lines(lines, lang);
             return render(&st, lang, &access.user, true, lines).await;
         }
     };
