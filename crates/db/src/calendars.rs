@@ -147,6 +147,17 @@ impl Db {
         })
     }
 
+    /// A unit's own calendar as saved (YAML), if it has one.
+    pub async fn unit_calendar_yaml(&self, unit: &str) -> Result<Option<String>> {
+        let row: Option<(String,)> = on_db!(self, pool => sqlx::query_as(
+            "SELECT yaml FROM unit_calendars WHERE unit_code = $1",
+        )
+        .bind(unit)
+        .fetch_optional(pool)
+        .await?);
+        Ok(row.map(|r| r.0))
+    }
+
     /// The units' own calendars, parsed: unit code → calendar.
     pub async fn unit_calendars(
         &self,
@@ -170,14 +181,8 @@ impl Db {
     /// The calendar a unit's dossiers follow: its own when one is set, else the one in force
     /// for the province.
     pub async fn calendar_of(&self, unit: &str) -> Result<parindex_domain::calendar::Calendar> {
-        let row: Option<(String,)> = on_db!(self, pool => sqlx::query_as(
-            "SELECT yaml FROM unit_calendars WHERE unit_code = $1",
-        )
-        .bind(unit)
-        .fetch_optional(pool)
-        .await?);
-        match row {
-            Some((yaml,)) => {
+        match self.unit_calendar_yaml(unit).await? {
+            Some(yaml) => {
                 parindex_domain::calendar::parse_calendar(&format!("lịch của {unit}"), &yaml)
                     .map_err(|e| crate::DbError::Corrupt(e.to_string()))
             }

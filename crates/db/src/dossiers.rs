@@ -1371,40 +1371,35 @@ impl Db {
             let Some(set) = self.load_set(&summary.id).await? else {
                 continue;
             };
-            let figure_leaves: Vec<(usize, parindex_domain::dossiers::Figure, Option<&str>)> = set
+            type Key<'a> = (Option<&'a str>, parindex_domain::FigureWindow);
+            let figure_leaves: Vec<(usize, parindex_domain::dossiers::Figure, Key<'_>)> = set
                 .leaves()
-                .filter_map(|(i, n)| n.figure.map(|f| (i, f, n.figure_field.as_deref())))
+                .filter_map(|(i, n)| {
+                    n.figure
+                        .map(|f| (i, f, (n.figure_field.as_deref(), n.figure_window)))
+                })
                 .collect();
             if figure_leaves.is_empty()
                 || self.phase(&set.id).await? == Some(parindex_domain::cycle::Phase::Published)
             {
                 continue;
             }
-            let from = Date {
-                year: set.year,
-                month: 1,
-                day: 1,
-            };
-            let to = Date {
-                year: set.year,
-                month: 12,
-                day: 31,
-            };
             let mut updates = Vec::new();
             for mut unit in self.load_scores(&set).await? {
-                // The unit's figures, and those of each field a leaf names.
-                let mut by_field: HashMap<Option<&str>, Figures> = HashMap::new();
-                for &(_, _, field) in &figure_leaves {
-                    if let std::collections::hash_map::Entry::Vacant(e) = by_field.entry(field) {
+                // The unit's figures of each field and window a leaf names.
+                let mut by_key: HashMap<Key<'_>, Figures> = HashMap::new();
+                for &(_, _, key) in &figure_leaves {
+                    if let std::collections::hash_map::Entry::Vacant(e) = by_key.entry(key) {
+                        let (from, to) = key.1.range(set.year);
                         e.insert(
-                            self.dossier_figures_in(Some(&unit.unit_code), from, to, as_of, field)
+                            self.dossier_figures_in(Some(&unit.unit_code), from, to, as_of, key.0)
                                 .await?,
                         );
                     }
                 }
                 let mut changed = std::collections::HashMap::new();
-                for &(leaf, figure, field) in &figure_leaves {
-                    let Some(value) = by_field.get(&field).and_then(|f| figure.value(f)) else {
+                for &(leaf, figure, key) in &figure_leaves {
+                    let Some(value) = by_key.get(&key).and_then(|f| figure.value(f)) else {
                         continue;
                     };
                     let old = unit.leaves.remove(&leaf);

@@ -145,6 +145,9 @@ pub struct Calendar {
     weekend: [bool; 8],
     /// Working periods, minutes after midnight, in order.
     pub hours: Vec<(u16, u16)>,
+    /// The weekdays (index 1 Monday … 7 Sunday) with hours of their own (`day_hours`: a
+    /// one-stop desk open on Saturday mornings only).
+    day_hours: [Option<Vec<(u16, u16)>>; 8],
     holidays: HashSet<i64>,
     working_days: HashSet<i64>,
     /// The working days of the calendar's years, for answers without a day-by-day walk.
@@ -219,14 +222,44 @@ impl DayIndex {
 }
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-const KEYS: [&str; 6] = [
+/// The longest span counted day by day (about three years).
+const MAX_WALK_DAYS: i64 = 1100;
+const KEYS: [&str; 7] = [
     "name",
     "years",
     "weekend",
     "hours",
+    "day_hours",
     "holidays",
     "working_days",
 ];
+
+/// Reads a list of working periods (`["07:30-11:30", "13:30-17:00"]`), in order, not
+/// overlapping; each problem goes to `err`.
+fn read_periods(n: &Node, items: &[Node], err: &mut dyn FnMut(&Node, String)) -> Vec<(u16, u16)> {
+    let mut out: Vec<(u16, u16)> = Vec::new();
+    for h in items {
+        let s = h.as_scalar().unwrap_or_default();
+        let period = s
+            .split_once('-')
+            .and_then(|(a, b)| Some((parse_clock(a)?, parse_clock(b)?)));
+        match period {
+            Some((a, b)) if a < b && out.last().is_none_or(|(_, end)| *end < a) => {
+                out.push((a, b));
+            }
+            _ => err(
+                h,
+                format!(
+                    "giờ làm việc `{s}` phải có dạng 07:30-11:30, tăng dần, không chồng lên nhau"
+                ),
+            ),
+        }
+    }
+    if out.is_empty() {
+        err(n, "cần ít nhất một khoảng giờ làm việc".into());
+    }
+    out
+}
 
 /// Reads a calendar file; every problem names its line.
 pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, Problems> {
@@ -276,6 +309,7 @@ pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, Problems> {
         years: None,
         weekend: [false; 8],
         hours: Vec::new(),
+        day_hours: Default::default(),
         holidays: HashSet::new(),
         working_days: HashSet::new(),
         index: DayIndex::default(),
@@ -321,27 +355,31 @@ pub fn parse_calendar(file: &str, text: &str) -> Result<Calendar, Problems> {
     }
     match get("hours") {
         None => cal.hours = vec![(450, 690), (810, 1020)],
-        Some(n) => {
-            for h in seq(n) {
-                let s = h.as_scalar().unwrap_or_default();
-                let period = s
-                    .split_once('-')
-                    .and_then(|(a, b)| Some((parse_clock(a)?, parse_clock(b)?)));
-                match period {
-                    Some((a, b)) if a < b && cal.hours.last().is_none_or(|(_, end)| *end < a) => {
-                        cal.hours.push((a, b));
-                    }
-                    _ => err(
-                        &h,
-                        format!(
-                            "giờ làm việc `{s}` phải có dạng 07:30-11:30, tăng dần, không chồng lên nhau"
+        Some(n) => cal.hours = read_periods(n, &seq(n), &mut err),
+    }
+    if let Some(n) = get("day_hours") {
+        match &n.value {
+            Value::Map(days) => {
+                for (day, _, periods) in days {
+                    let name = day.to_ascii_lowercase();
+                    match DAYS.iter().position(|x| *x == name) {
+                        Some(i) => {
+                            cal.day_hours[i + 1] = Some(read_periods(periods, &seq(periods), &mut err));
+                        }
+                        None => err(
+                            periods,
+                            format!(
+                                "ngày trong tuần `{day}` không được biết (mon, tue, wed, thu, fri, sat, sun)"
+                            ),
                         ),
-                    ),
+                    }
                 }
             }
-            if cal.hours.is_empty() {
-                err(n, "cần ít nhất một khoảng giờ làm việc".into());
-            }
+            _ => err(
+                n,
+                "`day_hours` phải là một bảng: ngày trong tuần → các khoảng giờ (sat: [\"07:30-11:30\"])"
+                    .into(),
+            ),
         }
     }
     for (key, into) in [("holidays", 0), ("working_days", 1)] {
@@ -471,6 +509,18 @@ impl Calendar {
         self.hours.iter().map(|(a, b)| u32::from(b - a)).sum()
     }
 
+    /// The working periods of a day: its weekday's own (`day_hours`), else `hours`.
+    pub fn hours_on(&self, d: Date) -> &[(u16, u16)] {
+        self.day_hours[usize::from(weekday(d))]
+            .as_deref()
+            .unwrap_or(&self.hours)
+    }
+
+    /// The weekdays with hours of their own: (1 Monday … 7 Sunday, periods).
+    pub fn day_hours(&self) -> impl Iterator<Item = (u8, &[(u16, u16)])> {
+        (1..=7_u8).filter_map(|i| self.day_hours[usize::from(i)].as_deref().map(|h| (i, h)))
+    }
+
     /// Working minutes between two instants (0 when `to` is not after `from`): the time a
     /// dossier spent in processing, counted like its limit (working hours of working days).
     pub fn working_minutes(&self, from: Instant, to: Instant) -> u64 {
@@ -478,14 +528,16 @@ impl Calendar {
         if b < a {
             return 0;
         }
+        // Every working day the same length: whole days are read from the index.
         if b > a
+            && self.day_hours.iter().all(Option::is_none)
             && let Some(full) = self.index.between(a, b)
         {
             let part = |d: Date, lo: u16, hi: u16| {
                 if !self.is_working_day(d) {
                     return 0;
                 }
-                self.hours
+                self.hours_on(d)
                     .iter()
                     .map(|(start, end)| {
                         let (s, e) = ((*start).max(lo), (*end).min(hi));
@@ -497,6 +549,13 @@ impl Calendar {
                 + full * u64::from(self.day_minutes())
                 + part(to.date, 0, to.minute);
         }
+        // Day by day (days with hours of their own), within a few years: a longer span (a
+        // typing slip in a file) is counted with the common hours, without a walk.
+        if b - a > MAX_WALK_DAYS {
+            let whole =
+                u64::try_from(self.working_days_from(from.date, to.date).max(1) - 1).unwrap_or(0);
+            return whole * u64::from(self.day_minutes());
+        }
         let mut total = 0_u64;
         for day in a..=b {
             if !self.is_working_day(from_days(day)) {
@@ -504,7 +563,7 @@ impl Calendar {
             }
             let lo = if day == a { from.minute } else { 0 };
             let hi = if day == b { to.minute } else { u16::MAX };
-            for (start, end) in &self.hours {
+            for (start, end) in self.hours_on(from_days(day)) {
                 let (s, e) = ((*start).max(lo), (*end).min(hi));
                 if e > s {
                     total += u64::from(e - s);
@@ -545,7 +604,7 @@ impl Calendar {
                 let mut left = u64::from(n) * 60;
                 // Bounded: a limit of hours ends within a few hundred working days.
                 for _ in 0..4000 {
-                    for (start, end) in &self.hours {
+                    for (start, end) in self.hours_on(day) {
                         let s = (*start).max(from);
                         if *end <= s {
                             continue;
@@ -576,30 +635,29 @@ impl Calendar {
         self.check_year(date, "hạn trả kết quả")?;
         Ok(Instant {
             date,
-            minute: t.minute,
+            minute: self.by_closing(date, t.minute),
         })
     }
 
     /// The day and clock time counting starts from for a dossier received at `t`
     /// (`shared/spec/dossiers.md`, "Calendar file").
     fn counting_start(&self, t: Instant) -> Result<(Date, u16), String> {
-        let first = self.hours.first().map_or(0, |h| h.0);
-        let last = self.hours.last().map_or(0, |h| h.1);
+        // The next working day opens at its own first hour.
+        let opening = |d: Date| self.hours_on(d).first().map_or(0, |h| h.0);
+        let hours = self.hours_on(t.date);
+        let first = hours.first().map_or(0, |h| h.0);
+        let last = hours.last().map_or(0, |h| h.1);
         Ok(if self.is_working_day(t.date) {
-            if self
-                .hours
-                .iter()
-                .any(|(a, b)| t.minute >= *a && t.minute <= *b)
-            {
+            if hours.iter().any(|(a, b)| t.minute >= *a && t.minute <= *b) {
                 (t.date, t.minute)
             } else if t.minute < first {
                 (t.date, first)
             } else if t.minute > last {
-                (self.next_working_day(t.date)?, first)
+                let next = self.next_working_day(t.date)?;
+                (next, opening(next))
             } else {
                 // In a break: the next opening.
-                let next = self
-                    .hours
+                let next = hours
                     .iter()
                     .map(|h| h.0)
                     .find(|a| *a > t.minute)
@@ -607,7 +665,8 @@ impl Calendar {
                 (t.date, next)
             }
         } else {
-            (self.next_working_day(t.date)?, first)
+            let next = self.next_working_day(t.date)?;
+            (next, opening(next))
         })
     }
 
@@ -620,7 +679,16 @@ impl Calendar {
         let (day, minute) = self.counting_start(t)?;
         let due = self.nth_working_day(day, n)?;
         self.check_year(due, "hạn trả kết quả")?;
-        Ok(Instant { date: due, minute })
+        Ok(Instant {
+            date: due,
+            minute: self.by_closing(due, minute),
+        })
+    }
+
+    /// A clock time kept from another day, no later than `d`'s closing (a desk open on
+    /// Saturday mornings: a deadline counted from a Friday afternoon ends at its noon).
+    fn by_closing(&self, d: Date, minute: u16) -> u16 {
+        self.hours_on(d).last().map_or(minute, |h| minute.min(h.1))
     }
 }
 
@@ -634,6 +702,55 @@ mod tests {
         let cal = parse_calendar("c.yaml", FILE).map_err(|e| e.to_string())?;
         let t = Instant::parse(received).ok_or("instant")?;
         cal.due_instant(t, n).map(Instant::to_iso)
+    }
+
+    #[test]
+    fn a_desk_open_on_saturday_mornings_counts_them() {
+        let file = "years: 2021..2021\r\nweekend: [sun]\r\nhours: [\"07:30-11:30\", \"13:30-17:00\"]\r\nday_hours:\r\n  sat: [\"07:30-11:30\"]\r\n";
+        let cal = parse_calendar("c.yaml", file).unwrap_or_else(|e| unreachable!("{e}"));
+        let at = |s: &str| Instant::parse(s).unwrap_or_else(|| unreachable!("{s}"));
+        let by = |t: &str, n: u32, u: LimitUnit| cal.due_by(at(t), n, u).map(Instant::to_iso);
+        // Friday's last hour, then Saturday from 07:30.
+        assert_eq!(
+            by("2021-03-05 16:00", 2, LimitUnit::WorkingHours).as_deref(),
+            Ok("2021-03-06 08:30")
+        );
+        // Saturday closes at 11:30: the rest on Monday morning.
+        assert_eq!(
+            by("2021-03-06 11:00", 1, LimitUnit::WorkingHours).as_deref(),
+            Ok("2021-03-08 08:00")
+        );
+        // One working day from Friday 15:00 ends on Saturday, at its closing.
+        assert_eq!(
+            by("2021-03-05 15:00", 1, LimitUnit::WorkingDays).as_deref(),
+            Ok("2021-03-06 11:30")
+        );
+        // Received on Saturday afternoon: counting starts on Monday at opening.
+        assert_eq!(
+            by("2021-03-06 12:00", 1, LimitUnit::WorkingDays).as_deref(),
+            Ok("2021-03-09 07:30")
+        );
+        // Friday 16:00 to Monday 08:00: 60 + 240 + 30 minutes.
+        assert_eq!(
+            cal.working_minutes(at("2021-03-05 16:00"), at("2021-03-08 08:00")),
+            330
+        );
+        assert_eq!(cal.hours_on(at("2021-03-06 00:00").date), &[(450, 690)]);
+        assert_eq!(cal.day_hours().map(|(d, _)| d).collect::<Vec<_>>(), [6]);
+        let bad = parse_calendar(
+            "b.yaml",
+            "day_hours:\n  caturday: [\"07:30-11:30\"]\n  sat: [\"11:30-07:30\"]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            bad.contains("b.yaml:2:") && bad.contains("caturday"),
+            "{bad}"
+        );
+        assert!(
+            bad.contains("b.yaml:3:") && bad.contains("11:30-07:30"),
+            "{bad}"
+        );
     }
 
     #[test]

@@ -316,6 +316,8 @@ pub struct Criterion {
     /// The slug of the procedures' field the figure is restricted to
     /// (`dossiers.on_time_rate[field=dau-tu]`); `None` for every procedure of the unit.
     pub figure_field: Option<String>,
+    /// Which dates the figure counts (`[period=report]`: the reporting year).
+    pub figure_window: FigureWindow,
     /// The registry's indicator the rule reads (`input: indicator.website_posts`): the
     /// unit's value of the set's year, as the indicator aggregates it.
     pub indicator: Option<String>,
@@ -340,10 +342,62 @@ impl Criterion {
             return Some(format!("indicator.{code}"));
         }
         let f = self.figure?;
-        Some(match &self.figure_field {
-            Some(field) => format!("{}[field={field}]", f.key()),
-            None => f.key().to_string(),
+        let mut filters = Vec::new();
+        if let Some(field) = &self.figure_field {
+            filters.push(format!("field={field}"));
+        }
+        if self.figure_window == FigureWindow::ReportingYear {
+            filters.push("period=report".to_string());
+        }
+        Some(if filters.is_empty() {
+            f.key().to_string()
+        } else {
+            format!("{}[{}]", f.key(), filters.join(", "))
         })
+    }
+}
+
+/// The dates a dossier figure of a set's year counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum FigureWindow {
+    /// 01/01 to 31/12 of the set's year.
+    #[default]
+    CalendarYear,
+    /// The year of the periodic reports (Nghị định 09/2019/NĐ-CP, Điều 12): 15/12 of the
+    /// year before to 14/12 of the set's year.
+    ReportingYear,
+}
+
+impl FigureWindow {
+    /// The first and last day counted for a set of `year`.
+    pub fn range(self, year: i32) -> (crate::text::Date, crate::text::Date) {
+        use crate::text::Date;
+        match self {
+            FigureWindow::CalendarYear => (
+                Date {
+                    year,
+                    month: 1,
+                    day: 1,
+                },
+                Date {
+                    year,
+                    month: 12,
+                    day: 31,
+                },
+            ),
+            FigureWindow::ReportingYear => (
+                Date {
+                    year: year - 1,
+                    month: 12,
+                    day: 15,
+                },
+                Date {
+                    year,
+                    month: 12,
+                    day: 14,
+                },
+            ),
+        }
     }
 }
 
@@ -891,6 +945,7 @@ fn read_node(
         rule: None,
         figure: None,
         figure_field: None,
+        figure_window: FigureWindow::CalendarYear,
         indicator: None,
         evidence,
         owner,
@@ -919,11 +974,12 @@ fn read_node(
                     .is_some_and(|s| s.trim().starts_with("indicator."));
                 if names_indicator {
                     nodes[me].indicator = read_indicator(r, rn, &label);
-                } else if let Some((figure, field)) =
+                } else if let Some((figure, field, window)) =
                     read_figure(r, rn, nodes[me].rule.as_ref(), &label)
                 {
                     nodes[me].figure = Some(figure);
                     nodes[me].figure_field = field;
+                    nodes[me].figure_window = window;
                 }
             }
         }
@@ -988,36 +1044,52 @@ fn read_indicator(r: &mut Reader<'_>, rn: &yaml::Node, label: &str) -> Option<St
     Some(code.to_string())
 }
 
-/// `rule.input`: a dossier figure, optionally of one field's procedures
-/// (`dossiers.on_time_rate[field=dau-tu]`); counts only for `deduction`, rates for the others.
+/// `rule.input`: a dossier figure, optionally of one field's procedures and of the
+/// reporting year (`dossiers.on_time_rate[field=dau-tu, period=report]`); counts only for
+/// `deduction`, rates for the others.
 fn read_figure(
     r: &mut Reader<'_>,
     rn: &yaml::Node,
     rule: Option<&Rule>,
     label: &str,
-) -> Option<(crate::dossiers::Figure, Option<String>)> {
+) -> Option<(crate::dossiers::Figure, Option<String>, FigureWindow)> {
     use crate::dossiers::Figure;
     let (p, n) = rn.get("input")?;
     let raw = n.as_scalar().unwrap_or_default();
-    let (base, field) = match raw.trim().split_once('[') {
-        None => (raw, None),
+    let (base, field, window) = match raw.trim().split_once('[') {
+        None => (raw, None, FigureWindow::CalendarYear),
         Some((base, rest)) => {
-            let slug = rest
-                .strip_suffix(']')
-                .and_then(|x| x.trim().strip_prefix("field"))
-                .and_then(|x| x.trim_start().strip_prefix('='))
-                .map(|x| crate::text::slug(x.trim()))
-                .filter(|x| !x.is_empty());
-            let Some(slug) = slug else {
+            let bad = |r: &mut Reader<'_>| {
                 r.err(
                     *p,
                     format!(
-                        "`input` của {label} là `{raw}`: bộ lọc phải có dạng `[field=dau-tu]` (lĩnh vực của thủ tục)"
+                        "`input` của {label} là `{raw}`: bộ lọc phải có dạng `[field=dau-tu]` (lĩnh vực của thủ tục), `[period=report]` (năm báo cáo 15/12–14/12) hoặc cả hai, cách nhau bởi dấu phẩy"
                     ),
                 );
+            };
+            let Some(inner) = rest.trim_end().strip_suffix(']') else {
+                bad(r);
                 return None;
             };
-            (base, Some(slug))
+            let (mut field, mut window) = (None, FigureWindow::CalendarYear);
+            for part in inner.split(',') {
+                let Some((k, v)) = part.split_once('=') else {
+                    bad(r);
+                    return None;
+                };
+                match (k.trim(), crate::text::slug(v.trim()).as_str()) {
+                    ("field", v) if !v.is_empty() && field.is_none() => field = Some(v.to_string()),
+                    ("period", "report" | "bao-cao" | "ky-bao-cao") => {
+                        window = FigureWindow::ReportingYear;
+                    }
+                    ("period", "year" | "nam") => window = FigureWindow::CalendarYear,
+                    _ => {
+                        bad(r);
+                        return None;
+                    }
+                }
+            }
+            (base, field, window)
         }
     };
     let Some(f) = Figure::parse(base) else {
@@ -1040,7 +1112,7 @@ fn read_figure(
         );
         return None;
     }
-    Some((f, field))
+    Some((f, field, window))
 }
 
 fn read_rule(r: &mut Reader<'_>, rn: &yaml::Node, max: Points, label: &str) -> Option<Rule> {

@@ -28,7 +28,8 @@ pub mod yaml;
 
 pub use code::{Code, compare_codes};
 pub use criteria::{
-    CriteriaSet, Criterion, Level, NodeKind, RankBy, Rule, criteria_from_tree, parse_criteria_yaml,
+    CriteriaSet, Criterion, FigureWindow, Level, NodeKind, RankBy, Rule, criteria_from_tree,
+    parse_criteria_yaml,
 };
 pub use points::Points;
 pub use problem::{Problem, Problems};

@@ -409,6 +409,12 @@ fn routes(upload_limit: u64, dossier_limit: u64) -> Routes {
         )
         .add(
             "GET",
+            "/procedures",
+            Policy(A::ReadProvinceDossiers),
+            get(dossiers::procedures::show_province_catalogue),
+        )
+        .add(
+            "GET",
             "/units/{unit_code}/procedures",
             Policy(A::ReadDossiers),
             get(dossiers::procedures::show_catalogue),

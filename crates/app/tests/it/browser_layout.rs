@@ -61,6 +61,7 @@ const PAGES: &[(&str, &[&str])] = &[
             "/sets/hcm-xa-2025/units/HCM-VUNGTAU/years",
             "/dossiers",
             "/dossiers/report?year=2020&period=year",
+            "/procedures?year=2020",
         ],
     ),
     ("admin", &["/", "/admin/users"]),

@@ -702,6 +702,67 @@ HS4,SKHDT,P1,2021-02-09 10:15,,,\n"
     }
 }
 
+/// A leaf may count the reporting year (15/12 of the year before to 14/12, Nghị định
+/// 09/2019/NĐ-CP, Điều 12) instead of the calendar year.
+#[tokio::test]
+async fn a_leaf_reads_the_reporting_year_when_its_input_asks() {
+    for (db, url) in each_db().await {
+        let set = temp_file(
+            "rep-2021.yaml",
+            "id: rep-2021\nname: Bộ thử năm báo cáo\nyear: 2021\nlevel: so\nnodes:\n  - code: I\n    name: A\n    children:\n      - { code: I.1, name: Năm dương lịch, max: 2, rule: { kind: thresholds, input: dossiers.on_time_rate, bands: [ { min: 95, points: 2 }, { min: 60, points: 1 } ] } }\n      - { code: I.2, name: Năm báo cáo, max: 2, rule: { kind: thresholds, input: \"dossiers.on_time_rate[period=report]\", bands: [ { min: 95, points: 2 }, { min: 60, points: 1 } ] } }\n",
+        );
+        let r = run(&url, &["criteria", "import", &set]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let units = temp_file(
+            "rep-units.csv",
+            "code,name,parent_code,kind,group\nSKHDT,Sở Kế hoạch và Đầu tư,,so,so\n",
+        );
+        assert_eq!(run(&url, &["units", "import", &units]).code, 0);
+        let scores = temp_file(
+            "rep-scores.csv",
+            "unit_code,unit_name,group,criterion,self,appraised,final,input\nSKHDT,,so,I.1,,,,0\n",
+        );
+        assert_eq!(
+            run(&url, &["scores", "import", "--set", "rep-2021", &scores]).code,
+            0
+        );
+        let procs = temp_file(
+            "rep-procs.csv",
+            "code,name,unit_code,limit_days\nRP1,Đăng ký doanh nghiệp,SKHDT,2\n",
+        );
+        assert_eq!(run(&url, &["procedures", "import", &procs]).code, 0);
+        // One on time from the last days of 2020, one on time in March, one late from the
+        // last days of 2021.
+        let dossiers = temp_file(
+            "rep-dossiers.csv",
+            "code,unit_code,procedure_code,received_at,finished_at\n\
+             RA,SKHDT,RP1,2020-12-16 09:00,2020-12-16 10:00\n\
+             RB,SKHDT,RP1,2021-03-01 09:00,2021-03-02 10:00\n\
+             RC,SKHDT,RP1,2021-12-20 09:00,2021-12-31 09:00\n",
+        );
+        let r = run(&url, &["dossiers", "import", &dossiers]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stdout.contains("rep-2021 / SKHDT / I.1 ← 50.00"),
+            "{}: calendar year: RB on time, RC late — {}",
+            db.kind(),
+            r.stdout
+        );
+        assert!(
+            r.stdout.contains("rep-2021 / SKHDT / I.2 ← 100.00"),
+            "{}: reporting year: RA and RB on time — {}",
+            db.kind(),
+            r.stdout
+        );
+        let stored = db.load_set("rep-2021").await.unwrap().unwrap();
+        let leaf = stored.position("I.2").unwrap();
+        assert_eq!(
+            stored.nodes[leaf].figure_input().as_deref(),
+            Some("dossiers.on_time_rate[period=report]")
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_leaf_scores_itself_from_the_units_dossiers() {
     for (db, url) in each_db().await {

@@ -1524,7 +1524,7 @@ async fn period_report_pages_lead_to_the_dossiers_behind_each_number() {
 
 #[tokio::test]
 async fn the_catalogue_by_field_and_figures_of_one_field() {
-    for (db, _) in demo_dbs().await {
+    for (db, url) in demo_dbs().await {
         let kind = db.kind();
         let app = parindex_web::router(crate::common::demo_state(db.clone()));
         let vp = sid(&sign_in(&app, "vp.skhdt", "parindex-demo").await);
@@ -1636,6 +1636,62 @@ async fn the_catalogue_by_field_and_figures_of_one_field() {
         let refused = send(&app, "GET", "/units/SKHDT/procedures", &stc, &[], None).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
         assert!(!refused.body.contains("SKHDT-DT-01"));
+        // The province's catalogue: every unit's procedures counted together.
+        let procs = crate::common::temp_file(
+            "stc-procedures.csv",
+            "code,name,unit_code,limit_days,internal_days,online_level,postal,field\nSTC-NS-01,Thẩm tra quyết toán (mẫu),STC,20,,full,yes,Ngân sách\nSTC-NS-02,Cấp mã số đơn vị có quan hệ với ngân sách (mẫu),STC,2,,partial,no,Ngân sách\n",
+        );
+        assert_eq!(
+            crate::common::run(&url, &["procedures", "import", &procs]).code,
+            0
+        );
+        let snv = sid(&sign_in(&app, "snv", "parindex-demo").await);
+        let stats = send(&app, "GET", "/dossiers?year=2020", &snv, &[], None).await;
+        assert!(
+            stats.body.contains(r#"href="/procedures""#),
+            "{kind}: linked"
+        );
+        let province = send(&app, "GET", "/procedures?year=2020", &snv, &[], None).await;
+        assert_eq!(province.status, StatusCode::OK, "{kind}: {}", province.body);
+        let share = cell("online-share");
+        let p = &province.body;
+        let cell = |fig: &str| {
+            p.split(&format!(r#"<tr data-figure="{fig}"><td>"#))
+                .nth(1)
+                .unwrap()
+                .split(r#"<td class="num">"#)
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(cell("total"), "8", "{kind}");
+        assert_eq!(cell("full"), "4", "{kind}");
+        assert_eq!(cell("online"), "7");
+        assert_eq!(cell("postal"), "6");
+        // STC has no dossiers: the province's share is SKHDT's.
+        assert_eq!(cell("online-share"), share, "{kind}");
+        let row = |unit: &str| {
+            p.split(&format!(r#"<tr data-unit="{unit}">"#))
+                .nth(1)
+                .and_then(|r| r.split("</tr>").next())
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert!(
+            row("STC").contains(r#"<td class="num">2</td><td class="num">1</td>"#),
+            "{}",
+            row("STC")
+        );
+        assert!(row("SKHDT").contains(r#"<td class="num">6</td><td class="num">3</td>"#));
+        let full = p.split(r#"id="full-list""#).nth(1).unwrap_or_default();
+        assert_eq!(full.matches("<tr data-procedure=").count(), 4, "{kind}");
+        assert!(full.contains("STC-NS-01") && !full.contains("STC-NS-02"));
+        let refused = send(&app, "GET", "/procedures", &vp, &[], None).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{kind}");
+        assert!(!refused.body.contains("STC-NS-01"));
     }
 }
 
@@ -1751,8 +1807,117 @@ async fn a_unit_with_its_own_calendar_counts_its_saturdays() {
             audit.iter().any(|e| e.entry.entity == "calendar/TTHC"),
             "{kind}"
         );
-        // Cleared: the centre follows the province again.
-        let r = run(&url, &["calendar", "unit", "--unit", "TTHC", "--clear"]);
+        // On the calendar page: each unit's calendar, chosen from a list.
+        crate::auth::add_user(&db, "tk", parindex_domain::access::Role::Secretariat, None).await;
+        let app = parindex_web::router(crate::common::demo_state(db.clone()));
+        let tk = sid(&sign_in(&app, "tk", "mat-khau-thu-nghiem").await);
+        let centre = send(&app, "GET", "/calendar?year=2021&unit=TTHC", &tk, &[], None).await;
+        assert_eq!(centre.status, StatusCode::OK, "{kind}");
+        assert!(
+            centre
+                .body
+                .contains(r#"<td class="day work" data-date="2021-03-06">6</td>"#),
+            "{kind}"
+        );
+        assert!(
+            centre
+                .body
+                .contains("Lịch riêng của Trung tâm Phục vụ hành chính công")
+        );
+        assert!(centre.body.contains(r#"id="clear-unit-calendar""#));
+        let other = send(&app, "GET", "/calendar?year=2021&unit=SXD", &tk, &[], None).await;
+        assert!(
+            other
+                .body
+                .contains(r#"<td class="day weekend" data-date="2021-03-06">6</td>"#),
+            "{kind}"
+        );
+        assert!(other.body.contains("theo lịch chung của tỉnh"));
+        let missing = send(&app, "GET", "/calendar?unit=NOPE", &tk, &[], None).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{kind}");
+        let csrf = centre.hidden("csrf");
+        let origin = Some("http://127.0.0.1:8080");
+        // Saved for SXD from the page (a slip first: shown again, nothing saved).
+        let sat = std::fs::read_to_string(&cal).unwrap();
+        let slip = send(
+            &app,
+            "POST",
+            "/calendar",
+            &tk,
+            &[
+                ("csrf", &csrf),
+                ("unit", "SXD"),
+                ("yaml", "weekend: [caturday]"),
+                ("reason", "thử"),
+                ("year", "2021"),
+            ],
+            origin,
+        )
+        .await;
+        assert_eq!(slip.status, StatusCode::UNPROCESSABLE_ENTITY, "{kind}");
+        assert!(slip.body.contains("caturday") && slip.body.contains(r#"name="unit" value="SXD""#));
+        let saved = send(
+            &app,
+            "POST",
+            "/calendar",
+            &tk,
+            &[
+                ("csrf", &csrf),
+                ("unit", "SXD"),
+                ("yaml", &sat),
+                ("reason", "QĐ 13/QĐ-UBND"),
+                ("year", "2021"),
+            ],
+            origin,
+        )
+        .await;
+        assert_eq!(
+            saved.status,
+            StatusCode::SEE_OTHER,
+            "{kind}: {}",
+            saved.body
+        );
+        assert_eq!(
+            saved.headers[axum::http::header::LOCATION],
+            "/calendar?year=2021&unit=SXD"
+        );
+        assert!(
+            db.unit_calendars().await.unwrap().contains_key("SXD"),
+            "{kind}"
+        );
+        let audit = db.audit_history("calendar/SXD").await.unwrap();
+        assert_eq!(
+            audit.last().unwrap().entry.reason.as_deref(),
+            Some("QĐ 13/QĐ-UBND")
+        );
+        // Cleared from the page: the centre follows the province again.
+        let cleared = send(
+            &app,
+            "POST",
+            "/calendar",
+            &tk,
+            &[
+                ("csrf", &csrf),
+                ("unit", "TTHC"),
+                ("clear", "yes"),
+                ("yaml", ""),
+                ("reason", "Hết làm thứ Bảy"),
+                ("year", "2021"),
+            ],
+            origin,
+        )
+        .await;
+        assert_eq!(
+            cleared.status,
+            StatusCode::SEE_OTHER,
+            "{kind}: {}",
+            cleared.body
+        );
+        assert!(
+            !db.unit_calendars().await.unwrap().contains_key("TTHC"),
+            "{kind}"
+        );
+        let r = run(&url, &["calendar", "unit", "--unit", "SXD", "--clear"]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         assert!(db.unit_calendars().await.unwrap().is_empty());
         let r = run(&url, &["calendar", "unit", "--unit", "NOPE", &cal]);

@@ -308,6 +308,47 @@ fn a_rule_may_take_its_input_from_a_dossier_figure() {
         bad_filter.contains("b.yaml:38:") && bad_filter.contains("[field=dau-tu]"),
         "{bad_filter}"
     );
+    // The reporting year (15/12 of the year before to 14/12), alone or with a field; the
+    // canonical form is written back.
+    let both = parse_criteria_yaml(
+        "r.yaml",
+        &set_text.replace(
+            "input: dossiers.on_time_rate,",
+            "input: \"dossiers.on_time_rate[ period = Báo cáo , field=Đầu tư ]\",",
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        both.nodes[leaf].figure_window,
+        parindex_domain::FigureWindow::ReportingYear
+    );
+    assert_eq!(both.nodes[leaf].figure_field.as_deref(), Some("dau-tu"));
+    assert_eq!(
+        both.nodes[leaf].figure_input().as_deref(),
+        Some("dossiers.on_time_rate[field=dau-tu, period=report]")
+    );
+    let again = parse_criteria_yaml("r2.yaml", &both.to_yaml()).unwrap();
+    assert_eq!(
+        again.nodes[leaf].figure_input(),
+        both.nodes[leaf].figure_input()
+    );
+    assert_eq!(
+        again.nodes[leaf].figure_window,
+        both.nodes[leaf].figure_window
+    );
+    let (from, to) = parindex_domain::FigureWindow::ReportingYear.range(2021);
+    assert_eq!(
+        (from.to_vi(), to.to_vi()),
+        ("15/12/2020".to_string(), "14/12/2021".to_string())
+    );
+    let bad_period = bad(
+        "input: dossiers.on_time_rate,",
+        "input: \"dossiers.on_time_rate[period=quy]\",",
+    );
+    assert!(
+        bad_period.contains("b.yaml:38:") && bad_period.contains("[period=report]"),
+        "{bad_period}"
+    );
     let unknown = bad("dossiers.on_time_rate", "dossiers.speed");
     assert!(
         unknown.contains("b.yaml:38:") && unknown.contains("`dossiers.speed`"),

@@ -776,11 +776,13 @@ async fn render_assessment(
     let p = set.precision;
     let f = |x: Option<Points>| x.map_or_else(String::new, |v| v.to_vi(p));
     // The unit's figures of the year, and those of each field a leaf is restricted to.
-    let mut figures: std::collections::HashMap<Option<String>, parindex_domain::dossiers::Figures> =
+    type FigureKey = (Option<String>, parindex_domain::FigureWindow);
+    let mut figures: std::collections::HashMap<FigureKey, parindex_domain::dossiers::Figures> =
         std::collections::HashMap::new();
     for (_, n) in set.leaves() {
-        if n.figure.is_some() && !figures.contains_key(&n.figure_field) {
-            let (from, to) = crate::dossiers::year_range(set.year);
+        let key = (n.figure_field.clone(), n.figure_window);
+        if n.figure.is_some() && !figures.contains_key(&key) {
+            let (from, to) = n.figure_window.range(set.year);
             let f = st
                 .db
                 .dossier_figures_in(
@@ -791,7 +793,7 @@ async fn render_assessment(
                     n.figure_field.as_deref(),
                 )
                 .await?;
-            figures.insert(n.figure_field.clone(), f);
+            figures.insert(key, f);
         }
     }
     let problems = evidence_problems(&set, &stored, &links, &evidence);
@@ -975,12 +977,29 @@ async fn render_assessment(
                     reason: r.entry.reason.clone().unwrap_or_default(),
                 })
                 .collect(),
-            computed: match (n.figure, figures.get(&n.figure_field)) {
-                (Some(fig), Some(f)) => crate::dossiers::figure_text(fig, f, set.year),
+            computed: match (
+                n.figure,
+                figures.get(&(n.figure_field.clone(), n.figure_window)),
+            ) {
+                (Some(fig), Some(f)) => {
+                    crate::dossiers::figure_text(fig, f, set.year, n.figure_window, lang)
+                }
                 _ => String::new(),
             },
             computed_link: if n.figure.is_some() {
-                format!("/units/{unit_code}/dossiers?year={}", set.year)
+                match n.figure_window {
+                    parindex_domain::FigureWindow::CalendarYear => {
+                        format!("/units/{unit_code}/dossiers?year={}", set.year)
+                    }
+                    parindex_domain::FigureWindow::ReportingYear => {
+                        let (from, to) = n.figure_window.range(set.year);
+                        format!(
+                            "/units/{unit_code}/dossiers?from={}&to={}",
+                            from.to_iso(),
+                            to.to_iso()
+                        )
+                    }
+                }
             } else {
                 String::new()
             },

@@ -2,6 +2,8 @@
 //! working hours) for everyone signed in, and the secretariat's edit of the calendar's
 //! YAML (checked line by line before it is saved; audited).
 
+use std::fmt::Write as _;
+
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
@@ -46,6 +48,12 @@ pub struct CalendarPage {
     pub can_edit: bool,
     pub yaml: String,
     pub problems: Vec<String>,
+    /// The unit whose calendar is shown (empty: the province's).
+    pub unit: String,
+    /// Every unit: (code, name, has its own calendar, shown).
+    pub units: Vec<(String, String, bool, bool)>,
+    /// The shown unit has its own calendar (it can be removed).
+    pub unit_has_own: bool,
 }
 
 fn month_grid(l: &crate::dossiers::Labels, cal: &Calendar, year: i32, month: u8) -> MonthGrid {
@@ -105,11 +113,6 @@ fn month_grid(l: &crate::dossiers::Labels, cal: &Calendar, year: i32, month: u8)
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct YearQuery {
-    pub year: Option<i32>,
-}
-
 #[derive(Debug, Deserialize)]
 pub struct CalendarForm {
     #[serde(default)]
@@ -119,6 +122,18 @@ pub struct CalendarForm {
     #[serde(default)]
     pub reason: String,
     pub year: Option<i32>,
+    /// A unit's own calendar rather than the province's.
+    #[serde(default)]
+    pub unit: String,
+    /// Removes the unit's own calendar (it follows the province's again).
+    #[serde(default)]
+    pub clear: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CalendarQuery {
+    pub year: Option<i32>,
+    pub unit: Option<String>,
 }
 
 async fn render(
@@ -126,11 +141,39 @@ async fn render(
     lang: crate::core::i18n::Lang,
     user: &parindex_db::SessionUser,
     year: i32,
+    unit: &str,
     edited: Option<(String, Vec<String>)>,
 ) -> Result<Response, AppError> {
-    let (cal, source) = st.db.active_calendar().await?;
-    let stored = st.db.stored_calendar().await?;
     let l = crate::dossiers::labels(lang);
+    let all_units = st.db.list_units().await?;
+    let own: std::collections::HashSet<String> =
+        st.db.unit_calendars().await?.into_keys().collect();
+    let (province, province_source) = st.db.active_calendar().await?;
+    let province_yaml = st.db.stored_calendar().await?.map_or_else(
+        || parindex_domain::calendar::SHIPPED.to_string(),
+        |s| s.yaml,
+    );
+    let (cal, source, stored_yaml) = if unit.is_empty() {
+        (province, province_source, province_yaml)
+    } else {
+        let name = all_units
+            .iter()
+            .find(|u| u.code == unit)
+            .map(|u| u.name.clone())
+            .ok_or(AppError::NotFound)?;
+        match st.db.unit_calendar_yaml(unit).await? {
+            Some(yaml) => (
+                st.db.calendar_of(unit).await?,
+                format!("{} {name}", l.unit_calendar_own),
+                yaml,
+            ),
+            None => (
+                province,
+                format!("{name}: {} ({province_source})", l.unit_calendar_follows),
+                province_yaml,
+            ),
+        }
+    };
     let months: Vec<MonthGrid> = (1..=12).map(|m| month_grid(l, &cal, year, m)).collect();
     let mut off_weekdays = Vec::new();
     let mut makeup_days = Vec::new();
@@ -147,21 +190,23 @@ async fn render(
             }
         }
     }
-    let hours = cal
-        .hours
-        .iter()
-        .map(|(a, b)| format!("{:02}:{:02}–{:02}:{:02}", a / 60, a % 60, b / 60, b % 60))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let (yaml, problems) = edited.unwrap_or_else(|| {
-        (
-            stored.map_or_else(
-                || parindex_domain::calendar::SHIPPED.to_string(),
-                |s| s.yaml,
-            ),
-            Vec::new(),
-        )
-    });
+    let periods = |h: &[(u16, u16)]| {
+        h.iter()
+            .map(|(a, b)| format!("{:02}:{:02}–{:02}:{:02}", a / 60, a % 60, b / 60, b % 60))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // The weekdays with hours of their own follow the common hours: "Thứ 7: 07:30–11:30".
+    let mut hours = periods(&cal.hours);
+    for (day, h) in cal.day_hours() {
+        let _ = write!(
+            hours,
+            "; {}: {}",
+            l.weekdays[usize::from(day - 1)],
+            periods(h)
+        );
+    }
+    let (yaml, problems) = edited.unwrap_or_else(|| (stored_yaml, Vec::new()));
     let status = if problems.is_empty() {
         axum::http::StatusCode::OK
     } else {
@@ -188,6 +233,16 @@ async fn render(
         ),
         yaml,
         problems,
+        unit_has_own: own.contains(unit),
+        units: all_units
+            .into_iter()
+            .map(|u| {
+                let has = own.contains(&u.code);
+                let shown = u.code == unit;
+                (u.code, u.name, has, shown)
+            })
+            .collect(),
+        unit: unit.to_string(),
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -196,14 +251,15 @@ pub async fn show_calendar(
     State(st): State<AppState>,
     LangPref(lang): LangPref,
     access: Access<act::ReadCalendar, NoUnit>,
-    Query(q): Query<YearQuery>,
+    Query(q): Query<CalendarQuery>,
 ) -> Response {
     let user = access.user;
     let year = q
         .year
         .filter(|y| (1900..=2200).contains(y))
         .unwrap_or_else(|| st.local_instant().date.year);
-    render(&st, lang, &user, year, None)
+    let unit = q.unit.unwrap_or_default();
+    render(&st, lang, &user, year, unit.trim(), None)
         .await
         .unwrap_or_else(|e| e.page(lang))
 }
@@ -215,23 +271,48 @@ pub async fn save_calendar(
     Checked(f): Checked<CalendarForm>,
 ) -> Result<Response, AppError> {
     let user = access.user;
-    let year = f.year.unwrap_or_else(|| st.local_instant().date.year);
+    let year = f
+        .year
+        .filter(|y| (1900..=2200).contains(y))
+        .unwrap_or_else(|| st.local_instant().date.year);
+    let unit = f.unit.trim();
+    if !unit.is_empty() && st.db.unit(unit).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
     let yaml = f.yaml.replace("\r\n", "\n");
-    let mut problems = match parse_calendar("lịch", &yaml) {
-        Ok(_) => Vec::new(),
-        Err(p) => p.0.iter().map(ToString::to_string).collect(),
+    let clear = !unit.is_empty() && !f.clear.is_empty();
+    let mut problems = if clear {
+        Vec::new()
+    } else {
+        match parse_calendar("lịch", &yaml) {
+            Ok(_) => Vec::new(),
+            Err(p) => p.0.iter().map(ToString::to_string).collect(),
+        }
     };
     if f.reason.trim().is_empty() {
         problems.push("Cần ghi lý do sửa (ví dụ: số văn bản thông báo nghỉ lễ).".into());
     }
     if !problems.is_empty() {
-        return render(&st, lang, &user, year, Some((yaml, problems))).await;
+        return render(&st, lang, &user, year, unit, Some((yaml, problems))).await;
     }
-    st.db
-        .save_calendar(&yaml, &user.user.username, &st.now(), f.reason.trim())
-        .await?;
+    let (actor, now) = (user.user.username.clone(), st.now());
+    if unit.is_empty() {
+        st.db
+            .save_calendar(&yaml, &actor, &now, f.reason.trim())
+            .await?;
+    } else {
+        let saved = (!clear).then_some(yaml.as_str());
+        st.db
+            .set_unit_calendar(unit, saved, &actor, &now, f.reason.trim())
+            .await?;
+    }
+    let back = if unit.is_empty() {
+        format!("/calendar?year={year}")
+    } else {
+        format!("/calendar?year={year}&unit={unit}")
+    };
     Ok(crate::core::flash::done(
-        &format!("/calendar?year={year}"),
+        &back,
         crate::core::flash::Flash::CalendarSaved,
     ))
 }

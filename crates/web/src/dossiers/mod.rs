@@ -49,7 +49,13 @@ use parindex_domain::text::count_vi;
 
 /// The live figure of a leaf that scores itself, for the assessment page; empty when the
 /// figure is undefined (nothing received or finished in the year).
-pub fn figure_text(figure: Figure, f: &Figures, year: i32) -> String {
+pub fn figure_text(
+    figure: Figure,
+    f: &Figures,
+    year: i32,
+    window: parindex_domain::FigureWindow,
+    lang: Lang,
+) -> String {
     let Some(value) = figure.value(f) else {
         return String::new();
     };
@@ -58,12 +64,37 @@ pub fn figure_text(figure: Figure, f: &Figures, year: i32) -> String {
     } else {
         rate_vi(&value)
     };
+    let (from, to) = window.range(year);
+    let (when, words) = match (window, lang) {
+        (parindex_domain::FigureWindow::CalendarYear, Lang::Vi) => (
+            format!("năm {year}"),
+            ["hồ sơ tiếp nhận", "đã giải quyết", "trễ hạn"],
+        ),
+        (parindex_domain::FigureWindow::CalendarYear, Lang::En) => (
+            format!("year {year}"),
+            ["dossiers received", "resolved", "late"],
+        ),
+        (parindex_domain::FigureWindow::ReportingYear, Lang::Vi) => (
+            format!("năm báo cáo {} – {}", from.to_vi(), to.to_vi()),
+            ["hồ sơ tiếp nhận", "đã giải quyết", "trễ hạn"],
+        ),
+        (parindex_domain::FigureWindow::ReportingYear, Lang::En) => (
+            format!("reporting year {} – {}", from.to_vi(), to.to_vi()),
+            ["dossiers received", "resolved", "late"],
+        ),
+    };
+    let label = match lang {
+        Lang::Vi => figure.label_vi(),
+        Lang::En => figure.key(),
+    };
     format!(
-        "{}: {shown} (năm {year}: {} hồ sơ tiếp nhận, {} đã giải quyết, {} trễ hạn)",
-        figure.label_vi(),
+        "{label}: {shown} ({when}: {} {}, {} {}, {} {})",
         count_vi(f.received),
+        words[0],
         count_vi(f.finished),
-        count_vi(f.late)
+        words[1],
+        count_vi(f.late),
+        words[2]
     )
 }
 

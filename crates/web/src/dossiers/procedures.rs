@@ -208,3 +208,172 @@ pub async fn show_catalogue(
     };
     Ok(Html(page.render()?).into_response())
 }
+
+/// One unit's line of the province's catalogue.
+pub struct UnitCatalogueLine {
+    pub code: String,
+    pub name: String,
+    pub total: String,
+    pub full: String,
+    pub online: String,
+    pub postal: String,
+    pub online_share: String,
+    pub on_time_rate: String,
+}
+
+/// A procedure offered fully online, with its unit and field.
+pub struct FullLine {
+    pub code: String,
+    pub name: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub field: String,
+}
+
+#[derive(Template)]
+#[template(path = "procedures_province.html")]
+pub struct ProvinceCataloguePage {
+    pub t: &'static crate::core::i18n::Tr,
+    pub l: &'static super::Labels,
+    pub chrome: Chrome,
+    pub year: i32,
+    pub total: String,
+    pub full: String,
+    pub online: String,
+    pub postal: String,
+    pub online_share: String,
+    pub units: Vec<UnitCatalogueLine>,
+    /// (field, procedures, fully online).
+    pub fields: Vec<(String, String, String)>,
+    pub full_list: Vec<FullLine>,
+}
+
+fn rate(f: &Figures, online: bool) -> String {
+    if online {
+        if f.received > 0 {
+            format!("{}%", decimal_vi(f.online_rate()))
+        } else {
+            "—".into()
+        }
+    } else if f.finished > 0 {
+        format!("{}%", decimal_vi(f.on_time_rate()))
+    } else {
+        "—".into()
+    }
+}
+
+/// `/procedures`: every unit's procedures counted together — the notice's "61 procedures
+/// at level 4" is a province's figure — by unit and by field, with the list of those
+/// offered fully online.
+pub async fn show_province_catalogue(
+    State(st): State<AppState>,
+    LangPref(lang): LangPref,
+    access: Access<act::ReadProvinceDossiers, crate::extract::access::NoUnit>,
+    Query(q): Query<CatalogueQuery>,
+) -> Result<Response, AppError> {
+    use std::collections::{BTreeMap, HashMap};
+    let l = labels(lang);
+    let now = st.local_instant();
+    let year = q
+        .year
+        .filter(|y| (1900..=2200).contains(y))
+        .unwrap_or(now.date.year);
+    let (from, to) = super::year_range(year);
+    let catalogue = st.db.procedure_catalogue(None).await?;
+    let figures: HashMap<String, Figures> = st
+        .db
+        .dossier_figures_by(None, from, to, now, Breakdown::Procedure)
+        .await?
+        .into_iter()
+        .collect();
+    let names: HashMap<String, String> = st
+        .db
+        .list_units()
+        .await?
+        .into_iter()
+        .map(|u| (u.code, u.name))
+        .collect();
+    let name_of = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_string());
+    // By unit (code order) and by field (name order): counts and the figures of the year.
+    #[derive(Default)]
+    struct Tally {
+        total: u64,
+        full: u64,
+        online: u64,
+        postal: u64,
+        all: Figures,
+        offered_online: Figures,
+    }
+    let mut by_unit: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut by_field: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut province = Tally::default();
+    let mut full_list = Vec::new();
+    for p in &catalogue {
+        let f = figures.get(&p.code).copied().unwrap_or_default();
+        let full = p.online_level.is_some_and(OnlineLevel::is_full);
+        let online = p.online_level.is_some_and(OnlineLevel::is_online);
+        for t in [
+            by_unit.entry(p.unit_code.clone()).or_default(),
+            &mut province,
+        ] {
+            t.total += 1;
+            t.full += u64::from(full);
+            t.online += u64::from(online);
+            t.postal += u64::from(p.postal == Some(true));
+            t.all.merge(&f);
+            if online {
+                t.offered_online.merge(&f);
+            }
+        }
+        let field = p.field.clone().unwrap_or_else(|| l.no_field.to_string());
+        let e = by_field.entry(field.clone()).or_default();
+        e.0 += 1;
+        e.1 += u64::from(full);
+        if full {
+            full_list.push(FullLine {
+                code: p.code.clone(),
+                name: p.name.clone(),
+                unit_name: name_of(&p.unit_code),
+                unit_code: p.unit_code.clone(),
+                field,
+            });
+        }
+    }
+    full_list.sort_by(|a, b| a.unit_code.cmp(&b.unit_code).then(a.code.cmp(&b.code)));
+    let page = ProvinceCataloguePage {
+        t: lang.tr(),
+        l,
+        chrome: Chrome::new(
+            lang,
+            l.province_catalogue_title,
+            st.demo,
+            Some(&access.user),
+        )
+        .crumb("/dossiers", l.title),
+        year,
+        total: count_vi(province.total),
+        full: count_vi(province.full),
+        online: count_vi(province.online),
+        postal: count_vi(province.postal),
+        online_share: rate(&province.offered_online, true),
+        units: by_unit
+            .into_iter()
+            .map(|(code, t)| UnitCatalogueLine {
+                name: name_of(&code),
+                code,
+                total: count_vi(t.total),
+                full: count_vi(t.full),
+                online: count_vi(t.online),
+                postal: count_vi(t.postal),
+                online_share: rate(&t.offered_online, true),
+                on_time_rate: rate(&t.all, false),
+            })
+            .collect(),
+        fields: by_field
+            .into_iter()
+            .map(|(name, (n, full))| (name, count_vi(n), count_vi(full)))
+            .collect(),
+        full_list,
+    };
+    Ok(Html(page.render()?).into_response())
+}

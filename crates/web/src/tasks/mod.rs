@@ -1413,15 +1413,32 @@ async fn brief_outlook(
     let recent_days = elapsed.min(90);
     let recent_from = parindex_domain::schedule::from_days(to.days_since_epoch() - recent_days + 1);
     let mut trends = Vec::new();
-    let figure_leaves: Vec<(usize, parindex_domain::dossiers::Figure, Option<&str>)> = set
+    type Window = parindex_domain::FigureWindow;
+    let figure_leaves: Vec<(
+        usize,
+        parindex_domain::dossiers::Figure,
+        Option<&str>,
+        Window,
+    )> = set
         .leaves()
-        .filter_map(|(i, n)| n.figure.map(|f| (i, f, n.figure_field.as_deref())))
+        .filter_map(|(i, n)| {
+            n.figure
+                .map(|f| (i, f, n.figure_field.as_deref(), n.figure_window))
+        })
         .collect();
-    for (leaf, figure, field) in figure_leaves {
-        // A leaf restricted to a field reads that field's procedures only.
+    for (leaf, figure, field, window) in figure_leaves {
+        // A leaf restricted to a field reads that field's procedures only; one of the
+        // reporting year starts on 15/12 of the year before.
+        let (window_start, window_end) = window.range(set.year);
         let so_far = st
             .db
-            .dossier_figures_in(Some(unit), start, to, now, field)
+            .dossier_figures_in(
+                Some(unit),
+                window_start.min(start),
+                window_end.min(to),
+                now,
+                field,
+            )
             .await?;
         let recent = st
             .db
