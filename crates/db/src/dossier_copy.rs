@@ -1,9 +1,12 @@
-//! Dossiers into PostgreSQL at provincial scale: the checked rows stream through `COPY`
-//! into a temporary staging table, then one `INSERT … SELECT` moves them into `dossiers`.
-//! Rows twice in the file are found by the database: the insert cannot touch a row twice,
-//! so only when it refuses are they looked for (a grouping over the staging table) and
-//! reported by line. Memory stays flat in the number of rows: a buffer of about a megabyte
-//! and the rollup sums (per unit, procedure and day).
+//! Dossiers into PostgreSQL at provincial scale, into `dossiers` partitioned by the year of
+//! receipt (migration 0033, ADR 4). The checked rows stream through `COPY`: into a table
+//! of their own when the file starts with a year not stored yet (indexed once loaded, then
+//! attached as the year's partition), otherwise into a temporary staging table from which
+//! one `INSERT … SELECT` moves them into `dossiers`. Rows twice in the file are found by
+//! the database: the key (or the insert, which cannot touch a row twice) refuses them, and
+//! only then are they looked for (a grouping over the loaded rows) and reported by line.
+//! Memory stays flat in the number of rows: a buffer of about a megabyte and the rollup
+//! sums (per unit, procedure and day).
 
 use std::collections::HashMap;
 
@@ -12,7 +15,7 @@ use parindex_domain::dossiers::{Channel, DossierRow, Outcome, Status};
 use sqlx::Row as _;
 
 use crate::dossiers::{
-    AFTER_ROLLUPS, DOSSIER_INSERT, DOSSIER_UPSERT, ROLLUP_DELETE, ROLLUP_INSERT, ROLLUP_REBUILD,
+    AFTER_ROLLUPS, DOSSIER_UPSERT_BY_YEAR, ROLLUP_DELETE, ROLLUP_INSERT, ROLLUP_REBUILD,
     RollupTally, Stored, UNIT_HAS_DOSSIERS, UnitsMet, import_mark,
 };
 use crate::{DossierRecord, Result};
@@ -22,13 +25,56 @@ const STAGE: &str = "CREATE TEMPORARY TABLE dossier_stage (line BIGINT NOT NULL,
      code TEXT NOT NULL, procedure_code TEXT NOT NULL, received_at BIGINT NOT NULL, due_at BIGINT NOT NULL, \
      finished_at BIGINT, channel TEXT NOT NULL, apology_at BIGINT, new_due_at BIGINT, status TEXT NOT NULL, \
      timely_apology BOOLEAN NOT NULL, used_days_milli BIGINT, outcome TEXT, paused_days INTEGER NOT NULL, \
-     returned_at BIGINT, return_channel TEXT, file_due_at BIGINT) ON COMMIT DROP";
+     returned_at BIGINT, return_channel TEXT, file_due_at BIGINT, received_year INTEGER NOT NULL) ON COMMIT DROP";
 
-/// The staging table's columns after `line`, in the order of `DOSSIER_INSERT` without the
-/// import mark.
+/// The staging table's columns after `line`, in the order of [`INSERT`] without the import
+/// mark.
 const COLUMNS: &str = "unit_code, code, procedure_code, received_at, due_at, finished_at, channel, \
      apology_at, new_due_at, status, timely_apology, used_days_milli";
 const LATER_COLUMNS: &str = "outcome, paused_days, returned_at, return_channel";
+
+/// The insert into the partitioned `dossiers` (migration 0033): the columns of the staging
+/// table, the import mark, the later columns and the year of receipt.
+const INSERT: &str = "INSERT INTO dossiers (unit_code, code, procedure_code, received_at, due_at, finished_at, \
+     channel, apology_at, new_due_at, status, timely_apology, used_days_milli, import_mark, outcome, paused_days, \
+     returned_at, return_channel, received_year) ";
+
+/// A dossier re-imported with another year of receipt is moved to that year's partition
+/// (by updating its key) before the upsert, which then finds it: a code stays one dossier.
+fn move_year(table: &str) -> String {
+    format!(
+        "UPDATE dossiers d SET received_year = s.received_year, received_at = s.received_at \
+         FROM {table} s WHERE d.unit_code = s.unit_code AND d.code = s.code \
+         AND d.received_year <> s.received_year"
+    )
+}
+
+/// Moves the dossiers whose year of receipt changed (units that had dossiers), then stores
+/// the staged rows; `true` when a code comes twice (the statement refused, nothing stored).
+async fn move_and_insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    table: &str,
+    insert: &str,
+    mark: i64,
+    all_fresh: bool,
+) -> Result<bool> {
+    if !all_fresh {
+        sqlx::query(sqlx::AssertSqlSafe(move_year(table)))
+            .execute(&mut **tx)
+            .await?;
+    }
+    match sqlx::query(sqlx::AssertSqlSafe(insert))
+        .bind(mark)
+        .execute(&mut **tx)
+        .await
+    {
+        Ok(_) => Ok(false),
+        Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("21000" | "23505")) => {
+            Ok(true)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
 
 /// About this many bytes are sent to the server at a time.
 const CHUNK: usize = 1 << 20;
@@ -63,8 +109,8 @@ fn push_opt_text(buf: &mut Vec<u8>, v: Option<&str>) {
     }
 }
 
-/// One staging row, tab-separated, ending its line.
-fn push_row(buf: &mut Vec<u8>, d: &DossierRecord) {
+/// One staging row, tab-separated, ending its line; `year` is the year of receipt.
+fn push_row(buf: &mut Vec<u8>, d: &DossierRecord, year: i64) {
     let r = &d.row;
     push_int(buf, Some(i64::try_from(r.line).unwrap_or(i64::MAX)));
     buf.push(b'\t');
@@ -106,6 +152,8 @@ fn push_row(buf: &mut Vec<u8>, d: &DossierRecord) {
     buf.push(b'\t');
     // The appointment as the file gave it (for the rejected-rows file).
     push_int(buf, r.due_at.map(Instant::stamp));
+    buf.push(b'\t');
+    push_int(buf, Some(year));
     buf.push(b'\n');
 }
 
@@ -163,8 +211,146 @@ fn record_of(row: &sqlx::postgres::PgRow) -> std::result::Result<DossierRecord, 
     })
 }
 
+/// Whether the partition of `year` exists.
+async fn year_stored(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, year: i64) -> Result<bool> {
+    let (stored,): (bool,) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = 'dossiers'::regclass \
+         AND inhrelid = to_regclass($1))",
+    )
+    .bind(format!("dossiers_y{year}"))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(stored)
+}
+
+/// Whoever adds a year's partition holds this lock until its transaction ends; it lets
+/// reading and writing `dossiers` go on (unlike `CREATE TABLE … PARTITION OF`).
+const YEAR_LOCK: &str = "LOCK TABLE dossiers IN SHARE UPDATE EXCLUSIVE MODE";
+
+/// Creates the partition of each year the file holds that has none yet.
+async fn ensure_years(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, years: &[i64]) -> Result<()> {
+    for &y in years {
+        if year_stored(tx, y).await? {
+            continue;
+        }
+        sqlx::query(YEAR_LOCK).execute(&mut **tx).await?;
+        if year_stored(tx, y).await? {
+            continue;
+        }
+        // `y` is a number (`RECEIVED_YEARS`).
+        for sql in [
+            format!(
+                "CREATE TABLE dossiers_y{y} (LIKE dossiers INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+            ),
+            format!(
+                "ALTER TABLE dossiers ATTACH PARTITION dossiers_y{y} FOR VALUES FROM ({y}) TO ({})",
+                y + 1
+            ),
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Moves the rows of `table` whose code comes again (every occurrence after the first, by
+/// line) into `duplicates`.
+async fn take_duplicates(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    table: &str,
+    duplicates: &mut Vec<DossierRecord>,
+) -> Result<()> {
+    let twice = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT line, unit_code, code, procedure_code, received_at, due_at, finished_at, channel, \
+         apology_at, new_due_at, status, timely_apology, used_days_milli, outcome, paused_days, \
+         returned_at, return_channel, file_due_at FROM (SELECT s.*, row_number() OVER \
+         (PARTITION BY unit_code, code ORDER BY line) AS nth FROM {table} s \
+         WHERE (unit_code, code) IN (SELECT unit_code, code FROM {table} \
+         GROUP BY unit_code, code HAVING COUNT(*) > 1)) t WHERE nth > 1 ORDER BY line"
+    )))
+    .fetch_all(&mut **tx)
+    .await?;
+    for row in &twice {
+        duplicates.push(record_of(row)?);
+    }
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM {table} s USING (SELECT line, row_number() OVER \
+         (PARTITION BY unit_code, code ORDER BY line) AS nth FROM {table} \
+         WHERE (unit_code, code) IN (SELECT unit_code, code FROM {table} \
+         GROUP BY unit_code, code HAVING COUNT(*) > 1)) t WHERE s.line = t.line AND t.nth > 1"
+    )))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Indexes the loaded table `name` (a code twice is found by the key, then taken out into
+/// `duplicates`) and attaches it as the partition of `year`. `false` when another import
+/// added the year meanwhile: the rows are then inserted as from a staging table.
+async fn attach(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    name: &str,
+    year: i64,
+    duplicates: &mut Vec<DossierRecord>,
+) -> Result<bool> {
+    sqlx::query(YEAR_LOCK).execute(&mut **tx).await?;
+    if year_stored(tx, year).await? {
+        return Ok(false);
+    }
+    // The key is sorted in memory up to this size (the default, 64 MB, spills to disk from
+    // about a million dossiers).
+    sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+        .execute(&mut **tx)
+        .await?;
+    let key = format!(
+        "ALTER TABLE {name} ADD CONSTRAINT dossiers_y{year}_pkey PRIMARY KEY (unit_code, code, received_year)"
+    );
+    sqlx::query("SAVEPOINT before_key")
+        .execute(&mut **tx)
+        .await?;
+    match sqlx::query(sqlx::AssertSqlSafe(key.as_str()))
+        .execute(&mut **tx)
+        .await
+    {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23505") => {
+            sqlx::query("ROLLBACK TO SAVEPOINT before_key")
+                .execute(&mut **tx)
+                .await?;
+            take_duplicates(tx, name, duplicates).await?;
+            sqlx::query(sqlx::AssertSqlSafe(key))
+                .execute(&mut **tx)
+                .await?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    for sql in [
+        format!(
+            "ALTER TABLE {name} DROP COLUMN line, DROP COLUMN file_due_at, ALTER COLUMN import_mark DROP DEFAULT"
+        ),
+        format!("ALTER TABLE {name} RENAME TO dossiers_y{year}"),
+        format!(
+            "ALTER TABLE dossiers ATTACH PARTITION dossiers_y{year} FOR VALUES FROM ({year}) TO ({})",
+            year + 1
+        ),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(true)
+}
+
 /// Stores `rows` into PostgreSQL (see the module's text); `keep` decides once every row has
 /// been read and the rows twice are known.
+///
+/// A file whose first dossier falls in a year not stored yet (a province's first export of
+/// the year, the bulk load) is copied into a table of its own, shaped as a partition, which
+/// is indexed once loaded and attached as the year's partition: the rows are written once
+/// and the key is built by sorting rather than row by row. When the file turns out to hold
+/// several years, or units that had dossiers, that table serves as the staging table.
 pub(crate) async fn store<I>(
     pool: &sqlx::PgPool,
     rows: I,
@@ -175,21 +361,52 @@ pub(crate) async fn store<I>(
 where
     I: IntoIterator<Item = DossierRecord>,
 {
+    let mut rows = rows.into_iter().peekable();
     let mut tx = pool.begin().await?;
     let mark = import_mark();
-    sqlx::query(STAGE).execute(&mut *tx).await?;
+    let first_year = rows.peek().map(|d| i64::from(d.row.received_at.date.year));
+    let load = match first_year {
+        Some(y) if !year_stored(&mut tx, y).await? => Some(format!("dossier_load_{mark}")),
+        _ => None,
+    };
+    let table = match &load {
+        Some(name) => {
+            for sql in [
+                format!(
+                    "CREATE TABLE {name} (LIKE dossiers INCLUDING DEFAULTS INCLUDING CONSTRAINTS, \
+                     line BIGINT NOT NULL, file_due_at BIGINT)"
+                ),
+                format!("ALTER TABLE {name} ALTER COLUMN import_mark SET DEFAULT {mark}"),
+            ] {
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            name.as_str()
+        }
+        None => {
+            sqlx::query(STAGE).execute(&mut *tx).await?;
+            "dossier_stage"
+        }
+    };
     let mut tally = RollupTally::default();
     let mut n = 0u64;
+    // The years of receipt met (a file holds one or two, at most `RECEIVED_YEARS`' length).
+    let mut years: Vec<i64> = Vec::new();
     {
         let mut copy = tx
             .copy_in_raw(&format!(
-                "COPY dossier_stage (line, {COLUMNS}, {LATER_COLUMNS}, file_due_at) FROM STDIN"
+                "COPY {table} (line, {COLUMNS}, {LATER_COLUMNS}, file_due_at, received_year) FROM STDIN"
             ))
             .await?;
         let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
         for d in rows {
             tally.add(&d, limits);
-            push_row(&mut buf, &d);
+            let year = i64::from(d.row.received_at.date.year);
+            if years.last() != Some(&year) && !years.contains(&year) {
+                years.push(year);
+            }
+            push_row(&mut buf, &d, year);
             n += 1;
             if buf.len() >= CHUNK {
                 if let Err(e) = copy.send(std::mem::take(&mut buf)).await {
@@ -212,21 +429,19 @@ where
     }
     // The units met, and whether each had no dossier before.
     let mut met = UnitsMet::default();
-    let units: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT unit_code FROM dossier_stage")
-        .fetch_all(&mut *tx)
-        .await?;
-    for (unit,) in &units {
+    for unit in tally.units() {
         // Each unit is checked once here, not by a foreign key on every row.
         let (known,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM units WHERE code = $1")
             .bind(unit)
             .fetch_one(&mut *tx)
             .await?;
         if known == 0 {
-            let (line,): (i64,) =
-                sqlx::query_as("SELECT MIN(line) FROM dossier_stage WHERE unit_code = $1")
-                    .bind(unit)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let (line,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT MIN(line) FROM {table} WHERE unit_code = $1"
+            )))
+            .bind(unit)
+            .fetch_one(&mut *tx)
+            .await?;
             tx.rollback().await?;
             return Err(crate::DbError::UnknownUnits(vec![(
                 unit.clone(),
@@ -241,53 +456,52 @@ where
     }
     // Units without dossiers cannot conflict: a plain insert, which is about twice as fast.
     let all_fresh = met.iter().all(|(_, fresh)| fresh);
-    let insert = format!(
-        "{DOSSIER_INSERT} SELECT {COLUMNS}, $1, {LATER_COLUMNS} FROM dossier_stage WHERE true{}",
-        if all_fresh { "" } else { DOSSIER_UPSERT }
-    );
-    // Optimistic: a row twice makes the insert refuse ("cannot affect row a second time",
-    // or a duplicate key for the plain insert).
-    sqlx::query("SAVEPOINT before_insert")
-        .execute(&mut *tx)
-        .await?;
-    let first = sqlx::query(sqlx::AssertSqlSafe(insert.as_str()))
-        .bind(mark)
-        .execute(&mut *tx)
-        .await;
     let mut duplicates = Vec::new();
-    match first {
-        Ok(_) => {}
-        Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("21000" | "23505")) => {
+    let attached = match (&load, years.as_slice()) {
+        (Some(name), [year]) if all_fresh => attach(&mut tx, name, *year, &mut duplicates).await?,
+        _ => false,
+    };
+    if !attached {
+        ensure_years(&mut tx, &years).await?;
+        let insert = format!(
+            "{INSERT} SELECT {COLUMNS}, $1, {LATER_COLUMNS}, received_year FROM {table} WHERE true{}",
+            if all_fresh {
+                ""
+            } else {
+                DOSSIER_UPSERT_BY_YEAR
+            }
+        );
+        // Optimistic: a row twice makes the insert refuse ("cannot affect row a second
+        // time", or a duplicate key for the plain insert). A code twice in two years of one
+        // file is not under one key: it is looked for when the file spans years.
+        sqlx::query("SAVEPOINT before_insert")
+            .execute(&mut *tx)
+            .await?;
+        let twice_across_years = years.len() > 1
+            && sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT 1 FROM {table} GROUP BY unit_code, code HAVING COUNT(*) > 1 LIMIT 1"
+            )))
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        let twice =
+            twice_across_years || move_and_insert(&mut tx, table, &insert, mark, all_fresh).await?;
+        if twice {
             sqlx::query("ROLLBACK TO SAVEPOINT before_insert")
                 .execute(&mut *tx)
                 .await?;
-            let twice = sqlx::query(
-                "SELECT line, unit_code, code, procedure_code, received_at, due_at, finished_at, channel, \
-                 apology_at, new_due_at, status, timely_apology, used_days_milli, outcome, paused_days, \
-                 returned_at, return_channel, file_due_at FROM (SELECT s.*, row_number() OVER \
-                 (PARTITION BY unit_code, code ORDER BY line) AS nth FROM dossier_stage s \
-                 WHERE (unit_code, code) IN (SELECT unit_code, code FROM dossier_stage \
-                 GROUP BY unit_code, code HAVING COUNT(*) > 1)) t WHERE nth > 1 ORDER BY line",
-            )
-            .fetch_all(&mut *tx)
-            .await?;
-            for row in &twice {
-                duplicates.push(record_of(row)?);
+            take_duplicates(&mut tx, table, &mut duplicates).await?;
+            if move_and_insert(&mut tx, table, &insert, mark, all_fresh).await? {
+                return Err(crate::DbError::Conflict(
+                    "hồ sơ trùng mã vẫn còn sau khi bỏ các dòng lặp".into(),
+                ));
             }
-            sqlx::query(
-                "DELETE FROM dossier_stage s USING (SELECT line, row_number() OVER \
-                 (PARTITION BY unit_code, code ORDER BY line) AS nth FROM dossier_stage \
-                 WHERE (unit_code, code) IN (SELECT unit_code, code FROM dossier_stage \
-                 GROUP BY unit_code, code HAVING COUNT(*) > 1)) t WHERE s.line = t.line AND t.nth > 1",
-            )
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(sqlx::AssertSqlSafe(insert.as_str()))
-                .bind(mark)
+        }
+        if let Some(name) = &load {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE {name}")))
                 .execute(&mut *tx)
                 .await?;
         }
-        Err(e) => return Err(e.into()),
     }
     if !keep(&duplicates) {
         tx.rollback().await?;

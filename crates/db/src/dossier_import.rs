@@ -27,6 +27,9 @@ pub struct ImportContext {
     only_unit: Option<String>,
 }
 
+/// The years a dossier may be received in.
+pub const RECEIVED_YEARS: std::ops::RangeInclusive<i32> = 1990..=2099;
+
 impl ImportContext {
     /// The calendar with the stored units and procedures.
     pub async fn load(db: &Db, cal: Calendar) -> Result<ImportContext> {
@@ -80,6 +83,19 @@ impl ImportContext {
                 format!(
                     "hồ sơ của đơn vị `{}`: ở đây chỉ nhập được hồ sơ của đơn vị `{only}`",
                     row.unit_code
+                ),
+            ));
+        }
+        // A year typed wrong (0021, 2201) is refused here: on PostgreSQL each year of
+        // receipt is a partition, so the years a file may hold are bounded.
+        if !RECEIVED_YEARS.contains(&row.received_at.date.year) {
+            reasons.push(at(
+                "received_at",
+                format!(
+                    "năm nhận {} nằm ngoài khoảng {}–{}",
+                    row.received_at.date.year,
+                    RECEIVED_YEARS.start(),
+                    RECEIVED_YEARS.end()
                 ),
             ));
         }

@@ -172,9 +172,10 @@ fn fingerprint(unit: &str, code: &str) -> u128 {
     (u128::from(half(0x5eed_0001)) << 64) | u128::from(half(0x5eed_0002))
 }
 
-/// A re-imported dossier is updated by unit and code; a slip recorded in parindex survives
-/// a re-import whose file has none.
-pub(crate) const DOSSIER_UPSERT: &str = " ON CONFLICT (unit_code, code) DO UPDATE SET procedure_code = excluded.procedure_code, \
+/// The columns a re-import updates (see [`DOSSIER_UPSERT`]).
+macro_rules! upsert_set {
+    () => {
+        " DO UPDATE SET procedure_code = excluded.procedure_code, \
      received_at = excluded.received_at, due_at = excluded.due_at, finished_at = excluded.finished_at, \
      channel = excluded.channel, status = excluded.status, used_days_milli = excluded.used_days_milli, \
      apology_at = COALESCE(excluded.apology_at, dossiers.apology_at), \
@@ -182,7 +183,20 @@ pub(crate) const DOSSIER_UPSERT: &str = " ON CONFLICT (unit_code, code) DO UPDAT
      timely_apology = CASE WHEN excluded.apology_at IS NULL AND dossiers.apology_at IS NOT NULL \
      THEN dossiers.timely_apology ELSE excluded.timely_apology END, import_mark = excluded.import_mark, \
      outcome = excluded.outcome, paused_days = excluded.paused_days, returned_at = excluded.returned_at, \
-     return_channel = excluded.return_channel";
+     return_channel = excluded.return_channel"
+    };
+}
+
+/// A re-imported dossier is updated by unit and code; a slip recorded in parindex survives
+/// a re-import whose file has none.
+pub(crate) const DOSSIER_UPSERT: &str = concat!(" ON CONFLICT (unit_code, code)", upsert_set!());
+
+/// The same on PostgreSQL, whose dossiers are partitioned by year: the partition key is part
+/// of every unique key (migration 0033; the import moves a dossier whose year changed first).
+pub(crate) const DOSSIER_UPSERT_BY_YEAR: &str = concat!(
+    " ON CONFLICT (unit_code, code, received_year)",
+    upsert_set!()
+);
 
 /// The start of the statement storing rollup rows gathered by [`RollupTally`].
 pub(crate) const ROLLUP_INSERT: &str = "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, \
@@ -282,6 +296,11 @@ fn intern(names: &mut Vec<String>, index: &mut FxHashMap<String, usize>, name: &
 }
 
 impl RollupTally {
+    /// The units met, in the order first met.
+    pub(crate) fn units(&self) -> &[String] {
+        &self.units
+    }
+
     /// Counts a dossier.
     pub(crate) fn add(&mut self, d: &DossierRecord, limits: &HashMap<String, (i64, Option<i64>)>) {
         self.count(d, limits, 1);

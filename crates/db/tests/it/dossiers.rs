@@ -732,3 +732,225 @@ async fn rejected_rows_do_not_carry_formulas() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A pending dossier of `SKHDT` for KH-1, received at `received`, due in 2023.
+fn dated(code: &str, received: &str, line: usize) -> parindex_db::DossierRecord {
+    use parindex_domain::dossiers::{Channel, DossierRow, Status};
+    let at = Instant::parse(received).unwrap();
+    let due = Instant::parse("2023-06-01 08:00").unwrap();
+    parindex_db::DossierRecord {
+        row: DossierRow {
+            code: code.into(),
+            unit_code: "SKHDT".into(),
+            procedure_code: "KH-1".into(),
+            received_at: at,
+            due_at: None,
+            finished_at: None,
+            channel: Channel::Direct,
+            apology_at: None,
+            new_due_at: None,
+            outcome: None,
+            paused_days: 0,
+            returned_at: None,
+            return_channel: None,
+            line,
+        },
+        due_at: due,
+        status: Status::Pending,
+        timely_apology: false,
+        used_days_milli: None,
+    }
+}
+
+async fn received_in(db: &Db, year: i32) -> u64 {
+    let f = db
+        .dossier_figures(
+            Some("SKHDT"),
+            Date::new(year, 1, 1).unwrap(),
+            Date::new(year, 12, 31).unwrap(),
+            Instant::parse("2023-01-01 00:00").unwrap(),
+        )
+        .await
+        .unwrap();
+    f.received
+}
+
+/// On PostgreSQL each year of receipt is a partition of `dossiers` (migration 0033), created
+/// by the import that first holds the year. On every path a code stays one dossier: one
+/// re-imported with another year of receipt is moved, and a file holding a code in two
+/// years names the second line, as for a code twice within a year.
+#[tokio::test]
+async fn a_code_stays_one_dossier_across_years_and_partitions() {
+    let mut dbs = parindex_db::testkit::each_db().await;
+    dbs.push((
+        Db::connect("sqlite::memory:").await.unwrap(),
+        "memory".into(),
+    ));
+    for (db, url) in &dbs {
+        prepare(db).await;
+        let rows = vec![
+            dated("Y-1", "2021-12-30 08:00", 2),
+            dated("Y-2", "2022-01-04 08:00", 3),
+        ];
+        assert_eq!(db.store_dossiers(rows, |_| {}).await.unwrap(), 2, "{url}");
+        if let Db::Postgres(pool) = db {
+            let parts: Vec<String> = sqlx::query_scalar(
+                "SELECT c.relname::TEXT FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+                 WHERE i.inhparent = 'dossiers'::regclass ORDER BY 1",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            assert_eq!(parts, ["dossiers_y2021", "dossiers_y2022"]);
+        }
+        assert_eq!(
+            (received_in(db, 2021).await, received_in(db, 2022).await),
+            (1, 1),
+            "{url}"
+        );
+        // The receipt of Y-1 corrected into 2022: moved, not doubled.
+        let moved = vec![dated("Y-1", "2022-01-03 08:00", 2)];
+        assert_eq!(db.store_dossiers(moved, |_| {}).await.unwrap(), 1, "{url}");
+        assert_eq!(
+            (received_in(db, 2021).await, received_in(db, 2022).await),
+            (0, 2),
+            "{url}"
+        );
+        let (total, lines) = db
+            .dossier_list(
+                "SKHDT",
+                Date::new(2021, 1, 1).unwrap(),
+                Date::new(2022, 12, 31).unwrap(),
+                Instant::parse("2023-01-01 00:00").unwrap(),
+                None,
+                DossierFilter::Received,
+                10,
+            )
+            .await
+            .unwrap();
+        assert_eq!(total, 2, "{url}");
+        assert_eq!(lines[0].received_at, "2022-01-03 08:00", "{url}");
+        // One file, Y-3 in 2021 on line 2 and in 2022 on line 4: the second is named.
+        let twice = vec![
+            dated("Y-3", "2021-06-01 08:00", 2),
+            dated("Y-4", "2021-06-02 08:00", 3),
+            dated("Y-3", "2022-06-01 08:00", 4),
+        ];
+        let mut named = Vec::new();
+        let stored = db
+            .store_dossiers_if(
+                twice,
+                WriteAccess::Shared,
+                |_| {},
+                |d| {
+                    named = d.iter().map(|r| r.row.line).collect();
+                    false
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((stored.stored, named), (0, vec![4]), "{url}");
+        assert_eq!(
+            (received_in(db, 2021).await, received_in(db, 2022).await),
+            (0, 2),
+            "{url}"
+        );
+    }
+}
+
+/// A PostgreSQL database written before the partitions (migrations up to 0032) keeps its
+/// dossiers, each in its year's partition, after the upgrade.
+#[tokio::test]
+async fn dossiers_of_an_older_database_move_into_their_years() {
+    let Some((probe, _)) = parindex_db::testkit::postgres().await else {
+        return;
+    };
+    probe.close().await;
+    let dir = std::env::temp_dir().join(format!("parindex-pg-upgrade-{}", std::process::id()));
+    let before = dir.join("migrations");
+    std::fs::create_dir_all(&before).unwrap();
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    for entry in std::fs::read_dir(&all).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.as_str() < "0033" {
+            std::fs::copy(&path, before.join(&name)).unwrap();
+        }
+    }
+    let base = parindex_db::testkit::postgres_url();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let schema = format!("up_{}_{nanos}", std::process::id());
+    let admin = sqlx::PgPool::connect(&base).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE"
+    )))
+    .execute(&admin)
+    .await
+    .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    sqlx::migrate::Migrator::new(before.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    for sql in [
+        "INSERT INTO units (code, name, search_text, updated_at) VALUES ('SKHDT', 'Sở Kế hoạch và Đầu tư', 'so ke hoach', '2021-01-01T00:00:00Z')",
+        "INSERT INTO dossiers (unit_code, code, procedure_code, received_at, due_at, finished_at, channel, \
+         status, timely_apology) VALUES \
+         ('SKHDT', 'T-1', 'KH-1', 202103010800, 202103040800, 202103050930, 'direct', 'late', false), \
+         ('SKHDT', 'T-2', 'KH-1', 202201030800, 202201060800, NULL, 'online', 'pending', false)",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+    let db = Db::connect(&url).await.unwrap();
+    let Db::Postgres(pg) = &db else {
+        unreachable!("a PostgreSQL address");
+    };
+    let per_year: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT tableoid::regclass::TEXT, COUNT(*) FROM dossiers GROUP BY 1 ORDER BY 1",
+    )
+    .fetch_all(pg)
+    .await
+    .unwrap();
+    assert_eq!(
+        per_year,
+        [
+            ("dossiers_y2021".to_string(), 1),
+            ("dossiers_y2022".to_string(), 1)
+        ]
+    );
+    let (total, lines) = db
+        .dossier_list(
+            "SKHDT",
+            Date::new(2021, 1, 1).unwrap(),
+            Date::new(2022, 12, 31).unwrap(),
+            Instant::parse("2023-01-01 00:00").unwrap(),
+            None,
+            DossierFilter::Received,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(
+        (lines[0].code.as_str(), lines[0].finished_at.as_deref()),
+        ("T-1", Some("2021-03-05 09:30"))
+    );
+    db.close().await;
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
