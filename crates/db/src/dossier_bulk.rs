@@ -21,9 +21,9 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
 use crate::dossiers::{
     AFTER_ROLLUPS, DOSSIER_INSERT, DOSSIER_UPSERT, ROLLUP_DELETE, ROLLUP_INSERT, ROLLUP_REBUILD,
-    RollupTally, Stored, UNIT_HAS_DOSSIERS, UnitsMet, import_mark,
+    RollupTally, Stored, UNIT_HAS_DOSSIERS, UnitsMet, import_mark, upsert_keeping,
 };
-use crate::{DossierRecord, Result, WriteAccess};
+use crate::{DossierRecord, Result, StoreOptions, WriteAccess};
 
 /// How long an import waits for another write to the database to finish.
 const WAIT: Duration = Duration::from_secs(10);
@@ -111,7 +111,7 @@ pub(crate) fn store<I>(
     path: &Path,
     rows: I,
     limits: &HashMap<String, (i64, Option<i64>)>,
-    access: WriteAccess,
+    options: StoreOptions,
     progress: impl FnMut(u64),
     keep: impl FnOnce(&[DossierRecord]) -> bool,
 ) -> Result<Stored>
@@ -122,7 +122,7 @@ where
         std::thread::scope(|s| {
             let (send, receive) = sync_channel::<Message>(4);
             let (reply, replies) = sync_channel::<Vec<DossierRecord>>(1);
-            let writer = s.spawn(move || write(path, access, &receive, &reply));
+            let writer = s.spawn(move || write(path, options, &receive, &reply));
             let mut progress = progress;
             let mut rows = rows.into_iter();
             let mut tally = RollupTally::default();
@@ -192,7 +192,7 @@ fn is_duplicate(e: &rusqlite::Error) -> bool {
 /// log back on once the transaction is over, committed or not.
 fn write(
     path: &Path,
-    access: WriteAccess,
+    options: StoreOptions,
     receive: &Receiver<Message>,
     reply: &SyncSender<Vec<DossierRecord>>,
 ) -> Result<u64> {
@@ -205,6 +205,7 @@ fn write(
     conn.pragma_update(None, "foreign_keys", false)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "cache_size", -32_768)?;
+    let access = options.access;
     if access == WriteAccess::Exclusive {
         // Leaving the log needs every other connection closed, which waiting will not bring.
         conn.busy_timeout(Duration::from_secs(1))?;
@@ -219,13 +220,13 @@ fn write(
         // With a rollback journal, NORMAL leaves a small chance that a power cut at the
         // wrong moment corrupts the file; FULL costs a few more syncs of a small journal.
         conn.pragma_update(None, "synchronous", "FULL")?;
-        let written = write_rows(&mut conn, receive, reply);
+        let written = write_rows(&mut conn, options, receive, reply);
         let back = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
         let n = written?;
         back?;
         return Ok(n);
     }
-    let n = write_rows(&mut conn, receive, reply)?;
+    let n = write_rows(&mut conn, options, receive, reply)?;
     // The commit's checkpoint copied the import into the database file; the write-ahead
     // log (as large as the import) is emptied rather than left on disk for the next
     // connection to open. When a reader holds it, it is left for a later checkpoint.
@@ -249,6 +250,7 @@ const KNOWN_UNIT: &str = "SELECT COUNT(*) FROM units WHERE code = ?1";
 /// The transaction of [`write`].
 fn write_rows(
     conn: &mut Connection,
+    options: StoreOptions,
     receive: &Receiver<Message>,
     reply: &SyncSender<Vec<DossierRecord>>,
 ) -> Result<u64> {
@@ -274,7 +276,8 @@ fn write_rows(
         // for one to update, and without the import's mark (8 bytes a row saved).
         let mut insert = tx.prepare(&format!("{DOSSIER_INSERT} {values}"))?;
         let mut upsert = tx.prepare(&format!(
-            "{DOSSIER_INSERT} {values}{DOSSIER_UPSERT} WHERE dossiers.import_mark IS NOT excluded.import_mark"
+            "{DOSSIER_INSERT} {values}{} WHERE dossiers.import_mark IS NOT excluded.import_mark",
+            upsert_keeping(DOSSIER_UPSERT, options)
         ))?;
         let mut twice: Vec<usize> = Vec::new();
         loop {

@@ -1,8 +1,9 @@
 //! Dossiers into PostgreSQL at provincial scale, into `dossiers` partitioned by the year of
 //! receipt (migration 0033, ADR 4). The checked rows stream through `COPY`: into a table
 //! of their own when the file starts with a year not stored yet (indexed once loaded, then
-//! attached as the year's partition), otherwise into a temporary staging table from which
-//! one `INSERT … SELECT` moves them into `dossiers`. Rows twice in the file are found by
+//! attached as the year's partition when the file holds that year alone and none of its
+//! codes is stored in another year), otherwise into a temporary staging table; from a
+//! staging table one `INSERT … SELECT` moves them into `dossiers`. Rows twice in the file are found by
 //! the database: the key (or the insert, which cannot touch a row twice) refuses them, and
 //! only then are they looked for (a grouping over the loaded rows) and reported by line.
 //! Memory stays flat in the number of rows: a buffer of about a megabyte and the rollup
@@ -16,7 +17,7 @@ use sqlx::Row as _;
 
 use crate::dossiers::{
     AFTER_ROLLUPS, DOSSIER_UPSERT_BY_YEAR, ROLLUP_DELETE, ROLLUP_INSERT, ROLLUP_REBUILD,
-    RollupTally, Stored, UNIT_HAS_DOSSIERS, UnitsMet, import_mark,
+    RollupTally, Stored, UNIT_HAS_DOSSIERS, UnitsMet, import_mark, upsert_keeping,
 };
 use crate::{DossierRecord, Result};
 
@@ -225,7 +226,7 @@ async fn year_stored(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, year: i64) 
 
 /// Whoever adds a year's partition holds this lock until its transaction ends; it lets
 /// reading and writing `dossiers` go on (unlike `CREATE TABLE … PARTITION OF`).
-const YEAR_LOCK: &str = "LOCK TABLE dossiers IN SHARE UPDATE EXCLUSIVE MODE";
+const YEAR_LOCK: &str = "LOCK TABLE ONLY dossiers IN SHARE UPDATE EXCLUSIVE MODE";
 
 /// Creates the partition of each year the file holds that has none yet.
 async fn ensure_years(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, years: &[i64]) -> Result<()> {
@@ -284,6 +285,25 @@ async fn take_duplicates(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Whether a code of the loaded table `name` is stored (in another year: the table's own
+/// year has no partition yet).
+async fn codes_elsewhere(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    name: &str,
+) -> Result<bool> {
+    // The planner needs to know the table's size to join it well.
+    sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {name}")))
+        .execute(&mut **tx)
+        .await?;
+    let (found,): (bool,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT EXISTS (SELECT 1 FROM {name} l JOIN dossiers d ON d.unit_code = l.unit_code \
+         AND d.code = l.code)"
+    )))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(found)
 }
 
 /// Indexes the loaded table `name` (a code twice is found by the key, then taken out into
@@ -350,11 +370,13 @@ async fn attach(
 /// the year, the bulk load) is copied into a table of its own, shaped as a partition, which
 /// is indexed once loaded and attached as the year's partition: the rows are written once
 /// and the key is built by sorting rather than row by row. When the file turns out to hold
-/// several years, or units that had dossiers, that table serves as the staging table.
+/// several years, or a code already stored in another year, that table serves as the
+/// staging table. Imports of the same units wait for each other (a lock per unit).
 pub(crate) async fn store<I>(
     pool: &sqlx::PgPool,
     rows: I,
     limits: &HashMap<String, (i64, Option<i64>)>,
+    options: crate::StoreOptions,
     mut progress: impl FnMut(u64),
     keep: impl FnOnce(&[DossierRecord]) -> bool,
 ) -> Result<Stored>
@@ -427,6 +449,17 @@ where
         }
         copy.finish().await?;
     }
+    // One import at a time per unit, from here to the commit: whether a unit had dossiers,
+    // the years its codes are in and its rollups stay as read. Taken in one order (of the
+    // keys), so that two imports sharing units wait rather than deadlock.
+    let units: Vec<&str> = tally.units().iter().map(String::as_str).collect();
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(1414, k) FROM (SELECT DISTINCT hashtext(u) AS k \
+         FROM unnest($1::TEXT[]) AS u ORDER BY k) t",
+    )
+    .bind(&units)
+    .execute(&mut *tx)
+    .await?;
     // The units met, and whether each had no dossier before.
     let mut met = UnitsMet::default();
     for unit in tally.units() {
@@ -457,8 +490,12 @@ where
     // Units without dossiers cannot conflict: a plain insert, which is about twice as fast.
     let all_fresh = met.iter().all(|(_, fresh)| fresh);
     let mut duplicates = Vec::new();
+    // A file of one new year is attached as it is unless one of its codes is stored in
+    // another year (it is then moved through the staging path).
     let attached = match (&load, years.as_slice()) {
-        (Some(name), [year]) if all_fresh => attach(&mut tx, name, *year, &mut duplicates).await?,
+        (Some(name), [year]) if all_fresh || !codes_elsewhere(&mut tx, name).await? => {
+            attach(&mut tx, name, *year, &mut duplicates).await?
+        }
         _ => false,
     };
     if !attached {
@@ -466,9 +503,9 @@ where
         let insert = format!(
             "{INSERT} SELECT {COLUMNS}, $1, {LATER_COLUMNS}, received_year FROM {table} WHERE true{}",
             if all_fresh {
-                ""
+                std::borrow::Cow::Borrowed("")
             } else {
-                DOSSIER_UPSERT_BY_YEAR
+                upsert_keeping(DOSSIER_UPSERT_BY_YEAR, options)
             }
         );
         // Optimistic: a row twice makes the insert refuse ("cannot affect row a second

@@ -284,6 +284,11 @@ impl Db {
             out.refused = true;
             return Ok(out);
         }
+        let options = crate::StoreOptions {
+            access: req.access,
+            returned_at: reader.has_column("returned_at"),
+            return_channel: reader.has_column("return_channel"),
+        };
         let mut write_failed = None;
         if let Some(w) = rejected.as_mut() {
             let header: Vec<String> = reader
@@ -341,7 +346,7 @@ impl Db {
         let stored = self
             .store_dossiers_if(
                 rows,
-                req.access,
+                options,
                 |n| {
                     if let Ok(mut p) = progress.lock() {
                         (*p)(ImportStage::Storing(n));

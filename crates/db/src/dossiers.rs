@@ -83,6 +83,22 @@ fn day_bounds(from: Date, to: Date) -> (i64, i64) {
     )
 }
 
+/// A procedure's limit column `$col` (`p.limit_days`, `p.internal_days`) as whole working
+/// days, by the procedure's `limit_unit` (`LimitUnit::in_working_days`, the same rounding).
+macro_rules! limit_in_days {
+    ($col:literal) => {
+        concat!(
+            "(CASE p.limit_unit WHEN 'working_hours' THEN (",
+            $col,
+            " + 7) / 8 WHEN 'calendar_days' THEN (",
+            $col,
+            " * 5 + 6) / 7 ELSE ",
+            $col,
+            " END)"
+        )
+    };
+}
+
 /// The rollups of one unit, recomputed from its dossiers.
 pub(crate) const ROLLUP_REBUILD: &str = concat!(
     "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, early, \
@@ -99,8 +115,12 @@ pub(crate) const ROLLUP_REBUILD: &str = concat!(
      SUM(CASE WHEN d.channel = 'online' THEN 1 ELSE 0 END), \
      SUM(CASE WHEN d.channel = 'postal' THEN 1 ELSE 0 END), \
      SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN 1 ELSE 0 END), SUM(COALESCE(d.used_days_milli, 0)), \
-     SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN COALESCE(p.limit_days, 0) ELSE 0 END), \
-     SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN COALESCE(p.internal_days, 0) ELSE 0 END), \
+     SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN COALESCE(",
+    limit_in_days!("p.limit_days"),
+    ", 0) ELSE 0 END), \
+     SUM(CASE WHEN d.used_days_milli IS NOT NULL THEN COALESCE(",
+    limit_in_days!("p.internal_days"),
+    ", 0) ELSE 0 END), \
      SUM(CASE WHEN d.used_days_milli IS NOT NULL AND p.internal_days IS NOT NULL THEN 1 ELSE 0 END), \
      SUM(CASE WHEN d.status = 'withdrawn' THEN 1 ELSE 0 END) \
      FROM dossiers d LEFT JOIN procedures p ON p.code = d.procedure_code \
@@ -130,6 +150,45 @@ fn unit_condition(unit: Option<&str>) -> (&'static str, &str) {
         Some(u) => ("unit_code = $1", u),
         None => ("$1 = ''", ""),
     }
+}
+
+/// How a file's dossiers are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    pub access: WriteAccess,
+    /// Whether the file has the columns of the result's return. A file without one (a list
+    /// of dossiers received, exported apart from the returns) keeps what was stored in it
+    /// before; a file with it sets it, an empty cell clearing.
+    pub returned_at: bool,
+    pub return_channel: bool,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            access: WriteAccess::Shared,
+            returned_at: true,
+            return_channel: true,
+        }
+    }
+}
+
+/// The re-import clause `upsert` ([`DOSSIER_UPSERT`] or its PostgreSQL form) keeping the
+/// stored value of each return column the file does not have (see [`StoreOptions`]).
+pub(crate) fn upsert_keeping(upsert: &str, options: StoreOptions) -> std::borrow::Cow<'_, str> {
+    let mut sql = std::borrow::Cow::Borrowed(upsert);
+    for (given, column) in [
+        (options.returned_at, "returned_at"),
+        (options.return_channel, "return_channel"),
+    ] {
+        if !given {
+            sql = std::borrow::Cow::Owned(sql.replace(
+                &format!("{column} = excluded.{column}"),
+                &format!("{column} = dossiers.{column}"),
+            ));
+        }
+    }
+    sql
 }
 
 /// Whether an import shares a SQLite database file while it writes.
@@ -563,7 +622,7 @@ impl Db {
         I: IntoIterator<Item = DossierRecord>,
     {
         Ok(self
-            .store_dossiers_if(rows, WriteAccess::Shared, progress, |_| true)
+            .store_dossiers_if(rows, StoreOptions::default(), progress, |_| true)
             .await?
             .stored)
     }
@@ -586,7 +645,7 @@ impl Db {
     pub async fn store_dossiers_if<I>(
         &self,
         rows: I,
-        access: WriteAccess,
+        options: StoreOptions,
         mut progress: impl FnMut(u64),
         keep: impl FnOnce(&[DossierRecord]) -> bool,
     ) -> Result<Stored>
@@ -594,6 +653,7 @@ impl Db {
         I: IntoIterator<Item = DossierRecord>,
     {
         const BATCH: usize = 500;
+        let access = options.access;
         let limits = self.procedure_limits().await?;
         if let Some(path) = self.sqlite_file() {
             if access == WriteAccess::Exclusive
@@ -609,10 +669,10 @@ impl Db {
                     }
                 }
             }
-            return crate::dossier_bulk::store(&path, rows, &limits, access, progress, keep);
+            return crate::dossier_bulk::store(&path, rows, &limits, options, progress, keep);
         }
         if let Db::Postgres(pool) = self {
-            return crate::dossier_copy::store(pool, rows, &limits, progress, keep).await;
+            return crate::dossier_copy::store(pool, rows, &limits, options, progress, keep).await;
         }
         on_db!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -665,7 +725,7 @@ impl Db {
                         .push_bind(r.returned_at.map(Instant::stamp))
                         .push_bind(r.return_channel.map(parindex_domain::dossiers::Channel::as_str));
                 });
-                q.push(DOSSIER_UPSERT);
+                q.push(upsert_keeping(DOSSIER_UPSERT, options));
                 // The database stores this batch while the next one is read and checked
                 // (the statement is handed over on the first poll; reading never awaits).
                 let (stored, ()) = tokio::join!(
@@ -714,12 +774,26 @@ impl Db {
         })
     }
 
-    /// Every procedure's legal and internal limits (working days), by code.
+    /// Every procedure's legal and internal limits as whole working days (for the
+    /// rollups' sums, see `LimitUnit::in_working_days`), by code.
     async fn procedure_limits(&self) -> Result<HashMap<String, (i64, Option<i64>)>> {
-        let sql = "SELECT code, CAST(limit_days AS BIGINT), CAST(internal_days AS BIGINT) FROM procedures";
-        let rows: Vec<(String, i64, Option<i64>)> =
+        let sql = "SELECT code, CAST(limit_days AS BIGINT), CAST(internal_days AS BIGINT), limit_unit \
+                   FROM procedures";
+        let rows: Vec<(String, i64, Option<i64>, Option<String>)> =
             on_db!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
-        Ok(rows.into_iter().map(|(c, l, i)| (c, (l, i))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(c, l, i, unit)| {
+                let unit = unit
+                    .as_deref()
+                    .and_then(parindex_domain::calendar::LimitUnit::parse)
+                    .unwrap_or_default();
+                (
+                    c,
+                    (unit.in_working_days(l), i.map(|i| unit.in_working_days(i))),
+                )
+            })
+            .collect())
     }
 
     /// The figures of the dossiers received in `[from, to]` by one unit or all, with

@@ -30,7 +30,7 @@ pub use dossier_import::{
 pub use dossiers::{
     Breakdown, CatalogueEntry, DossierDetail, DossierFilter, DossierLine, DossierRecord, DueSoon,
     FigureChange, NewApology, PERIOD_COUNTS, PERIOD_TOTALS, PeriodRows, ProcedureBrief,
-    WriteAccess, period_condition,
+    StoreOptions, WriteAccess, period_condition,
 };
 pub use evidence::{Evidence, EvidenceFile, EvidenceMeta, NewFile};
 pub use import_reports::ImportReport;

@@ -126,6 +126,19 @@ impl LimitUnit {
         }
     }
 
+    /// A limit of `n` in this unit as whole working days, so that limits can be averaged
+    /// together and set against the working days used: working hours by the eight-hour
+    /// working day, calendar days by five working days in seven, both rounded up (8 hours
+    /// are 1 day, 12 hours 2; 5 calendar days 4, 30 calendar days 22). Keep in step with
+    /// the SQL of `parindex_db`'s `limit_in_days!`.
+    pub fn in_working_days(self, n: i64) -> i64 {
+        match self {
+            LimitUnit::WorkingDays => n,
+            LimitUnit::WorkingHours => (n + 7).div_euclid(8),
+            LimitUnit::CalendarDays => (n * 5 + 6).div_euclid(7),
+        }
+    }
+
     /// "ngày làm việc", "ngày", "giờ làm việc".
     pub fn vi(self) -> &'static str {
         match self {
@@ -695,6 +708,24 @@ impl Calendar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_become_whole_working_days() {
+        let cases = [
+            (LimitUnit::WorkingDays, 3, 3),
+            (LimitUnit::WorkingHours, 8, 1),
+            (LimitUnit::WorkingHours, 4, 1),
+            (LimitUnit::WorkingHours, 12, 2),
+            (LimitUnit::WorkingHours, 16, 2),
+            (LimitUnit::CalendarDays, 5, 4),
+            (LimitUnit::CalendarDays, 7, 5),
+            (LimitUnit::CalendarDays, 30, 22),
+            (LimitUnit::CalendarDays, 0, 0),
+        ];
+        for (unit, n, days) in cases {
+            assert_eq!(unit.in_working_days(n), days, "{unit:?} {n}");
+        }
+    }
 
     const FILE: &str = "name: \"Lịch làm việc\"\nyears: 2021..2021\nweekend: [sat, sun]\nhours:\n  - \"07:30-11:30\"\n  - \"13:30-17:00\"\nholidays:\n  - 2021-01-01\n  - 2021-02-10..2021-02-16\nworking_days:\n  - 2021-01-09\n";
 

@@ -598,6 +598,16 @@ impl<R: Read> DossierReader<R> {
         }
     }
 
+    /// Whether the file has the contract's column `name` (under its own name or the column
+    /// map's).
+    pub fn has_column(&self, name: &str) -> bool {
+        DOSSIER_COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .and_then(|k| self.pos.get(k).copied().flatten())
+            .is_some()
+    }
+
     /// The header row's cells, as written in the file.
     pub fn header(&self) -> impl Iterator<Item = &str> {
         self.header.iter()

@@ -1695,6 +1695,18 @@ async fn the_catalogue_by_field_and_figures_of_one_field() {
     }
 }
 
+/// The figures of KBNN's dossiers received in 2021.
+async fn kbnn_2021(db: &parindex_db::Db) -> parindex_domain::dossiers::Figures {
+    db.dossier_figures(
+        Some("KBNN"),
+        parindex_domain::text::Date::parse("2021-01-01").unwrap(),
+        parindex_domain::text::Date::parse("2021-12-31").unwrap(),
+        parindex_domain::calendar::Instant::parse("2022-01-01 00:00").unwrap(),
+    )
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn limits_in_calendar_days_and_working_hours_set_the_due_instant() {
     use crate::common::{run, temp_file};
@@ -1716,11 +1728,11 @@ async fn limits_in_calendar_days_and_working_hours_set_the_due_instant() {
         assert_eq!(r.code, 0, "{kind}: {}", r.stderr);
         let csv = temp_file(
             &format!("l-dossiers-{kind}.csv"),
-            "code,unit_code,procedure_code,received_at,paused_days\r\n\
-             D1,KBNN,H8,2021-03-01 09:15,\r\n\
-             D2,KBNN,C5,2021-02-05 09:00,\r\n\
-             D3,KBNN,W2,2021-03-05 16:00,\r\n\
-             D4,KBNN,H8,2021-03-05 16:00,1\r\n",
+            "code,unit_code,procedure_code,received_at,paused_days,finished_at\r\n\
+             D1,KBNN,H8,2021-03-01 09:15,,2021-03-01 15:00\r\n\
+             D2,KBNN,C5,2021-02-05 09:00,,2021-02-08 10:00\r\n\
+             D3,KBNN,W2,2021-03-05 16:00,,2021-03-08 10:00\r\n\
+             D4,KBNN,H8,2021-03-05 16:00,1,\r\n",
         );
         let r = run(&url, &["dossiers", "import", &csv]);
         assert_eq!(r.code, 0, "{kind}: {}", r.stderr);
@@ -1738,6 +1750,19 @@ async fn limits_in_calendar_days_and_working_hours_set_the_due_instant() {
             let d = db.dossier("KBNN", code).await.unwrap().unwrap();
             assert_eq!(d.line.due_at, due, "{kind}: {code}");
         }
+        // The average limit of the finished dossiers is in working days: 8 working hours
+        // are one, 5 calendar days four (five in seven, rounded up), then two: 7 / 3.
+        let year = kbnn_2021(&db).await;
+        assert_eq!(
+            (year.timed, year.avg_limit_days()),
+            (3, "2.33".to_string()),
+            "{kind}"
+        );
+        // The same sums when the unit's rollups are rebuilt from its dossiers (a re-import).
+        let r = run(&url, &["dossiers", "import", &csv]);
+        assert_eq!(r.code, 0, "{kind}: {}", r.stderr);
+        let again = kbnn_2021(&db).await;
+        assert_eq!(again.avg_limit_days(), "2.33", "{kind}");
         let bad = temp_file(
             &format!("l-bad-{kind}.csv"),
             "code,name,unit_code,limit_days,limit_unit\nB1,X,KBNN,3,minutes\n",

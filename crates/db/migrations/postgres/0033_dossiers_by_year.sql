@@ -1,7 +1,7 @@
 -- Dossiers partitioned by the year of receipt (issue 14, ADR 4). A year's dossiers live in
 -- their own table (`dossiers_y2021`, …), created by the import the first time a file holds
--- that year; an old year can be detached and archived as a whole, and a unit-year figure
--- or list reads one partition. PostgreSQL requires the partition key in every unique key,
+-- that year; a year's first file is loaded as its partition, and a year could later be
+-- archived as a whole (ADR 4). PostgreSQL requires the partition key in every unique key,
 -- so the key is (unit_code, code, received_year); the import keeps a code to one year
 -- (a dossier re-imported with another year of receipt is moved, not doubled).
 ALTER TABLE dossiers RENAME TO dossiers_unpartitioned;

@@ -6,7 +6,8 @@
 use std::io::Write as _;
 
 use parindex_db::{
-    Db, DossierFilter, ImportContext, ImportOutcome, ImportRequest, NewApology, WriteAccess,
+    Db, DossierFilter, ImportContext, ImportOutcome, ImportRequest, NewApology, StoreOptions,
+    WriteAccess,
 };
 use parindex_domain::calendar::{Instant, SHIPPED, parse_calendar};
 use parindex_domain::dossiers::{
@@ -630,21 +631,25 @@ async fn a_dossier_of_an_unknown_unit_is_refused_on_every_path() {
     }
 }
 
-/// A database written before instants were stamps (migrations up to 0019, instants as
-/// text) reads the same dossiers after the upgrade.
-#[tokio::test]
-async fn text_instants_become_stamps_on_upgrade() {
-    let dir = std::env::temp_dir().join(format!("parindex-upgrade-{}", std::process::id()));
+/// The migrations of `kind` (`sqlite`, `postgres`) numbered below `upto`, copied into
+/// `dir/migrations`: a database as an older parindex left it.
+fn migrations_before(dir: &std::path::Path, kind: &str, upto: &str) -> std::path::PathBuf {
     let before = dir.join("migrations");
     std::fs::create_dir_all(&before).unwrap();
-    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("migrations/{kind}"));
     for entry in std::fs::read_dir(&all).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if name.as_str() < "0020" {
+        if name.as_str() < upto {
             std::fs::copy(&path, before.join(&name)).unwrap();
         }
     }
+    before
+}
+
+/// A SQLite file `dir/old.db` migrated up to (not including) `upto`, with `inserts` run.
+async fn older_sqlite(dir: &std::path::Path, upto: &str, inserts: &[&str]) -> String {
+    let before = migrations_before(dir, "sqlite", upto);
     let file = dir.join("old.db");
     let _ = std::fs::remove_file(&file);
     let url = format!("sqlite://{}", file.display());
@@ -658,15 +663,32 @@ async fn text_instants_become_stamps_on_upgrade() {
         .run(&pool)
         .await
         .unwrap();
-    for sql in [
+    for sql in inserts {
+        sqlx::query(sqlx::AssertSqlSafe(*sql))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+    url
+}
+
+/// A database written before instants were stamps (migrations up to 0019, instants as
+/// text) reads the same dossiers after the upgrade.
+#[tokio::test]
+async fn text_instants_become_stamps_on_upgrade() {
+    let dir = std::env::temp_dir().join(format!("parindex-upgrade-{}", std::process::id()));
+    let url = older_sqlite(
+        &dir,
+        "0020",
+        &[
         "INSERT INTO units (code, name, search_text, updated_at) VALUES ('SKHDT', 'Sở Kế hoạch và Đầu tư', 'so ke hoach', '2021-01-01T00:00:00Z')",
         "INSERT INTO dossiers (unit_code, code, procedure_code, received_at, due_at, finished_at, channel, \
          apology_at, new_due_at, status, timely_apology) VALUES ('SKHDT', 'T-1', 'KH-1', '2021-03-01 08:00', \
          '2021-03-04 08:00', '2021-03-05 09:30', 'direct', '2021-03-02 10:00', '2021-03-08 16:00', 'late', 1)",
-    ] {
-        sqlx::query(sql).execute(&pool).await.unwrap();
-    }
-    pool.close().await;
+],
+    )
+    .await;
     let db = Db::connect(&url).await.unwrap();
     let (total, lines) = db
         .dossier_list(
@@ -788,6 +810,34 @@ async fn a_code_stays_one_dossier_across_years_and_partitions() {
     ));
     for (db, url) in &dbs {
         prepare(db).await;
+        // The first file, of one year: a code twice is named by its second line (on
+        // PostgreSQL, by the key built over the loaded year), and nothing is stored.
+        let twice_2020 = vec![
+            dated("Z-1", "2020-05-04 08:00", 2),
+            dated("Z-1", "2020-06-01 08:00", 3),
+        ];
+        let mut named = Vec::new();
+        let stored = db
+            .store_dossiers_if(
+                twice_2020.clone(),
+                StoreOptions::default(),
+                |_| {},
+                |d| {
+                    named = d.iter().map(|r| r.row.line).collect();
+                    false
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((stored.stored, named), (0, vec![3]), "{url}");
+        assert_eq!(received_in(db, 2020).await, 0, "{url}");
+        // Kept when the import keeps the first of a code (`--skip-invalid`).
+        assert_eq!(
+            db.store_dossiers(twice_2020, |_| {}).await.unwrap(),
+            1,
+            "{url}"
+        );
+        assert_eq!(received_in(db, 2020).await, 1, "{url}");
         let rows = vec![
             dated("Y-1", "2021-12-30 08:00", 2),
             dated("Y-2", "2022-01-04 08:00", 3),
@@ -801,7 +851,10 @@ async fn a_code_stays_one_dossier_across_years_and_partitions() {
             .fetch_all(pool)
             .await
             .unwrap();
-            assert_eq!(parts, ["dossiers_y2021", "dossiers_y2022"]);
+            assert_eq!(
+                parts,
+                ["dossiers_y2020", "dossiers_y2021", "dossiers_y2022"]
+            );
         }
         assert_eq!(
             (received_in(db, 2021).await, received_in(db, 2022).await),
@@ -840,7 +893,7 @@ async fn a_code_stays_one_dossier_across_years_and_partitions() {
         let stored = db
             .store_dossiers_if(
                 twice,
-                WriteAccess::Shared,
+                StoreOptions::default(),
                 |_| {},
                 |d| {
                     named = d.iter().map(|r| r.row.line).collect();
@@ -855,7 +908,51 @@ async fn a_code_stays_one_dossier_across_years_and_partitions() {
             (0, 2),
             "{url}"
         );
+        // Y-2 moved into a year not stored yet: through the staging path, not doubled.
+        let later = vec![dated("Y-2", "2023-01-03 08:00", 2)];
+        assert_eq!(db.store_dossiers(later, |_| {}).await.unwrap(), 1, "{url}");
+        // A new year of new codes for a unit that has dossiers: attached as loaded, the
+        // unit's rollups rebuilt with it.
+        let fresh_year = vec![
+            dated("N-1", "2024-02-01 08:00", 2),
+            dated("N-2", "2024-02-02 08:00", 3),
+        ];
+        assert_eq!(
+            db.store_dossiers(fresh_year, |_| {}).await.unwrap(),
+            2,
+            "{url}"
+        );
+        let years = received_by_year(db, &[2020, 2021, 2022, 2023, 2024]).await;
+        assert_eq!(years, [1, 0, 1, 1, 2], "{url}");
+        if let Db::Postgres(pool) = db {
+            let parts: Vec<String> = sqlx::query_scalar(
+                "SELECT c.relname::TEXT FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+                 WHERE i.inhparent = 'dossiers'::regclass ORDER BY 1",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            assert_eq!(parts.len(), 5, "{parts:?}");
+            // No loading table is left behind.
+            let (left,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM pg_class WHERE relname LIKE 'dossier_load_%' \
+                 AND relnamespace = current_schema()::regnamespace",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap();
+            assert_eq!(left, 0);
+        }
     }
+}
+
+/// The dossiers received in each of `years` by SKHDT.
+async fn received_by_year(db: &Db, years: &[i32]) -> Vec<u64> {
+    let mut out = Vec::new();
+    for &y in years {
+        out.push(received_in(db, y).await);
+    }
+    out
 }
 
 /// A PostgreSQL database written before the partitions (migrations up to 0032) keeps its
@@ -867,16 +964,7 @@ async fn dossiers_of_an_older_database_move_into_their_years() {
     };
     probe.close().await;
     let dir = std::env::temp_dir().join(format!("parindex-pg-upgrade-{}", std::process::id()));
-    let before = dir.join("migrations");
-    std::fs::create_dir_all(&before).unwrap();
-    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
-    for entry in std::fs::read_dir(&all).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if name.as_str() < "0033" {
-            std::fs::copy(&path, before.join(&name)).unwrap();
-        }
-    }
+    let before = migrations_before(&dir, "postgres", "0033");
     let base = parindex_db::testkit::postgres_url();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -952,5 +1040,119 @@ async fn dossiers_of_an_older_database_move_into_their_years() {
         .execute(&admin)
         .await
         .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A file without the return's columns (a list of dossiers received, exported apart from
+/// the returns) keeps the returns stored before; a file with them sets them, an empty cell
+/// clearing. On every storing path.
+#[tokio::test]
+async fn a_re_import_without_returns_keeps_them() {
+    let mut dbs = parindex_db::testkit::each_db().await;
+    dbs.push((
+        Db::connect("sqlite::memory:").await.unwrap(),
+        "memory".into(),
+    ));
+    let dir = std::env::temp_dir().join(format!("parindex-returns-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let with = dir.join("with.csv");
+    let without = dir.join("without.csv");
+    let cleared = dir.join("cleared.csv");
+    let only_at = dir.join("only-at.csv");
+    // The instant alone: the channel stored stays (postal).
+    std::fs::write(
+        &only_at,
+        "code,unit_code,procedure_code,received_at,finished_at,channel,returned_at\n\
+         R-1,SKHDT,KH-1,2021-03-01 08:00,2021-03-02 11:00,direct,2021-03-04 09:00\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &with,
+        "code,unit_code,procedure_code,received_at,finished_at,channel,returned_at,return_channel\r\n\
+         R-1,SKHDT,KH-1,2021-03-01 08:00,2021-03-02 10:00,direct,2021-03-03 09:00,postal\r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &without,
+        "code,unit_code,procedure_code,received_at,finished_at,channel\n\
+         R-1,SKHDT,KH-1,2021-03-01 08:00,2021-03-02 11:00,direct\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &cleared,
+        "code,unit_code,procedure_code,received_at,finished_at,channel,returned_at,return_channel\n\
+         R-1,SKHDT,KH-1,2021-03-01 08:00,2021-03-02 11:00,direct,,\n",
+    )
+    .unwrap();
+    let march = |db: &Db| {
+        let db = db.clone();
+        async move {
+            db.period_figures(
+                Some("SKHDT"),
+                Date::new(2021, 3, 1).unwrap(),
+                Date::new(2021, 3, 31).unwrap(),
+            )
+            .await
+            .unwrap()
+            .returned_postal
+        }
+    };
+    for (db, url) in &dbs {
+        prepare(db).await;
+        for (file, postal) in [(&with, 1), (&without, 1), (&only_at, 1), (&cleared, 0)] {
+            let out = import(db, file).await;
+            assert!(!out.refused, "{url}: {:?}", out.problems);
+            assert_eq!(march(db).await, postal, "{url}: after {}", file.display());
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Rollups stored before limits were summed as working days (migration 0034): an 8-hour
+/// procedure's limit counted as 8 days; after the upgrade it counts as one, in the daily
+/// rollups and in the unit's months, and a working-day procedure is left as it was.
+#[tokio::test]
+async fn stored_limits_in_hours_become_working_days_on_upgrade() {
+    let dir = std::env::temp_dir().join(format!("parindex-limits-{}", std::process::id()));
+    let url = older_sqlite(
+        &dir,
+        "0034",
+        &[
+        "INSERT INTO units (code, name, search_text, updated_at) VALUES ('KBNN', 'Kho bạc', 'kho bac', '2021-01-01T00:00:00Z')",
+        "INSERT INTO procedures (code, name, unit_code, limit_days, internal_days, limit_unit, updated_at) VALUES \
+         ('H8', 'Kiểm soát chi', 'KBNN', 8, 4, 'working_hours', '2021-01-01T00:00:00Z'), \
+         ('W2', 'Cấp mã', 'KBNN', 2, NULL, NULL, '2021-01-01T00:00:00Z')",
+        "INSERT INTO dossier_rollups (unit_code, procedure_code, day, received, finished, early, on_time, late, \
+         late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days, internal_count) VALUES \
+         ('KBNN', 'H8', '2021-03-01', 2, 2, 0, 2, 0, 0, 0, 0, 2, 1500, 16, 8, 2), \
+         ('KBNN', 'W2', '2021-03-02', 1, 1, 0, 1, 0, 0, 0, 0, 1, 2000, 2, 0, 0)",
+        "INSERT INTO dossier_rollup_months (unit_code, month, received, finished, early, on_time, late, \
+         late_no_apology, online, postal, timed, used_days_milli, limit_days, internal_days, internal_count) VALUES \
+         ('KBNN', '2021-03', 3, 3, 0, 3, 0, 0, 0, 0, 3, 3500, 18, 8, 2)",
+],
+    )
+    .await;
+    let db = Db::connect(&url).await.unwrap();
+    let Db::Sqlite(pool) = &db else {
+        unreachable!("a SQLite address");
+    };
+    let days: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT procedure_code, limit_days, internal_days FROM dossier_rollups ORDER BY procedure_code",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        days,
+        [("H8".to_string(), 2, 2), ("W2".to_string(), 2, 0)],
+        "two dossiers of 8 hours (one day each), 4 hours inside (rounded up to a day)"
+    );
+    let month: (i64, i64) =
+        sqlx::query_as("SELECT limit_days, internal_days FROM dossier_rollup_months")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(month, (4, 2));
+    db.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
