@@ -50,6 +50,44 @@ fn move_year(table: &str) -> String {
     )
 }
 
+/// The condition of the upsert: only a dossier that changes is written again (no new
+/// row version, no index entries). The return's columns the file lacks are kept, so they
+/// are not compared.
+fn unless_unchanged(options: crate::StoreOptions) -> String {
+    let mut columns = vec![
+        "procedure_code",
+        "received_at",
+        "due_at",
+        "finished_at",
+        "channel",
+        "status",
+        "used_days_milli",
+        "apology_at",
+        "new_due_at",
+        "timely_apology",
+        "outcome",
+        "paused_days",
+    ];
+    if options.returned_at {
+        columns.push("returned_at");
+    }
+    if options.return_channel {
+        columns.push("return_channel");
+    }
+    let side = |t: &str| {
+        columns
+            .iter()
+            .map(|c| format!("{t}.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        " WHERE ({}) IS DISTINCT FROM ({})",
+        side("dossiers"),
+        side("excluded")
+    )
+}
+
 /// Moves the dossiers whose year of receipt changed (units that had dossiers), then stores
 /// the staged rows; `true` when a code comes twice (the statement refused, nothing stored).
 async fn move_and_insert(
@@ -500,21 +538,23 @@ where
     };
     if !attached {
         ensure_years(&mut tx, &years).await?;
-        let insert = format!(
-            "{INSERT} SELECT {COLUMNS}, $1, {LATER_COLUMNS}, received_year FROM {table} WHERE true{}",
-            if all_fresh {
-                std::borrow::Cow::Borrowed("")
-            } else {
-                upsert_keeping(DOSSIER_UPSERT_BY_YEAR, options)
-            }
-        );
-        // Optimistic: a row twice makes the insert refuse ("cannot affect row a second
-        // time", or a duplicate key for the plain insert). A code twice in two years of one
-        // file is not under one key: it is looked for when the file spans years.
+        let insert = if all_fresh {
+            format!("{INSERT} SELECT {COLUMNS}, $1, {LATER_COLUMNS}, received_year FROM {table}")
+        } else {
+            format!(
+                "{INSERT} SELECT {COLUMNS}, $1, {LATER_COLUMNS}, received_year FROM {table} WHERE true{}{}",
+                upsert_keeping(DOSSIER_UPSERT_BY_YEAR, options),
+                unless_unchanged(options)
+            )
+        };
+        // A code twice: the plain insert of fresh units refuses it (a duplicate key). The
+        // upsert leaves a dossier that did not change as it is (a month's re-export of the
+        // year repeats most of them), so it would not meet a row twice: the codes are
+        // grouped first, as they are when the file spans years (two years are two keys).
         sqlx::query("SAVEPOINT before_insert")
             .execute(&mut *tx)
             .await?;
-        let twice_across_years = years.len() > 1
+        let twice_grouped = (years.len() > 1 || !all_fresh)
             && sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT 1 FROM {table} GROUP BY unit_code, code HAVING COUNT(*) > 1 LIMIT 1"
             )))
@@ -522,7 +562,7 @@ where
             .await?
             .is_some();
         let twice =
-            twice_across_years || move_and_insert(&mut tx, table, &insert, mark, all_fresh).await?;
+            twice_grouped || move_and_insert(&mut tx, table, &insert, mark, all_fresh).await?;
         if twice {
             sqlx::query("ROLLBACK TO SAVEPOINT before_insert")
                 .execute(&mut *tx)

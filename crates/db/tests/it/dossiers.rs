@@ -924,6 +924,29 @@ async fn a_code_stays_one_dossier_across_years_and_partitions() {
         );
         let years = received_by_year(db, &[2020, 2021, 2022, 2023, 2024]).await;
         assert_eq!(years, [1, 0, 1, 1, 2], "{url}");
+        // A stored year again: an unchanged dossier is left as it is, a new one is added,
+        // and an unchanged code twice is still named (the upsert skips unchanged rows, so
+        // it would not meet the second one).
+        let again = vec![
+            dated("N-1", "2024-02-01 08:00", 2),
+            dated("N-1", "2024-02-01 08:00", 3),
+            dated("N-3", "2024-03-01 08:00", 4),
+        ];
+        let mut named = Vec::new();
+        let stored = db
+            .store_dossiers_if(
+                again,
+                StoreOptions::default(),
+                |_| {},
+                |d| {
+                    named = d.iter().map(|r| r.row.line).collect();
+                    true
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((stored.stored, named), (2, vec![3]), "{url}");
+        assert_eq!(received_in(db, 2024).await, 3, "{url}");
         if let Db::Postgres(pool) = db {
             let parts: Vec<String> = sqlx::query_scalar(
                 "SELECT c.relname::TEXT FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
