@@ -160,11 +160,7 @@ pub async fn show_catalogue(
                 full: p.online_level.is_some_and(OnlineLevel::is_full),
                 postal: yes_no(p.postal),
                 received: count_vi(f.received),
-                on_time_rate: if f.finished > 0 {
-                    format!("{}%", decimal_vi(f.on_time_rate()))
-                } else {
-                    "—".into()
-                },
+                on_time_rate: rate(&f, false),
             });
         }
     }
@@ -177,11 +173,7 @@ pub async fn show_catalogue(
         }
         g.count = count_vi(g.lines.len() as u64);
         g.full = count_vi(g.lines.iter().filter(|x| x.full).count() as u64);
-        g.on_time_rate = if sum.finished > 0 {
-            format!("{}%", decimal_vi(sum.on_time_rate()))
-        } else {
-            "—".into()
-        };
+        g.on_time_rate = rate(&sum, false);
     }
     let count = |pred: &dyn Fn(&CatalogueEntry) -> bool| {
         count_vi(catalogue.iter().filter(|p| pred(p)).count() as u64)
@@ -200,7 +192,7 @@ pub async fn show_catalogue(
         full: count(&|p| p.online_level.is_some_and(OnlineLevel::is_full)),
         online: count(&|p| p.online_level.is_some_and(OnlineLevel::is_online)),
         postal: count(&|p| p.postal == Some(true)),
-        online_share: format!("{}%", decimal_vi(offered_online.online_rate())),
+        online_share: rate(&offered_online, true),
         unit_code,
         unit_name: unit.name,
         year,
@@ -248,6 +240,7 @@ pub struct ProvinceCataloguePage {
     pub full_list: Vec<FullLine>,
 }
 
+/// The online share (`online`) or the on-time rate of `f` as shown, `—` without dossiers.
 fn rate(f: &Figures, online: bool) -> String {
     if online {
         if f.received > 0 {

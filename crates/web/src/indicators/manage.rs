@@ -160,6 +160,23 @@ async fn refresh(st: &AppState, actor: &str, now: &str) -> Result<(), AppError> 
     Ok(())
 }
 
+/// The rows of an imported file, or the lines the list page shows instead: the file is
+/// empty, or its problems by line (capped).
+fn rows_or_refusal<T>(
+    parsed: Result<Vec<T>, parindex_domain::problem::Problems>,
+    name: &str,
+    lang: Lang,
+) -> Result<Vec<T>, Vec<String>> {
+    match parsed {
+        Ok(rows) if rows.is_empty() => Err(vec![empty_file(name, lang)]),
+        Ok(rows) => Ok(rows),
+        Err(p) => Err(problem_lines(
+            p.0.iter().map(ToString::to_string).collect(),
+            lang,
+        )),
+    }
+}
+
 pub async fn import_definitions(
     State(st): State<AppState>,
     LangPref(lang): LangPref,
@@ -169,15 +186,9 @@ pub async fn import_definitions(
 ) -> Result<Response, AppError> {
     let (_, name, text) =
         crate::extract::upload::read_table(&st, &access.user, &headers, mp).await?;
-    let defs = match parse_indicators_csv(&name, &text) {
-        Ok(d) if d.is_empty() => {
-            return render_list(&st, lang, &access.user, vec![empty_file(&name, lang)]).await;
-        }
+    let defs = match rows_or_refusal(parse_indicators_csv(&name, &text), &name, lang) {
         Ok(d) => d,
-        Err(p) => {
-            let lines = p.0.iter().map(ToString::to_string).collect();
-            return render_list(&st, lang, &access.user, problem_lines(lines, lang)).await;
-        }
+        Err(lines) => return render_list(&st, lang, &access.user, lines).await,
     };
     let actor = access.user.user.username.clone();
     let now = st.now();
@@ -208,15 +219,9 @@ pub async fn import_values(
     let (_, name, text) =
         crate::extract::upload::read_table(&st, &access.user, &headers, mp).await?;
     let defs = st.db.indicators().await?;
-    let values = match parse_values_csv(&name, &text, &defs) {
-        Ok(v) if v.is_empty() => {
-            return render_list(&st, lang, &access.user, vec![empty_file(&name, lang)]).await;
-        }
+    let values = match rows_or_refusal(parse_values_csv(&name, &text, &defs), &name, lang) {
         Ok(v) => v,
-        Err(p) => {
-            let lines = p.0.iter().map(ToString::to_string).collect();
-            return render_list(&st, lang, &access.user, problem_lines(lines, lang)).await;
-        }
+        Err(lines) => return render_list(&st, lang, &access.user, lines).await,
     };
     let actor = access.user.user.username.clone();
     let now = st.now();
