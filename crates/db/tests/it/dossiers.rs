@@ -797,6 +797,39 @@ async fn received_in(db: &Db, year: i32) -> u64 {
     f.received
 }
 
+/// Stores `rows`, keeping them when `keep`: the rows stored and the lines found twice.
+async fn store_naming_twice(
+    db: &Db,
+    rows: Vec<parindex_db::DossierRecord>,
+    keep: bool,
+) -> (u64, Vec<usize>) {
+    let mut named = Vec::new();
+    let stored = db
+        .store_dossiers_if(
+            rows,
+            StoreOptions::default(),
+            |_| {},
+            |d| {
+                named = d.iter().map(|r| r.row.line).collect();
+                keep
+            },
+        )
+        .await
+        .unwrap();
+    (stored.stored, named)
+}
+
+/// The partitions of `dossiers` in the test's schema.
+async fn partitions(pool: &sqlx::PgPool) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT c.relname::TEXT FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+         WHERE i.inhparent = 'dossiers'::regclass ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
 /// On PostgreSQL each year of receipt is a partition of `dossiers` (migration 0033), created
 /// by the import that first holds the year. On every path a code stays one dossier: one
 /// re-imported with another year of receipt is moved, and a file holding a code in two
@@ -816,20 +849,11 @@ async fn a_code_stays_one_dossier_across_years_and_partitions() {
             dated("Z-1", "2020-05-04 08:00", 2),
             dated("Z-1", "2020-06-01 08:00", 3),
         ];
-        let mut named = Vec::new();
-        let stored = db
-            .store_dossiers_if(
-                twice_2020.clone(),
-                StoreOptions::default(),
-                |_| {},
-                |d| {
-                    named = d.iter().map(|r| r.row.line).collect();
-                    false
-                },
-            )
-            .await
-            .unwrap();
-        assert_eq!((stored.stored, named), (0, vec![3]), "{url}");
+        assert_eq!(
+            store_naming_twice(db, twice_2020.clone(), false).await,
+            (0, vec![3]),
+            "{url}"
+        );
         assert_eq!(received_in(db, 2020).await, 0, "{url}");
         // Kept when the import keeps the first of a code (`--skip-invalid`).
         assert_eq!(
@@ -844,13 +868,7 @@ async fn a_code_stays_one_dossier_across_years_and_partitions() {
         ];
         assert_eq!(db.store_dossiers(rows, |_| {}).await.unwrap(), 2, "{url}");
         if let Db::Postgres(pool) = db {
-            let parts: Vec<String> = sqlx::query_scalar(
-                "SELECT c.relname::TEXT FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
-                 WHERE i.inhparent = 'dossiers'::regclass ORDER BY 1",
-            )
-            .fetch_all(pool)
-            .await
-            .unwrap();
+            let parts = partitions(pool).await;
             assert_eq!(
                 parts,
                 ["dossiers_y2020", "dossiers_y2021", "dossiers_y2022"]
@@ -889,20 +907,11 @@ async fn a_code_stays_one_dossier_across_years_and_partitions() {
             dated("Y-4", "2021-06-02 08:00", 3),
             dated("Y-3", "2022-06-01 08:00", 4),
         ];
-        let mut named = Vec::new();
-        let stored = db
-            .store_dossiers_if(
-                twice,
-                StoreOptions::default(),
-                |_| {},
-                |d| {
-                    named = d.iter().map(|r| r.row.line).collect();
-                    false
-                },
-            )
-            .await
-            .unwrap();
-        assert_eq!((stored.stored, named), (0, vec![4]), "{url}");
+        assert_eq!(
+            store_naming_twice(db, twice, false).await,
+            (0, vec![4]),
+            "{url}"
+        );
         assert_eq!(
             (received_in(db, 2021).await, received_in(db, 2022).await),
             (0, 2),
@@ -932,29 +941,14 @@ async fn a_code_stays_one_dossier_across_years_and_partitions() {
             dated("N-1", "2024-02-01 08:00", 3),
             dated("N-3", "2024-03-01 08:00", 4),
         ];
-        let mut named = Vec::new();
-        let stored = db
-            .store_dossiers_if(
-                again,
-                StoreOptions::default(),
-                |_| {},
-                |d| {
-                    named = d.iter().map(|r| r.row.line).collect();
-                    true
-                },
-            )
-            .await
-            .unwrap();
-        assert_eq!((stored.stored, named), (2, vec![3]), "{url}");
+        assert_eq!(
+            store_naming_twice(db, again, true).await,
+            (2, vec![3]),
+            "{url}"
+        );
         assert_eq!(received_in(db, 2024).await, 3, "{url}");
         if let Db::Postgres(pool) = db {
-            let parts: Vec<String> = sqlx::query_scalar(
-                "SELECT c.relname::TEXT FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
-                 WHERE i.inhparent = 'dossiers'::regclass ORDER BY 1",
-            )
-            .fetch_all(pool)
-            .await
-            .unwrap();
+            let parts = partitions(pool).await;
             assert_eq!(parts.len(), 5, "{parts:?}");
             // No loading table is left behind.
             let (left,): (i64,) = sqlx::query_as(
